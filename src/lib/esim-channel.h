@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The channel interface every transport backend implements (virtual, qmi,
+ * mbim, pcsc, at).  A channel reaches one card: it opens a logical channel to
+ * an application by AID, carries raw command APDUs on it and closes it.
+ *
+ * Backends whose hardware path takes raw APDUs only (PC/SC, the software
+ * eUICC, AT+CSIM) implement open/close with esim_channel_raw_open_async() and
+ * esim_channel_raw_close_async(), which send MANAGE CHANNEL and SELECT through
+ * transmit on the basic channel.  Modem backends (QMI, MBIM, AT+CCHO) let the
+ * modem do it.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define ESIM_TYPE_CHANNEL (esim_channel_get_type ())
+G_DECLARE_INTERFACE (EsimChannel, esim_channel, ESIM, CHANNEL, GObject)
+
+struct _EsimChannelInterface {
+	GTypeInterface parent_iface;
+
+	/* "virtual", "qmi", "mbim", "pcsc", "at" */
+	const gchar *(*get_transport) (EsimChannel *self);
+
+	/* Opens a logical channel and selects @aid on it.  The result is the
+	 * logical channel number (1–19) used in the CLA of every APDU on it. */
+	void     (*open_async) (EsimChannel *self, GBytes *aid, GCancellable *cancellable,
+	                        GAsyncReadyCallback callback, gpointer user_data);
+	gint     (*open_finish) (EsimChannel *self, GAsyncResult *res, GError **error);
+
+	/* Sends one command APDU (CLA already coded for @channel) and returns the
+	 * response data followed by SW1 SW2 (at least 2 bytes). */
+	void     (*transmit_async) (EsimChannel *self, gint channel, GBytes *command,
+	                            GCancellable *cancellable, GAsyncReadyCallback callback,
+	                            gpointer user_data);
+	GBytes  *(*transmit_finish) (EsimChannel *self, GAsyncResult *res, GError **error);
+
+	void     (*close_async) (EsimChannel *self, gint channel, GCancellable *cancellable,
+	                         GAsyncReadyCallback callback, gpointer user_data);
+	gboolean (*close_finish) (EsimChannel *self, GAsyncResult *res, GError **error);
+};
+
+const gchar *esim_channel_get_transport (EsimChannel *self);
+void     esim_channel_open_async (EsimChannel *self, GBytes *aid, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+gint     esim_channel_open_finish (EsimChannel *self, GAsyncResult *res, GError **error);
+void     esim_channel_transmit_async (EsimChannel *self, gint channel, GBytes *command,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data);
+GBytes  *esim_channel_transmit_finish (EsimChannel *self, GAsyncResult *res, GError **error);
+void     esim_channel_close_async (EsimChannel *self, gint channel, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+gboolean esim_channel_close_finish (EsimChannel *self, GAsyncResult *res, GError **error);
+
+/* Generic open/close for raw-APDU backends: MANAGE CHANNEL (00 70 00 00 01),
+ * then SELECT by DF name (0c A4 04 00 Lc AID) on the new channel, accepting
+ * 9000 and 61xx; close is MANAGE CHANNEL close (00 70 80 ch 00).  Both go
+ * through esim_channel_transmit_async(). */
+void     esim_channel_raw_open_async (EsimChannel *self, GBytes *aid, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+gint     esim_channel_raw_open_finish (EsimChannel *self, GAsyncResult *res, GError **error);
+void     esim_channel_raw_close_async (EsimChannel *self, gint channel, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+gboolean esim_channel_raw_close_finish (EsimChannel *self, GAsyncResult *res, GError **error);
+
+G_END_DECLS

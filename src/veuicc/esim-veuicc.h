@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The software eUICC: answers the same APDUs as a real ISD-R.
+ *
+ * It behaves like a T=0 IoT eUICC (SGP.32 v1.2 with the SGP.22 ES10c set):
+ * basic channel plus logical channels 1–3 (MANAGE CHANNEL open/close),
+ * SELECT of the ISD-R by AID, segmented STORE DATA (P1 11/91, P2 block
+ * numbers), responses handed out through 61xx + GET RESPONSE in pieces of at
+ * most 256 bytes, and SGP.22/SGP.32 result codes on bad requests.
+ *
+ * Its whole state persists in one key file written atomically
+ * (write-then-rename) after every change.  A file that cannot be parsed is
+ * refused with ESIM_VEUICC_ERROR_CORRUPT and never overwritten.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define ESIM_VEUICC_ERROR (esim_veuicc_error_quark ())
+GQuark esim_veuicc_error_quark (void);
+
+typedef enum {
+	ESIM_VEUICC_ERROR_CORRUPT,   /* state file unreadable or inconsistent */
+	ESIM_VEUICC_ERROR_IO,        /* state file could not be read or written */
+} EsimVeuiccError;
+
+#define ESIM_TYPE_VEUICC (esim_veuicc_get_type ())
+G_DECLARE_FINAL_TYPE (EsimVeuicc, esim_veuicc, ESIM, VEUICC, GObject)
+
+/* Loads @path; if it does not exist and @create is TRUE, creates a new card
+ * with a fresh EID, keys and certificates and two demo profiles (one enabled)
+ * and saves it. */
+EsimVeuicc  *esim_veuicc_new_from_file (const gchar *path, gboolean create, GError **error);
+/* A card that lives in memory only (fuzzing, unit tests); same demo content. */
+EsimVeuicc  *esim_veuicc_new_ephemeral (void);
+
+const gchar *esim_veuicc_get_eid (EsimVeuicc *self);
+const gchar *esim_veuicc_get_path (EsimVeuicc *self);  /* NULL when ephemeral */
+
+/* Processes one command APDU; always returns response data + SW1 SW2. */
+GBytes      *esim_veuicc_process_apdu (EsimVeuicc *self, GBytes *command);
+
+/* Simulates a card reset (power cycle): closes logical channels, drops
+ * pending responses.  Persistent state is unaffected. */
+void         esim_veuicc_reset (EsimVeuicc *self);
+
+/* Test helpers: add a profile directly (as if downloaded), count state. */
+gboolean     esim_veuicc_add_profile (EsimVeuicc *self, const gchar *iccid, const gchar *name,
+                                      const gchar *provider, const gchar *profile_class /* "test"|"provisioning"|"operational" */,
+                                      GError **error);
+guint        esim_veuicc_get_n_profiles (EsimVeuicc *self);
+guint        esim_veuicc_get_n_notifications (EsimVeuicc *self);
+
+G_END_DECLS
