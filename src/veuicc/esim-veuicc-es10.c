@@ -1,0 +1,1050 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The card side of ES10a/b/c: one request TLV in, one response TLV out.
+ *
+ * Encodings follow RSPDefinitions (SGP.22 v2.5) and SGP32Definitions v1.2, both
+ * AUTOMATIC TAGS modules: a SEQUENCE whose components carry no tag of their
+ * own gets [0], [1]… (so results are 80), a CHOICE reached through a tag is
+ * explicit (BF31 { A0 { 5A … } }), and a [n] on a SEQUENCE OF is constructed.
+ *
+ * Requests are parsed strictly, as real cards do (vectors.md V12): an unknown
+ * or misplaced element is a malformed request.  A malformed request gets the
+ * function's undefinedError (127) / commandError (7) result where the ASN.1
+ * has an error result, else status word 6A80.  Requests for functions this
+ * card does not implement also get 6A80.
+ */
+
+#include <string.h>
+
+#include "esim-util.h"
+#include "esim-veuicc-private.h"
+
+#define SW_OK 0x9000
+#define SW_WRONG_DATA 0x6A80
+#define SW_MEMORY_FAILURE 0x6581
+
+#define RESULT_UNDEFINED_ERROR 127
+
+typedef GBytes *(*Es10Handler) (EsimVeuicc *self, const EsimTlv *request, guint16 *sw);
+
+void
+veuicc_put_named_bits (EsimDerWriter *writer, EsimTag tag, guint32 mask)
+{
+	guint8 value[5] = { 0 };
+	guint n_bits = 0;
+	guint n_bytes;
+
+	for (guint bit = 0; bit < 32; bit++) {
+		if (mask & (1u << bit))
+			n_bits = bit + 1;
+	}
+	n_bytes = (n_bits + 7) / 8;
+	value[0] = (guint8) (n_bytes * 8 - n_bits); /* unused bits in the last byte */
+	for (guint bit = 0; bit < n_bits; bit++) {
+		if (mask & (1u << bit))
+			value[1 + bit / 8] |= (guint8) (0x80 >> (bit % 8));
+	}
+	esim_der_writer_put (writer, tag, value, 1 + n_bytes);
+}
+
+/* Collects the children of @parent; FALSE if malformed or more than @max. */
+static gboolean
+get_children (const EsimTlv *parent, EsimTlv *out, guint max, guint *n_out)
+{
+	g_autoptr(GError) error = NULL;
+	EsimTlvIter iter;
+	EsimTlv child;
+	guint n = 0;
+
+	if (!parent->constructed && parent->len > 0)
+		return FALSE;
+	esim_tlv_iter_init (&iter, parent);
+	while (esim_tlv_iter_next (&iter, &child, &error)) {
+		if (n == max)
+			return FALSE;
+		out[n++] = child;
+	}
+	*n_out = n;
+	return error == NULL;
+}
+
+/* Exactly the children tagged @tags, in that order (optional ones handled by callers). */
+static gboolean
+get_exact_children (const EsimTlv *parent, EsimTlv *out, const EsimTag *tags, guint n_tags)
+{
+	guint n = 0;
+	if (!get_children (parent, out, n_tags, &n) || n != n_tags)
+		return FALSE;
+	for (guint i = 0; i < n_tags; i++) {
+		if (out[i].tag != tags[i])
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static GBytes *
+ok_response (GBytes *response, guint16 *sw)
+{
+	*sw = SW_OK;
+	return response;
+}
+
+/* TAG { 80 code }: the shape of most ES10c results. */
+static GBytes *
+result_response (EsimTag tag, guint64 code, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	esim_der_writer_begin (writer, tag);
+	esim_der_writer_put_uint (writer, 0x80, code);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* TAG { 81 code }: the error arm of a CHOICE response with automatic tags. */
+static GBytes *
+choice_error_response (EsimTag tag, guint64 code, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	esim_der_writer_begin (writer, tag);
+	esim_der_writer_put_uint (writer, 0x81, code);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+static GBytes *
+fail_sw (guint16 code, guint16 *sw)
+{
+	*sw = code;
+	return NULL;
+}
+
+/* Persists a change; a failed write answers 6581 (memory failure), as a card whose NVM write fails. */
+static gboolean
+commit (EsimVeuicc *self, guint16 *sw)
+{
+	g_autoptr(GError) error = NULL;
+	if (!veuicc_state_save (self, &error)) {
+		g_warning ("%s", error->message);
+		*sw = SW_MEMORY_FAILURE;
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* ---- ES10c GetEID, ES10b GetEUICCInfo1/2, GetEUICCChallenge ------------------------------ */
+
+static GBytes *
+handle_get_eid (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	EsimTlv children[1];
+	guint8 eid[16];
+	guint n = 0;
+
+	/* tagList must be '5A'; an empty request is accepted as well */
+	if (!get_children (request, children, 1, &n))
+		return fail_sw (SW_WRONG_DATA, sw);
+	if (n == 1 && (children[0].tag != 0x5C || children[0].len != 1 || children[0].value[0] != 0x5A))
+		return fail_sw (SW_WRONG_DATA, sw);
+	if (!esim_eid_to_bytes (self->eid, eid, NULL))
+		return fail_sw (0x6F00, sw);
+	esim_der_writer_begin (writer, 0xBF3E);
+	esim_der_writer_put (writer, 0x5A, eid, sizeof (eid));
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+static void
+put_ci_lists (EsimVeuicc *self, EsimDerWriter *writer)
+{
+	g_autoptr(GBytes) pkid = veuicc_crypto_get_ci_pkid (self->crypto);
+	/* euiccCiPKIdListForVerification [9], euiccCiPKIdListForSigning [10] */
+	esim_der_writer_begin (writer, 0xA9);
+	esim_der_writer_put_bytes (writer, 0x04, pkid);
+	esim_der_writer_end (writer);
+	esim_der_writer_begin (writer, 0xAA);
+	esim_der_writer_put_bytes (writer, 0x04, pkid);
+	esim_der_writer_end (writer);
+}
+
+static const guint8 version_svn[] = { 0x02, 0x05, 0x00 };       /* SGP.22 v2.5.0 */
+static const guint8 version_profile[] = { 0x02, 0x03, 0x01 };   /* TCA eUICC profile package v2.3.1 */
+static const guint8 version_firmware[] = { 0x00, 0x01, 0x00 };
+static const guint8 version_ts102241[] = { 0x0F, 0x01, 0x00 };
+static const guint8 version_gp[] = { 0x02, 0x03, 0x00 };
+static const guint8 version_pp[] = { 0x01, 0x00, 0x00 };
+static const guint8 version_iot[] = { 0x01, 0x02, 0x00 };       /* SGP.32 v1.2.0 */
+
+static GBytes *
+handle_get_euicc_info1 (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	if (request->len != 0)
+		return fail_sw (SW_WRONG_DATA, sw);
+	esim_der_writer_begin (writer, 0xBF20);
+	esim_der_writer_put (writer, 0x82, version_svn, sizeof (version_svn));
+	put_ci_lists (self, writer);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* ETSI TS 102 226 extended card resource: 81 installed applications, 82 free NVM, 83 free RAM */
+static void
+put_ext_card_resource (EsimVeuicc *self, EsimDerWriter *writer)
+{
+	guint32 free_nvm = 0x00400000u - self->profiles->len * 0x10000u;
+	guint8 value[] = {
+		0x81, 0x01, (guint8) self->profiles->len,
+		0x82, 0x04, (guint8) (free_nvm >> 24), (guint8) (free_nvm >> 16),
+		(guint8) (free_nvm >> 8), (guint8) free_nvm,
+		0x83, 0x04, 0x00, 0x00, 0x20, 0x00,
+	};
+	esim_der_writer_put (writer, 0x84, value, sizeof (value));
+}
+
+static GBytes *
+handle_get_euicc_info2 (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	/* usim, isim, milenage, tuak128, gbaAuthenUsim, javacard, multipleUsim, berTlvFiles,
+	 * getIdentity, profile-a-x25519, profile-b-p256, suciCalculatorApi */
+	guint32 uicc_capability = (1u << 1) | (1u << 2) | (1u << 4) | (1u << 6) | (1u << 10) |
+	                          (1u << 14) | (1u << 16) | (1u << 19) | (1u << 22) | (1u << 23) |
+	                          (1u << 24) | (1u << 25);
+	const guint8 min_security_level = 0x01;
+
+	if (request->len != 0)
+		return fail_sw (SW_WRONG_DATA, sw);
+	/* SGP32Definitions v1.2 EUICCInfo2, components in definition order */
+	esim_der_writer_begin (writer, 0xBF22);
+	esim_der_writer_put (writer, 0x81, version_profile, sizeof (version_profile));
+	esim_der_writer_put (writer, 0x82, version_svn, sizeof (version_svn));
+	esim_der_writer_put (writer, 0x83, version_firmware, sizeof (version_firmware));
+	put_ext_card_resource (self, writer);
+	veuicc_put_named_bits (writer, 0x85, uicc_capability);
+	esim_der_writer_put (writer, 0x86, version_ts102241, sizeof (version_ts102241));
+	esim_der_writer_put (writer, 0x87, version_gp, sizeof (version_gp));
+	/* rspCapability: additionalProfile(0), testProfileSupport(3) */
+	veuicc_put_named_bits (writer, 0x88, (1u << 0) | (1u << 3));
+	put_ci_lists (self, writer);
+	/* forbiddenProfilePolicyRules [25]: ppr1 (disabling not allowed) is refused */
+	veuicc_put_named_bits (writer, 0x99, 1u << 1);
+	esim_der_writer_put (writer, 0x04, version_pp, sizeof (version_pp));
+	esim_der_writer_put_utf8 (writer, 0x0C, "ESIMD-VIRTUAL-EUICC");
+	esim_der_writer_put_uint (writer, 0x90, 0); /* ipaMode: ipad */
+	esim_der_writer_begin (writer, 0xB4);       /* iotSpecificInfo */
+	esim_der_writer_begin (writer, 0xA0);       /* iotVersion SEQUENCE OF VersionType */
+	esim_der_writer_put (writer, 0x04, version_iot, sizeof (version_iot));
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	esim_der_writer_put (writer, 0x95, &min_security_level, 1);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+static GBytes *
+handle_get_euicc_challenge (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	guint8 challenge[16];
+	if (request->len != 0)
+		return fail_sw (SW_WRONG_DATA, sw);
+	veuicc_crypto_random (challenge, sizeof (challenge));
+	esim_der_writer_begin (writer, 0xBF2E);
+	esim_der_writer_put (writer, 0x80, challenge, sizeof (challenge));
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* ---- ES10c GetProfilesInfo ---------------------------------------------------------------- */
+
+enum {
+	FIELD_ICCID = 1 << 0,
+	FIELD_AID = 1 << 1,
+	FIELD_STATE = 1 << 2,
+	FIELD_NICKNAME = 1 << 3,
+	FIELD_PROVIDER = 1 << 4,
+	FIELD_NAME = 1 << 5,
+	FIELD_CLASS = 1 << 6,
+	FIELD_ALL = 0x7F,
+};
+
+static const struct {
+	EsimTag tag;
+	guint   field;
+} profile_fields[] = {
+	{ 0x5A, FIELD_ICCID }, { 0x4F, FIELD_AID }, { 0x9F70, FIELD_STATE }, { 0x90, FIELD_NICKNAME },
+	{ 0x91, FIELD_PROVIDER }, { 0x92, FIELD_NAME }, { 0x95, FIELD_CLASS },
+};
+
+/* tagList: concatenated BER tags; fields we do not hold are simply left out. */
+static gboolean
+parse_tag_list (const guint8 *data, gsize len, guint *fields)
+{
+	gsize pos = 0;
+	*fields = 0;
+	while (pos < len) {
+		EsimTag tag = data[pos++];
+		if ((tag & 0x1F) == 0x1F) {
+			guint n = 1;
+			do {
+				if (pos >= len || n == 4)
+					return FALSE;
+				tag = (tag << 8) | data[pos];
+				n++;
+			} while (data[pos++] & 0x80);
+		}
+		for (guint i = 0; i < G_N_ELEMENTS (profile_fields); i++) {
+			if (profile_fields[i].tag == tag)
+				*fields |= profile_fields[i].field;
+		}
+	}
+	return TRUE;
+}
+
+typedef struct {
+	EsimTag       kind;   /* 0 = no criteria, 0x4F, 0x5A or 0x95 */
+	const guint8 *value;
+	gsize         len;
+	guint64       klass;
+} SearchCriteria;
+
+static gboolean
+profile_matches (const VeuiccProfile *profile, const SearchCriteria *criteria)
+{
+	switch (criteria->kind) {
+	case 0x4F:
+		return criteria->len == 16 && memcmp (profile->aid, criteria->value, 16) == 0;
+	case 0x5A:
+		return memcmp (profile->iccid_bcd, criteria->value, 10) == 0;
+	case 0x95:
+		return (guint64) profile->klass == criteria->klass;
+	default:
+		return TRUE;
+	}
+}
+
+static void
+put_profile_info (EsimDerWriter *writer, const VeuiccProfile *profile, guint fields)
+{
+	esim_der_writer_begin (writer, 0xE3);
+	if (fields & FIELD_ICCID)
+		esim_der_writer_put (writer, 0x5A, profile->iccid_bcd, 10);
+	if (fields & FIELD_AID)
+		esim_der_writer_put (writer, 0x4F, profile->aid, 16);
+	if (fields & FIELD_STATE)
+		esim_der_writer_put_uint (writer, 0x9F70, profile->enabled ? 1 : 0);
+	if ((fields & FIELD_NICKNAME) && profile->nickname != NULL)
+		esim_der_writer_put_utf8 (writer, 0x90, profile->nickname);
+	if (fields & FIELD_PROVIDER)
+		esim_der_writer_put_utf8 (writer, 0x91, profile->provider);
+	if (fields & FIELD_NAME)
+		esim_der_writer_put_utf8 (writer, 0x92, profile->name);
+	if (fields & FIELD_CLASS)
+		esim_der_writer_put_uint (writer, 0x95, profile->klass);
+	esim_der_writer_end (writer);
+}
+
+/* searchCriteria [0] CHOICE (explicit): exactly one of 4F, 5A, 95. */
+static gboolean
+parse_search_criteria (const EsimTlv *tlv, SearchCriteria *criteria)
+{
+	EsimTlv inner[1];
+	guint n = 0;
+	if (!tlv->constructed || !get_children (tlv, inner, 1, &n) || n != 1)
+		return FALSE;
+	criteria->kind = inner[0].tag;
+	criteria->value = inner[0].value;
+	criteria->len = inner[0].len;
+	switch (inner[0].tag) {
+	case 0x4F:
+		return inner[0].len >= 1 && inner[0].len <= 16;
+	case 0x5A:
+		return inner[0].len == 10;
+	case 0x95:
+		return esim_tlv_get_uint (&inner[0], &criteria->klass, NULL) && criteria->klass <= 2;
+	default:
+		return FALSE;
+	}
+}
+
+static GBytes *
+handle_get_profiles_info (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	SearchCriteria criteria = { 0 };
+	guint fields = FIELD_ALL;
+	EsimTlv children[2];
+	guint n = 0, idx = 0;
+
+	if (!get_children (request, children, 2, &n))
+		return choice_error_response (0xBF2D, RESULT_UNDEFINED_ERROR, sw);
+	if (idx < n && children[idx].tag == 0xA0) {
+		if (!parse_search_criteria (&children[idx], &criteria))
+			return choice_error_response (0xBF2D, 1, sw); /* incorrectInputValues */
+		idx++;
+	}
+	if (idx < n && children[idx].tag == 0x5C) {
+		if (!parse_tag_list (children[idx].value, children[idx].len, &fields))
+			return choice_error_response (0xBF2D, 1, sw);
+		idx++;
+	}
+	if (idx != n)
+		return choice_error_response (0xBF2D, RESULT_UNDEFINED_ERROR, sw);
+
+	esim_der_writer_begin (writer, 0xBF2D);
+	esim_der_writer_begin (writer, 0xA0); /* profileInfoListOk */
+	for (guint i = 0; i < self->profiles->len; i++) {
+		VeuiccProfile *profile = g_ptr_array_index (self->profiles, i);
+		if (profile_matches (profile, &criteria))
+			put_profile_info (writer, profile, fields);
+	}
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* ---- ES10c Enable/Disable/DeleteProfile, SetNickname, eUICCMemoryReset -------------------- */
+
+/* profileIdentifier CHOICE { 4F isdpAid, 5A iccid }; NULL when well-formed but unknown. */
+static gboolean
+find_profile (EsimVeuicc *self, const EsimTlv *id, VeuiccProfile **out)
+{
+	*out = NULL;
+	if (id->tag == 0x5A) {
+		if (id->len != 10)
+			return FALSE;
+		*out = veuicc_find_profile_by_iccid_bcd (self, id->value, id->len);
+		return TRUE;
+	}
+	if (id->tag == 0x4F) {
+		if (id->len < 1 || id->len > 16)
+			return FALSE;
+		*out = veuicc_find_profile_by_aid (self, id->value, id->len);
+		return TRUE;
+	}
+	return FALSE;
+}
+
+/* BF31/BF32 { A0 { 4F | 5A }, 81 refreshFlag } */
+static gboolean
+parse_switch_request (EsimVeuicc *self, const EsimTlv *request, VeuiccProfile **profile)
+{
+	static const EsimTag tags[] = { 0xA0, 0x81 };
+	EsimTlv children[2];
+	EsimTlv id[1];
+	gboolean refresh = FALSE;
+	guint n = 0;
+
+	if (!get_exact_children (request, children, tags, G_N_ELEMENTS (tags)))
+		return FALSE;
+	if (!children[0].constructed || !get_children (&children[0], id, 1, &n) || n != 1)
+		return FALSE;
+	/* the card has no modem to REFRESH; the flag is only validated */
+	if (!esim_tlv_get_bool (&children[1], &refresh, NULL))
+		return FALSE;
+	return find_profile (self, &id[0], profile);
+}
+
+static GBytes *
+handle_enable_profile (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(GError) error = NULL;
+	VeuiccProfile *profile = NULL;
+	VeuiccProfile *old;
+
+	if (!parse_switch_request (self, request, &profile))
+		return result_response (0xBF31, RESULT_UNDEFINED_ERROR, sw);
+	if (profile == NULL)
+		return result_response (0xBF31, 1, sw); /* iccidOrAidNotFound */
+	if (profile->enabled)
+		return result_response (0xBF31, 2, sw); /* profileNotInDisabledState */
+	old = veuicc_find_enabled_profile (self);
+	/* as a card does: the implicit disable of the old profile is notified first */
+	if (old != NULL) {
+		old->enabled = FALSE;
+		if (!veuicc_queue_notification (self, VEUICC_EVENT_DISABLE, old, &error))
+			g_warning ("cannot queue notification: %s", error->message);
+		g_clear_error (&error);
+	}
+	profile->enabled = TRUE;
+	if (!veuicc_queue_notification (self, VEUICC_EVENT_ENABLE, profile, &error))
+		g_warning ("cannot queue notification: %s", error->message);
+	if (!commit (self, sw))
+		return NULL;
+	return result_response (0xBF31, 0, sw);
+}
+
+static GBytes *
+handle_disable_profile (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(GError) error = NULL;
+	VeuiccProfile *profile = NULL;
+
+	if (!parse_switch_request (self, request, &profile))
+		return result_response (0xBF32, RESULT_UNDEFINED_ERROR, sw);
+	if (profile == NULL)
+		return result_response (0xBF32, 1, sw); /* iccidOrAidNotFound */
+	if (!profile->enabled)
+		return result_response (0xBF32, 2, sw); /* profileNotInEnabledState */
+	profile->enabled = FALSE;
+	if (!veuicc_queue_notification (self, VEUICC_EVENT_DISABLE, profile, &error))
+		g_warning ("cannot queue notification: %s", error->message);
+	if (!commit (self, sw))
+		return NULL;
+	return result_response (0xBF32, 0, sw);
+}
+
+/* DeleteProfileRequest ::= [51] CHOICE { isdpAid, iccid }: BF33 { 5A … } with no wrapper */
+static GBytes *
+handle_delete_profile (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(GError) error = NULL;
+	VeuiccProfile *profile = NULL;
+	EsimTlv id[1];
+	guint n = 0;
+
+	if (!get_children (request, id, 1, &n) || n != 1 || !find_profile (self, &id[0], &profile))
+		return result_response (0xBF33, RESULT_UNDEFINED_ERROR, sw);
+	if (profile == NULL)
+		return result_response (0xBF33, 1, sw); /* iccidOrAidNotFound */
+	if (profile->enabled)
+		return result_response (0xBF33, 2, sw); /* profileNotInDisabledState */
+	if (!veuicc_queue_notification (self, VEUICC_EVENT_DELETE, profile, &error))
+		g_warning ("cannot queue notification: %s", error->message);
+	g_ptr_array_remove (self->profiles, profile);
+	if (!commit (self, sw))
+		return NULL;
+	return result_response (0xBF33, 0, sw);
+}
+
+static GBytes *
+handle_set_nickname (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	static const EsimTag tags[] = { 0x5A, 0x90 };
+	EsimTlv children[2];
+	VeuiccProfile *profile;
+	gchar *nickname;
+
+	if (!get_exact_children (request, children, tags, G_N_ELEMENTS (tags)) ||
+	    children[0].len != 10 || children[1].len > 64)
+		return result_response (0xBF29, RESULT_UNDEFINED_ERROR, sw);
+	nickname = esim_tlv_dup_utf8 (&children[1], NULL);
+	if (nickname == NULL)
+		return result_response (0xBF29, RESULT_UNDEFINED_ERROR, sw);
+	profile = veuicc_find_profile_by_iccid_bcd (self, children[0].value, children[0].len);
+	if (profile == NULL) {
+		g_free (nickname);
+		return result_response (0xBF29, 1, sw); /* iccidNotFound */
+	}
+	g_free (profile->nickname);
+	profile->nickname = NULL;
+	/* an empty nickname clears it */
+	if (nickname[0] != '\0')
+		profile->nickname = nickname;
+	else
+		g_free (nickname);
+	if (!commit (self, sw))
+		return NULL;
+	return result_response (0xBF29, 0, sw);
+}
+
+/* resetOptions named bits (SGP.32 v1.2; SGP.22 BF34 has only 0–2) */
+enum {
+	RESET_OPERATIONAL = 1 << 0,
+	RESET_FIELD_LOADED_TEST = 1 << 1,
+	RESET_DEFAULT_SMDP = 1 << 2,
+	RESET_PRELOADED_TEST = 1 << 3,
+	RESET_PROVISIONING = 1 << 4,
+	RESET_EIM_CONFIG = 1 << 5,
+	RESET_IMMEDIATE_ENABLE = 1 << 6,
+};
+
+static gboolean
+reset_deletes (const VeuiccProfile *profile, guint options)
+{
+	switch (profile->klass) {
+	case VEUICC_CLASS_OPERATIONAL:
+		return (options & RESET_OPERATIONAL) != 0;
+	case VEUICC_CLASS_PROVISIONING:
+		return (options & RESET_PROVISIONING) != 0;
+	case VEUICC_CLASS_TEST:
+		return (options & (profile->preloaded ? RESET_PRELOADED_TEST : RESET_FIELD_LOADED_TEST)) != 0;
+	default:
+		return FALSE;
+	}
+}
+
+/* Memory reset removes state without notifications: there is nobody left to tell. */
+static GBytes *
+handle_memory_reset (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	static const EsimTag tags[] = { 0x82 };
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	gboolean sgp32 = request->tag == 0xBF64;
+	gboolean changed = FALSE;
+	gboolean eims_deleted = FALSE;
+	const guint8 *bits;
+	EsimTlv children[1];
+	guint options = 0;
+	gsize n_bits = 0;
+
+	if (!get_exact_children (request, children, tags, 1) ||
+	    !esim_tlv_get_bits (&children[0], &bits, &n_bits, NULL))
+		return result_response (request->tag, RESULT_UNDEFINED_ERROR, sw);
+	for (guint bit = 0; bit < MIN (n_bits, sgp32 ? 7u : 3u); bit++) {
+		if ((bits[bit / 8] >> (7 - bit % 8)) & 1)
+			options |= 1u << bit;
+	}
+	for (guint i = self->profiles->len; i > 0; i--) {
+		VeuiccProfile *profile = g_ptr_array_index (self->profiles, i - 1);
+		if (reset_deletes (profile, options)) {
+			g_ptr_array_remove_index (self->profiles, i - 1);
+			changed = TRUE;
+		}
+	}
+	if ((options & RESET_DEFAULT_SMDP) && self->default_dp_address != NULL) {
+		g_clear_pointer (&self->default_dp_address, g_free);
+		changed = TRUE;
+	}
+	if ((options & RESET_EIM_CONFIG) && self->eims->len > 0) {
+		g_ptr_array_set_size (self->eims, 0);
+		eims_deleted = changed = TRUE;
+	}
+	if (changed && !commit (self, sw))
+		return NULL;
+
+	esim_der_writer_begin (writer, request->tag);
+	esim_der_writer_put_uint (writer, 0x80, changed ? 0 : 1); /* ok / nothingToDelete */
+	if (options & RESET_EIM_CONFIG)
+		esim_der_writer_put_uint (writer, 0x81, eims_deleted ? 0 : 1);
+	/* this card keeps no immediate-enable configuration: it is at its default already */
+	if (options & RESET_IMMEDIATE_ENABLE)
+		esim_der_writer_put_uint (writer, 0x82, 0);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* ---- ES10b notifications ------------------------------------------------------------------ */
+
+static void
+put_other_signed_notification (EsimVeuicc *self, EsimDerWriter *writer,
+                               const VeuiccNotification *notification)
+{
+	g_autoptr(GBytes) tbs = veuicc_notification_metadata (notification);
+	g_autoptr(GBytes) euicc_cert = veuicc_crypto_get_euicc_certificate (self->crypto);
+	g_autoptr(GBytes) eum_cert = veuicc_crypto_get_eum_certificate (self->crypto);
+
+	esim_der_writer_begin (writer, 0x30);
+	esim_der_writer_put_raw (writer, g_bytes_get_data (tbs, NULL), g_bytes_get_size (tbs));
+	esim_der_writer_put (writer, 0x5F37, notification->signature, 64);
+	esim_der_writer_put_raw (writer, g_bytes_get_data (euicc_cert, NULL), g_bytes_get_size (euicc_cert));
+	esim_der_writer_put_raw (writer, g_bytes_get_data (eum_cert, NULL), g_bytes_get_size (eum_cert));
+	esim_der_writer_end (writer);
+}
+
+/* NotificationEvent filter: FALSE if the BIT STRING is malformed */
+static gboolean
+parse_event_mask (const EsimTlv *tlv, guint *mask)
+{
+	const guint8 *bits;
+	gsize n_bits = 0;
+	if (!esim_tlv_get_bits (tlv, &bits, &n_bits, NULL))
+		return FALSE;
+	*mask = 0;
+	for (guint bit = 0; bit < MIN (n_bits, 4u); bit++) {
+		if ((bits[bit / 8] >> (7 - bit % 8)) & 1)
+			*mask |= 1u << bit;
+	}
+	return TRUE;
+}
+
+static GBytes *
+handle_list_notification (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	guint mask = 0xF;
+	EsimTlv children[1];
+	guint n = 0;
+
+	if (!get_children (request, children, 1, &n) ||
+	    (n == 1 && (children[0].tag != 0x81 || !parse_event_mask (&children[0], &mask))))
+		return choice_error_response (0xBF28, RESULT_UNDEFINED_ERROR, sw);
+	esim_der_writer_begin (writer, 0xBF28);
+	esim_der_writer_begin (writer, 0xA0); /* notificationMetadataList */
+	for (guint i = 0; i < self->notifications->len; i++) {
+		VeuiccNotification *notification = g_ptr_array_index (self->notifications, i);
+		if (mask & (1u << notification->event)) {
+			g_autoptr(GBytes) tbs = veuicc_notification_metadata (notification);
+			esim_der_writer_put_raw (writer, g_bytes_get_data (tbs, NULL), g_bytes_get_size (tbs));
+		}
+	}
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* BF2B { A0 { 80 seqNumber | 81 profileManagementOperation | 82 euiccPackageResults } OPT } */
+static GBytes *
+handle_retrieve_notifications (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	EsimTlv children[1];
+	EsimTlv criteria[1];
+	guint64 seq = 0;
+	guint mask = 0xF;
+	gboolean by_seq = FALSE;
+	guint n = 0;
+
+	if (!get_children (request, children, 1, &n))
+		return choice_error_response (0xBF2B, RESULT_UNDEFINED_ERROR, sw);
+	if (n == 1) {
+		guint n_criteria = 0;
+		if (children[0].tag != 0xA0 || !children[0].constructed ||
+		    !get_children (&children[0], criteria, 1, &n_criteria) || n_criteria != 1)
+			return choice_error_response (0xBF2B, RESULT_UNDEFINED_ERROR, sw);
+		if (criteria[0].tag == 0x80 && esim_tlv_get_uint (&criteria[0], &seq, NULL)) {
+			by_seq = TRUE;
+		} else if (criteria[0].tag == 0x82 && criteria[0].len == 0) {
+			/* stored EuiccPackageResults: none until LoadEuiccPackage exists */
+			esim_der_writer_begin (writer, 0xBF2B);
+			esim_der_writer_begin (writer, 0xA2);
+			esim_der_writer_end (writer);
+			esim_der_writer_end (writer);
+			return ok_response (esim_der_writer_finish (writer), sw);
+		} else if (criteria[0].tag != 0x81 || !parse_event_mask (&criteria[0], &mask)) {
+			return choice_error_response (0xBF2B, RESULT_UNDEFINED_ERROR, sw);
+		}
+	}
+	esim_der_writer_begin (writer, 0xBF2B);
+	esim_der_writer_begin (writer, 0xA0); /* notificationList */
+	for (guint i = 0; i < self->notifications->len; i++) {
+		VeuiccNotification *notification = g_ptr_array_index (self->notifications, i);
+		if (by_seq ? notification->seq == seq : (mask & (1u << notification->event)) != 0)
+			put_other_signed_notification (self, writer, notification);
+	}
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+static GBytes *
+handle_remove_notification (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	static const EsimTag tags[] = { 0x80 };
+	EsimTlv children[1];
+	guint64 seq = 0;
+
+	if (!get_exact_children (request, children, tags, 1) ||
+	    !esim_tlv_get_uint (&children[0], &seq, NULL))
+		return result_response (0xBF30, RESULT_UNDEFINED_ERROR, sw);
+	for (guint i = 0; i < self->notifications->len; i++) {
+		VeuiccNotification *notification = g_ptr_array_index (self->notifications, i);
+		if (notification->seq == seq) {
+			g_ptr_array_remove_index (self->notifications, i);
+			if (!commit (self, sw))
+				return NULL;
+			return result_response (0xBF30, 0, sw);
+		}
+	}
+	return result_response (0xBF30, 1, sw); /* nothingToDelete */
+}
+
+/* ---- ES10a addresses, ES10b GetRAT, GetCerts ---------------------------------------------- */
+
+static GBytes *
+handle_get_addresses (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	if (request->len != 0)
+		return fail_sw (SW_WRONG_DATA, sw);
+	esim_der_writer_begin (writer, 0xBF3C);
+	if (self->default_dp_address != NULL)
+		esim_der_writer_put_utf8 (writer, 0x80, self->default_dp_address);
+	esim_der_writer_put_utf8 (writer, 0x81, self->root_ds_address);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* SGP.22 BF3F and SGP.32 v1.2 BF65 share the shape { 80 defaultDpAddress } -> { 80 result } */
+static GBytes *
+handle_set_default_dp (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	static const EsimTag tags[] = { 0x80 };
+	EsimTlv children[1];
+	gchar *address;
+
+	if (!get_exact_children (request, children, tags, 1) || children[0].len > 255)
+		return result_response (request->tag, RESULT_UNDEFINED_ERROR, sw);
+	address = esim_tlv_dup_utf8 (&children[0], NULL);
+	if (address == NULL)
+		return result_response (request->tag, RESULT_UNDEFINED_ERROR, sw);
+	g_free (self->default_dp_address);
+	self->default_dp_address = NULL;
+	if (address[0] != '\0')
+		self->default_dp_address = address;
+	else
+		g_free (address);
+	if (!commit (self, sw))
+		return NULL;
+	return result_response (request->tag, 0, sw);
+}
+
+/* GetRatResponse { rat [0] RulesAuthorisationTable } = BF43 { A0 { 30 rule … } } */
+static GBytes *
+handle_get_rat (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	static const guint8 any_operator[] = { 0xEE, 0xEE, 0xEE }; /* MCC/MNC wildcard */
+
+	if (request->len != 0)
+		return fail_sw (SW_WRONG_DATA, sw);
+	esim_der_writer_begin (writer, 0xBF43);
+	esim_der_writer_begin (writer, 0xA0);
+	/* one rule: profiles with ppr1 may be installed for any operator after user consent */
+	esim_der_writer_begin (writer, 0x30);
+	veuicc_put_named_bits (writer, 0x80, 1u << 1);  /* pprIds: ppr1 */
+	esim_der_writer_begin (writer, 0xA1);           /* allowedOperators */
+	esim_der_writer_begin (writer, 0x30);
+	esim_der_writer_put (writer, 0x80, any_operator, sizeof (any_operator));
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	veuicc_put_named_bits (writer, 0x82, 1u << 0);  /* pprFlags: consentRequired */
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* A certificate with its SEQUENCE tag replaced by the implicit [5]/[6] */
+static void
+put_retagged (EsimDerWriter *writer, EsimTag tag, GBytes *der)
+{
+	EsimTlv tlv;
+	if (!esim_tlv_parse_exact (g_bytes_get_data (der, NULL), g_bytes_get_size (der), &tlv, NULL))
+		return;
+	esim_der_writer_put (writer, tag, tlv.value, tlv.len);
+}
+
+static GBytes *
+handle_get_certs (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	g_autoptr(GBytes) pkid = veuicc_crypto_get_ci_pkid (self->crypto);
+	g_autoptr(GBytes) eum_cert = veuicc_crypto_get_eum_certificate (self->crypto);
+	g_autoptr(GBytes) euicc_cert = veuicc_crypto_get_euicc_certificate (self->crypto);
+	EsimTlv children[1];
+	guint n = 0;
+
+	if (!get_children (request, children, 1, &n) || (n == 1 && children[0].tag != 0x80))
+		return choice_error_response (0xBF56, RESULT_UNDEFINED_ERROR, sw);
+	if (n == 1 && (children[0].len != g_bytes_get_size (pkid) ||
+	               memcmp (children[0].value, g_bytes_get_data (pkid, NULL), children[0].len) != 0))
+		return choice_error_response (0xBF56, 1, sw); /* invalidCiPKId */
+	esim_der_writer_begin (writer, 0xBF56);
+	esim_der_writer_begin (writer, 0xA0); /* certs */
+	put_retagged (writer, 0xA5, eum_cert);
+	put_retagged (writer, 0xA6, euicc_cert);
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* ---- ES10b eIM configuration (SGP.32) ----------------------------------------------------- */
+
+/* The stored configuration with the card's current counterValue and associationToken. */
+static void
+put_eim_config (EsimDerWriter *writer, const VeuiccEim *eim)
+{
+	EsimTlvIter iter;
+	EsimTlv config;
+	EsimTlv child;
+
+	if (!esim_tlv_parse_exact (g_bytes_get_data (eim->config, NULL), g_bytes_get_size (eim->config),
+	                           &config, NULL))
+		return;
+	esim_der_writer_begin (writer, 0x30);
+	esim_tlv_iter_init (&iter, &config);
+	while (esim_tlv_iter_next (&iter, &child, NULL)) {
+		if (child.tag == 0x83 && eim->has_counter)
+			esim_der_writer_put_int (writer, 0x83, eim->counter);
+		else if (child.tag == 0x84 && eim->has_token)
+			esim_der_writer_put_int (writer, 0x84, eim->token);
+		else
+			esim_der_writer_put_raw (writer, child.raw, child.raw_len);
+	}
+	esim_der_writer_end (writer);
+}
+
+static GBytes *
+handle_get_eim_configuration (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	g_autofree gchar *eim_id = NULL;
+	EsimTlv children[1];
+	EsimTlv criteria[1];
+	guint n = 0;
+
+	if (!get_children (request, children, 1, &n))
+		return fail_sw (SW_WRONG_DATA, sw);
+	if (n == 1) {
+		static const EsimTag tags[] = { 0x80 };
+		if (children[0].tag != 0xA0 || !children[0].constructed ||
+		    !get_exact_children (&children[0], criteria, tags, 1) ||
+		    criteria[0].len < 1 || criteria[0].len > 128)
+			return fail_sw (SW_WRONG_DATA, sw);
+		eim_id = esim_tlv_dup_utf8 (&criteria[0], NULL);
+		if (eim_id == NULL)
+			return fail_sw (SW_WRONG_DATA, sw);
+	}
+	esim_der_writer_begin (writer, 0xBF55);
+	esim_der_writer_begin (writer, 0xA0); /* eimConfigurationDataList */
+	for (guint i = 0; i < self->eims->len; i++) {
+		VeuiccEim *eim = g_ptr_array_index (self->eims, i);
+		if (eim_id == NULL || g_strcmp0 (eim_id, eim->eim_id) == 0)
+			put_eim_config (writer, eim);
+	}
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* addInitialEimError codes */
+enum {
+	EIM_ERROR_INSUFFICIENT_MEMORY = 1,
+	EIM_ERROR_ALREADY_EXISTS = 2,
+	EIM_ERROR_CI_PK_UNKNOWN = 3,
+	EIM_ERROR_COUNTER_OUT_OF_RANGE = 6,
+	EIM_ERROR_COMMAND = 7,
+};
+
+/* Parses every configuration of the request into @eims; 0 or an addInitialEimError code. */
+static guint
+parse_add_initial_eim (EsimVeuicc *self, const EsimTlv *request, GPtrArray *eims)
+{
+	static const EsimTag tags[] = { 0xA0 };
+	g_autoptr(GBytes) own_pkid = veuicc_crypto_get_ci_pkid (self->crypto);
+	g_autoptr(GError) error = NULL;
+	EsimTlv children[1];
+	EsimTlvIter iter;
+	EsimTlv config;
+
+	if (!get_exact_children (request, children, tags, 1) || !children[0].constructed)
+		return EIM_ERROR_COMMAND;
+	esim_tlv_iter_init (&iter, &children[0]);
+	while (esim_tlv_iter_next (&iter, &config, &error)) {
+		VeuiccEim *eim = g_new0 (VeuiccEim, 1);
+		g_autoptr(GBytes) pkid = NULL;
+		g_autoptr(GError) error_config = NULL;
+
+		g_ptr_array_add (eims, eim);
+		if (!veuicc_eim_config_parse (&config, eim, &pkid, &error_config)) {
+			return g_error_matches (error_config, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
+			       ? EIM_ERROR_COUNTER_OUT_OF_RANGE : EIM_ERROR_COMMAND;
+		}
+		if (pkid != NULL && !g_bytes_equal (pkid, own_pkid))
+			return EIM_ERROR_CI_PK_UNKNOWN;
+		for (guint i = 0; i + 1 < eims->len; i++) {
+			VeuiccEim *other = g_ptr_array_index (eims, i);
+			if (g_strcmp0 (other->eim_id, eim->eim_id) == 0)
+				return EIM_ERROR_COMMAND;
+		}
+		eim->config = esim_tlv_dup_raw (&config);
+	}
+	if (error != NULL || eims->len == 0)
+		return EIM_ERROR_COMMAND;
+	if (self->eims->len > 0)
+		return EIM_ERROR_ALREADY_EXISTS;
+	if (eims->len > VEUICC_MAX_EIMS)
+		return EIM_ERROR_INSUFFICIENT_MEMORY;
+	return 0;
+}
+
+static GBytes *
+handle_add_initial_eim (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(GPtrArray) eims = g_ptr_array_new_with_free_func ((GDestroyNotify) veuicc_eim_free);
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	guint code = parse_add_initial_eim (self, request, eims);
+
+	if (code != 0)
+		return choice_error_response (0xBF57, code, sw);
+	esim_der_writer_begin (writer, 0xBF57);
+	esim_der_writer_begin (writer, 0xA0); /* addInitialEimOk */
+	for (guint i = 0; i < eims->len; i++) {
+		VeuiccEim *eim = g_ptr_array_index (eims, i);
+		/* an associationToken in the request asks the card to allocate one */
+		if (eim->has_token) {
+			eim->token = self->next_token++;
+			esim_der_writer_put_int (writer, 0x84, eim->token);
+		} else {
+			esim_der_writer_put_null (writer, 0x05);
+		}
+	}
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	while (eims->len > 0)
+		g_ptr_array_add (self->eims, g_ptr_array_steal_index (eims, 0));
+	if (!commit (self, sw))
+		return NULL;
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* IpaeActivation (SGP.32 reuse of LpaeActivation): this card has no IPAe. */
+static GBytes *
+handle_ipae_activation (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	static const EsimTag tags[] = { 0x80 };
+	EsimTlv children[1];
+	if (!get_exact_children (request, children, tags, 1))
+		return fail_sw (SW_WRONG_DATA, sw);
+	return result_response (0xBF42, 1, sw); /* notSupported */
+}
+
+static const struct {
+	EsimTag     tag;
+	Es10Handler handler;
+} es10_handlers[] = {
+	{ 0xBF20, handle_get_euicc_info1 },
+	{ 0xBF22, handle_get_euicc_info2 },
+	{ 0xBF28, handle_list_notification },
+	{ 0xBF29, handle_set_nickname },
+	{ 0xBF2B, handle_retrieve_notifications },
+	{ 0xBF2D, handle_get_profiles_info },
+	{ 0xBF2E, handle_get_euicc_challenge },
+	{ 0xBF30, handle_remove_notification },
+	{ 0xBF31, handle_enable_profile },
+	{ 0xBF32, handle_disable_profile },
+	{ 0xBF33, handle_delete_profile },
+	{ 0xBF34, handle_memory_reset },
+	{ 0xBF3C, handle_get_addresses },
+	{ 0xBF3E, handle_get_eid },
+	{ 0xBF3F, handle_set_default_dp },
+	{ 0xBF42, handle_ipae_activation },
+	{ 0xBF43, handle_get_rat },
+	{ 0xBF55, handle_get_eim_configuration },
+	{ 0xBF56, handle_get_certs },
+	{ 0xBF57, handle_add_initial_eim },
+	{ 0xBF64, handle_memory_reset },
+	{ 0xBF65, handle_set_default_dp },
+};
+
+GBytes *
+veuicc_es10_dispatch (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *sw)
+{
+	EsimTlv request;
+
+	g_return_val_if_fail (ESIM_IS_VEUICC (self), NULL);
+	g_return_val_if_fail (sw != NULL, NULL);
+
+	if (!esim_tlv_parse_exact (data, len, &request, NULL))
+		return fail_sw (SW_WRONG_DATA, sw);
+	for (guint i = 0; i < G_N_ELEMENTS (es10_handlers); i++) {
+		if (es10_handlers[i].tag == request.tag) {
+			g_debug ("ES10 request %X (%zu bytes)", request.tag, len);
+			return es10_handlers[i].handler (self, &request, sw);
+		}
+	}
+	g_debug ("ES10 request %X not supported", request.tag);
+	return fail_sw (SW_WRONG_DATA, sw);
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internals of the software eUICC shared by its four source files:
+ *   esim-veuicc.c         GObject, APDU layer (channels, SELECT, STORE DATA, GET RESPONSE)
+ *   esim-veuicc-state.c   persistent state: demo content, key file load/validate/save
+ *   esim-veuicc-es10.c    the ES10 functions (request TLV -> response TLV)
+ *   esim-veuicc-crypto.c  EUM/eUICC keys and certificates, notification signatures
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "esim-der.h"
+#include "esim-veuicc.h"
+
+G_BEGIN_DECLS
+
+/* Logical channels 0 (basic) to 3. */
+#define VEUICC_N_CHANNELS 4
+/* Current version of the state file format. */
+#define VEUICC_STATE_VERSION 1
+/* Bounds that keep a hostile state file or request from growing the card without limit. */
+#define VEUICC_MAX_PROFILES 64
+#define VEUICC_MAX_EIMS 8
+#define VEUICC_MAX_NOTIFICATIONS 256
+
+#define VEUICC_ROOT_DS_DEFAULT "testrootsmds.example.com"
+#define VEUICC_NOTIFICATION_ADDRESS_DEFAULT "smdp.example.com"
+
+/* ProfileClass (SGP.22) */
+typedef enum {
+	VEUICC_CLASS_TEST = 0,
+	VEUICC_CLASS_PROVISIONING = 1,
+	VEUICC_CLASS_OPERATIONAL = 2,
+} VeuiccProfileClass;
+
+/* NotificationEvent named bits (SGP.22) */
+typedef enum {
+	VEUICC_EVENT_INSTALL = 0,
+	VEUICC_EVENT_ENABLE = 1,
+	VEUICC_EVENT_DISABLE = 2,
+	VEUICC_EVENT_DELETE = 3,
+} VeuiccEvent;
+
+typedef struct {
+	gchar             *iccid;      /* digits, as given */
+	guint8             iccid_bcd[10];
+	guint8             aid[16];    /* ISD-P AID */
+	gchar             *name;
+	gchar             *provider;
+	gchar             *nickname;   /* NULL when unset */
+	gchar             *notification_address;
+	VeuiccProfileClass klass;
+	gboolean           enabled;
+	gboolean           preloaded;  /* part of the card at manufacture (memory reset bit 3) */
+} VeuiccProfile;
+
+typedef struct {
+	guint64     seq;
+	VeuiccEvent event;
+	gchar      *iccid;           /* may be NULL */
+	gchar      *address;
+	guint8      signature[64];   /* r || s over the DER of the BF2F metadata */
+} VeuiccNotification;
+
+typedef struct {
+	GBytes  *config;             /* EimConfigurationData (30 …) as received */
+	gchar   *eim_id;
+	gboolean has_token;          /* the eIM asked for an association token */
+	gint64   token;
+	gboolean has_counter;
+	gint64   counter;
+} VeuiccEim;
+
+typedef struct _VeuiccCrypto VeuiccCrypto;
+
+typedef struct {
+	gboolean    open;
+	gboolean    isdr_selected;
+	GByteArray *request;         /* STORE DATA blocks received so far, NULL when idle */
+	guint       next_block;
+	GBytes     *pending;         /* response waiting for GET RESPONSE */
+	gsize       pending_offset;
+} VeuiccChannel;
+
+struct _EsimVeuicc {
+	GObject        parent_instance;
+	gchar         *path;         /* NULL when ephemeral */
+	gchar         *eid;
+	GPtrArray     *profiles;     /* VeuiccProfile */
+	GPtrArray     *notifications; /* VeuiccNotification, ascending seq */
+	GPtrArray     *eims;         /* VeuiccEim */
+	guint64        next_seq;     /* never reused, persisted */
+	gint64         next_token;
+	gchar         *default_dp_address; /* NULL when unset */
+	gchar         *root_ds_address;
+	VeuiccCrypto  *crypto;
+	VeuiccChannel  channels[VEUICC_N_CHANNELS];
+};
+
+/* esim-veuicc-state.c */
+void           veuicc_profile_free (VeuiccProfile *profile);
+void           veuicc_notification_free (VeuiccNotification *notification);
+void           veuicc_eim_free (VeuiccEim *eim);
+gboolean       veuicc_state_init_fresh (EsimVeuicc *self, GError **error);
+gboolean       veuicc_state_load (EsimVeuicc *self, const gchar *path, GError **error);
+gboolean       veuicc_state_save (EsimVeuicc *self, GError **error);
+VeuiccProfile *veuicc_find_profile_by_iccid_bcd (EsimVeuicc *self, const guint8 *bcd, gsize len);
+VeuiccProfile *veuicc_find_profile_by_aid (EsimVeuicc *self, const guint8 *aid, gsize len);
+VeuiccProfile *veuicc_find_enabled_profile (EsimVeuicc *self);
+gboolean       veuicc_add_profile_full (EsimVeuicc *self, const gchar *iccid, const gchar *name,
+                                        const gchar *provider, VeuiccProfileClass klass,
+                                        gboolean enabled, gboolean preloaded, GError **error);
+gboolean       veuicc_queue_notification (EsimVeuicc *self, VeuiccEvent event,
+                                          const VeuiccProfile *profile, GError **error);
+GBytes        *veuicc_notification_metadata (const VeuiccNotification *notification);
+gboolean       veuicc_parse_profile_class (const gchar *str, VeuiccProfileClass *out);
+/* Validates an EimConfigurationData (30 TLV); fills @eim (config not set). */
+gboolean       veuicc_eim_config_parse (const EsimTlv *tlv, VeuiccEim *eim, GBytes **ci_pkid,
+                                        GError **error);
+
+/* esim-veuicc-es10.c */
+/* Runs one ES10 function.  Returns the response TLV (possibly empty) and sets *sw
+ * to 9000, or returns NULL and sets *sw to an ISO status word. */
+GBytes        *veuicc_es10_dispatch (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *sw);
+/* BIT STRING from named bits (bit n = 1 << n), trailing zero bits removed as DER wants. */
+void           veuicc_put_named_bits (EsimDerWriter *writer, EsimTag tag, guint32 mask);
+
+/* esim-veuicc-crypto.c */
+VeuiccCrypto  *veuicc_crypto_generate (const gchar *eid, GError **error);
+VeuiccCrypto  *veuicc_crypto_load (const gchar *eum_key_pem, const gchar *eum_cert_pem,
+                                   const gchar *euicc_key_pem, const gchar *euicc_cert_pem,
+                                   const gchar *eid, GError **error);
+void           veuicc_crypto_free (VeuiccCrypto *crypto);
+const gchar   *veuicc_crypto_get_pem (VeuiccCrypto *crypto, guint idx); /* 0..3 as in _load() */
+GBytes        *veuicc_crypto_get_eum_certificate (VeuiccCrypto *crypto);   /* DER */
+GBytes        *veuicc_crypto_get_euicc_certificate (VeuiccCrypto *crypto); /* DER */
+GBytes        *veuicc_crypto_get_ci_pkid (VeuiccCrypto *crypto);           /* 20 bytes */
+gboolean       veuicc_crypto_sign (VeuiccCrypto *crypto, const guint8 *data, gsize len,
+                                   guint8 signature[64], GError **error);
+void           veuicc_crypto_random (guint8 *buf, gsize len);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccCrypto, veuicc_crypto_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccProfile, veuicc_profile_free)
+
+G_END_DECLS

@@ -1,0 +1,780 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Persistent state of the software eUICC.
+ *
+ * The whole card lives in one GKeyFile:
+ *
+ *   [card]                version, eid, next-seq-number, next-association-token,
+ *                         root-ds-address, default-dp-address (optional)
+ *   [keys]                eum-key, eum-certificate, euicc-key, euicc-certificate (PEM)
+ *   [profile N]           iccid, aid (hex), name, service-provider, class, state,
+ *                         nickname (optional), notification-address, preloaded
+ *   [notification N]      seq-number, event, iccid (optional), address, signature (hex r||s)
+ *   [eim N]               configuration (hex DER), association-token, counter (both optional)
+ *
+ * next-seq-number only grows, so a seqNumber is never handed out twice, even
+ * after the notification it belonged to was removed and the card reloaded.
+ * Unknown groups and keys are ignored (a later version may add some); anything
+ * that fails to parse or validate makes the whole file CORRUPT and untouched.
+ */
+
+#include <string.h>
+
+#include "esim-util.h"
+#include "esim-veuicc-private.h"
+
+#define GROUP_CARD "card"
+#define GROUP_KEYS "keys"
+#define PREFIX_PROFILE "profile "
+#define PREFIX_NOTIFICATION "notification "
+#define PREFIX_EIM "eim "
+
+static const gchar *const pem_keys[] = {
+	"eum-key", "eum-certificate", "euicc-key", "euicc-certificate",
+};
+
+static const gchar *const class_names[] = { "test", "provisioning", "operational" };
+static const gchar *const event_names[] = { "install", "enable", "disable", "delete" };
+
+void
+veuicc_profile_free (VeuiccProfile *profile)
+{
+	if (profile == NULL)
+		return;
+	g_free (profile->iccid);
+	g_free (profile->name);
+	g_free (profile->provider);
+	g_free (profile->nickname);
+	g_free (profile->notification_address);
+	g_free (profile);
+}
+
+void
+veuicc_notification_free (VeuiccNotification *notification)
+{
+	if (notification == NULL)
+		return;
+	g_free (notification->iccid);
+	g_free (notification->address);
+	g_free (notification);
+}
+
+void
+veuicc_eim_free (VeuiccEim *eim)
+{
+	if (eim == NULL)
+		return;
+	g_clear_pointer (&eim->config, g_bytes_unref);
+	g_free (eim->eim_id);
+	g_free (eim);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccNotification, veuicc_notification_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccEim, veuicc_eim_free)
+
+gboolean
+veuicc_parse_profile_class (const gchar *str, VeuiccProfileClass *out)
+{
+	for (guint i = 0; i < G_N_ELEMENTS (class_names); i++) {
+		if (g_strcmp0 (str, class_names[i]) == 0) {
+			*out = (VeuiccProfileClass) i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+static gboolean
+parse_event (const gchar *str, VeuiccEvent *out)
+{
+	for (guint i = 0; i < G_N_ELEMENTS (event_names); i++) {
+		if (g_strcmp0 (str, event_names[i]) == 0) {
+			*out = (VeuiccEvent) i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+VeuiccProfile *
+veuicc_find_profile_by_iccid_bcd (EsimVeuicc *self, const guint8 *bcd, gsize len)
+{
+	if (len != 10)
+		return NULL;
+	for (guint i = 0; i < self->profiles->len; i++) {
+		VeuiccProfile *profile = g_ptr_array_index (self->profiles, i);
+		if (memcmp (profile->iccid_bcd, bcd, 10) == 0)
+			return profile;
+	}
+	return NULL;
+}
+
+VeuiccProfile *
+veuicc_find_profile_by_aid (EsimVeuicc *self, const guint8 *aid, gsize len)
+{
+	if (len != 16)
+		return NULL;
+	for (guint i = 0; i < self->profiles->len; i++) {
+		VeuiccProfile *profile = g_ptr_array_index (self->profiles, i);
+		if (memcmp (profile->aid, aid, 16) == 0)
+			return profile;
+	}
+	return NULL;
+}
+
+VeuiccProfile *
+veuicc_find_enabled_profile (EsimVeuicc *self)
+{
+	for (guint i = 0; i < self->profiles->len; i++) {
+		VeuiccProfile *profile = g_ptr_array_index (self->profiles, i);
+		if (profile->enabled)
+			return profile;
+	}
+	return NULL;
+}
+
+/* ISD-P AIDs follow the ISD-R pattern A0000005591010FFFFFFFF89000 0xx 00 with
+ * xx from 10 up, as real cards number them. */
+static gboolean
+allocate_aid (EsimVeuicc *self, guint8 aid[16])
+{
+	static const guint8 base[16] = {
+		0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
+		0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x10, 0x00,
+	};
+	for (guint n = 0x10; n <= 0xFF; n++) {
+		memcpy (aid, base, 16);
+		aid[14] = (guint8) n;
+		if (veuicc_find_profile_by_aid (self, aid, 16) == NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+gboolean
+veuicc_add_profile_full (EsimVeuicc *self, const gchar *iccid, const gchar *name,
+                         const gchar *provider, VeuiccProfileClass klass, gboolean enabled,
+                         gboolean preloaded, GError **error)
+{
+	g_autoptr(VeuiccProfile) profile = g_new0 (VeuiccProfile, 1);
+
+	if (!esim_iccid_is_valid (iccid) || !esim_iccid_to_bcd (iccid, profile->iccid_bcd, NULL)) {
+		g_autofree gchar *masked = esim_log_personal (iccid);
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "invalid ICCID %s", masked);
+		return FALSE;
+	}
+	if (veuicc_find_profile_by_iccid_bcd (self, profile->iccid_bcd, 10) != NULL) {
+		g_autofree gchar *masked = esim_log_personal (iccid);
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "ICCID %s already on the card", masked);
+		return FALSE;
+	}
+	if (strlen (name) > 64 || strlen (provider) > 32 ||
+	    !g_utf8_validate (name, -1, NULL) || !g_utf8_validate (provider, -1, NULL)) {
+		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		                     "profile name (max. 64 bytes) or service provider (max. 32 bytes) invalid");
+		return FALSE;
+	}
+	if (enabled && veuicc_find_enabled_profile (self) != NULL) {
+		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "another profile is enabled");
+		return FALSE;
+	}
+	if (self->profiles->len >= VEUICC_MAX_PROFILES || !allocate_aid (self, profile->aid)) {
+		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "no room for another profile");
+		return FALSE;
+	}
+	profile->iccid = g_strdup (iccid);
+	profile->name = g_strdup (name);
+	profile->provider = g_strdup (provider);
+	profile->notification_address = g_strdup (VEUICC_NOTIFICATION_ADDRESS_DEFAULT);
+	profile->klass = klass;
+	profile->enabled = enabled;
+	profile->preloaded = preloaded;
+	g_ptr_array_add (self->profiles, g_steal_pointer (&profile));
+	return TRUE;
+}
+
+GBytes *
+veuicc_notification_metadata (const VeuiccNotification *notification)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	esim_der_writer_begin (writer, 0xBF2F);
+	esim_der_writer_put_uint (writer, 0x80, notification->seq);
+	veuicc_put_named_bits (writer, 0x81, 1u << notification->event);
+	esim_der_writer_put_utf8 (writer, 0x0C, notification->address);
+	if (notification->iccid != NULL) {
+		guint8 bcd[10];
+		if (esim_iccid_to_bcd (notification->iccid, bcd, NULL))
+			esim_der_writer_put (writer, 0x5A, bcd, sizeof (bcd));
+	}
+	esim_der_writer_end (writer);
+	return esim_der_writer_finish (writer);
+}
+
+gboolean
+veuicc_queue_notification (EsimVeuicc *self, VeuiccEvent event, const VeuiccProfile *profile,
+                           GError **error)
+{
+	g_autoptr(VeuiccNotification) notification = g_new0 (VeuiccNotification, 1);
+	g_autoptr(GBytes) tbs = NULL;
+
+	notification->seq = self->next_seq;
+	notification->event = event;
+	notification->iccid = g_strdup (profile->iccid);
+	notification->address = g_strdup (profile->notification_address);
+	tbs = veuicc_notification_metadata (notification);
+	if (!veuicc_crypto_sign (self->crypto, g_bytes_get_data (tbs, NULL), g_bytes_get_size (tbs),
+	                         notification->signature, error))
+		return FALSE;
+	self->next_seq++;
+	/* A real card has finite NVM; dropping the oldest keeps this one usable */
+	if (self->notifications->len >= VEUICC_MAX_NOTIFICATIONS) {
+		g_warning ("notification list full, dropping the oldest");
+		g_ptr_array_remove_index (self->notifications, 0);
+	}
+	g_ptr_array_add (self->notifications, g_steal_pointer (&notification));
+	return TRUE;
+}
+
+/* EimConfigurationData components in their DER order (SGP.32 v1.2 §2.11.1). */
+static const EsimTag eim_config_tags[] = {
+	0x80, 0x81, 0x82, 0x83, 0x84, 0xA5, 0xA6, 0x87, 0x88, 0x89, 0xAA,
+};
+
+/* The components of an implicitly retagged SubjectPublicKeyInfo (30 AlgorithmIdentifier,
+ * 03 subjectPublicKey) or Certificate (30 tbsCertificate, 30 signatureAlgorithm, 03 signature). */
+static gboolean
+eim_key_contents_valid (const EsimTlv *tlv, const EsimTag *tags, guint n_tags)
+{
+	g_autoptr(GError) error = NULL;
+	EsimTlvIter iter;
+	EsimTlv child;
+	guint n = 0;
+
+	esim_tlv_iter_init (&iter, tlv);
+	while (esim_tlv_iter_next (&iter, &child, &error)) {
+		if (n == n_tags || child.tag != tags[n])
+			return FALSE;
+		n++;
+	}
+	return error == NULL && n == n_tags;
+}
+
+/* [5]/[6] CHOICE { [0] SubjectPublicKeyInfo, [1] Certificate } (explicit): one A0 or A1 */
+static gboolean
+eim_key_choice_valid (const EsimTlv *tlv)
+{
+	static const EsimTag spki[] = { 0x30, 0x03 };
+	static const EsimTag cert[] = { 0x30, 0x30, 0x03 };
+	g_autoptr(GError) error = NULL;
+	EsimTlvIter iter;
+	EsimTlv child;
+	guint n = 0;
+	gboolean ok = TRUE;
+
+	esim_tlv_iter_init (&iter, tlv);
+	while (esim_tlv_iter_next (&iter, &child, &error)) {
+		n++;
+		if (child.tag == 0xA0)
+			ok = ok && eim_key_contents_valid (&child, spki, G_N_ELEMENTS (spki));
+		else if (child.tag == 0xA1)
+			ok = ok && eim_key_contents_valid (&child, cert, G_N_ELEMENTS (cert));
+		else
+			ok = FALSE;
+	}
+	return ok && n == 1 && error == NULL;
+}
+
+static gboolean
+eim_config_component (const EsimTlv *child, VeuiccEim *eim, GBytes **ci_pkid, GError **error)
+{
+	gint64 value = 0;
+	const guint8 *bits;
+	gsize n_bits;
+
+	switch (child->tag) {
+	case 0x80:
+		eim->eim_id = esim_tlv_dup_utf8 (child, NULL);
+		return eim->eim_id != NULL && child->len >= 1 && child->len <= 128;
+	case 0x81:
+		return child->len <= 255 && g_utf8_validate ((const gchar *) child->value, child->len, NULL);
+	case 0x82:
+		return esim_tlv_get_int (child, &value, NULL) && value >= 1 && value <= 3;
+	case 0x83:
+		if (!esim_tlv_get_int (child, &value, NULL))
+			return FALSE;
+		if (value < 0) {
+			g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			                     "counterValue out of range");
+			return FALSE;
+		}
+		eim->has_counter = TRUE;
+		eim->counter = value;
+		return TRUE;
+	case 0x84:
+		if (!esim_tlv_get_int (child, &value, NULL))
+			return FALSE;
+		eim->has_token = TRUE;
+		eim->token = value;
+		return TRUE;
+	case 0xA5:
+	case 0xA6:
+		return child->constructed && eim_key_choice_valid (child);
+	case 0x87:
+		return esim_tlv_get_bits (child, &bits, &n_bits, NULL);
+	case 0x88:
+		if (child->len < 1 || child->len > 64)
+			return FALSE;
+		if (ci_pkid != NULL)
+			*ci_pkid = esim_tlv_dup_value (child);
+		return TRUE;
+	case 0x89:
+		return child->len == 0;
+	case 0xAA:
+		return child->constructed;
+	default:
+		return FALSE;
+	}
+}
+
+gboolean
+veuicc_eim_config_parse (const EsimTlv *tlv, VeuiccEim *eim, GBytes **ci_pkid, GError **error)
+{
+	EsimTlvIter iter;
+	EsimTlv child;
+	guint next_idx = 0;
+	g_autoptr(GError) error_local = NULL;
+
+	if (tlv->tag != 0x30 || !tlv->constructed) {
+		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+		                     "EimConfigurationData is not a SEQUENCE");
+		return FALSE;
+	}
+	esim_tlv_iter_init (&iter, tlv);
+	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
+		guint idx = next_idx;
+		/* components must appear once each, in definition order */
+		while (idx < G_N_ELEMENTS (eim_config_tags) && eim_config_tags[idx] != child.tag)
+			idx++;
+		if (idx == G_N_ELEMENTS (eim_config_tags)) {
+			g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			             "EimConfigurationData: unexpected element %X", child.tag);
+			return FALSE;
+		}
+		next_idx = idx + 1;
+		if (!eim_config_component (&child, eim, ci_pkid, &error_local)) {
+			if (error_local != NULL) {
+				g_propagate_error (error, g_steal_pointer (&error_local));
+				return FALSE;
+			}
+			g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			             "EimConfigurationData: invalid element %X", child.tag);
+			return FALSE;
+		}
+	}
+	if (error_local != NULL) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "EimConfigurationData: %s",
+		             error_local->message);
+		return FALSE;
+	}
+	if (eim->eim_id == NULL) {
+		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+		                     "EimConfigurationData without eimId");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+veuicc_state_init_fresh (EsimVeuicc *self, GError **error)
+{
+	self->eid = esim_eid_generate ("89049032");
+	if (self->eid == NULL || !esim_eid_is_valid (self->eid)) {
+		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot generate an EID");
+		return FALSE;
+	}
+	self->crypto = veuicc_crypto_generate (self->eid, error);
+	if (self->crypto == NULL)
+		return FALSE;
+	self->next_seq = 1;
+	self->next_token = 1;
+	self->root_ds_address = g_strdup (VEUICC_ROOT_DS_DEFAULT);
+	/* 19 digits: the BCD form ends in an F nibble */
+	if (!veuicc_add_profile_full (self, "8944476500000000013", "Demo Operational", "esimd demo",
+	                              VEUICC_CLASS_OPERATIONAL, TRUE, TRUE, error))
+		return FALSE;
+	return veuicc_add_profile_full (self, "89444765000000000223", "Demo Test", "esimd demo",
+	                                VEUICC_CLASS_TEST, FALSE, TRUE, error);
+}
+
+/* ---- loading ---------------------------------------------------------------------------- */
+
+typedef struct {
+	GKeyFile    *kf;
+	const gchar *group;
+	gchar       *problem;  /* first problem found, NULL while all is well */
+} Loader;
+
+static gboolean
+loader_fail (Loader *ld, const gchar *key, const gchar *format, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+loader_fail (Loader *ld, const gchar *key, const gchar *format, ...)
+{
+	va_list args;
+	g_autofree gchar *msg = NULL;
+	if (ld->problem != NULL)
+		return FALSE;
+	va_start (args, format);
+	msg = g_strdup_vprintf (format, args);
+	va_end (args);
+	if (key != NULL)
+		ld->problem = g_strdup_printf ("[%s] %s: %s", ld->group, key, msg);
+	else
+		ld->problem = g_strdup_printf ("[%s] %s", ld->group, msg);
+	return FALSE;
+}
+
+/* A required string; NULL (and the problem recorded) when missing. */
+static gchar *
+loader_string (Loader *ld, const gchar *key, gboolean required)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *value = g_key_file_get_string (ld->kf, ld->group, key, &error);
+	if (value == NULL && required)
+		loader_fail (ld, key, "%s", error->message);
+	return value;
+}
+
+static gboolean
+loader_uint64 (Loader *ld, const gchar *key, guint64 *out)
+{
+	g_autofree gchar *str = loader_string (ld, key, TRUE);
+	if (str == NULL)
+		return FALSE;
+	if (!g_ascii_string_to_unsigned (str, 10, 0, G_MAXINT64, out, NULL))
+		return loader_fail (ld, key, "not a number: %s", str);
+	return TRUE;
+}
+
+static gboolean
+loader_int64 (Loader *ld, const gchar *key, gboolean *present, gint64 *out)
+{
+	g_autofree gchar *str = loader_string (ld, key, FALSE);
+	*present = str != NULL;
+	if (str == NULL)
+		return TRUE;
+	if (!g_ascii_string_to_signed (str, 10, G_MININT64, G_MAXINT64, out, NULL))
+		return loader_fail (ld, key, "not a number: %s", str);
+	return TRUE;
+}
+
+static gboolean
+load_card_group (EsimVeuicc *self, Loader *ld)
+{
+	guint64 version = 0, next_seq = 0, next_token = 0;
+	gchar *pem[G_N_ELEMENTS (pem_keys)] = { NULL };
+	g_autoptr(GError) error = NULL;
+	gboolean ok = TRUE;
+
+	ld->group = GROUP_CARD;
+	if (!loader_uint64 (ld, "version", &version))
+		return FALSE;
+	if (version != VEUICC_STATE_VERSION)
+		return loader_fail (ld, "version", "unsupported version %" G_GUINT64_FORMAT, version);
+	self->eid = loader_string (ld, "eid", TRUE);
+	if (self->eid == NULL)
+		return FALSE;
+	if (!esim_eid_is_valid (self->eid))
+		return loader_fail (ld, "eid", "not a valid EID");
+	if (!loader_uint64 (ld, "next-seq-number", &next_seq) ||
+	    !loader_uint64 (ld, "next-association-token", &next_token))
+		return FALSE;
+	self->next_seq = next_seq;
+	self->next_token = (gint64) next_token;
+	self->root_ds_address = loader_string (ld, "root-ds-address", TRUE);
+	if (self->root_ds_address == NULL)
+		return FALSE;
+	self->default_dp_address = loader_string (ld, "default-dp-address", FALSE);
+
+	ld->group = GROUP_KEYS;
+	for (guint i = 0; i < G_N_ELEMENTS (pem_keys); i++) {
+		pem[i] = loader_string (ld, pem_keys[i], TRUE);
+		ok = ok && pem[i] != NULL;
+	}
+	if (ok) {
+		self->crypto = veuicc_crypto_load (pem[0], pem[1], pem[2], pem[3], self->eid, &error);
+		if (self->crypto == NULL)
+			ok = loader_fail (ld, NULL, "%s", error->message);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS (pem_keys); i++)
+		g_free (pem[i]);
+	return ok;
+}
+
+static gboolean
+load_profile_group (EsimVeuicc *self, Loader *ld)
+{
+	g_autofree gchar *iccid = loader_string (ld, "iccid", TRUE);
+	g_autofree gchar *aid_hex = loader_string (ld, "aid", TRUE);
+	g_autofree gchar *name = loader_string (ld, "name", TRUE);
+	g_autofree gchar *provider = loader_string (ld, "service-provider", TRUE);
+	g_autofree gchar *klass_str = loader_string (ld, "class", TRUE);
+	g_autofree gchar *state = loader_string (ld, "state", TRUE);
+	g_autofree gchar *nickname = loader_string (ld, "nickname", FALSE);
+	g_autofree gchar *address = loader_string (ld, "notification-address", TRUE);
+	g_autofree gchar *preloaded = loader_string (ld, "preloaded", FALSE);
+	g_autoptr(GBytes) aid = NULL;
+	g_autoptr(GError) error = NULL;
+	VeuiccProfileClass klass;
+	VeuiccProfile *profile;
+	gboolean enabled;
+
+	if (ld->problem != NULL)
+		return FALSE;
+	if (!veuicc_parse_profile_class (klass_str, &klass))
+		return loader_fail (ld, "class", "unknown class '%s'", klass_str);
+	if (g_strcmp0 (state, "enabled") != 0 && g_strcmp0 (state, "disabled") != 0)
+		return loader_fail (ld, "state", "must be enabled or disabled, not '%s'", state);
+	enabled = g_strcmp0 (state, "enabled") == 0;
+	if (nickname != NULL && (strlen (nickname) > 64 || !g_utf8_validate (nickname, -1, NULL)))
+		return loader_fail (ld, "nickname", "longer than 64 bytes or not UTF-8");
+	if (strlen (address) > 255)
+		return loader_fail (ld, "notification-address", "too long");
+	aid = esim_hex_decode (aid_hex, NULL);
+	if (aid == NULL || g_bytes_get_size (aid) != 16)
+		return loader_fail (ld, "aid", "not a 16-byte hex AID");
+	if (veuicc_find_profile_by_aid (self, g_bytes_get_data (aid, NULL), 16) != NULL)
+		return loader_fail (ld, "aid", "duplicate AID");
+	if (enabled && veuicc_find_enabled_profile (self) != NULL)
+		return loader_fail (ld, "state", "two profiles are enabled");
+	if (!veuicc_add_profile_full (self, iccid, name, provider, klass, enabled,
+	                              g_strcmp0 (preloaded, "true") == 0, &error)) {
+		/* esim_log_personal already masked the ICCID in the message */
+		return loader_fail (ld, "iccid", "%s", error->message);
+	}
+	profile = g_ptr_array_index (self->profiles, self->profiles->len - 1);
+	memcpy (profile->aid, g_bytes_get_data (aid, NULL), 16);
+	profile->nickname = g_steal_pointer (&nickname);
+	g_free (profile->notification_address);
+	profile->notification_address = g_steal_pointer (&address);
+	return TRUE;
+}
+
+static gboolean
+load_notification_group (EsimVeuicc *self, Loader *ld)
+{
+	g_autoptr(VeuiccNotification) notification = g_new0 (VeuiccNotification, 1);
+	g_autofree gchar *event = NULL;
+	g_autofree gchar *signature = NULL;
+	g_autoptr(GBytes) sig = NULL;
+
+	if (!loader_uint64 (ld, "seq-number", &notification->seq))
+		return FALSE;
+	event = loader_string (ld, "event", TRUE);
+	notification->address = loader_string (ld, "address", TRUE);
+	signature = loader_string (ld, "signature", TRUE);
+	notification->iccid = loader_string (ld, "iccid", FALSE);
+	if (ld->problem != NULL)
+		return FALSE;
+	if (!parse_event (event, &notification->event))
+		return loader_fail (ld, "event", "unknown event '%s'", event);
+	if (notification->iccid != NULL && !esim_iccid_is_valid (notification->iccid))
+		return loader_fail (ld, "iccid", "not a valid ICCID");
+	if (strlen (notification->address) > 255)
+		return loader_fail (ld, "address", "too long");
+	sig = esim_hex_decode (signature, NULL);
+	if (sig == NULL || g_bytes_get_size (sig) != 64)
+		return loader_fail (ld, "signature", "not 64 bytes of hex");
+	memcpy (notification->signature, g_bytes_get_data (sig, NULL), 64);
+	if (notification->seq >= self->next_seq)
+		return loader_fail (ld, "seq-number", "not below [card] next-seq-number");
+	for (guint i = 0; i < self->notifications->len; i++) {
+		VeuiccNotification *other = g_ptr_array_index (self->notifications, i);
+		if (other->seq >= notification->seq)
+			return loader_fail (ld, "seq-number", "duplicate or out of order");
+	}
+	if (self->notifications->len >= VEUICC_MAX_NOTIFICATIONS)
+		return loader_fail (ld, NULL, "too many notifications");
+	g_ptr_array_add (self->notifications, g_steal_pointer (&notification));
+	return TRUE;
+}
+
+static gboolean
+load_eim_group (EsimVeuicc *self, Loader *ld)
+{
+	g_autoptr(VeuiccEim) eim = g_new0 (VeuiccEim, 1);
+	g_autofree gchar *hex = loader_string (ld, "configuration", TRUE);
+	g_autoptr(GError) error = NULL;
+	gboolean has_token = FALSE, has_counter = FALSE;
+	gint64 token = 0, counter = 0;
+	EsimTlv tlv;
+
+	if (hex == NULL)
+		return FALSE;
+	eim->config = esim_hex_decode (hex, NULL);
+	if (eim->config == NULL ||
+	    !esim_tlv_parse_exact (g_bytes_get_data (eim->config, NULL), g_bytes_get_size (eim->config),
+	                           &tlv, &error) ||
+	    !veuicc_eim_config_parse (&tlv, eim, NULL, &error))
+		return loader_fail (ld, "configuration", "%s",
+		                    error != NULL ? error->message : "not hex");
+	if (!loader_int64 (ld, "association-token", &has_token, &token) ||
+	    !loader_int64 (ld, "counter", &has_counter, &counter))
+		return FALSE;
+	if (has_token != eim->has_token)
+		return loader_fail (ld, "association-token", "does not match the configuration");
+	eim->token = token;
+	if (has_counter != eim->has_counter || counter < 0)
+		return loader_fail (ld, "counter", "does not match the configuration");
+	eim->counter = counter;
+	for (guint i = 0; i < self->eims->len; i++) {
+		VeuiccEim *other = g_ptr_array_index (self->eims, i);
+		if (g_strcmp0 (other->eim_id, eim->eim_id) == 0)
+			return loader_fail (ld, "configuration", "duplicate eimId");
+	}
+	if (self->eims->len >= VEUICC_MAX_EIMS)
+		return loader_fail (ld, NULL, "too many eIMs");
+	g_ptr_array_add (self->eims, g_steal_pointer (&eim));
+	return TRUE;
+}
+
+gboolean
+veuicc_state_load (EsimVeuicc *self, const gchar *path, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new ();
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *contents = NULL;
+	g_auto(GStrv) groups = NULL;
+	gsize len = 0;
+	Loader ld = { kf, NULL, NULL };
+
+	if (!g_file_get_contents (path, &contents, &len, &error_local)) {
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO, "%s", error_local->message);
+		return FALSE;
+	}
+	if (!g_key_file_load_from_data (kf, contents, len, G_KEY_FILE_NONE, &error_local)) {
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,
+		             "state file %s is corrupt: %s", path, error_local->message);
+		return FALSE;
+	}
+	if (load_card_group (self, &ld)) {
+		groups = g_key_file_get_groups (kf, NULL);
+		for (guint i = 0; groups[i] != NULL && ld.problem == NULL; i++) {
+			ld.group = groups[i];
+			if (g_str_has_prefix (groups[i], PREFIX_PROFILE))
+				load_profile_group (self, &ld);
+			else if (g_str_has_prefix (groups[i], PREFIX_NOTIFICATION))
+				load_notification_group (self, &ld);
+			else if (g_str_has_prefix (groups[i], PREFIX_EIM))
+				load_eim_group (self, &ld);
+		}
+	}
+	if (ld.problem != NULL) {
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,
+		             "state file %s is corrupt: %s", path, ld.problem);
+		g_free (ld.problem);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* ---- saving ----------------------------------------------------------------------------- */
+
+static void
+save_profile (GKeyFile *kf, const gchar *group, const VeuiccProfile *profile)
+{
+	g_autofree gchar *aid = esim_hex_encode (profile->aid, sizeof (profile->aid));
+	g_key_file_set_string (kf, group, "iccid", profile->iccid);
+	g_key_file_set_string (kf, group, "aid", aid);
+	g_key_file_set_string (kf, group, "name", profile->name);
+	g_key_file_set_string (kf, group, "service-provider", profile->provider);
+	g_key_file_set_string (kf, group, "class", class_names[profile->klass]);
+	g_key_file_set_string (kf, group, "state", profile->enabled ? "enabled" : "disabled");
+	if (profile->nickname != NULL)
+		g_key_file_set_string (kf, group, "nickname", profile->nickname);
+	g_key_file_set_string (kf, group, "notification-address", profile->notification_address);
+	g_key_file_set_string (kf, group, "preloaded", profile->preloaded ? "true" : "false");
+}
+
+static void
+save_notification (GKeyFile *kf, const gchar *group, const VeuiccNotification *notification)
+{
+	g_autofree gchar *sig = esim_hex_encode (notification->signature, 64);
+	g_autofree gchar *seq = g_strdup_printf ("%" G_GUINT64_FORMAT, notification->seq);
+	g_key_file_set_string (kf, group, "seq-number", seq);
+	g_key_file_set_string (kf, group, "event", event_names[notification->event]);
+	if (notification->iccid != NULL)
+		g_key_file_set_string (kf, group, "iccid", notification->iccid);
+	g_key_file_set_string (kf, group, "address", notification->address);
+	g_key_file_set_string (kf, group, "signature", sig);
+}
+
+static void
+save_eim (GKeyFile *kf, const gchar *group, const VeuiccEim *eim)
+{
+	g_autofree gchar *hex = esim_hex_encode_bytes (eim->config);
+	g_key_file_set_string (kf, group, "configuration", hex);
+	if (eim->has_token) {
+		g_autofree gchar *token = g_strdup_printf ("%" G_GINT64_FORMAT, eim->token);
+		g_key_file_set_string (kf, group, "association-token", token);
+	}
+	if (eim->has_counter) {
+		g_autofree gchar *counter = g_strdup_printf ("%" G_GINT64_FORMAT, eim->counter);
+		g_key_file_set_string (kf, group, "counter", counter);
+	}
+}
+
+static GKeyFile *
+state_to_keyfile (EsimVeuicc *self)
+{
+	GKeyFile *kf = g_key_file_new ();
+	g_autofree gchar *next_seq = g_strdup_printf ("%" G_GUINT64_FORMAT, self->next_seq);
+	g_autofree gchar *next_token = g_strdup_printf ("%" G_GINT64_FORMAT, self->next_token);
+
+	g_key_file_set_integer (kf, GROUP_CARD, "version", VEUICC_STATE_VERSION);
+	g_key_file_set_string (kf, GROUP_CARD, "eid", self->eid);
+	g_key_file_set_string (kf, GROUP_CARD, "next-seq-number", next_seq);
+	g_key_file_set_string (kf, GROUP_CARD, "next-association-token", next_token);
+	g_key_file_set_string (kf, GROUP_CARD, "root-ds-address", self->root_ds_address);
+	if (self->default_dp_address != NULL)
+		g_key_file_set_string (kf, GROUP_CARD, "default-dp-address", self->default_dp_address);
+	for (guint i = 0; i < G_N_ELEMENTS (pem_keys); i++)
+		g_key_file_set_string (kf, GROUP_KEYS, pem_keys[i], veuicc_crypto_get_pem (self->crypto, i));
+	for (guint i = 0; i < self->profiles->len; i++) {
+		g_autofree gchar *group = g_strdup_printf (PREFIX_PROFILE "%u", i);
+		save_profile (kf, group, g_ptr_array_index (self->profiles, i));
+	}
+	for (guint i = 0; i < self->notifications->len; i++) {
+		g_autofree gchar *group = g_strdup_printf (PREFIX_NOTIFICATION "%u", i);
+		save_notification (kf, group, g_ptr_array_index (self->notifications, i));
+	}
+	for (guint i = 0; i < self->eims->len; i++) {
+		g_autofree gchar *group = g_strdup_printf (PREFIX_EIM "%u", i);
+		save_eim (kf, group, g_ptr_array_index (self->eims, i));
+	}
+	return kf;
+}
+
+gboolean
+veuicc_state_save (EsimVeuicc *self, GError **error)
+{
+	g_autoptr(GKeyFile) kf = NULL;
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+
+	if (self->path == NULL)
+		return TRUE;
+	kf = state_to_keyfile (self);
+	data = g_key_file_to_data (kf, &len, NULL);
+	/* private keys inside: owner-only.  CONSISTENT + DURABLE: temp file, fsync, rename, so a
+	 * crash leaves the old or the new card, never half of one (seqNumbers must not repeat) */
+	if (!g_file_set_contents_full (self->path, data, (gssize) len,
+	                               G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+	                               0600, &error_local)) {
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
+		             "cannot write state file: %s", error_local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
