@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include "esim-util.h"
+#include "esimd-eim.h"
+#include "esimd-error.h"
+#include "esimd-euicc-private.h"
+#include "esimd-log.h"
+#include "esimd-profile.h"
+
+G_DEFINE_TYPE (EsimdEuicc, esimd_euicc, G_TYPE_OBJECT)
+
+/* more waiting operations than this on one eUICC is a runaway client */
+#define ESIMD_EUICC_MAX_QUEUED 16
+
+/* never reused while the daemon runs */
+static guint next_euicc_id = 0;
+
+static void euicc_run_next (EsimdEuicc *self);
+static void euicc_close_channel (EsimdEuicc *self);
+
+/* ---- state from the card ---- */
+
+void
+esimd_euicc_set_eid (EsimdEuicc *self, const gchar *eid)
+{
+	g_autofree gchar *eid_log = esim_log_personal (eid);
+
+	g_free (self->eid);
+	self->eid = g_strdup (eid);
+	esimd_gdbus_euicc_set_eid (self->skeleton, eid != NULL ? eid : "");
+	esimd_obj_info (self->log_id, "EID %s", eid_log);
+}
+
+void
+esimd_euicc_apply_info2 (EsimdEuicc *self, const EsimEuiccInfo2 *info)
+{
+	/* SGP.32 adds ipaMode and iotSpecificInfo to EUICCInfo2; consumer cards have neither */
+	self->variant = (info->ipa_mode >= 0 || info->has_iot_specific_info) ?
+		ESIM_ES10_VARIANT_SGP32 : ESIM_ES10_VARIANT_SGP22;
+	esimd_gdbus_euicc_set_svn_version (self->skeleton, info->svn != NULL ? info->svn : "");
+	esimd_gdbus_euicc_set_profile_version (self->skeleton,
+	                                       info->profile_version != NULL ?
+	                                       info->profile_version : "");
+	esimd_gdbus_euicc_set_firmware_version (self->skeleton,
+	                                        info->firmware_version != NULL ?
+	                                        info->firmware_version : "");
+	esimd_gdbus_euicc_set_free_nv_memory (self->skeleton, info->free_nvm);
+}
+
+void
+esimd_euicc_apply_addresses (EsimdEuicc *self, const EsimConfiguredAddresses *addresses)
+{
+	esimd_gdbus_euicc_set_default_dp_address (self->skeleton,
+	                                          addresses->default_dp_address != NULL ?
+	                                          addresses->default_dp_address : "");
+}
+
+void
+esimd_euicc_set_pending_notifications (EsimdEuicc *self, guint count)
+{
+	esimd_gdbus_euicc_set_pending_notifications (self->skeleton, count);
+}
+
+gboolean
+esimd_euicc_has_profile (EsimdEuicc *self, const gchar *iccid)
+{
+	return g_hash_table_contains (self->profiles, iccid);
+}
+
+/* Removes the objects of @table whose key is not in @seen. */
+static void
+euicc_drop_unseen (EsimdEuicc *self, GHashTable *table, GHashTable *seen,
+                   const gchar *(*get_path) (gpointer object), const gchar *what)
+{
+	GHashTableIter iter;
+	gpointer key, value;
+
+	g_hash_table_iter_init (&iter, table);
+	while (g_hash_table_iter_next (&iter, &key, &value)) {
+		if (g_hash_table_contains (seen, key))
+			continue;
+		esimd_obj_debug (self->log_id, "%s %s is gone", what, get_path (value));
+		g_dbus_object_manager_server_unexport (self->object_manager, get_path (value));
+		g_hash_table_iter_remove (&iter);
+	}
+}
+
+static const gchar *
+profile_path_of (gpointer object)
+{
+	return esimd_profile_get_path (ESIMD_PROFILE (object));
+}
+
+static const gchar *
+eim_path_of (gpointer object)
+{
+	return esimd_eim_get_path (ESIMD_EIM (object));
+}
+
+void
+esimd_euicc_sync_profiles (EsimdEuicc *self, GPtrArray *infos)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+
+	for (guint i = 0; i < infos->len; i++) {
+		const EsimProfileInfo *info = g_ptr_array_index (infos, i);
+		EsimdProfile *profile;
+
+		/* without an ICCID a profile cannot be matched across refreshes nor addressed */
+		if (info->iccid == NULL || g_hash_table_contains (seen, info->iccid)) {
+			esimd_obj_warn (self->log_id, "ignoring a profile without ICCID or listed twice");
+			continue;
+		}
+		profile = g_hash_table_lookup (self->profiles, info->iccid);
+		if (profile == NULL) {
+			g_autofree gchar *iccid_log = esim_log_personal (info->iccid);
+
+			profile = esimd_profile_new (self, info);
+			g_hash_table_insert (self->profiles, g_strdup (info->iccid), profile);
+			g_dbus_object_manager_server_export (self->object_manager,
+			                                     esimd_profile_get_object (profile));
+			esimd_obj_debug (self->log_id, "profile %s at %s", iccid_log,
+			                 esimd_profile_get_path (profile));
+		} else {
+			esimd_profile_update (profile, info);
+		}
+		g_hash_table_add (seen, (gpointer) esimd_profile_get_iccid (profile));
+		g_ptr_array_add (paths, (gpointer) esimd_profile_get_path (profile));
+	}
+	g_ptr_array_add (paths, NULL);
+	esimd_gdbus_euicc_set_profiles (self->skeleton, (const gchar *const *) paths->pdata);
+	euicc_drop_unseen (self, self->profiles, seen, profile_path_of, "profile");
+}
+
+void
+esimd_euicc_sync_eims (EsimdEuicc *self, GPtrArray *configs)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+
+	for (guint i = 0; i < configs->len; i++) {
+		const EsimEimConfig *config = g_ptr_array_index (configs, i);
+		const gchar *eim_id = config->eim_id != NULL ? config->eim_id : "";
+		EsimdEim *eim;
+
+		if (g_hash_table_contains (seen, eim_id)) {
+			esimd_obj_warn (self->log_id, "ignoring eIM \"%s\" listed twice", eim_id);
+			continue;
+		}
+		eim = g_hash_table_lookup (self->eims, eim_id);
+		if (eim == NULL) {
+			eim = esimd_eim_new (self->path, config);
+			g_hash_table_insert (self->eims, g_strdup (eim_id), eim);
+			g_dbus_object_manager_server_export (self->object_manager,
+			                                     esimd_eim_get_object (eim));
+			esimd_obj_info (self->log_id, "eIM \"%s\" at %s", eim_id, esimd_eim_get_path (eim));
+		} else {
+			esimd_eim_update (eim, config);
+		}
+		g_hash_table_add (seen, g_strdup (eim_id));
+		g_ptr_array_add (paths, (gpointer) esimd_eim_get_path (eim));
+	}
+	g_ptr_array_add (paths, NULL);
+	esimd_gdbus_euicc_set_eims (self->skeleton, (const gchar *const *) paths->pdata);
+	euicc_drop_unseen (self, self->eims, seen, eim_path_of, "eIM");
+}
+
+/* Sends every pending property change now, so a reply is never ahead of them. */
+static void
+euicc_flush_all (EsimdEuicc *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init (&iter, self->profiles);
+	while (g_hash_table_iter_next (&iter, NULL, &value))
+		esimd_profile_flush (ESIMD_PROFILE (value));
+	g_hash_table_iter_init (&iter, self->eims);
+	while (g_hash_table_iter_next (&iter, NULL, &value))
+		esimd_eim_flush (ESIMD_EIM (value));
+	g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+}
+
+static void
+euicc_update_state (EsimdEuicc *self)
+{
+	const gchar *state = "ready";
+
+	if (self->current != NULL || self->probing)
+		state = "busy";
+	else if (!self->healthy)
+		state = "error";
+	esimd_gdbus_euicc_set_state (self->skeleton, state);
+}
+
+/* ---- probe ---- */
+
+static void
+euicc_probe_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdEuicc *self = ESIMD_EUICC (source);
+	g_autoptr(GTask) task = user_data;
+	g_autoptr(GError) error = NULL;
+
+	self->probing = FALSE;
+	if (!esimd_euicc_refresh_finish (self, res, &error)) {
+		g_autoptr(GError) normalized = esimd_error_normalize (error);
+
+		esimd_obj_warn (self->log_id, "probe failed: %s", normalized->message);
+		esimd_gdbus_euicc_set_last_error (self->skeleton, normalized->message);
+	} else {
+		esimd_obj_info (self->log_id, "%s eUICC ready: %u profiles, %u notifications pending",
+		                self->variant == ESIM_ES10_VARIANT_SGP32 ? "SGP.32" : "SGP.22",
+		                g_hash_table_size (self->profiles),
+		                esimd_gdbus_euicc_get_pending_notifications (self->skeleton));
+	}
+	euicc_update_state (self);
+	if (self->close_task != NULL)
+		euicc_close_channel (self);
+	else
+		euicc_run_next (self);
+	if (error != NULL)
+		g_task_return_error (task, g_steal_pointer (&error));
+	else
+		g_task_return_boolean (task, TRUE);
+}
+
+void
+esimd_euicc_probe_async (EsimdEuicc *self,
+                         GCancellable *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+	GTask *task;
+
+	g_return_if_fail (ESIMD_IS_EUICC (self));
+
+	task = g_task_new (self, cancellable, callback, user_data);
+	g_task_set_source_tag (task, esimd_euicc_probe_async);
+	self->probing = TRUE;
+	/* shutdown cancels a probe too */
+	esimd_euicc_refresh_async (self, ESIMD_REFRESH_ALL,
+	                           cancellable != NULL ? cancellable : self->cancellable,
+	                           euicc_probe_ready, task);
+}
+
+gboolean
+esimd_euicc_probe_finish (EsimdEuicc *self, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+void
+esimd_euicc_export (EsimdEuicc *self)
+{
+	g_return_if_fail (ESIMD_IS_EUICC (self));
+
+	if (self->exported)
+		return;
+	g_dbus_object_manager_server_export (self->object_manager,
+	                                     G_DBUS_OBJECT_SKELETON (self->object));
+	self->exported = TRUE;
+}
+
+/* ---- the request chain: auth -> validation -> queue -> operation -> reply ---- */
+
+void
+esimd_request_free (EsimdRequest *request)
+{
+	if (request == NULL)
+		return;
+	g_clear_object (&request->euicc);
+	g_clear_object (&request->invocation);
+	g_free (request->iccid);
+	g_clear_pointer (&request->arg, g_variant_unref);
+	g_free (request->nickname);
+	g_clear_pointer (&request->config_der, g_bytes_unref);
+	g_clear_pointer (&request->reply, g_variant_unref);
+	g_free (request);
+}
+
+/* Replies to the caller: every error goes through esimd_error_normalize(). */
+static void
+euicc_request_complete (EsimdRequest *request, const GError *error)
+{
+	EsimdEuicc *self = request->euicc;
+
+	if (error != NULL) {
+		g_autoptr(GError) normalized = esimd_error_normalize (error);
+
+		esimd_obj_info (self->log_id, "%s failed: %s", esimd_op_get_info (request->kind)->name,
+		                normalized->message);
+		esimd_gdbus_euicc_set_last_error (self->skeleton, normalized->message);
+		euicc_flush_all (self);
+		g_dbus_method_invocation_return_gerror (request->invocation, normalized);
+		return;
+	}
+	esimd_gdbus_euicc_set_last_error (self->skeleton, "");
+	euicc_flush_all (self);
+	if (request->reply != NULL)
+		g_dbus_method_invocation_return_value (request->invocation,
+		                                       g_variant_new_tuple (&request->reply, 1));
+	else
+		g_dbus_method_invocation_return_value (request->invocation, NULL);
+}
+
+static void
+euicc_request_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdEuicc *self = ESIMD_EUICC (source);
+	g_autoptr(EsimdRequest) request = self->current;
+	g_autoptr(GError) error = NULL;
+	const gchar *name = esimd_op_get_info (request->kind)->name;
+
+	self->current = NULL;
+	esimd_euicc_run_request_finish (self, res, &error);
+	euicc_update_state (self);
+	esimd_gdbus_euicc_emit_progress (self->skeleton, name, 100);
+	euicc_request_complete (request, error);
+
+	if (self->close_task != NULL)
+		euicc_close_channel (self);
+	else
+		euicc_run_next (self);
+}
+
+static void
+euicc_run_next (EsimdEuicc *self)
+{
+	EsimdRequest *request;
+
+	if (self->current != NULL || self->probing || g_queue_is_empty (&self->requests))
+		return;
+	request = g_queue_pop_head (&self->requests);
+	self->current = request;
+	euicc_update_state (self);
+	esimd_gdbus_euicc_emit_progress (self->skeleton, esimd_op_get_info (request->kind)->name, 0);
+	g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+	esimd_euicc_run_request_async (self, request, self->cancellable, euicc_request_done, NULL);
+}
+
+static void
+euicc_enqueue (EsimdEuicc *self, EsimdRequest *request)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (self->close_task != NULL) {
+		error = g_error_new_literal (ESIMD_ERROR, ESIMD_ERROR_FAILED, "esimd is shutting down");
+	} else if (g_queue_get_length (&self->requests) >= ESIMD_EUICC_MAX_QUEUED) {
+		error = g_error_new (ESIMD_ERROR, ESIMD_ERROR_BUSY,
+		                     "too many operations are waiting for this eUICC (%u)",
+		                     (guint) ESIMD_EUICC_MAX_QUEUED);
+	}
+	if (error != NULL) {
+		euicc_request_complete (request, error);
+		esimd_request_free (request);
+		return;
+	}
+	g_queue_push_tail (&self->requests, request);
+	euicc_run_next (self);
+}
+
+static void
+euicc_auth_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(EsimdRequest) request = user_data;
+	EsimdEuicc *self = request->euicc;
+	g_autoptr(GError) error = NULL;
+
+	if (!esimd_auth_check_finish (ESIMD_AUTH (source), res, &error) ||
+	    !esimd_request_validate (request, &error)) {
+		euicc_request_complete (request, error);
+		return;
+	}
+	euicc_enqueue (self, g_steal_pointer (&request));
+}
+
+void
+esimd_euicc_submit (EsimdEuicc *self,
+                    GDBusMethodInvocation *invocation,
+                    EsimdOpKind kind,
+                    const gchar *iccid,
+                    GVariant *arg)
+{
+	EsimdRequest *request;
+
+	g_return_if_fail (ESIMD_IS_EUICC (self));
+	g_return_if_fail (G_IS_DBUS_METHOD_INVOCATION (invocation));
+
+	request = g_new0 (EsimdRequest, 1);
+	request->euicc = g_object_ref (self);
+	request->invocation = g_object_ref (invocation);
+	request->kind = kind;
+	request->iccid = g_strdup (iccid);
+	request->arg = arg != NULL ? g_variant_ref_sink (arg) : NULL;
+	esimd_obj_debug (self->log_id, "%s requested by %s", esimd_op_get_info (kind)->name,
+	                 g_dbus_method_invocation_get_sender (invocation));
+	esimd_auth_check_async (self->auth, invocation, esimd_op_get_info (kind)->action,
+	                        NULL, euicc_auth_ready, request);
+}
+
+/* ---- D-Bus handlers of the Euicc interface ---- */
+
+static gboolean
+handle_enable_profile (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
+                       const gchar *iccid, GVariant *options, EsimdEuicc *self)
+{
+	esimd_euicc_submit (self, invocation, ESIMD_OP_ENABLE_PROFILE, iccid, options);
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_disable_profile (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
+                        const gchar *iccid, GVariant *options, EsimdEuicc *self)
+{
+	esimd_euicc_submit (self, invocation, ESIMD_OP_DISABLE_PROFILE, iccid, options);
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_delete_profile (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
+                       const gchar *iccid, EsimdEuicc *self)
+{
+	esimd_euicc_submit (self, invocation, ESIMD_OP_DELETE_PROFILE, iccid, NULL);
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_nickname (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
+                     const gchar *iccid, const gchar *nickname, EsimdEuicc *self)
+{
+	esimd_euicc_submit (self, invocation, ESIMD_OP_SET_NICKNAME, iccid,
+	                    g_variant_new_string (nickname));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_add_initial_eim (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
+                        GVariant *config_der, EsimdEuicc *self)
+{
+	esimd_euicc_submit (self, invocation, ESIMD_OP_ADD_INITIAL_EIM, NULL, config_der);
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_notifications (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
+                           EsimdEuicc *self)
+{
+	esimd_euicc_submit (self, invocation, ESIMD_OP_LIST_NOTIFICATIONS, NULL, NULL);
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_remove_notification (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
+                            guint64 seq, EsimdEuicc *self)
+{
+	esimd_euicc_submit (self, invocation, ESIMD_OP_REMOVE_NOTIFICATION, NULL,
+	                    g_variant_new_uint64 (seq));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_memory_reset (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
+                     GVariant *options, EsimdEuicc *self)
+{
+	esimd_euicc_submit (self, invocation, ESIMD_OP_MEMORY_RESET, NULL, options);
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- shutdown ---- */
+
+static void
+euicc_close_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdEuicc *self = user_data;
+	g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
+	g_autoptr(GError) error = NULL;
+
+	if (!esim_isdr_close_finish (ESIM_ISDR (source), res, &error))
+		esimd_obj_debug (self->log_id, "closing the ISD-R: %s", error->message);
+	g_task_return_boolean (task, TRUE);
+}
+
+static void
+euicc_close_channel (EsimdEuicc *self)
+{
+	if (!esim_isdr_is_open (self->isdr)) {
+		g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
+		g_task_return_boolean (task, TRUE);
+		return;
+	}
+	esim_isdr_close_async (self->isdr, NULL, euicc_close_ready, self);
+}
+
+void
+esimd_euicc_close_async (EsimdEuicc *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GTask) task = NULL;
+	g_autoptr(GError) error = NULL;
+	EsimdRequest *request;
+
+	g_return_if_fail (ESIMD_IS_EUICC (self));
+
+	task = g_task_new (self, NULL, callback, user_data);
+	g_task_set_source_tag (task, esimd_euicc_close_async);
+	if (self->close_task != NULL) {
+		g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "already closing");
+		return;
+	}
+	self->close_task = g_steal_pointer (&task);
+	error = g_error_new_literal (ESIMD_ERROR, ESIMD_ERROR_FAILED, "esimd is shutting down");
+	while ((request = g_queue_pop_head (&self->requests)) != NULL) {
+		euicc_request_complete (request, error);
+		esimd_request_free (request);
+	}
+	g_cancellable_cancel (self->cancellable);
+	/* a running operation or probe finishes (cancelled) first, then closes the channel */
+	if (self->current == NULL && !self->probing)
+		euicc_close_channel (self);
+}
+
+gboolean
+esimd_euicc_close_finish (EsimdEuicc *self, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+/* ---- object ---- */
+
+const gchar *
+esimd_euicc_get_path (EsimdEuicc *self)
+{
+	g_return_val_if_fail (ESIMD_IS_EUICC (self), NULL);
+	return self->path;
+}
+
+const gchar *
+esimd_euicc_get_log_id (EsimdEuicc *self)
+{
+	g_return_val_if_fail (ESIMD_IS_EUICC (self), NULL);
+	return self->log_id;
+}
+
+static void
+euicc_connect_handlers (EsimdEuicc *self)
+{
+	const struct {
+		const gchar *signal;
+		GCallback    handler;
+	} handlers[] = {
+		{ "handle-enable-profile", G_CALLBACK (handle_enable_profile) },
+		{ "handle-disable-profile", G_CALLBACK (handle_disable_profile) },
+		{ "handle-delete-profile", G_CALLBACK (handle_delete_profile) },
+		{ "handle-set-nickname", G_CALLBACK (handle_set_nickname) },
+		{ "handle-add-initial-eim", G_CALLBACK (handle_add_initial_eim) },
+		{ "handle-list-notifications", G_CALLBACK (handle_list_notifications) },
+		{ "handle-remove-notification", G_CALLBACK (handle_remove_notification) },
+		{ "handle-memory-reset", G_CALLBACK (handle_memory_reset) },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
+		g_signal_connect_object (self->skeleton, handlers[i].signal, handlers[i].handler, self,
+		                         0);
+}
+
+EsimdEuicc *
+esimd_euicc_new (GDBusObjectManagerServer *object_manager,
+                 EsimdAuth *auth,
+                 const EsimdConfig *config,
+                 EsimChannel *channel)
+{
+	EsimdEuicc *self;
+
+	g_return_val_if_fail (G_IS_DBUS_OBJECT_MANAGER_SERVER (object_manager), NULL);
+	g_return_val_if_fail (ESIMD_IS_AUTH (auth), NULL);
+	g_return_val_if_fail (config != NULL, NULL);
+	g_return_val_if_fail (ESIM_IS_CHANNEL (channel), NULL);
+
+	self = g_object_new (ESIMD_TYPE_EUICC, NULL);
+	self->id = next_euicc_id++;
+	self->path = g_strdup_printf ("/org/freedesktop/Esimd1/Euicc/%u", self->id);
+	self->log_id = g_strdup_printf ("euicc%u", self->id);
+	self->object_manager = g_object_ref (object_manager);
+	self->auth = g_object_ref (auth);
+	self->refresh_default = config->refresh_on_switch;
+	self->isdr = esim_isdr_new (channel);
+	esim_isdr_set_segment_size (self->isdr, config->segment_size);
+
+	self->object = esimd_gdbus_object_skeleton_new (self->path);
+	self->skeleton = esimd_gdbus_euicc_skeleton_new ();
+	esimd_gdbus_euicc_set_eid (self->skeleton, "");
+	esimd_gdbus_euicc_set_transport (self->skeleton, esim_channel_get_transport (channel));
+	esimd_gdbus_euicc_set_modem (self->skeleton, "/");
+	esimd_gdbus_euicc_set_slot (self->skeleton, 0);
+	esimd_gdbus_euicc_set_state (self->skeleton, "busy");
+	esimd_gdbus_euicc_set_profiles (self->skeleton, NULL);
+	esimd_gdbus_euicc_set_eims (self->skeleton, NULL);
+	esimd_gdbus_euicc_set_free_nv_memory (self->skeleton, -1);
+	esimd_gdbus_euicc_set_last_error (self->skeleton, "");
+	esimd_gdbus_euicc_set_last_poll (self->skeleton, 0);
+	esimd_gdbus_euicc_set_next_poll (self->skeleton, 0);
+	euicc_connect_handlers (self);
+	esimd_gdbus_object_skeleton_set_euicc (self->object, self->skeleton);
+	return self;
+}
+
+static void
+euicc_unexport_table (EsimdEuicc *self, GHashTable *table,
+                      const gchar *(*get_path) (gpointer object))
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init (&iter, table);
+	while (g_hash_table_iter_next (&iter, NULL, &value))
+		g_dbus_object_manager_server_unexport (self->object_manager, get_path (value));
+	g_hash_table_remove_all (table);
+}
+
+static void
+esimd_euicc_dispose (GObject *object)
+{
+	EsimdEuicc *self = ESIMD_EUICC (object);
+
+	g_cancellable_cancel (self->cancellable);
+	if (self->object_manager != NULL) {
+		euicc_unexport_table (self, self->profiles, profile_path_of);
+		euicc_unexport_table (self, self->eims, eim_path_of);
+		if (self->exported)
+			g_dbus_object_manager_server_unexport (self->object_manager, self->path);
+		self->exported = FALSE;
+	}
+	g_queue_clear_full (&self->requests, (GDestroyNotify) esimd_request_free);
+	g_clear_object (&self->skeleton);
+	g_clear_object (&self->object);
+	g_clear_object (&self->isdr);
+	g_clear_object (&self->auth);
+	g_clear_object (&self->object_manager);
+	G_OBJECT_CLASS (esimd_euicc_parent_class)->dispose (object);
+}
+
+static void
+esimd_euicc_finalize (GObject *object)
+{
+	EsimdEuicc *self = ESIMD_EUICC (object);
+
+	g_hash_table_unref (self->profiles);
+	g_hash_table_unref (self->eims);
+	g_object_unref (self->cancellable);
+	g_free (self->path);
+	g_free (self->log_id);
+	g_free (self->eid);
+	G_OBJECT_CLASS (esimd_euicc_parent_class)->finalize (object);
+}
+
+static void
+esimd_euicc_class_init (EsimdEuiccClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+	object_class->dispose = esimd_euicc_dispose;
+	object_class->finalize = esimd_euicc_finalize;
+}
+
+static void
+esimd_euicc_init (EsimdEuicc *self)
+{
+	self->profiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+	self->eims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+	self->cancellable = g_cancellable_new ();
+	self->variant = ESIM_ES10_VARIANT_SGP32;
+	g_queue_init (&self->requests);
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * esimd: command line, configuration, bus connection, start-up order and
+ * signals.  The name org.freedesktop.Esimd1 is owned only after every eUICC
+ * has been probed, so a client that sees the name sees complete objects.
+ */
+
+#include <locale.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "esim-util.h"
+#include "esimd-config.h"
+#include "esimd-log.h"
+#include "esimd-manager.h"
+
+#define ESIMD_EXIT_OK      0
+#define ESIMD_EXIT_FAILURE 1
+#define ESIMD_EXIT_USAGE   2
+
+/* a card that never answers must not keep esimd from stopping */
+#define ESIMD_STOP_TIMEOUT_S 3
+
+typedef struct {
+	gboolean      session;
+	gchar       **virtual_euiccs;
+	gchar        *config_file;
+	gchar        *state_dir;
+	gboolean      debug;
+	gboolean      log_personal_info;
+	gboolean      version;
+} EsimdOptions;
+
+typedef struct {
+	GMainLoop       *loop;
+	gint             exit_status;
+	GDBusConnection *connection;
+	EsimdConfig     *config;
+	EsimdManager    *manager;
+	guint            owner_id;
+	gboolean         stopping;
+	guint            stop_timeout_id;
+} EsimdDaemon;
+
+static void
+esimd_options_clear (EsimdOptions *options)
+{
+	g_strfreev (options->virtual_euiccs);
+	g_free (options->config_file);
+	g_free (options->state_dir);
+}
+
+/* Parses the command line; returns an exit status >= 0 when esimd must stop now. */
+static gint
+esimd_parse_options (EsimdOptions *options, gint *argc, gchar ***argv)
+{
+	const GOptionEntry entries[] = {
+		{ "session", 0, 0, G_OPTION_ARG_NONE, &options->session,
+		  N_("Use the session bus instead of the system bus"), NULL },
+		{ "virtual-euicc", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->virtual_euiccs,
+		  N_("Attach a software eUICC kept in FILE (created when missing)"), N_("FILE") },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &options->config_file,
+		  N_("Read the configuration from FILE"), N_("FILE") },
+		{ "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->state_dir,
+		  N_("Keep state in DIR"), N_("DIR") },
+		{ "debug", 0, 0, G_OPTION_ARG_NONE, &options->debug,
+		  N_("Log debug messages"), NULL },
+		{ "log-personal-info", 0, 0, G_OPTION_ARG_NONE, &options->log_personal_info,
+		  N_("Show EIDs and ICCIDs unmasked in the log"), NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &options->version,
+		  N_("Print the version and exit"), NULL },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+	g_autoptr(GError) error = NULL;
+
+	g_option_context_set_summary (context, _("SGP.32 eSIM IoT Profile Assistant daemon"));
+	g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+	if (!g_option_context_parse (context, argc, argv, &error)) {
+		g_printerr ("esimd: %s\n%s\n", error->message,
+		            _("Run “esimd --help” to see the options."));
+		return ESIMD_EXIT_USAGE;
+	}
+	if (*argc > 1) {
+		g_printerr ("esimd: %s “%s”\n%s\n", _("unexpected argument"), (*argv)[1],
+		            _("Run “esimd --help” to see the options."));
+		return ESIMD_EXIT_USAGE;
+	}
+	if (options->version) {
+		g_print ("esimd %s\n", PACKAGE_VERSION);
+		return ESIMD_EXIT_OK;
+	}
+	return -1;
+}
+
+/* ---- shutdown ---- */
+
+static gboolean
+esimd_stop_timeout_cb (gpointer user_data)
+{
+	EsimdDaemon *daemon = user_data;
+
+	g_warning ("eUICC channels did not close within %u s", (guint) ESIMD_STOP_TIMEOUT_S);
+	daemon->stop_timeout_id = 0;
+	g_main_loop_quit (daemon->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+esimd_stopped_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdDaemon *daemon = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!esimd_manager_stop_finish (ESIMD_MANAGER (source), res, &error))
+		g_debug ("stopping: %s", error->message);
+	g_main_loop_quit (daemon->loop);
+}
+
+static void
+esimd_stop (EsimdDaemon *daemon, gint exit_status)
+{
+	if (daemon->stopping)
+		return;
+	daemon->stopping = TRUE;
+	daemon->exit_status = exit_status;
+	daemon->stop_timeout_id = g_timeout_add_seconds (ESIMD_STOP_TIMEOUT_S, esimd_stop_timeout_cb,
+	                                                 daemon);
+	esimd_manager_stop_async (daemon->manager, esimd_stopped_cb, daemon);
+}
+
+static gboolean
+esimd_signal_cb (gpointer user_data)
+{
+	EsimdDaemon *daemon = user_data;
+
+	g_message ("stopping on signal");
+	esimd_stop (daemon, ESIMD_EXIT_OK);
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---- bus name ---- */
+
+static void
+esimd_name_acquired_cb (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+	EsimdDaemon *daemon = user_data;
+
+	g_message ("ready on %s with %u eUICC(s)", name, esimd_manager_get_n_euiccs (daemon->manager));
+}
+
+static void
+esimd_name_lost_cb (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+	EsimdDaemon *daemon = user_data;
+
+	if (connection == NULL || g_dbus_connection_is_closed (connection))
+		g_warning ("the bus connection is gone: stopping");
+	else
+		g_warning ("could not own or lost the name %s: stopping", name);
+	esimd_stop (daemon, ESIMD_EXIT_FAILURE);
+}
+
+static void
+esimd_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdDaemon *daemon = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!esimd_manager_start_finish (ESIMD_MANAGER (source), res, &error)) {
+		g_warning ("cannot export the bus objects: %s", error->message);
+		esimd_stop (daemon, ESIMD_EXIT_FAILURE);
+		return;
+	}
+	if (daemon->stopping)
+		return;
+	daemon->owner_id = g_bus_own_name_on_connection (daemon->connection, ESIMD_BUS_NAME,
+	                                                 G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+	                                                 esimd_name_acquired_cb, esimd_name_lost_cb,
+	                                                 daemon, NULL);
+}
+
+/* ---- configuration ---- */
+
+static gboolean
+esimd_load_config (EsimdDaemon *daemon, const EsimdOptions *options, GError **error)
+{
+	const gchar *config_dir = g_getenv ("ESIMD_CONFIG_DIR");
+
+	/* tests point ESIMD_CONFIG_DIR elsewhere so they never read the installed directory */
+	if (config_dir == NULL || config_dir[0] == '\0')
+		config_dir = ESIMD_CONFIG_DIR;
+	daemon->config = esimd_config_new ();
+	if (!esimd_config_load (daemon->config, options->config_file, config_dir, error))
+		return FALSE;
+	if (options->debug)
+		daemon->config->log_level = ESIMD_LOG_LEVEL_DEBUG;
+	if (options->log_personal_info)
+		daemon->config->log_personal_info = TRUE;
+	esimd_log_set_level (daemon->config->log_level);
+	esim_log_set_personal_info (daemon->config->log_personal_info);
+	return TRUE;
+}
+
+static void
+esimd_add_euiccs (EsimdDaemon *daemon, const EsimdOptions *options)
+{
+	for (guint i = 0; i < daemon->config->virtual_files->len; i++)
+		esimd_manager_add_virtual_euicc (daemon->manager,
+		                                 g_ptr_array_index (daemon->config->virtual_files, i));
+	for (guint i = 0; options->virtual_euiccs != NULL && options->virtual_euiccs[i] != NULL; i++)
+		esimd_manager_add_virtual_euicc (daemon->manager, options->virtual_euiccs[i]);
+}
+
+static gint
+esimd_run (EsimdDaemon *daemon, const EsimdOptions *options)
+{
+	GBusType bus_type = options->session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM;
+	g_autoptr(GDBusConnection) connection = NULL;
+	g_autoptr(GError) error = NULL;
+	guint sigint_id, sigterm_id;
+
+	connection = g_bus_get_sync (bus_type, NULL, &error);
+	daemon->connection = connection;
+	if (connection == NULL) {
+		g_warning ("cannot connect to the %s bus: %s", options->session ? "session" : "system",
+		           error->message);
+		return ESIMD_EXIT_FAILURE;
+	}
+	/* losing the bus ends in name-lost, which stops esimd with status 1 */
+	g_dbus_connection_set_exit_on_close (connection, FALSE);
+	if (options->session)
+		g_message ("on the session bus: polkit is not consulted, every caller is allowed");
+#ifndef WITH_POLKIT
+	else
+		g_message ("built without polkit: the bus policy decides who may call");
+#endif
+	g_debug ("state directory %s", options->state_dir != NULL ? options->state_dir :
+	         ESIMD_STATE_DIR);
+
+	daemon->manager = esimd_manager_new (connection, daemon->config, !options->session);
+	esimd_add_euiccs (daemon, options);
+
+	daemon->loop = g_main_loop_new (NULL, FALSE);
+	sigint_id = g_unix_signal_add (SIGINT, esimd_signal_cb, daemon);
+	sigterm_id = g_unix_signal_add (SIGTERM, esimd_signal_cb, daemon);
+	esimd_manager_start_async (daemon->manager, NULL, esimd_started_cb, daemon);
+	g_main_loop_run (daemon->loop);
+
+	g_source_remove (sigint_id);
+	g_source_remove (sigterm_id);
+	if (daemon->stop_timeout_id != 0)
+		g_source_remove (daemon->stop_timeout_id);
+	if (daemon->owner_id != 0)
+		g_bus_unown_name (daemon->owner_id);
+	g_dbus_connection_flush_sync (connection, NULL, NULL);
+	g_clear_object (&daemon->manager);
+	g_main_loop_unref (daemon->loop);
+	daemon->connection = NULL;
+	return daemon->exit_status;
+}
+
+int
+main (int argc, char *argv[])
+{
+	EsimdOptions options = { 0 };
+	EsimdDaemon daemon = { 0 };
+	g_autoptr(GError) error = NULL;
+	gint status;
+
+	setlocale (LC_ALL, "");
+	bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+	bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+	textdomain (GETTEXT_PACKAGE);
+
+	status = esimd_parse_options (&options, &argc, &argv);
+	if (status >= 0) {
+		esimd_options_clear (&options);
+		return status;
+	}
+
+	esimd_log_init ();
+	if (!esimd_load_config (&daemon, &options, &error)) {
+		g_printerr ("esimd: %s\n", error->message);
+		esimd_options_clear (&options);
+		esimd_config_free (daemon.config);
+		return ESIMD_EXIT_FAILURE;
+	}
+	status = esimd_run (&daemon, &options);
+	esimd_config_free (daemon.config);
+	esimd_options_clear (&options);
+	return status;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The root of esimd's bus tree: the ObjectManager and the Manager interface
+ * at /org/freedesktop/Esimd1, and the list of eUICCs.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "esimd-config.h"
+
+G_BEGIN_DECLS
+
+#define ESIMD_BUS_NAME  "org.freedesktop.Esimd1"
+#define ESIMD_ROOT_PATH "/org/freedesktop/Esimd1"
+
+#define ESIMD_TYPE_MANAGER (esimd_manager_get_type ())
+G_DECLARE_FINAL_TYPE (EsimdManager, esimd_manager, ESIMD, MANAGER, GObject)
+
+/* @config must outlive the manager.  @use_polkit: FALSE on a session bus. */
+EsimdManager *esimd_manager_new (GDBusConnection *connection, const EsimdConfig *config,
+                                 gboolean use_polkit);
+
+/* Loads a software eUICC (created when missing).  A file that cannot be used
+ * is logged and skipped (and never written); FALSE then. */
+gboolean      esimd_manager_add_virtual_euicc (EsimdManager *self, const gchar *path);
+
+/* Exports the root object, probes every eUICC and exports them. */
+void          esimd_manager_start_async (EsimdManager *self, GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+gboolean      esimd_manager_start_finish (EsimdManager *self, GAsyncResult *res, GError **error);
+
+/* Closes every eUICC's channel. */
+void          esimd_manager_stop_async (EsimdManager *self, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+gboolean      esimd_manager_stop_finish (EsimdManager *self, GAsyncResult *res, GError **error);
+
+guint         esimd_manager_get_n_euiccs (EsimdManager *self);
+
+G_END_DECLS
