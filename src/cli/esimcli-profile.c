@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* esimcli profile list [--euicc EID] | show | enable | disable | delete ICCID | nickname ICCID NAME */
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "esimcli-output.h"
+
+#define NICKNAME_MAX_BYTES 64
+
+static GVariant *
+string_or_null (const gchar *value)
+{
+	return value != NULL ? g_variant_new_string (value) : NULL;
+}
+
+static GVariant *
+get_iccid (EsimcliCli *cli, gpointer item)
+{
+	return string_or_null (esimd_gdbus_profile_get_iccid (item));
+}
+
+static GVariant *
+get_state (EsimcliCli *cli, gpointer item)
+{
+	return string_or_null (esimd_gdbus_profile_get_state (item));
+}
+
+static GVariant *
+get_name (EsimcliCli *cli, gpointer item)
+{
+	return string_or_null (esimd_gdbus_profile_get_name (item));
+}
+
+static GVariant *
+get_provider (EsimcliCli *cli, gpointer item)
+{
+	return string_or_null (esimd_gdbus_profile_get_service_provider (item));
+}
+
+static GVariant *
+get_nickname (EsimcliCli *cli, gpointer item)
+{
+	return string_or_null (esimd_gdbus_profile_get_nickname (item));
+}
+
+static GVariant *
+get_class (EsimcliCli *cli, gpointer item)
+{
+	return string_or_null (esimd_gdbus_profile_get_class (item));
+}
+
+static GVariant *
+get_aid (EsimcliCli *cli, gpointer item)
+{
+	return string_or_null (esimd_gdbus_profile_get_aid (item));
+}
+
+static GVariant *
+get_euicc (EsimcliCli *cli, gpointer item)
+{
+	g_autoptr(EsimdGdbusEuicc) euicc =
+		esimcli_euicc_by_path (cli, esimd_gdbus_profile_get_euicc (item));
+	return euicc != NULL ? string_or_null (esimd_gdbus_euicc_get_eid (euicc)) : NULL;
+}
+
+static GVariant *
+get_index (EsimcliCli *cli, gpointer item)
+{
+	guint index = esimcli_path_index (g_dbus_proxy_get_object_path (G_DBUS_PROXY (item)));
+	return index != G_MAXUINT ? g_variant_new_uint32 (index) : NULL;
+}
+
+static GVariant *
+get_path (EsimcliCli *cli, gpointer item)
+{
+	return g_variant_new_object_path (g_dbus_proxy_get_object_path (G_DBUS_PROXY (item)));
+}
+
+static const EsimcliField profile_fields[] = {
+	{ "ICCID", get_iccid, TRUE },
+	{ "STATE", get_state, FALSE },
+	{ "NAME", get_name, FALSE },
+	{ "PROVIDER", get_provider, FALSE },
+	{ "NICKNAME", get_nickname, FALSE },
+	{ "CLASS", get_class, FALSE },
+	{ "AID", get_aid, FALSE },
+	{ "EUICC", get_euicc, TRUE },
+	{ "INDEX", get_index, FALSE },
+	{ "PATH", get_path, FALSE },
+	{ NULL, NULL, FALSE },
+};
+
+const EsimcliFieldTable esimcli_profile_table = {
+	"profile", profile_fields, "ICCID,STATE,NAME,PROVIDER,NICKNAME,CLASS",
+};
+
+gboolean
+esimcli_profile_list (EsimcliCli *cli, EsimcliArgs *args, GError **error)
+{
+	g_autoptr(EsimcliOutput) output = NULL;
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autolist(EsimdGdbusProfile) profiles = NULL;
+	g_autolist(EsimdGdbusEuicc) euiccs = NULL;
+	const gchar *euicc_path = NULL;
+
+	if (!esimcli_expect_args (args, 0, 0, NULL, error))
+		return FALSE;
+	output = esimcli_output_new (cli, &esimcli_profile_table, error);
+	if (output == NULL)
+		return FALSE;
+	if (!esimcli_connect (cli, TRUE, error))
+		return FALSE;
+
+	if (args->euicc != NULL) {
+		euicc = esimcli_find_euicc (cli, args->euicc, error);
+		if (euicc == NULL)
+			return FALSE;
+		euicc_path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (euicc));
+	}
+	euiccs = esimcli_list_euiccs (cli);
+	if (euicc_path == NULL && g_list_length (euiccs) > 1) {
+		g_autofree gchar *fields =
+			g_strdup_printf ("%s,EUICC", esimcli_profile_table.default_fields);
+		esimcli_output_set_default_fields (output, fields);
+	}
+	profiles = esimcli_list_profiles (cli, euicc_path);
+	for (GList *l = profiles; l != NULL; l = l->next)
+		esimcli_output_add (output, l->data);
+	esimcli_output_print_list (output);
+	return TRUE;
+}
+
+/* The profile named by the first argument (checked before contacting the daemon) and the
+ * eUICC holding it. */
+static gboolean
+lookup_profile (EsimcliCli *cli, EsimcliArgs *args, EsimdGdbusProfile **profile_out,
+		EsimdGdbusEuicc **euicc_out, GError **error)
+{
+	const gchar *iccid = g_ptr_array_index (args->positional, 0);
+	g_autoptr(EsimdGdbusProfile) profile = NULL;
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+
+	if (!esimcli_iccid_check (iccid, error))
+		return FALSE;
+	if (args->euicc != NULL)
+		return esimcli_usage_error (error, _("--euicc is not needed: the ICCID names the "
+						     "eUICC"));
+	if (!esimcli_connect (cli, TRUE, error))
+		return FALSE;
+	profile = esimcli_find_profile (cli, iccid, error);
+	if (profile == NULL)
+		return FALSE;
+	euicc = esimcli_euicc_by_path (cli, esimd_gdbus_profile_get_euicc (profile));
+	if (euicc == NULL && euicc_out != NULL) {
+		g_autofree gchar *shown = esimcli_personal (cli, iccid);
+		g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND,
+			     _("the eUICC holding profile %s is gone"), shown);
+		return FALSE;
+	}
+	*profile_out = g_steal_pointer (&profile);
+	if (euicc_out != NULL)
+		*euicc_out = g_steal_pointer (&euicc);
+	return TRUE;
+}
+
+static const gchar *const iccid_arg[] = { "ICCID", NULL };
+static const gchar *const nickname_args[] = { "ICCID", "NAME", NULL };
+
+gboolean
+esimcli_profile_show (EsimcliCli *cli, EsimcliArgs *args, GError **error)
+{
+	g_autoptr(EsimcliOutput) output = NULL;
+	g_autoptr(EsimdGdbusProfile) profile = NULL;
+
+	if (!esimcli_expect_args (args, 1, 1, iccid_arg, error))
+		return FALSE;
+	output = esimcli_output_new (cli, &esimcli_profile_table, error);
+	if (output == NULL)
+		return FALSE;
+	if (!lookup_profile (cli, args, &profile, NULL, error))
+		return FALSE;
+	esimcli_output_add (output, profile);
+	esimcli_output_print_show (output);
+	return TRUE;
+}
+
+typedef enum {
+	PROFILE_ACTION_ENABLE,
+	PROFILE_ACTION_DISABLE,
+	PROFILE_ACTION_DELETE,
+} ProfileAction;
+
+static gboolean
+run_profile_action (EsimcliCli *cli, EsimcliArgs *args, ProfileAction action, GError **error)
+{
+	g_autoptr(EsimdGdbusProfile) profile = NULL;
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autofree gchar *shown = NULL;
+	const gchar *iccid;
+	gboolean ok = FALSE;
+
+	if (!esimcli_expect_args (args, 1, 1, iccid_arg, error))
+		return FALSE;
+	if (!lookup_profile (cli, args, &profile, &euicc, error))
+		return FALSE;
+	/* the daemon's spelling of the ICCID, which may differ in F padding from the user's */
+	iccid = esimd_gdbus_profile_get_iccid (profile);
+	shown = esimcli_personal (cli, iccid);
+
+	switch (action) {
+	case PROFILE_ACTION_ENABLE:
+		ok = esimd_gdbus_euicc_call_enable_profile_sync (euicc, iccid,
+								 g_variant_new ("a{sv}", NULL),
+								 NULL, error);
+		if (!ok)
+			return esimcli_convert_error (error, _("cannot enable profile %s"), shown);
+		esimcli_print_done (cli, _("Profile %s enabled."), shown);
+		break;
+	case PROFILE_ACTION_DISABLE:
+		ok = esimd_gdbus_euicc_call_disable_profile_sync (euicc, iccid,
+								  g_variant_new ("a{sv}", NULL),
+								  NULL, error);
+		if (!ok)
+			return esimcli_convert_error (error, _("cannot disable profile %s"), shown);
+		esimcli_print_done (cli, _("Profile %s disabled."), shown);
+		break;
+	case PROFILE_ACTION_DELETE:
+	default:
+		ok = esimd_gdbus_euicc_call_delete_profile_sync (euicc, iccid, NULL, error);
+		if (!ok)
+			return esimcli_convert_error (error, _("cannot delete profile %s"), shown);
+		esimcli_print_done (cli, _("Profile %s deleted."), shown);
+		break;
+	}
+	return TRUE;
+}
+
+gboolean
+esimcli_profile_enable (EsimcliCli *cli, EsimcliArgs *args, GError **error)
+{
+	return run_profile_action (cli, args, PROFILE_ACTION_ENABLE, error);
+}
+
+gboolean
+esimcli_profile_disable (EsimcliCli *cli, EsimcliArgs *args, GError **error)
+{
+	return run_profile_action (cli, args, PROFILE_ACTION_DISABLE, error);
+}
+
+gboolean
+esimcli_profile_delete (EsimcliCli *cli, EsimcliArgs *args, GError **error)
+{
+	return run_profile_action (cli, args, PROFILE_ACTION_DELETE, error);
+}
+
+gboolean
+esimcli_profile_nickname (EsimcliCli *cli, EsimcliArgs *args, GError **error)
+{
+	g_autoptr(EsimdGdbusProfile) profile = NULL;
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autofree gchar *shown = NULL;
+	g_autofree gchar *shown_name = NULL;
+	const gchar *nickname;
+
+	if (!esimcli_expect_args (args, 2, 2, nickname_args, error))
+		return FALSE;
+	if (!esimcli_iccid_check (g_ptr_array_index (args->positional, 0), error))
+		return FALSE;
+	nickname = g_ptr_array_index (args->positional, 1);
+	if (!g_utf8_validate (nickname, -1, NULL))
+		return esimcli_usage_error (error, _("the nickname is not valid UTF-8"));
+	if (strlen (nickname) > NICKNAME_MAX_BYTES)
+		return esimcli_usage_error (error, _("the nickname is longer than %u bytes"),
+					    (guint) NICKNAME_MAX_BYTES);
+	if (!lookup_profile (cli, args, &profile, &euicc, error))
+		return FALSE;
+
+	shown = esimcli_personal (cli, esimd_gdbus_profile_get_iccid (profile));
+	if (!esimd_gdbus_euicc_call_set_nickname_sync (euicc, esimd_gdbus_profile_get_iccid (profile),
+						       nickname, NULL, error))
+		return esimcli_convert_error (error, _("cannot set the nickname of profile %s"),
+					      shown);
+	shown_name = esimcli_sanitize (nickname);
+	if (*nickname == '\0')
+		esimcli_print_done (cli, _("Nickname of profile %s cleared."), shown);
+	else
+		esimcli_print_done (cli, _("Nickname of profile %s set to '%s'."), shown, shown_name);
+	return TRUE;
+}
