@@ -102,7 +102,8 @@ key_id (gnutls_x509_privkey_t key, guint8 out[20], GError **error)
 	if (!gnutls_check (rc, "cannot compute key id", error))
 		return FALSE;
 	if (size != 20) {
-		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "unexpected key id size %zu", size);
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		             "unexpected key id size %" G_GSIZE_FORMAT, (gsize) size);
 		return FALSE;
 	}
 	return TRUE;
@@ -232,7 +233,8 @@ crypto_finish (VeuiccCrypto *crypto, GError **error)
 		return FALSE;
 	if (ski_len != 20) {
 		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-		             "EUM SubjectKeyIdentifier has %zu bytes, expected 20", ski_len);
+		             "EUM SubjectKeyIdentifier has %" G_GSIZE_FORMAT " bytes, expected 20",
+		             (gsize) ski_len);
 		return FALSE;
 	}
 	crypto->ci_pkid = g_bytes_new (ski, ski_len);

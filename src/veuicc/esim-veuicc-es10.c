@@ -1041,7 +1041,7 @@ veuicc_es10_dispatch (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *
 		return fail_sw (SW_WRONG_DATA, sw);
 	for (guint i = 0; i < G_N_ELEMENTS (es10_handlers); i++) {
 		if (es10_handlers[i].tag == request.tag) {
-			g_debug ("ES10 request %X (%zu bytes)", request.tag, len);
+			g_debug ("ES10 request %X (%" G_GSIZE_FORMAT " bytes)", request.tag, len);
 			return es10_handlers[i].handler (self, &request, sw);
 		}
 	}

@@ -9,7 +9,7 @@
  * - MANAGE CHANNEL (00 70): open P2=00 returns the lowest free channel 1–3 and
  *   9000, or 6A81 when all are in use; open P2=1–3 opens that channel.  A
  *   channel opened from a non-basic channel inherits its selected application
- *   (ISO 7816-4 §11.1.2).  Close is 00 70 80 ch.
+ *   (ISO 7816-4 / ETSI TS 102 221 MANAGE CHANNEL rule).  Close is 00 70 80 ch.
  * - SELECT (00 A4 04 P2) by full AID: the ISD-R answers 61xx with its FCI
  *   (P2 00 or 04) or 9000 (P2 0C); another AID answers 6A82 and keeps the
  *   current selection.  The FCI is
@@ -19,14 +19,14 @@
  *   where euiccConfiguration has enabledProfile(1) set when a profile is
  *   enabled and never ipaeSupported(0).  Placing E0/E1 inside A5 is our
  *   reading of SGP.22 §5.7 [unverified: no real FCI bytes were available].
- * - TERMINAL CAPABILITY (80 AA 00 00): 9000.
+ * - TERMINAL CAPABILITY (80 AA 00 00): 9000 (6A80 if its data are not TLVs).
  * - STORE DATA (80 E2 P1 P2): P1 11 = more blocks, 91 = last; P2 counts the
  *   blocks from 00 (P2 00 always starts a new request; any other unexpected
  *   number answers 6A86 and drops the request).  Blocks are collected per
  *   channel; intermediate blocks answer 9000; the last runs the ES10 function.
  * - Responses are held per channel: 61xx announces them (00 = 256 or more),
  *   GET RESPONSE (00 C0 or 80 C0, both codings as real cards accept) hands out
- *   at most Le bytes, with 61xx while more remains.  Le 00 means "up to 256";
+ *   at most Le bytes, with 61xx while more remains.  Le 00 (or no Le) means "up to 256";
  *   an explicit Le larger than what remains answers 6Cxx with the exact count
  *   (as a T=0 card does) and keeps the data.  Any other command on that
  *   channel discards the held response.  Nothing held: 6985.
