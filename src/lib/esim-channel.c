@@ -131,6 +131,36 @@ esim_channel_close_finish (EsimChannel *self, GAsyncResult *res, GError **error)
 	return iface->close_finish (self, res, error);
 }
 
+void
+esim_channel_reset_card_async (EsimChannel *self, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+	EsimChannelInterface *iface;
+
+	g_return_if_fail (ESIM_IS_CHANNEL (self));
+	iface = ESIM_CHANNEL_GET_IFACE (self);
+	if (iface->reset_card_async == NULL) {
+		g_task_report_new_error (self, callback, user_data, esim_channel_reset_card_async,
+		                         G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+		                         "the %s transport cannot reset the card",
+		                         esim_channel_get_transport (self));
+		return;
+	}
+	iface->reset_card_async (self, cancellable, callback, user_data);
+}
+
+gboolean
+esim_channel_reset_card_finish (EsimChannel *self, GAsyncResult *res, GError **error)
+{
+	EsimChannelInterface *iface;
+
+	g_return_val_if_fail (ESIM_IS_CHANNEL (self), FALSE);
+	iface = ESIM_CHANNEL_GET_IFACE (self);
+	if (g_async_result_is_tagged (res, esim_channel_reset_card_async))
+		return g_task_propagate_boolean (G_TASK (res), error);
+	return iface->reset_card_finish (self, res, error);
+}
+
 /* ------------------------------------------------------------------------ */
 /* raw open: MANAGE CHANNEL open, SELECT by AID; close the channel again if SELECT fails */
 

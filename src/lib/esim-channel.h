@@ -41,6 +41,14 @@ struct _EsimChannelInterface {
 	void     (*close_async) (EsimChannel *self, gint channel, GCancellable *cancellable,
 	                         GAsyncReadyCallback callback, gpointer user_data);
 	gboolean (*close_finish) (EsimChannel *self, GAsyncResult *res, GError **error);
+
+	/* Optional: power-cycles the card (QMI UIM power off/on, MBIM UICC reset,
+	 * PC/SC SCardReconnect with SCARD_RESET_CARD…) for cards or modems that do
+	 * not act on a REFRESH after a profile switch.  Every logical channel is
+	 * gone afterwards.  NULL: G_IO_ERROR_NOT_SUPPORTED. */
+	void     (*reset_card_async) (EsimChannel *self, GCancellable *cancellable,
+	                              GAsyncReadyCallback callback, gpointer user_data);
+	gboolean (*reset_card_finish) (EsimChannel *self, GAsyncResult *res, GError **error);
 };
 
 const gchar *esim_channel_get_transport (EsimChannel *self);
@@ -54,6 +62,9 @@ GBytes  *esim_channel_transmit_finish (EsimChannel *self, GAsyncResult *res, GEr
 void     esim_channel_close_async (EsimChannel *self, gint channel, GCancellable *cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data);
 gboolean esim_channel_close_finish (EsimChannel *self, GAsyncResult *res, GError **error);
+void     esim_channel_reset_card_async (EsimChannel *self, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+gboolean esim_channel_reset_card_finish (EsimChannel *self, GAsyncResult *res, GError **error);
 
 /* Generic open/close for raw-APDU backends: MANAGE CHANNEL (00 70 00 00 01),
  * then SELECT by DF name (0c A4 04 00 Lc AID) on the new channel, accepting
