@@ -3,9 +3,9 @@
  * The "virtual" channel backend: raw APDUs go to an EsimVeuicc.
  *
  * Every transmit completes from an idle callback, never inside the call, so
- * callers meet the same asynchronous ordering as with a real modem; opening
- * and closing logical channels use the generic MANAGE CHANNEL + SELECT
- * helpers of esim-channel.h on top of transmit.
+ * callers meet the same asynchronous ordering as with a real modem.  open and
+ * close are left unset: esim-channel.c then sends the generic MANAGE CHANNEL +
+ * SELECT sequence through transmit, exactly as a PC/SC reader would see it.
  */
 
 #include "esim-channel-virtual.h"
@@ -24,19 +24,6 @@ static const gchar *
 esim_channel_virtual_get_transport (EsimChannel *channel)
 {
 	return "virtual";
-}
-
-static void
-esim_channel_virtual_open_async (EsimChannel *channel, GBytes *aid, GCancellable *cancellable,
-                                 GAsyncReadyCallback callback, gpointer user_data)
-{
-	esim_channel_raw_open_async (channel, aid, cancellable, callback, user_data);
-}
-
-static gint
-esim_channel_virtual_open_finish (EsimChannel *channel, GAsyncResult *res, GError **error)
-{
-	return esim_channel_raw_open_finish (channel, res, error);
 }
 
 static gboolean
@@ -81,29 +68,11 @@ esim_channel_virtual_transmit_finish (EsimChannel *channel, GAsyncResult *res, G
 }
 
 static void
-esim_channel_virtual_close_async (EsimChannel *channel, gint logical_channel,
-                                  GCancellable *cancellable, GAsyncReadyCallback callback,
-                                  gpointer user_data)
-{
-	esim_channel_raw_close_async (channel, logical_channel, cancellable, callback, user_data);
-}
-
-static gboolean
-esim_channel_virtual_close_finish (EsimChannel *channel, GAsyncResult *res, GError **error)
-{
-	return esim_channel_raw_close_finish (channel, res, error);
-}
-
-static void
 esim_channel_virtual_iface_init (EsimChannelInterface *iface)
 {
 	iface->get_transport = esim_channel_virtual_get_transport;
-	iface->open_async = esim_channel_virtual_open_async;
-	iface->open_finish = esim_channel_virtual_open_finish;
 	iface->transmit_async = esim_channel_virtual_transmit_async;
 	iface->transmit_finish = esim_channel_virtual_transmit_finish;
-	iface->close_async = esim_channel_virtual_close_async;
-	iface->close_finish = esim_channel_virtual_close_finish;
 }
 
 static void

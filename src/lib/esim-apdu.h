@@ -80,7 +80,7 @@ void     esim_isdr_close_async (EsimIsdr *self, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data);
 gboolean esim_isdr_close_finish (EsimIsdr *self, GAsyncResult *res, GError **error);
 
-/* Statistics for benchmarks and tests: APDUs sent and bytes carried since creation. */
+/* Statistics for benchmarks and tests: command APDUs sent since creation. */
 guint    esim_isdr_get_apdu_count (EsimIsdr *self);
 
 G_END_DECLS

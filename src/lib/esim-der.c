@@ -380,6 +380,26 @@ esim_tlv_bit_is_set (const EsimTlv *tlv, guint bit)
 	return (bits[bit / 8] >> (7 - bit % 8)) & 1;
 }
 
+gboolean
+esim_tlv_get_named_bits (const EsimTlv *tlv, guint max_bits, guint32 *mask, GError **error)
+{
+	const guint8 *bits = NULL;
+	gsize n_bits = 0;
+
+	g_return_val_if_fail (tlv != NULL, FALSE);
+	g_return_val_if_fail (mask != NULL, FALSE);
+	g_return_val_if_fail (max_bits <= 32, FALSE);
+
+	if (!esim_tlv_get_bits (tlv, &bits, &n_bits, error))
+		return FALSE;
+	*mask = 0;
+	for (gsize bit = 0; bit < n_bits && bit < max_bits; bit++) {
+		if ((bits[bit / 8] >> (7 - bit % 8)) & 1)
+			*mask |= 1u << bit;
+	}
+	return TRUE;
+}
+
 gchar *
 esim_tlv_dup_utf8 (const EsimTlv *tlv, GError **error)
 {

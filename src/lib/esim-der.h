@@ -19,7 +19,7 @@ GQuark esim_der_error_quark (void);
 typedef enum {
 	ESIM_DER_ERROR_TRUNCATED,      /* element runs past the end of its buffer */
 	ESIM_DER_ERROR_BAD_TAG,        /* tag too long (> 4 bytes) or malformed */
-	ESIM_DER_ERROR_BAD_LENGTH,     /* indefinite, non-minimal > 4 bytes, or overflowing length */
+	ESIM_DER_ERROR_BAD_LENGTH,     /* indefinite, a length field over 4 bytes, or too large */
 	ESIM_DER_ERROR_UNEXPECTED_TAG, /* a different tag than required */
 	ESIM_DER_ERROR_MISSING,        /* a required element is absent */
 	ESIM_DER_ERROR_BAD_VALUE,      /* value malformed for its type (INTEGER, BOOLEAN, BIT STRING…) */
@@ -67,6 +67,9 @@ gboolean esim_tlv_get_bool (const EsimTlv *tlv, gboolean *out, GError **error);
 /* BIT STRING: named bit n is (bits[n / 8] >> (7 - n % 8)) & 1; *n_bits excludes unused bits. */
 gboolean esim_tlv_get_bits (const EsimTlv *tlv, const guint8 **bits, gsize *n_bits, GError **error);
 gboolean esim_tlv_bit_is_set (const EsimTlv *tlv, guint bit);   /* FALSE if absent or malformed */
+/* BIT STRING with named bits as a mask, the reader's side of esim_der_writer_put_named_bits():
+ * named bit n -> (1 << n) for n < @max_bits (at most 32); later bits are ignored. */
+gboolean esim_tlv_get_named_bits (const EsimTlv *tlv, guint max_bits, guint32 *mask, GError **error);
 gchar   *esim_tlv_dup_utf8 (const EsimTlv *tlv, GError **error); /* validates UTF-8, rejects NUL */
 GBytes  *esim_tlv_dup_value (const EsimTlv *tlv);
 GBytes  *esim_tlv_dup_raw (const EsimTlv *tlv);

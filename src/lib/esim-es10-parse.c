@@ -268,23 +268,6 @@ take_string (gchar **field, gchar *value)
 	return TRUE;
 }
 
-/* A BIT STRING with named bits as a mask: named bit n -> (1 << n). */
-static gboolean
-get_bit_mask (const EsimTlv *tlv, guint max_bits, guint32 *mask, GError **error)
-{
-	const guint8 *bits = NULL;
-	gsize n_bits = 0;
-
-	if (!esim_tlv_get_bits (tlv, &bits, &n_bits, error))
-		return FALSE;
-	*mask = 0;
-	for (gsize i = 0; i < n_bits && i < max_bits; i++) {
-		if ((bits[i / 8] >> (7 - i % 8)) & 1)
-			*mask |= 1u << i;
-	}
-	return TRUE;
-}
-
 /* SEQUENCE OF SubjectKeyIdentifier (04) -> upper-case hex strings. */
 static GPtrArray *
 parse_pkid_list (const EsimTlv *list, GError **error)
@@ -774,7 +757,7 @@ parse_notification_metadata (const EsimTlv *tlv, EsimNotificationMetadata *meta,
 	    !esim_tlv_get_uint (&item, &meta->seq_number, error))
 		return FALSE;
 	if (!find_required (tlv, 0x81, "profileManagementOperation", &item, error) ||
-	    !get_bit_mask (&item, 4, &events, error))
+	    !esim_tlv_get_named_bits (&item, 4, &events, error))
 		return FALSE;
 	meta->events = events;
 	if (!find_required (tlv, 0x0C, "notificationAddress", &item, error))
@@ -1035,10 +1018,10 @@ parse_rat_rule (const EsimTlv *tlv, EsimRatRule *rule, GError **error)
 	EsimTlv op;
 
 	if (!find_required (tlv, 0x80, "pprIds", &item, error) ||
-	    !get_bit_mask (&item, 32, &rule->ppr_ids, error))
+	    !esim_tlv_get_named_bits (&item, 32, &rule->ppr_ids, error))
 		return FALSE;
 	if (!find_required (tlv, 0x82, "pprFlags", &item, error) ||
-	    !get_bit_mask (&item, 32, &rule->ppr_flags, error))
+	    !esim_tlv_get_named_bits (&item, 32, &rule->ppr_flags, error))
 		return FALSE;
 	if (!find_required (tlv, 0xA1, "allowedOperators", &operators, error))
 		return FALSE;
@@ -1188,7 +1171,7 @@ parse_eim_config_member (const EsimTlv *tlv, EsimEimConfig *config, GError **err
 		config->trusted_tls_data = esim_tlv_dup_raw (tlv);
 		return TRUE;
 	case 0x87:
-		if (!get_bit_mask (tlv, 5, &protocols, error))
+		if (!esim_tlv_get_named_bits (tlv, 5, &protocols, error))
 			return FALSE;
 		config->supported_protocols = protocols;
 		return TRUE;

@@ -50,8 +50,8 @@ typedef struct {
 	gchar            *service_provider; /* NULL if absent */
 	gchar            *name;             /* NULL if absent */
 	EsimProfileClass  profile_class;    /* DEFAULT operational when absent */
-	gboolean          fallback_attribute; /* 9F26 */
-	gboolean          fallback_allowed;   /* 9F67 present */
+	gboolean          fallback_attribute; /* value of 9F26 (DEFAULT FALSE) */
+	gboolean          fallback_allowed;   /* value of 9F67 BOOLEAN; FALSE when absent */
 	GBytes           *raw;
 } EsimProfileInfo;
 
@@ -149,7 +149,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EsimConfiguredAddresses, esim_configured_addresse
 
 /* ProfilePolicyAuthorisationRule from GetRAT (BF43). */
 typedef struct {
-	guint32 ppr_ids;         /* PprIds bit mask: bit 0 = ppr1, 1 = ppr2 (BIT STRING named bits) */
+	guint32 ppr_ids;         /* PprIds named bit n -> (1 << n): bit 0 = pprUpdateControl,
+	                          * bit 1 = ppr1, bit 2 = ppr2 */
 	guint   n_allowed_operators;
 	guint32 ppr_flags;       /* bit 0 = consentRequired */
 } EsimRatRule;

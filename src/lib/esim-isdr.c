@@ -531,20 +531,26 @@ esim_isdr_get_apdu_count (EsimIsdr *self)
 	return self->apdu_count;
 }
 
+/* Queues an open or close: operations without arguments that return a boolean. */
+static void
+isdr_enqueue_simple (EsimIsdr *self, IsdrOpKind kind, gpointer source_tag,
+		     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+	IsdrOp *op = g_new0 (IsdrOp, 1);
+
+	g_task_set_source_tag (task, source_tag);
+	op->kind = kind;
+	isdr_enqueue (self, task, op);
+}
+
 void
 esim_isdr_open_async (EsimIsdr *self, GCancellable *cancellable, GAsyncReadyCallback callback,
 		      gpointer user_data)
 {
-	g_autoptr(GTask) task = NULL;
-	IsdrOp *op;
-
 	g_return_if_fail (ESIM_IS_ISDR (self));
-
-	task = g_task_new (self, cancellable, callback, user_data);
-	g_task_set_source_tag (task, esim_isdr_open_async);
-	op = g_new0 (IsdrOp, 1);
-	op->kind = ISDR_OP_OPEN;
-	isdr_enqueue (self, task, op);
+	isdr_enqueue_simple (self, ISDR_OP_OPEN, esim_isdr_open_async, cancellable, callback,
+			     user_data);
 }
 
 gboolean
@@ -589,16 +595,9 @@ void
 esim_isdr_close_async (EsimIsdr *self, GCancellable *cancellable, GAsyncReadyCallback callback,
 		       gpointer user_data)
 {
-	g_autoptr(GTask) task = NULL;
-	IsdrOp *op;
-
 	g_return_if_fail (ESIM_IS_ISDR (self));
-
-	task = g_task_new (self, cancellable, callback, user_data);
-	g_task_set_source_tag (task, esim_isdr_close_async);
-	op = g_new0 (IsdrOp, 1);
-	op->kind = ISDR_OP_CLOSE;
-	isdr_enqueue (self, task, op);
+	isdr_enqueue_simple (self, ISDR_OP_CLOSE, esim_isdr_close_async, cancellable, callback,
+			     user_data);
 }
 
 gboolean

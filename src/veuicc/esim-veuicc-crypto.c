@@ -6,6 +6,8 @@
  * EID as subject serialNumber, as in SGP.22 §4.5.2.
  */
 
+#define G_LOG_DOMAIN "esim-veuicc"
+
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>

@@ -14,6 +14,8 @@
  * card does not implement also get 6A80.
  */
 
+#define G_LOG_DOMAIN "esim-veuicc"
+
 #include <string.h>
 
 #include "esim-util.h"
@@ -26,26 +28,6 @@
 #define RESULT_UNDEFINED_ERROR 127
 
 typedef GBytes *(*Es10Handler) (EsimVeuicc *self, const EsimTlv *request, guint16 *sw);
-
-void
-veuicc_put_named_bits (EsimDerWriter *writer, EsimTag tag, guint32 mask)
-{
-	guint8 value[5] = { 0 };
-	guint n_bits = 0;
-	guint n_bytes;
-
-	for (guint bit = 0; bit < 32; bit++) {
-		if (mask & (1u << bit))
-			n_bits = bit + 1;
-	}
-	n_bytes = (n_bits + 7) / 8;
-	value[0] = (guint8) (n_bytes * 8 - n_bits); /* unused bits in the last byte */
-	for (guint bit = 0; bit < n_bits; bit++) {
-		if (mask & (1u << bit))
-			value[1 + bit / 8] |= (guint8) (0x80 >> (bit % 8));
-	}
-	esim_der_writer_put (writer, tag, value, 1 + n_bytes);
-}
 
 /* Collects the children of @parent; FALSE if malformed or more than @max. */
 static gboolean
@@ -89,24 +71,18 @@ ok_response (GBytes *response, guint16 *sw)
 	return response;
 }
 
-/* TAG { 80 code }: the shape of most ES10c results. */
-static GBytes *
-result_response (EsimTag tag, guint64 code, guint16 *sw)
-{
-	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
-	esim_der_writer_begin (writer, tag);
-	esim_der_writer_put_uint (writer, 0x80, code);
-	esim_der_writer_end (writer);
-	return ok_response (esim_der_writer_finish (writer), sw);
-}
+/* Where a response carries its result code (automatic tags) */
+enum {
+	RESULT_TAG = 0x80,       /* TAG { 80 code }: the one component of most results */
+	CHOICE_ERROR_TAG = 0x81, /* TAG { 81 code }: the error arm of a CHOICE response */
+};
 
-/* TAG { 81 code }: the error arm of a CHOICE response with automatic tags. */
 static GBytes *
-choice_error_response (EsimTag tag, guint64 code, guint16 *sw)
+code_response (EsimTag tag, EsimTag code_tag, guint64 code, guint16 *sw)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 	esim_der_writer_begin (writer, tag);
-	esim_der_writer_put_uint (writer, 0x81, code);
+	esim_der_writer_put_uint (writer, code_tag, code);
 	esim_der_writer_end (writer);
 	return ok_response (esim_der_writer_finish (writer), sw);
 }
@@ -118,17 +94,29 @@ fail_sw (guint16 code, guint16 *sw)
 	return NULL;
 }
 
-/* Persists a change; a failed write answers 6581 (memory failure), as a card whose NVM write fails. */
+/* Persists a change.  A failed write undoes it in memory too and answers 6581 (memory
+ * failure), as a card whose NVM write fails; the caller must then return at once, since
+ * the profiles, notifications and eIMs it holds pointers to were replaced. */
 static gboolean
 commit (EsimVeuicc *self, guint16 *sw)
 {
 	g_autoptr(GError) error = NULL;
-	if (!veuicc_state_save (self, &error)) {
-		g_warning ("%s", error->message);
+	if (!veuicc_state_commit (self, &error)) {
+		g_warning ("change not made: %s", error->message);
 		*sw = SW_MEMORY_FAILURE;
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* Queues the notification of a state change; without it the change still stands, as on a
+ * card whose notification list cannot take it (a failed signature here is a broken key). */
+static void
+notify (EsimVeuicc *self, VeuiccEvent event, const VeuiccProfile *profile)
+{
+	g_autoptr(GError) error = NULL;
+	if (!veuicc_queue_notification (self, event, profile, &error))
+		g_warning ("cannot queue notification: %s", error->message);
 }
 
 /* ---- ES10c GetEID, ES10b GetEUICCInfo1/2, GetEUICCChallenge ------------------------------ */
@@ -221,14 +209,14 @@ handle_get_euicc_info2 (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	esim_der_writer_put (writer, 0x82, version_svn, sizeof (version_svn));
 	esim_der_writer_put (writer, 0x83, version_firmware, sizeof (version_firmware));
 	put_ext_card_resource (self, writer);
-	veuicc_put_named_bits (writer, 0x85, uicc_capability);
+	esim_der_writer_put_named_bits (writer, 0x85, uicc_capability);
 	esim_der_writer_put (writer, 0x86, version_ts102241, sizeof (version_ts102241));
 	esim_der_writer_put (writer, 0x87, version_gp, sizeof (version_gp));
 	/* rspCapability: additionalProfile(0), testProfileSupport(3) */
-	veuicc_put_named_bits (writer, 0x88, (1u << 0) | (1u << 3));
+	esim_der_writer_put_named_bits (writer, 0x88, (1u << 0) | (1u << 3));
 	put_ci_lists (self, writer);
 	/* forbiddenProfilePolicyRules [25]: ppr1 (disabling not allowed) is refused */
-	veuicc_put_named_bits (writer, 0x99, 1u << 1);
+	esim_der_writer_put_named_bits (writer, 0x99, 1u << 1);
 	esim_der_writer_put (writer, 0x04, version_pp, sizeof (version_pp));
 	esim_der_writer_put_utf8 (writer, 0x0C, "ESIMD-VIRTUAL-EUICC");
 	esim_der_writer_put_uint (writer, 0x90, 0); /* ipaMode: ipad */
@@ -378,19 +366,19 @@ handle_get_profiles_info (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	guint n = 0, idx = 0;
 
 	if (!get_children (request, children, 2, &n))
-		return choice_error_response (0xBF2D, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (0xBF2D, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
 	if (idx < n && children[idx].tag == 0xA0) {
 		if (!parse_search_criteria (&children[idx], &criteria))
-			return choice_error_response (0xBF2D, 1, sw); /* incorrectInputValues */
+			return code_response (0xBF2D, CHOICE_ERROR_TAG, 1, sw); /* incorrectInputValues */
 		idx++;
 	}
 	if (idx < n && children[idx].tag == 0x5C) {
 		if (!parse_tag_list (children[idx].value, children[idx].len, &fields))
-			return choice_error_response (0xBF2D, 1, sw);
+			return code_response (0xBF2D, CHOICE_ERROR_TAG, 1, sw);
 		idx++;
 	}
 	if (idx != n)
-		return choice_error_response (0xBF2D, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (0xBF2D, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
 
 	esim_der_writer_begin (writer, 0xBF2D);
 	esim_der_writer_begin (writer, 0xA0); /* profileInfoListOk */
@@ -446,76 +434,54 @@ parse_switch_request (EsimVeuicc *self, const EsimTlv *request, VeuiccProfile **
 	return find_profile (self, &id[0], profile);
 }
 
+/* EnableProfile (BF31) and DisableProfile (BF32): same request, results 0, 1, 2 and 127. */
 static GBytes *
-handle_enable_profile (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+handle_profile_switch (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
-	g_autoptr(GError) error = NULL;
+	gboolean enable = request->tag == 0xBF31;
 	VeuiccProfile *profile = NULL;
-	VeuiccProfile *old;
 
 	if (!parse_switch_request (self, request, &profile))
-		return result_response (0xBF31, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (request->tag, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	if (profile == NULL)
-		return result_response (0xBF31, 1, sw); /* iccidOrAidNotFound */
-	if (profile->enabled)
-		return result_response (0xBF31, 2, sw); /* profileNotInDisabledState */
-	old = veuicc_find_enabled_profile (self);
-	/* as a card does: the implicit disable of the old profile is notified first */
-	if (old != NULL) {
-		old->enabled = FALSE;
-		if (!veuicc_queue_notification (self, VEUICC_EVENT_DISABLE, old, &error))
-			g_warning ("cannot queue notification: %s", error->message);
-		g_clear_error (&error);
+		return code_response (request->tag, RESULT_TAG, 1, sw); /* iccidOrAidNotFound */
+	/* profileNotInDisabledState / profileNotInEnabledState */
+	if (profile->enabled == enable)
+		return code_response (request->tag, RESULT_TAG, 2, sw);
+	if (enable) {
+		VeuiccProfile *old = veuicc_find_enabled_profile (self);
+		/* as a card does: the implicit disable of the old profile is notified first */
+		if (old != NULL) {
+			old->enabled = FALSE;
+			notify (self, VEUICC_EVENT_DISABLE, old);
+		}
 	}
-	profile->enabled = TRUE;
-	if (!veuicc_queue_notification (self, VEUICC_EVENT_ENABLE, profile, &error))
-		g_warning ("cannot queue notification: %s", error->message);
+	profile->enabled = enable;
+	notify (self, enable ? VEUICC_EVENT_ENABLE : VEUICC_EVENT_DISABLE, profile);
 	if (!commit (self, sw))
 		return NULL;
-	return result_response (0xBF31, 0, sw);
-}
-
-static GBytes *
-handle_disable_profile (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
-{
-	g_autoptr(GError) error = NULL;
-	VeuiccProfile *profile = NULL;
-
-	if (!parse_switch_request (self, request, &profile))
-		return result_response (0xBF32, RESULT_UNDEFINED_ERROR, sw);
-	if (profile == NULL)
-		return result_response (0xBF32, 1, sw); /* iccidOrAidNotFound */
-	if (!profile->enabled)
-		return result_response (0xBF32, 2, sw); /* profileNotInEnabledState */
-	profile->enabled = FALSE;
-	if (!veuicc_queue_notification (self, VEUICC_EVENT_DISABLE, profile, &error))
-		g_warning ("cannot queue notification: %s", error->message);
-	if (!commit (self, sw))
-		return NULL;
-	return result_response (0xBF32, 0, sw);
+	return code_response (request->tag, RESULT_TAG, 0, sw);
 }
 
 /* DeleteProfileRequest ::= [51] CHOICE { isdpAid, iccid }: BF33 { 5A … } with no wrapper */
 static GBytes *
 handle_delete_profile (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
-	g_autoptr(GError) error = NULL;
 	VeuiccProfile *profile = NULL;
 	EsimTlv id[1];
 	guint n = 0;
 
 	if (!get_children (request, id, 1, &n) || n != 1 || !find_profile (self, &id[0], &profile))
-		return result_response (0xBF33, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (0xBF33, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	if (profile == NULL)
-		return result_response (0xBF33, 1, sw); /* iccidOrAidNotFound */
+		return code_response (0xBF33, RESULT_TAG, 1, sw); /* iccidOrAidNotFound */
 	if (profile->enabled)
-		return result_response (0xBF33, 2, sw); /* profileNotInDisabledState */
-	if (!veuicc_queue_notification (self, VEUICC_EVENT_DELETE, profile, &error))
-		g_warning ("cannot queue notification: %s", error->message);
+		return code_response (0xBF33, RESULT_TAG, 2, sw); /* profileNotInDisabledState */
+	notify (self, VEUICC_EVENT_DELETE, profile);
 	g_ptr_array_remove (self->profiles, profile);
 	if (!commit (self, sw))
 		return NULL;
-	return result_response (0xBF33, 0, sw);
+	return code_response (0xBF33, RESULT_TAG, 0, sw);
 }
 
 static GBytes *
@@ -528,14 +494,14 @@ handle_set_nickname (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 
 	if (!get_exact_children (request, children, tags, G_N_ELEMENTS (tags)) ||
 	    children[0].len != 10 || children[1].len > 64)
-		return result_response (0xBF29, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (0xBF29, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	nickname = esim_tlv_dup_utf8 (&children[1], NULL);
 	if (nickname == NULL)
-		return result_response (0xBF29, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (0xBF29, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	profile = veuicc_find_profile_by_iccid_bcd (self, children[0].value, children[0].len);
 	if (profile == NULL) {
 		g_free (nickname);
-		return result_response (0xBF29, 1, sw); /* iccidNotFound */
+		return code_response (0xBF29, RESULT_TAG, 1, sw); /* iccidNotFound */
 	}
 	g_free (profile->nickname);
 	profile->nickname = NULL;
@@ -546,7 +512,7 @@ handle_set_nickname (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 		g_free (nickname);
 	if (!commit (self, sw))
 		return NULL;
-	return result_response (0xBF29, 0, sw);
+	return code_response (0xBF29, RESULT_TAG, 0, sw);
 }
 
 /* resetOptions named bits (SGP.32 v1.2; SGP.22 BF34 has only 0–2) */
@@ -584,18 +550,13 @@ handle_memory_reset (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	gboolean sgp32 = request->tag == 0xBF64;
 	gboolean changed = FALSE;
 	gboolean eims_deleted = FALSE;
-	const guint8 *bits;
 	EsimTlv children[1];
-	guint options = 0;
-	gsize n_bits = 0;
+	guint32 options = 0;
 
+	/* BF34 knows bits 0–2 only */
 	if (!get_exact_children (request, children, tags, 1) ||
-	    !esim_tlv_get_bits (&children[0], &bits, &n_bits, NULL))
-		return result_response (request->tag, RESULT_UNDEFINED_ERROR, sw);
-	for (guint bit = 0; bit < MIN (n_bits, sgp32 ? 7u : 3u); bit++) {
-		if ((bits[bit / 8] >> (7 - bit % 8)) & 1)
-			options |= 1u << bit;
-	}
+	    !esim_tlv_get_named_bits (&children[0], sgp32 ? 7 : 3, &options, NULL))
+		return code_response (request->tag, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	for (guint i = self->profiles->len; i > 0; i--) {
 		VeuiccProfile *profile = g_ptr_array_index (self->profiles, i - 1);
 		if (reset_deletes (profile, options)) {
@@ -643,33 +604,18 @@ put_other_signed_notification (EsimVeuicc *self, EsimDerWriter *writer,
 	esim_der_writer_end (writer);
 }
 
-/* NotificationEvent filter: FALSE if the BIT STRING is malformed */
-static gboolean
-parse_event_mask (const EsimTlv *tlv, guint *mask)
-{
-	const guint8 *bits;
-	gsize n_bits = 0;
-	if (!esim_tlv_get_bits (tlv, &bits, &n_bits, NULL))
-		return FALSE;
-	*mask = 0;
-	for (guint bit = 0; bit < MIN (n_bits, 4u); bit++) {
-		if ((bits[bit / 8] >> (7 - bit % 8)) & 1)
-			*mask |= 1u << bit;
-	}
-	return TRUE;
-}
-
 static GBytes *
 handle_list_notification (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
-	guint mask = 0xF;
+	guint32 mask = 0xF;
 	EsimTlv children[1];
 	guint n = 0;
 
 	if (!get_children (request, children, 1, &n) ||
-	    (n == 1 && (children[0].tag != 0x81 || !parse_event_mask (&children[0], &mask))))
-		return choice_error_response (0xBF28, RESULT_UNDEFINED_ERROR, sw);
+	    (n == 1 && (children[0].tag != 0x81 ||
+	                !esim_tlv_get_named_bits (&children[0], 4, &mask, NULL))))
+		return code_response (0xBF28, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
 	esim_der_writer_begin (writer, 0xBF28);
 	esim_der_writer_begin (writer, 0xA0); /* notificationMetadataList */
 	for (guint i = 0; i < self->notifications->len; i++) {
@@ -692,17 +638,17 @@ handle_retrieve_notifications (EsimVeuicc *self, const EsimTlv *request, guint16
 	EsimTlv children[1];
 	EsimTlv criteria[1];
 	guint64 seq = 0;
-	guint mask = 0xF;
+	guint32 mask = 0xF;
 	gboolean by_seq = FALSE;
 	guint n = 0;
 
 	if (!get_children (request, children, 1, &n))
-		return choice_error_response (0xBF2B, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (0xBF2B, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
 	if (n == 1) {
 		guint n_criteria = 0;
 		if (children[0].tag != 0xA0 || !children[0].constructed ||
 		    !get_children (&children[0], criteria, 1, &n_criteria) || n_criteria != 1)
-			return choice_error_response (0xBF2B, RESULT_UNDEFINED_ERROR, sw);
+			return code_response (0xBF2B, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
 		if (criteria[0].tag == 0x80 && esim_tlv_get_uint (&criteria[0], &seq, NULL)) {
 			by_seq = TRUE;
 		} else if (criteria[0].tag == 0x82 && criteria[0].len == 0) {
@@ -712,8 +658,9 @@ handle_retrieve_notifications (EsimVeuicc *self, const EsimTlv *request, guint16
 			esim_der_writer_end (writer);
 			esim_der_writer_end (writer);
 			return ok_response (esim_der_writer_finish (writer), sw);
-		} else if (criteria[0].tag != 0x81 || !parse_event_mask (&criteria[0], &mask)) {
-			return choice_error_response (0xBF2B, RESULT_UNDEFINED_ERROR, sw);
+		} else if (criteria[0].tag != 0x81 ||
+		           !esim_tlv_get_named_bits (&criteria[0], 4, &mask, NULL)) {
+			return code_response (0xBF2B, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
 		}
 	}
 	esim_der_writer_begin (writer, 0xBF2B);
@@ -737,17 +684,17 @@ handle_remove_notification (EsimVeuicc *self, const EsimTlv *request, guint16 *s
 
 	if (!get_exact_children (request, children, tags, 1) ||
 	    !esim_tlv_get_uint (&children[0], &seq, NULL))
-		return result_response (0xBF30, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (0xBF30, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	for (guint i = 0; i < self->notifications->len; i++) {
 		VeuiccNotification *notification = g_ptr_array_index (self->notifications, i);
 		if (notification->seq == seq) {
 			g_ptr_array_remove_index (self->notifications, i);
 			if (!commit (self, sw))
 				return NULL;
-			return result_response (0xBF30, 0, sw);
+			return code_response (0xBF30, RESULT_TAG, 0, sw);
 		}
 	}
-	return result_response (0xBF30, 1, sw); /* nothingToDelete */
+	return code_response (0xBF30, RESULT_TAG, 1, sw); /* nothingToDelete */
 }
 
 /* ---- ES10a addresses, ES10b GetRAT, GetCerts ---------------------------------------------- */
@@ -775,10 +722,10 @@ handle_set_default_dp (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	gchar *address;
 
 	if (!get_exact_children (request, children, tags, 1) || children[0].len > 255)
-		return result_response (request->tag, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (request->tag, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	address = esim_tlv_dup_utf8 (&children[0], NULL);
 	if (address == NULL)
-		return result_response (request->tag, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (request->tag, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	g_free (self->default_dp_address);
 	self->default_dp_address = NULL;
 	if (address[0] != '\0')
@@ -787,7 +734,7 @@ handle_set_default_dp (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 		g_free (address);
 	if (!commit (self, sw))
 		return NULL;
-	return result_response (request->tag, 0, sw);
+	return code_response (request->tag, RESULT_TAG, 0, sw);
 }
 
 /* GetRatResponse { rat [0] RulesAuthorisationTable } = BF43 { A0 { 30 rule … } } */
@@ -803,13 +750,13 @@ handle_get_rat (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	esim_der_writer_begin (writer, 0xA0);
 	/* one rule: profiles with ppr1 may be installed for any operator after user consent */
 	esim_der_writer_begin (writer, 0x30);
-	veuicc_put_named_bits (writer, 0x80, 1u << 1);  /* pprIds: ppr1 */
+	esim_der_writer_put_named_bits (writer, 0x80, 1u << 1);  /* pprIds: ppr1 */
 	esim_der_writer_begin (writer, 0xA1);           /* allowedOperators */
 	esim_der_writer_begin (writer, 0x30);
 	esim_der_writer_put (writer, 0x80, any_operator, sizeof (any_operator));
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
-	veuicc_put_named_bits (writer, 0x82, 1u << 0);  /* pprFlags: consentRequired */
+	esim_der_writer_put_named_bits (writer, 0x82, 1u << 0);  /* pprFlags: consentRequired */
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
@@ -837,10 +784,10 @@ handle_get_certs (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	guint n = 0;
 
 	if (!get_children (request, children, 1, &n) || (n == 1 && children[0].tag != 0x80))
-		return choice_error_response (0xBF56, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (0xBF56, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
 	if (n == 1 && (children[0].len != g_bytes_get_size (pkid) ||
 	               memcmp (children[0].value, g_bytes_get_data (pkid, NULL), children[0].len) != 0))
-		return choice_error_response (0xBF56, 1, sw); /* invalidCiPKId */
+		return code_response (0xBF56, CHOICE_ERROR_TAG, 1, sw); /* invalidCiPKId */
 	esim_der_writer_begin (writer, 0xBF56);
 	esim_der_writer_begin (writer, 0xA0); /* certs */
 	put_retagged (writer, 0xA5, eum_cert);
@@ -968,7 +915,7 @@ handle_add_initial_eim (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	guint code = parse_add_initial_eim (self, request, eims);
 
 	if (code != 0)
-		return choice_error_response (0xBF57, code, sw);
+		return code_response (0xBF57, CHOICE_ERROR_TAG, code, sw);
 	esim_der_writer_begin (writer, 0xBF57);
 	esim_der_writer_begin (writer, 0xA0); /* addInitialEimOk */
 	for (guint i = 0; i < eims->len; i++) {
@@ -998,7 +945,7 @@ handle_ipae_activation (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	EsimTlv children[1];
 	if (!get_exact_children (request, children, tags, 1))
 		return fail_sw (SW_WRONG_DATA, sw);
-	return result_response (0xBF42, 1, sw); /* notSupported */
+	return code_response (0xBF42, RESULT_TAG, 1, sw); /* notSupported */
 }
 
 static const struct {
@@ -1013,8 +960,8 @@ static const struct {
 	{ 0xBF2D, handle_get_profiles_info },
 	{ 0xBF2E, handle_get_euicc_challenge },
 	{ 0xBF30, handle_remove_notification },
-	{ 0xBF31, handle_enable_profile },
-	{ 0xBF32, handle_disable_profile },
+	{ 0xBF31, handle_profile_switch },
+	{ 0xBF32, handle_profile_switch },
 	{ 0xBF33, handle_delete_profile },
 	{ 0xBF34, handle_memory_reset },
 	{ 0xBF3C, handle_get_addresses },

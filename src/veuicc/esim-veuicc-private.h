@@ -23,6 +23,8 @@ G_BEGIN_DECLS
 #define VEUICC_MAX_PROFILES 64
 #define VEUICC_MAX_EIMS 8
 #define VEUICC_MAX_NOTIFICATIONS 256
+/* A full card's file is a few hundred KiB at most (8 eIMs with certificates, 256 notifications) */
+#define VEUICC_MAX_STATE_FILE_SIZE (1024 * 1024)
 
 #define VEUICC_ROOT_DS_DEFAULT "testrootsmds.example.com"
 #define VEUICC_NOTIFICATION_ADDRESS_DEFAULT "smdp.example.com"
@@ -95,6 +97,7 @@ struct _EsimVeuicc {
 	gchar         *default_dp_address; /* NULL when unset */
 	gchar         *root_ds_address;
 	VeuiccCrypto  *crypto;
+	gchar         *saved_state;  /* the key file as the disk holds it; NULL when ephemeral */
 	VeuiccChannel  channels[VEUICC_N_CHANNELS];
 };
 
@@ -105,6 +108,11 @@ void           veuicc_eim_free (VeuiccEim *eim);
 gboolean       veuicc_state_init_fresh (EsimVeuicc *self, GError **error);
 gboolean       veuicc_state_load (EsimVeuicc *self, const gchar *path, GError **error);
 gboolean       veuicc_state_save (EsimVeuicc *self, GError **error);
+/* Saves a change; if that fails, the state last saved is put back in memory, so
+ * the card never holds a change its file does not. */
+gboolean       veuicc_state_commit (EsimVeuicc *self, GError **error);
+/* Wipes and frees the copy of the saved key file (it holds the private keys). */
+void           veuicc_state_clear_saved (EsimVeuicc *self);
 VeuiccProfile *veuicc_find_profile_by_iccid_bcd (EsimVeuicc *self, const guint8 *bcd, gsize len);
 VeuiccProfile *veuicc_find_profile_by_aid (EsimVeuicc *self, const guint8 *aid, gsize len);
 VeuiccProfile *veuicc_find_enabled_profile (EsimVeuicc *self);
@@ -123,8 +131,6 @@ gboolean       veuicc_eim_config_parse (const EsimTlv *tlv, VeuiccEim *eim, GByt
 /* Runs one ES10 function.  Returns the response TLV (possibly empty) and sets *sw
  * to 9000, or returns NULL and sets *sw to an ISO status word. */
 GBytes        *veuicc_es10_dispatch (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *sw);
-/* BIT STRING from named bits (bit n = 1 << n), trailing zero bits removed as DER wants. */
-void           veuicc_put_named_bits (EsimDerWriter *writer, EsimTag tag, guint32 mask);
 
 /* esim-veuicc-crypto.c */
 VeuiccCrypto  *veuicc_crypto_generate (const gchar *eid, GError **error);

@@ -18,6 +18,9 @@
  * that fails to parse or validate makes the whole file CORRUPT and untouched.
  */
 
+#define G_LOG_DOMAIN "esim-veuicc"
+
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "esim-util.h"
@@ -199,7 +202,7 @@ veuicc_notification_metadata (const VeuiccNotification *notification)
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 	esim_der_writer_begin (writer, 0xBF2F);
 	esim_der_writer_put_uint (writer, 0x80, notification->seq);
-	veuicc_put_named_bits (writer, 0x81, 1u << notification->event);
+	esim_der_writer_put_named_bits (writer, 0x81, 1u << notification->event);
 	esim_der_writer_put_utf8 (writer, 0x0C, notification->address);
 	if (notification->iccid != NULL) {
 		guint8 bcd[10];
@@ -638,20 +641,16 @@ load_eim_group (EsimVeuicc *self, Loader *ld)
 	return TRUE;
 }
 
-gboolean
-veuicc_state_load (EsimVeuicc *self, const gchar *path, GError **error)
+/* Fills the empty card @self from the key file text @contents. */
+static gboolean
+state_load_data (EsimVeuicc *self, const gchar *contents, gsize len, const gchar *path,
+                 GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
 	g_autoptr(GError) error_local = NULL;
-	g_autofree gchar *contents = NULL;
 	g_auto(GStrv) groups = NULL;
-	gsize len = 0;
 	Loader ld = { kf, NULL, NULL };
 
-	if (!g_file_get_contents (path, &contents, &len, &error_local)) {
-		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO, "%s", error_local->message);
-		return FALSE;
-	}
 	if (!g_key_file_load_from_data (kf, contents, len, G_KEY_FILE_NONE, &error_local)) {
 		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,
 		             "state file %s is corrupt: %s", path, error_local->message);
@@ -675,6 +674,45 @@ veuicc_state_load (EsimVeuicc *self, const gchar *path, GError **error)
 		g_free (ld.problem);
 		return FALSE;
 	}
+	return TRUE;
+}
+
+void
+veuicc_state_clear_saved (EsimVeuicc *self)
+{
+	if (self->saved_state != NULL)
+		memset (self->saved_state, 0, strlen (self->saved_state));
+	g_clear_pointer (&self->saved_state, g_free);
+}
+
+gboolean
+veuicc_state_load (EsimVeuicc *self, const gchar *path, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *contents = NULL;
+	gsize len = 0;
+	GStatBuf st;
+
+	if (g_stat (path, &st) == 0 && st.st_size > VEUICC_MAX_STATE_FILE_SIZE) {
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,
+		             "state file %s is corrupt: larger than %u bytes", path,
+		             (guint) VEUICC_MAX_STATE_FILE_SIZE);
+		return FALSE;
+	}
+	if (!g_file_get_contents (path, &contents, &len, &error_local)) {
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO, "%s", error_local->message);
+		return FALSE;
+	}
+	/* a NUL inside would cut the copy kept for rollbacks short of what was loaded */
+	if (memchr (contents, '\0', len) != NULL) {
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,
+		             "state file %s is corrupt: it contains a NUL byte", path);
+		return FALSE;
+	}
+	if (!state_load_data (self, contents, len, path, error))
+		return FALSE;
+	veuicc_state_clear_saved (self);
+	self->saved_state = g_steal_pointer (&contents);
 	return TRUE;
 }
 
@@ -776,5 +814,48 @@ veuicc_state_save (EsimVeuicc *self, GError **error)
 		             "cannot write state file: %s", error_local->message);
 		return FALSE;
 	}
+	veuicc_state_clear_saved (self);
+	self->saved_state = g_steal_pointer (&data);
 	return TRUE;
+}
+
+/* Puts the state of the last saved file back in memory.  The file is not read again: it
+ * may be out of reach now (that is often why the save failed), and memory holds its text. */
+static void
+state_rollback (EsimVeuicc *self)
+{
+	g_autoptr(EsimVeuicc) saved = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (self->saved_state == NULL)
+		return;
+	saved = g_object_new (ESIM_TYPE_VEUICC, NULL);
+	if (!state_load_data (saved, self->saved_state, strlen (self->saved_state), self->path,
+	                      &error)) {
+		/* only if memory was corrupted: we wrote that text ourselves */
+		g_critical ("cannot roll back to the saved card state: %s", error->message);
+		return;
+	}
+	/* EID and keys never change; everything else is taken from @saved */
+	g_ptr_array_unref (g_steal_pointer (&self->profiles));
+	g_ptr_array_unref (g_steal_pointer (&self->notifications));
+	g_ptr_array_unref (g_steal_pointer (&self->eims));
+	self->profiles = g_ptr_array_ref (saved->profiles);
+	self->notifications = g_ptr_array_ref (saved->notifications);
+	self->eims = g_ptr_array_ref (saved->eims);
+	self->next_seq = saved->next_seq;
+	self->next_token = saved->next_token;
+	g_free (self->default_dp_address);
+	self->default_dp_address = g_steal_pointer (&saved->default_dp_address);
+	g_free (self->root_ds_address);
+	self->root_ds_address = g_steal_pointer (&saved->root_ds_address);
+}
+
+gboolean
+veuicc_state_commit (EsimVeuicc *self, GError **error)
+{
+	if (veuicc_state_save (self, error))
+		return TRUE;
+	state_rollback (self);
+	return FALSE;
 }

@@ -34,6 +34,8 @@
  *   that does not match a short APDU case (or an extended length): 6700.
  */
 
+#define G_LOG_DOMAIN "esim-veuicc"
+
 #include <string.h>
 
 #include "esim-util.h"
@@ -235,7 +237,9 @@ build_fci (EsimVeuicc *self)
 	esim_der_writer_put (writer, 0x82, svn, sizeof (svn));
 	esim_der_writer_end (writer);
 	esim_der_writer_begin (writer, 0xE1);
-	veuicc_put_named_bits (writer, 0x80, veuicc_find_enabled_profile (self) != NULL ? 1u << 1 : 0);
+	/* euiccConfiguration: enabledProfile (1), never ipaeSupported (0) */
+	esim_der_writer_put_named_bits (writer, 0x80,
+	                                veuicc_find_enabled_profile (self) != NULL ? 1u << 1 : 0);
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
@@ -444,7 +448,7 @@ esim_veuicc_add_profile (EsimVeuicc *self, const gchar *iccid, const gchar *name
 	}
 	if (!veuicc_add_profile_full (self, iccid, name, provider, klass, FALSE, FALSE, error))
 		return FALSE;
-	return veuicc_state_save (self, error);
+	return veuicc_state_commit (self, error);
 }
 
 static void
@@ -462,6 +466,7 @@ esim_veuicc_finalize (GObject *object)
 	g_free (self->default_dp_address);
 	g_free (self->root_ds_address);
 	veuicc_crypto_free (self->crypto);
+	veuicc_state_clear_saved (self);
 
 	G_OBJECT_CLASS (esim_veuicc_parent_class)->finalize (object);
 }

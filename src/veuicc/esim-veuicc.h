@@ -9,8 +9,10 @@
  * most 256 bytes, and SGP.22/SGP.32 result codes on bad requests.
  *
  * Its whole state persists in one key file written atomically
- * (write-then-rename) after every change.  A file that cannot be parsed is
- * refused with ESIM_VEUICC_ERROR_CORRUPT and never overwritten.
+ * (write-then-rename) after every change.  A change whose file cannot be
+ * written is undone in memory as well and answered with SW 6581 (memory
+ * failure), so the card always is what its file says.  A file that cannot be
+ * parsed is refused with ESIM_VEUICC_ERROR_CORRUPT and never overwritten.
  */
 #pragma once
 
@@ -46,7 +48,9 @@ GBytes      *esim_veuicc_process_apdu (EsimVeuicc *self, GBytes *command);
  * pending responses.  Persistent state is unaffected. */
 void         esim_veuicc_reset (EsimVeuicc *self);
 
-/* Test helpers: add a profile directly (as if downloaded), count state. */
+/* Test helpers: add a profile directly (as if downloaded; disabled, saved like
+ * any change: ESIM_VEUICC_ERROR_IO and no profile when the file cannot be
+ * written), count state. */
 gboolean     esim_veuicc_add_profile (EsimVeuicc *self, const gchar *iccid, const gchar *name,
                                       const gchar *provider, const gchar *profile_class /* "test"|"provisioning"|"operational" */,
                                       GError **error);

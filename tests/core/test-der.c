@@ -612,6 +612,13 @@ test_der_named_bits (void)
 						     g_bytes_get_size (out), &tlv, &error));
 		g_assert_true (esim_tlv_get_bits (&tlv, &bits, &n_bits, &error));
 		g_assert_no_error (error);
+		/* and back: the reader's mask is the writer's */
+		{
+			guint32 mask = 0;
+			g_assert_true (esim_tlv_get_named_bits (&tlv, 32, &mask, &error));
+			g_assert_no_error (error);
+			g_assert_cmphex (mask, ==, cases[i].mask);
+		}
 		for (guint bit = 0; bit < 32; bit++) {
 			g_assert_cmpint (esim_tlv_bit_is_set (&tlv, bit), ==,
 					 (cases[i].mask >> bit) & 1);
@@ -647,12 +654,33 @@ test_der_get_bits (void)
 	for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
 		g_autoptr(GBytes) b = hex (bad[i]);
 		g_autoptr(GError) error_local = NULL;
+		guint32 mask = 0;
 
 		g_assert_true (esim_tlv_parse_exact (g_bytes_get_data (b, NULL),
 						     g_bytes_get_size (b), &tlv, &error_local));
 		g_assert_false (esim_tlv_get_bits (&tlv, &bits, &n_bits, &error_local));
 		g_assert_error (error_local, ESIM_DER_ERROR, ESIM_DER_ERROR_BAD_VALUE);
 		g_assert_false (esim_tlv_bit_is_set (&tlv, 0));
+		g_clear_error (&error_local);
+		g_assert_false (esim_tlv_get_named_bits (&tlv, 32, &mask, &error_local));
+		g_assert_error (error_local, ESIM_DER_ERROR, ESIM_DER_ERROR_BAD_VALUE);
+	}
+
+	/* named bits as a mask: PprIds 99 02 06 C0 = pprUpdateControl (0) and ppr1 (1);
+	 * bits past max_bits are left out (a 4-bit NotificationEvent in a longer string) */
+	{
+		g_autoptr(GBytes) longer = hex ("03030088FF");
+		guint32 mask = 0;
+
+		g_assert_true (esim_tlv_parse_exact (g_bytes_get_data (bytes, NULL), 4, &tlv, &error));
+		g_assert_true (esim_tlv_get_named_bits (&tlv, 32, &mask, &error));
+		g_assert_cmphex (mask, ==, 0x3);
+		g_assert_true (esim_tlv_parse_exact (g_bytes_get_data (longer, NULL), 5, &tlv, &error));
+		g_assert_true (esim_tlv_get_named_bits (&tlv, 4, &mask, &error));
+		g_assert_cmphex (mask, ==, 1u << 0);
+		g_assert_true (esim_tlv_get_named_bits (&tlv, 32, &mask, &error));
+		g_assert_cmphex (mask, ==, 0xFF11u);
+		g_assert_no_error (error);
 	}
 }
 

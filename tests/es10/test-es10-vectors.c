@@ -1188,6 +1188,30 @@ test_unknown_tags_skipped (void)
 	g_assert_cmpuint (g_bytes_get_size (info->raw), ==, 2 + 0x36);
 }
 
+/* fallbackAllowed [103] and fallbackAttribute [38] are BOOLEANs: their value counts, not
+ * their presence (a card may send 9F67 00). */
+static void
+test_profile_fallback_flags (void)
+{
+	g_autoptr(GBytes) response = NULL;
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autoptr(GError) error = NULL;
+	EsimProfileInfo *info;
+
+	response = wrap_hex (0xBF2D, "A028"
+				     "E3145A0A984474560000000010F19F6701009F260100"
+				     "E3105A0A984474560000000020F29F6701FF");
+	profiles = esim_es10_parse_profiles_info (response, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (profiles->len, ==, 2);
+	info = g_ptr_array_index (profiles, 0);
+	g_assert_false (info->fallback_allowed);
+	g_assert_false (info->fallback_attribute);
+	info = g_ptr_array_index (profiles, 1);
+	g_assert_true (info->fallback_allowed);
+	g_assert_false (info->fallback_attribute); /* DEFAULT FALSE */
+}
+
 static void
 test_list_notification (void)
 {
@@ -1376,6 +1400,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/es10/errors/malformed-eid", test_malformed_specific);
 	g_test_add_func ("/esim/es10/errors/malformed-members", test_malformed_members);
 	g_test_add_func ("/esim/es10/parse/unknown-tags-skipped", test_unknown_tags_skipped);
+	g_test_add_func ("/esim/es10/parse/profile-fallback-flags", test_profile_fallback_flags);
 	g_test_add_func ("/esim/es10/parse/list-notification", test_list_notification);
 	g_test_add_func ("/esim/es10/parse/compact-pir", test_compact_pir);
 	g_test_add_func ("/esim/es10/parse/rat", test_rat);

@@ -6,6 +6,7 @@
  * bytes for these tests to pass.
  */
 
+#include <glib/gstdio.h>
 #include <string.h>
 #include <gnutls/x509.h>
 
@@ -29,6 +30,8 @@ typedef struct {
 	gboolean	    done;
 	gchar		   *enabled_iccid;  /* demo profile that starts enabled */
 	gchar		   *disabled_iccid; /* demo profile that starts disabled */
+	gchar		   *top;            /* temporary directory of a card with a file */
+	gchar		   *state_dir;      /* top/state, holding the card's file */
 } Fixture;
 
 static void
@@ -88,13 +91,13 @@ get_profile (GPtrArray *profiles, const gchar *iccid)
 	return info;
 }
 
+/* Opens the ISD-R session to f->card and learns its demo profiles. */
 static void
-fixture_setup (Fixture *f, gconstpointer user_data)
+fixture_open (Fixture *f)
 {
 	g_autoptr(GPtrArray) profiles = NULL;
 	g_autoptr(GError) error = NULL;
 
-	f->card = esim_veuicc_new_ephemeral ();
 	f->channel = esim_channel_virtual_new (f->card);
 	f->isdr = esim_isdr_new (ESIM_CHANNEL (f->channel));
 	esim_isdr_open_async (f->isdr, NULL, async_done, f);
@@ -116,6 +119,30 @@ fixture_setup (Fixture *f, gconstpointer user_data)
 }
 
 static void
+fixture_setup (Fixture *f, gconstpointer user_data)
+{
+	f->card = esim_veuicc_new_ephemeral ();
+	fixture_open (f);
+}
+
+/* A card that keeps its state in top/state/card.ini. */
+static void
+fixture_setup_file (Fixture *f, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = NULL;
+
+	f->top = g_dir_make_tmp ("test-es10-XXXXXX", &error);
+	g_assert_no_error (error);
+	f->state_dir = g_build_filename (f->top, "state", NULL);
+	g_assert_cmpint (g_mkdir (f->state_dir, 0700), ==, 0);
+	path = g_build_filename (f->state_dir, "card.ini", NULL);
+	f->card = esim_veuicc_new_from_file (path, TRUE, &error);
+	g_assert_no_error (error);
+	fixture_open (f);
+}
+
+static void
 fixture_teardown (Fixture *f, gconstpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
@@ -129,6 +156,14 @@ fixture_teardown (Fixture *f, gconstpointer user_data)
 	g_clear_object (&f->card);
 	g_free (f->enabled_iccid);
 	g_free (f->disabled_iccid);
+	if (f->top != NULL) {
+		g_autofree gchar *path = g_build_filename (f->state_dir, "card.ini", NULL);
+		g_unlink (path);
+		g_rmdir (f->state_dir);
+		g_rmdir (f->top);
+		g_free (f->state_dir);
+		g_free (f->top);
+	}
 }
 
 /* ---- the calls ---- */
@@ -676,6 +711,39 @@ test_closed_session (Fixture *f, gconstpointer user_data)
 	g_assert_true (g_str_has_prefix (error->message, "GetEID: "));
 }
 
+/* A card that cannot save a change answers 6581 and keeps its old state: the
+ * client reports a memory error and sees the card unchanged. */
+static void
+test_failed_save (Fixture *f, gconstpointer user_data)
+{
+	g_autofree gchar *aside = g_build_filename (f->top, "aside", NULL);
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autoptr(GError) error = NULL;
+
+	/* a file where the state directory was: not even root can write below it */
+	g_assert_cmpint (g_rename (f->state_dir, aside), ==, 0);
+	g_assert_true (g_file_set_contents (f->state_dir, "", 0, &error));
+	g_assert_no_error (error);
+
+	g_test_expect_message ("esim-veuicc", G_LOG_LEVEL_WARNING, "change not made: *");
+	esim_es10_enable_profile (f->isdr, f->disabled_iccid, TRUE, NULL, async_done, f);
+	g_assert_false (esim_es10_enable_profile_finish (f->isdr, wait_result (f), &error));
+	g_test_assert_expected_messages ();
+	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MEMORY);
+	g_assert_true (g_str_has_prefix (error->message, "EnableProfile: "));
+	g_clear_error (&error);
+	profiles = get_profiles (f, NULL);
+	g_assert_cmpint (get_profile (profiles, f->enabled_iccid)->state, ==, ESIM_PROFILE_STATE_ENABLED);
+	g_assert_cmpint (get_profile (profiles, f->disabled_iccid)->state, ==, ESIM_PROFILE_STATE_DISABLED);
+	g_assert_cmpuint (esim_veuicc_get_n_notifications (f->card), ==, 0);
+
+	g_assert_cmpint (g_unlink (f->state_dir), ==, 0);
+	g_assert_cmpint (g_rename (aside, f->state_dir), ==, 0);
+	esim_es10_enable_profile (f->isdr, f->disabled_iccid, TRUE, NULL, async_done, f);
+	g_assert_true (esim_es10_enable_profile_finish (f->isdr, wait_result (f), &error));
+	g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -701,6 +769,9 @@ main (int argc, char **argv)
 	ADD ("unknown-iccid", test_unknown_iccid, NULL);
 	ADD ("malformed-iccid", test_malformed_iccid, NULL);
 	ADD ("closed-session", test_closed_session, NULL);
+
+	g_test_add ("/esim/es10/card/failed-save", Fixture, NULL, fixture_setup_file, test_failed_save,
+		    fixture_teardown);
 
 #undef ADD
 	return g_test_run ();

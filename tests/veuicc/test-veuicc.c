@@ -1190,6 +1190,23 @@ test_corrupt (void)
 		assert_corrupt (path, "", "version");
 	}
 	{
+		/* a NUL byte, and a file far larger than any card's */
+		g_autoptr(GString) nul = g_string_new (good);
+		g_autoptr(GString) huge = g_string_new (good);
+		g_autoptr(EsimVeuicc) card = NULL;
+
+		g_string_append_len (nul, "#\0\n", 3);
+		g_assert_true (g_file_set_contents (path, nul->str, (gssize) nul->len, &error));
+		card = esim_veuicc_new_from_file (path, FALSE, &error);
+		g_assert_null (card);
+		g_assert_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT);
+		g_assert_nonnull (strstr (error->message, "NUL"));
+		g_clear_error (&error);
+		while (huge->len <= 1024 * 1024)
+			g_string_append (huge, "# padding padding padding padding padding padding\n");
+		assert_corrupt (path, huge->str, "larger than");
+	}
+	{
 		/* unknown keys and groups are fine (a later version may add some) */
 		g_autofree gchar *extra = g_strconcat (good, "\n[future]\nthing=1\n", NULL);
 		g_autofree gchar *extra_key = replace (extra, "[card]\n", "[card]\nfancy-feature=yes\n");
@@ -1202,6 +1219,124 @@ test_corrupt (void)
 		g_assert_cmpuint (esim_veuicc_get_n_notifications (card), ==, 2);
 	}
 	rm_tmp (dir, path);
+}
+
+/* Puts a regular file where @dir was (its contents moved to @aside), so nothing can be
+ * written below it: unlike a read-only mode, that stops root too.  FALSE puts it back. */
+static void
+block_dir (const gchar *dir, const gchar *aside, gboolean block)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (block) {
+		g_assert_cmpint (g_rename (dir, aside), ==, 0);
+		g_assert_true (g_file_set_contents (dir, "", 0, &error));
+		g_assert_no_error (error);
+	} else {
+		g_assert_cmpint (g_unlink (dir), ==, 0);
+		g_assert_cmpint (g_rename (aside, dir), ==, 0);
+	}
+}
+
+/* Runs a change that cannot be saved: 6581, no data, one warning. */
+static void
+assert_change_not_saved (EsimVeuicc *card, const gchar *request)
+{
+	g_autofree gchar *answer = NULL;
+	guint16 sw = 0;
+
+	g_test_expect_message ("esim-veuicc", G_LOG_LEVEL_WARNING, "change not made: *");
+	answer = es10_full (card, 0, request, 255, 0x00, &sw);
+	g_test_assert_expected_messages ();
+	g_assert_cmphex (sw, ==, 0x6581);
+	g_assert_cmpstr (answer, ==, "");
+}
+
+static void
+test_failed_save_rolls_back (void)
+{
+	g_autofree gchar *top = NULL;
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *aside = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *on_disk = NULL;
+	g_autofree gchar *profiles = NULL;
+	g_autofree gchar *addresses = NULL;
+	g_autofree gchar *notifications = NULL;
+	g_autoptr(EsimVeuicc) card = NULL;
+	g_autoptr(GError) error = NULL;
+	/* every ES10 function that changes the card */
+	const gchar *changes[] = {
+		"BF3111A00C5A0A" ICCID_TEST_BCD "8101FF",        /* enable, with the implicit disable */
+		"BF3211A00C5A0A" ICCID_OP_BCD "810100",         /* disable */
+		"BF330C5A0A" ICCID_TEST_BCD,                    /* delete */
+		"BF29155A0A" ICCID_OP_BCD "90076D792D63617264", /* nickname */
+		"BF650780057A2E6E6574",                         /* default SM-DP+ address */
+		V16,                                            /* AddInitialEim (allocates a token) */
+		"BF6404820201 3F",                              /* memory reset, everything */
+	};
+
+	top = g_dir_make_tmp ("test-veuicc-XXXXXX", &error);
+	g_assert_no_error (error);
+	dir = g_build_filename (top, "state", NULL);
+	aside = g_build_filename (top, "aside", NULL);
+	path = g_build_filename (dir, "card.ini", NULL);
+	g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+	card = esim_veuicc_new_from_file (path, TRUE, &error);
+	g_assert_no_error (error);
+	select_isdr (card, "00");
+	on_disk = read_file (path);
+	profiles = es10 (card, "BF2D00");
+	addresses = es10 (card, "BF3C00");
+
+	block_dir (dir, aside, TRUE);
+	for (guint i = 0; i < G_N_ELEMENTS (changes); i++) {
+		assert_change_not_saved (card, changes[i]);
+		/* the card is still the one its file describes */
+		assert_es10 (card, "BF2D00", profiles);
+		assert_es10 (card, "BF3C00", addresses);
+		assert_es10 (card, "BF5500", "BF5502A000");
+		assert_es10 (card, "BF2800", "BF2802A000");
+	}
+	g_assert_false (esim_veuicc_add_profile (card, "8944476500000000039", "x", "y", "test", &error));
+	g_assert_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO);
+	g_clear_error (&error);
+	g_assert_cmpuint (esim_veuicc_get_n_profiles (card), ==, 2);
+	g_assert_cmpuint (esim_veuicc_get_n_notifications (card), ==, 0);
+	block_dir (dir, aside, FALSE);
+	{
+		g_autofree gchar *now = read_file (path);
+		g_assert_cmpstr (now, ==, on_disk);
+	}
+
+	/* saving works again; the failed attempts used no seqNumber and no token */
+	assert_es10 (card, changes[0], "BF3103800100");
+	assert_es10 (card, V16, "BF5705A003840101");
+	notifications = es10 (card, "BF2800");
+	g_assert_cmpstr (notifications, ==,
+	                 "BF2852A050"
+	                 "BF2F2580010181020520" ADDRESS "5A0A" ICCID_OP_BCD
+	                 "BF2F2580010281020640" ADDRESS "5A0A" ICCID_TEST_BCD);
+	/* removing a notification is rolled back too */
+	block_dir (dir, aside, TRUE);
+	assert_change_not_saved (card, "BF3003800101");
+	assert_es10 (card, "BF2800", notifications);
+	block_dir (dir, aside, FALSE);
+
+	/* and what memory holds is what the file holds */
+	{
+		g_autoptr(EsimVeuicc) reloaded = esim_veuicc_new_from_file (path, FALSE, &error);
+		g_autofree gchar *profiles_now = es10 (card, "BF2D00");
+		g_autofree gchar *eims_now = es10 (card, "BF5500");
+		g_assert_no_error (error);
+		select_isdr (reloaded, "00");
+		assert_es10 (reloaded, "BF2D00", profiles_now);
+		assert_es10 (reloaded, "BF2800", notifications);
+		assert_es10 (reloaded, "BF5500", eims_now);
+	}
+	g_unlink (path);
+	g_rmdir (dir);
+	g_rmdir (top);
 }
 
 static void
@@ -1417,6 +1552,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/veuicc/state/seq-across-reload", test_seq_across_reload);
 	g_test_add_func ("/veuicc/state/corrupt", test_corrupt);
 	g_test_add_func ("/veuicc/state/missing-file", test_missing_file);
+	g_test_add_func ("/veuicc/state/failed-save-rolls-back", test_failed_save_rolls_back);
 	g_test_add_func ("/veuicc/state/add-profile", test_add_profile);
 	g_test_add_func ("/veuicc/channel-virtual", test_channel_virtual);
 
