@@ -80,6 +80,11 @@ void     esim_isdr_close_async (EsimIsdr *self, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data);
 gboolean esim_isdr_close_finish (EsimIsdr *self, GAsyncResult *res, GError **error);
 
+/* Marks the session closed without sending MANAGE CHANNEL close: after a card
+ * reset (REFRESH, power cycle) the card has forgotten the channel, and closing
+ * its number later could close a channel a newer session holds. */
+void     esim_isdr_forget_channel (EsimIsdr *self);
+
 /* Statistics for benchmarks and tests: command APDUs sent since creation. */
 guint    esim_isdr_get_apdu_count (EsimIsdr *self);
 

@@ -524,6 +524,15 @@ esim_isdr_get_logical_channel (EsimIsdr *self)
 	return self->logical_channel;
 }
 
+void
+esim_isdr_forget_channel (EsimIsdr *self)
+{
+	g_return_if_fail (ESIM_IS_ISDR (self));
+	if (self->logical_channel >= 0)
+		g_debug ("ISD-R forgetting logical channel %d (card was reset)", self->logical_channel);
+	self->logical_channel = -1;
+}
+
 guint
 esim_isdr_get_apdu_count (EsimIsdr *self)
 {

@@ -519,6 +519,22 @@ test_isdr_open_not_found (void)
 	fake_channel_assert_done (fake);
 }
 
+/* After a card reset the session forgets its channel: disposing it must not
+ * send MANAGE CHANNEL close (the fake fails the test on any unexpected APDU). */
+static void
+test_isdr_forget_channel (void)
+{
+	g_autoptr(FakeChannel) fake = fake_channel_new ();
+	EsimIsdr *isdr = open_isdr (fake, 2);
+
+	g_assert_true (esim_isdr_is_open (isdr));
+	esim_isdr_forget_channel (isdr);
+	g_assert_false (esim_isdr_is_open (isdr));
+	g_assert_cmpint (esim_isdr_get_logical_channel (isdr), ==, -1);
+	g_object_unref (isdr);
+	fake_channel_assert_done (fake);
+}
+
 static void
 check_segmented (guint channel)
 {
@@ -1013,6 +1029,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/isdr/intermediate-blocks", test_isdr_intermediate_blocks);
 	g_test_add_func ("/esim/isdr/proactive-pending", test_isdr_proactive_pending);
 	g_test_add_func ("/esim/isdr/queue", test_isdr_queue);
+	g_test_add_func ("/esim/isdr/forget-channel", test_isdr_forget_channel);
 	g_test_add_func ("/esim/isdr/queue-open-transceive-close", test_isdr_queue_open_transceive_close);
 	g_test_add_func ("/esim/isdr/closed-and-cancelled", test_isdr_closed_and_cancelled);
 	g_test_add_func ("/esim/isdr/transport-and-malformed", test_isdr_transport_and_malformed);
