@@ -1,0 +1,1967 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The QMI channel backend.
+ *
+ * Device setup runs on the first operation, as a step machine: new QmiDevice
+ * → open (through qmi-proxy, or exclusively with CTL Sync; AUTO mode except
+ * on ttys, whose driver libqmi cannot detect, which carry plain QMUX) →
+ * allocate a UIM client → UIM Reset → slot selection → ready.  Operations
+ * arriving meanwhile wait for it.
+ *
+ * Slot selection.  UIM commands address *logical* slots; Get Slot Status maps
+ * the physical slots onto them.  When the eUICC's physical slot is active (the
+ * primary slot of a single-standby modem, or any slot of a dual-active one)
+ * its logical slot is used directly.  An inactive physical slot has no logical
+ * slot and cannot be reached without Switch Slot, so logical slot 1 is
+ * switched to it (as lpac does) and Get Slot Status polled until the card is
+ * present.  The previous slot is not restored: ModemManager follows the
+ * switch through its slot-status indications.  A slot the modem does not have,
+ * or an empty one, is an error naming it.
+ *
+ * Stale logical channels.  A channel left open by a crashed user eats one of
+ * the card's few channels (often 3).  Three layers clear them:
+ *   - exclusive opens send CTL Sync, which releases every client id and with
+ *     them the channels they held (qmi-proxy does the same for clients that
+ *     disconnect, so proxied opens need nothing there);
+ *   - UIM Reset after allocating our client resets what the modem keeps for
+ *     this control point (Hermes does this before opening channels);
+ *   - when Open Logical Channel still finds the card full (InsufficientResources
+ *     or SW 6A81/6881), channels 1–19 that are not ours are closed (lpac's
+ *     sweep) and the open is retried once.  Last resort only: sweeping at
+ *     every start could close a channel a live user (or the modem's own ISIM
+ *     session) is using.
+ *
+ * No indications are used (the port is not opened with EXPECT_INDICATIONS):
+ * the slot switch is polled, card resets show up as refused requests.
+ *
+ * Card reset (reset_card) is UIM Power Off SIM + Power On SIM on our logical
+ * slot.  UIM Reset is not used for it: despite its name it resets the service
+ * state of the control point, not the card.
+ *
+ * libqmi 1.32 has no client API for Open Logical Channel (0x0042), Send APDU
+ * (0x003B) and Logical Channel (0x003F): they are built and parsed with the
+ * QmiMessage TLV API.  With a libqmi that generates them (tagged "since 1.36"
+ * in its qmi-service-uim.json) the generated calls are used instead.
+ *
+ * Every QMI request runs with a cancellable linked to the caller's and to the
+ * device's "generation": when the port disappears (QmiDevice
+ * "device-removed") the generation is cancelled, so requests in flight fail
+ * at once with a TRANSPORT error instead of waiting for their timeout.
+ */
+
+#define G_LOG_DOMAIN "esim"
+
+#include <string.h>
+#include <libqmi-glib.h>
+
+#include "esim-apdu.h"
+#include "esim-channel-qmi.h"
+#include "esim-error.h"
+#include "esim-util.h"
+
+#if defined(WITH_QMI_UIM_LOGICAL_CHANNEL_API) && QMI_CHECK_VERSION(1, 36, 0)
+#define ESIM_QMI_GENERATED_UIM_CHANNEL_API 1
+#endif
+
+#define UIM_MSG_SEND_APDU        0x003B
+#define UIM_MSG_LOGICAL_CHANNEL  0x003F
+#define UIM_MSG_OPEN_CHANNEL     0x0042
+#define QMI_TLV_RESULT           0x02
+
+#define MAX_CHANNEL              19
+#define SLOT_POLL_INTERVAL_MS    500
+#define SLOT_POLL_ATTEMPTS       20
+#define APDU_MAX_LEN             261 /* short APDU: 4 + 1 + 255 + 1 */
+
+struct _EsimChannelQmi {
+	GObject              parent_instance;
+	gchar               *device_path;
+	guint                slot;          /* physical, 1-based; 0 = the active one */
+	EsimChannelQmiFlags  flags;
+	guint                timeout;       /* seconds per request */
+
+	QmiDevice           *device;
+	QmiClient           *client;        /* UIM */
+	gulong               removed_id;
+	guint8               logical_slot;  /* the "slot" TLV; 0 until set up */
+	gboolean             ready;
+	gboolean             setup_running;
+	GList               *setup_waiters; /* GTask */
+	GCancellable        *generation;    /* cancelled when the port goes away */
+	guint32              open_channels; /* bit n: channel n opened by us */
+	gboolean             device_gone;   /* @device was removed under us */
+	gchar               *gone_reason;   /* why the last device went away */
+};
+
+static void esim_channel_qmi_iface_init (EsimChannelInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (EsimChannelQmi, esim_channel_qmi, G_TYPE_OBJECT,
+			 G_IMPLEMENT_INTERFACE (ESIM_TYPE_CHANNEL, esim_channel_qmi_iface_init))
+
+/* ------------------------------------------------------------------------ */
+/* Linked cancellables: one per request, cancelled by the caller or by the
+ * device going away. */
+
+typedef struct {
+	GCancellable *cancellable;
+	GCancellable *generation;
+	gulong        generation_id;
+	GCancellable *caller;
+	gulong        caller_id;
+} LinkedCancellable;
+
+static void
+linked_cancel_cb (GCancellable *source, gpointer user_data)
+{
+	g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static LinkedCancellable *
+linked_cancellable_new (GCancellable *generation, GCancellable *caller)
+{
+	LinkedCancellable *lc = g_new0 (LinkedCancellable, 1);
+
+	lc->cancellable = g_cancellable_new ();
+	if (generation != NULL) {
+		lc->generation = g_object_ref (generation);
+		lc->generation_id = g_cancellable_connect (generation, G_CALLBACK (linked_cancel_cb),
+							   lc->cancellable, NULL);
+	}
+	if (caller != NULL) {
+		lc->caller = g_object_ref (caller);
+		lc->caller_id = g_cancellable_connect (caller, G_CALLBACK (linked_cancel_cb),
+						       lc->cancellable, NULL);
+	}
+	return lc;
+}
+
+static void
+linked_cancellable_free (LinkedCancellable *lc)
+{
+	if (lc == NULL)
+		return;
+	if (lc->generation != NULL) {
+		g_cancellable_disconnect (lc->generation, lc->generation_id);
+		g_object_unref (lc->generation);
+	}
+	if (lc->caller != NULL) {
+		g_cancellable_disconnect (lc->caller, lc->caller_id);
+		g_object_unref (lc->caller);
+	}
+	g_object_unref (lc->cancellable);
+	g_free (lc);
+}
+
+/* Turns a libqmi failure of request @what into our domains.  QMI protocol
+ * errors (the modem answered "no") are kept for the caller to interpret. */
+static GError *
+qmi_map_error (GError *error, LinkedCancellable *lc, const gchar *what, const gchar *gone_reason)
+{
+	g_autoptr(GError) owned = error;
+
+	if (lc != NULL && lc->caller != NULL && g_cancellable_is_cancelled (lc->caller))
+		return g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: cancelled", what);
+	if (lc != NULL && lc->generation != NULL && g_cancellable_is_cancelled (lc->generation))
+		return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT, "%s: %s", what,
+				    gone_reason != NULL ? gone_reason : "the modem port went away");
+	if (g_error_matches (owned, QMI_CORE_ERROR, QMI_CORE_ERROR_TIMEOUT))
+		return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+				    "%s: the modem did not answer (timed out)", what);
+	if (owned->domain == QMI_PROTOCOL_ERROR)
+		return g_steal_pointer (&owned);
+	if (g_error_matches (owned, QMI_CORE_ERROR, QMI_CORE_ERROR_TLV_NOT_FOUND) ||
+	    g_error_matches (owned, QMI_CORE_ERROR, QMI_CORE_ERROR_INVALID_MESSAGE) ||
+	    g_error_matches (owned, QMI_CORE_ERROR, QMI_CORE_ERROR_TLV_TOO_LONG) ||
+	    g_error_matches (owned, QMI_CORE_ERROR, QMI_CORE_ERROR_TLV_EMPTY))
+		return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
+				    "%s: malformed answer from the modem: %s", what, owned->message);
+	return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT, "%s: %s", what,
+			    owned->message);
+}
+
+static const gchar *
+qmi_protocol_error_name (const GError *error)
+{
+	const gchar *name = qmi_protocol_error_get_string (error->code);
+	return name != NULL ? name : "unknown error";
+}
+
+/* ------------------------------------------------------------------------ */
+/* UIM logical-channel messages */
+
+typedef struct {
+	guint8   channel;
+	gboolean has_sw;
+	guint16  sw;
+} UimOpenResult;
+
+typedef struct {
+	LinkedCancellable *lc;
+	UimOpenResult      open;   /* Open Logical Channel: filled also on failure */
+	const gchar       *what;
+} UimRequest;
+
+static void
+uim_request_free (UimRequest *req)
+{
+	linked_cancellable_free (req->lc);
+	g_free (req);
+}
+
+static GTask *
+uim_request_task_new (EsimChannelQmi *self, const gchar *what, GCancellable *cancellable,
+		      GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = g_task_new (self, cancellable, callback, user_data);
+	UimRequest *req = g_new0 (UimRequest, 1);
+
+	req->lc = linked_cancellable_new (self->generation, cancellable);
+	req->what = what;
+	g_task_set_task_data (task, req, (GDestroyNotify) uim_request_free);
+	return task;
+}
+
+static void
+uim_request_return_error (GTask *task, GError *error)
+{
+	UimRequest *req = g_task_get_task_data (task);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+
+	g_task_return_error (task, qmi_map_error (error, req->lc, req->what, self->gone_reason));
+}
+
+#ifndef ESIM_QMI_GENERATED_UIM_CHANNEL_API
+
+static gboolean
+tlv_add_u8 (QmiMessage *msg, guint8 type, guint8 value, GError **error)
+{
+	gsize init = qmi_message_tlv_write_init (msg, type, error);
+
+	if (init == 0)
+		return FALSE;
+	if (!qmi_message_tlv_write_guint8 (msg, value, error)) {
+		qmi_message_tlv_write_reset (msg, init);
+		return FALSE;
+	}
+	return qmi_message_tlv_write_complete (msg, init, error);
+}
+
+/* An array TLV: guint8 or guint16 (little endian) element count, then bytes. */
+static gboolean
+tlv_add_array (QmiMessage *msg, guint8 type, gboolean u16_count, const guint8 *data, gsize len,
+	       GError **error)
+{
+	gsize init = qmi_message_tlv_write_init (msg, type, error);
+	gboolean ok;
+
+	if (init == 0)
+		return FALSE;
+	ok = u16_count ? qmi_message_tlv_write_guint16 (msg, QMI_ENDIAN_LITTLE, len, error)
+		       : qmi_message_tlv_write_guint8 (msg, len, error);
+	for (gsize i = 0; ok && i < len; i++)
+		ok = qmi_message_tlv_write_guint8 (msg, data[i], error);
+	if (!ok) {
+		qmi_message_tlv_write_reset (msg, init);
+		return FALSE;
+	}
+	return qmi_message_tlv_write_complete (msg, init, error);
+}
+
+/* Reads an array TLV written as above; NULL with @error when absent or short. */
+static GBytes *
+tlv_read_array (QmiMessage *msg, guint8 type, gboolean u16_count, GError **error)
+{
+	g_autofree guint8 *buf = NULL;
+	guint16 tlv_len = 0;
+	gsize offset = 0;
+	gsize init;
+	guint16 count;
+
+	init = qmi_message_tlv_read_init (msg, type, &tlv_len, error);
+	if (init == 0)
+		return NULL;
+	if (u16_count) {
+		if (!qmi_message_tlv_read_guint16 (msg, init, &offset, QMI_ENDIAN_LITTLE, &count, error))
+			return NULL;
+	} else {
+		guint8 count8;
+
+		if (!qmi_message_tlv_read_guint8 (msg, init, &offset, &count8, error))
+			return NULL;
+		count = count8;
+	}
+	if ((gsize) count + offset > tlv_len) {
+		g_set_error (error, QMI_CORE_ERROR, QMI_CORE_ERROR_INVALID_MESSAGE,
+			     "TLV 0x%02x announces %u bytes but carries %" G_GSIZE_FORMAT, type, count,
+			     tlv_len - offset);
+		return NULL;
+	}
+	buf = g_malloc (MAX (count, 1));
+	for (guint i = 0; i < count; i++) {
+		if (!qmi_message_tlv_read_guint8 (msg, init, &offset, &buf[i], error))
+			return NULL;
+	}
+	return g_bytes_new_take (g_steal_pointer (&buf), count);
+}
+
+/* The Result TLV: TRUE on success, a QMI_PROTOCOL_ERROR otherwise. */
+static gboolean
+tlv_check_result (QmiMessage *msg, GError **error)
+{
+	gsize offset = 0;
+	guint16 status;
+	guint16 code;
+	gsize init = qmi_message_tlv_read_init (msg, QMI_TLV_RESULT, NULL, error);
+
+	if (init == 0 ||
+	    !qmi_message_tlv_read_guint16 (msg, init, &offset, QMI_ENDIAN_LITTLE, &status, error) ||
+	    !qmi_message_tlv_read_guint16 (msg, init, &offset, QMI_ENDIAN_LITTLE, &code, error))
+		return FALSE;
+	if (status == 0 && code == QMI_PROTOCOL_ERROR_NONE)
+		return TRUE;
+	/* a failure without a code still is a failure */
+	if (code == QMI_PROTOCOL_ERROR_NONE)
+		code = QMI_PROTOCOL_ERROR_INTERNAL;
+	g_set_error (error, QMI_PROTOCOL_ERROR, code, "%s",
+		     qmi_protocol_error_get_string (code) != NULL ? qmi_protocol_error_get_string (code)
+								  : "unknown error");
+	return FALSE;
+}
+
+static QmiMessage *
+uim_message_new (EsimChannelQmi *self, guint16 message_id, GError **error)
+{
+	g_autoptr(QmiMessage) msg = qmi_message_new (QMI_SERVICE_UIM, qmi_client_get_cid (self->client),
+						     qmi_client_get_next_transaction_id (self->client),
+						     message_id);
+
+	if (!tlv_add_u8 (msg, 0x01, self->logical_slot, error))
+		return NULL;
+	return g_steal_pointer (&msg);
+}
+
+static void
+uim_command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	GError *error = NULL;
+	QmiMessage *response = qmi_device_command_full_finish (QMI_DEVICE (source), res, &error);
+
+	if (response == NULL) {
+		uim_request_return_error (task, error);
+		return;
+	}
+	g_task_return_pointer (task, response, (GDestroyNotify) qmi_message_unref);
+}
+
+static void
+uim_command (EsimChannelQmi *self, GTask *task, QmiMessage *msg)
+{
+	UimRequest *req = g_task_get_task_data (task);
+
+	qmi_device_command_full (self->device, msg, NULL, self->timeout, req->lc->cancellable,
+				 uim_command_ready, task);
+}
+
+/* --- Open Logical Channel: slot, AID (0x10) -> channel (0x10), card result
+ * (0x11, also on failure), select response (0x12) --- */
+
+static void
+uim_open_channel (EsimChannelQmi *self, GBytes *aid, GCancellable *cancellable,
+		  GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = uim_request_task_new (self, "UIM Open Logical Channel", cancellable, callback,
+					    user_data);
+	g_autoptr(QmiMessage) msg = NULL;
+	GError *error = NULL;
+	gsize aid_len;
+	const guint8 *aid_data = g_bytes_get_data (aid, &aid_len);
+
+	msg = uim_message_new (self, UIM_MSG_OPEN_CHANNEL, &error);
+	if (msg == NULL || !tlv_add_array (msg, 0x10, FALSE, aid_data, aid_len, &error)) {
+		uim_request_return_error (task, error);
+		g_object_unref (task);
+		return;
+	}
+	uim_command (self, task, msg);
+}
+
+static gboolean
+uim_open_channel_finish (EsimChannelQmi *self, GAsyncResult *res, UimOpenResult *out,
+			 GError **error)
+{
+	UimRequest *req = g_task_get_task_data (G_TASK (res));
+	g_autoptr(QmiMessage) response = g_task_propagate_pointer (G_TASK (res), error);
+	GError *local = NULL;
+	gsize offset = 0;
+	gsize init;
+
+	memset (out, 0, sizeof (*out));
+	if (response == NULL)
+		return FALSE;
+	init = qmi_message_tlv_read_init (response, 0x11, NULL, NULL);
+	if (init != 0) {
+		guint8 sw1, sw2;
+
+		if (qmi_message_tlv_read_guint8 (response, init, &offset, &sw1, NULL) &&
+		    qmi_message_tlv_read_guint8 (response, init, &offset, &sw2, NULL)) {
+			out->has_sw = TRUE;
+			out->sw = (sw1 << 8) | sw2;
+		}
+	}
+	if (!tlv_check_result (response, &local)) {
+		*error = qmi_map_error (local, req->lc, req->what, self->gone_reason);
+		return FALSE;
+	}
+	offset = 0;
+	init = qmi_message_tlv_read_init (response, 0x10, NULL, &local);
+	if (init == 0 ||
+	    !qmi_message_tlv_read_guint8 (response, init, &offset, &out->channel, &local)) {
+		*error = qmi_map_error (local, req->lc, req->what, self->gone_reason);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* --- Send APDU: slot, APDU (0x02, guint16 count), channel (0x10) -> APDU
+ * response (0x10, guint16 count) --- */
+
+static void
+uim_send_apdu (EsimChannelQmi *self, guint8 channel, GBytes *command, GCancellable *cancellable,
+	       GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = uim_request_task_new (self, "UIM Send APDU", cancellable, callback, user_data);
+	g_autoptr(QmiMessage) msg = NULL;
+	GError *error = NULL;
+	gsize len;
+	const guint8 *data = g_bytes_get_data (command, &len);
+
+	msg = uim_message_new (self, UIM_MSG_SEND_APDU, &error);
+	if (msg == NULL || !tlv_add_array (msg, 0x02, TRUE, data, len, &error) ||
+	    (channel != 0 && !tlv_add_u8 (msg, 0x10, channel, &error))) {
+		uim_request_return_error (task, error);
+		g_object_unref (task);
+		return;
+	}
+	uim_command (self, task, msg);
+}
+
+static GBytes *
+uim_send_apdu_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
+{
+	UimRequest *req = g_task_get_task_data (G_TASK (res));
+	g_autoptr(QmiMessage) response = g_task_propagate_pointer (G_TASK (res), error);
+	GError *local = NULL;
+	GBytes *apdu;
+
+	if (response == NULL)
+		return NULL;
+	if (!tlv_check_result (response, &local)) {
+		*error = qmi_map_error (local, req->lc, req->what, self->gone_reason);
+		return NULL;
+	}
+	apdu = tlv_read_array (response, 0x10, TRUE, &local);
+	if (apdu == NULL)
+		*error = qmi_map_error (local, req->lc, req->what, self->gone_reason);
+	return apdu;
+}
+
+/* --- Logical Channel (close): slot, channel (0x11) --- */
+
+static void
+uim_close_channel (EsimChannelQmi *self, guint8 channel, GCancellable *cancellable,
+		   GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = uim_request_task_new (self, "UIM Logical Channel close", cancellable, callback,
+					    user_data);
+	g_autoptr(QmiMessage) msg = NULL;
+	GError *error = NULL;
+
+	msg = uim_message_new (self, UIM_MSG_LOGICAL_CHANNEL, &error);
+	if (msg == NULL || !tlv_add_u8 (msg, 0x11, channel, &error)) {
+		uim_request_return_error (task, error);
+		g_object_unref (task);
+		return;
+	}
+	uim_command (self, task, msg);
+}
+
+static gboolean
+uim_close_channel_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
+{
+	UimRequest *req = g_task_get_task_data (G_TASK (res));
+	g_autoptr(QmiMessage) response = g_task_propagate_pointer (G_TASK (res), error);
+	GError *local = NULL;
+
+	if (response == NULL)
+		return FALSE;
+	if (!tlv_check_result (response, &local)) {
+		*error = qmi_map_error (local, req->lc, req->what, self->gone_reason);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+#else /* ESIM_QMI_GENERATED_UIM_CHANNEL_API */
+
+static GArray *
+bytes_to_array (GBytes *bytes)
+{
+	gsize len;
+	const guint8 *data = g_bytes_get_data (bytes, &len);
+	GArray *array = g_array_sized_new (FALSE, FALSE, sizeof (guint8), len);
+
+	g_array_append_vals (array, data, len);
+	return array;
+}
+
+static void
+uim_open_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	UimRequest *req = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimOpenLogicalChannelOutput) output = NULL;
+	GError *error = NULL;
+	guint8 sw1, sw2;
+
+	output = qmi_client_uim_open_logical_channel_finish (QMI_CLIENT_UIM (source), res, &error);
+	if (output == NULL) {
+		uim_request_return_error (task, error);
+		return;
+	}
+	if (qmi_message_uim_open_logical_channel_output_get_card_result (output, &sw1, &sw2, NULL)) {
+		req->open.has_sw = TRUE;
+		req->open.sw = (sw1 << 8) | sw2;
+	}
+	if (!qmi_message_uim_open_logical_channel_output_get_result (output, &error) ||
+	    !qmi_message_uim_open_logical_channel_output_get_channel_id (output, &req->open.channel,
+									  &error)) {
+		uim_request_return_error (task, error);
+		return;
+	}
+	g_task_return_boolean (task, TRUE);
+}
+
+static void
+uim_open_channel (EsimChannelQmi *self, GBytes *aid, GCancellable *cancellable,
+		  GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = uim_request_task_new (self, "UIM Open Logical Channel", cancellable, callback,
+					    user_data);
+	UimRequest *req = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimOpenLogicalChannelInput) input = NULL;
+	g_autoptr(GArray) aid_array = bytes_to_array (aid);
+
+	input = qmi_message_uim_open_logical_channel_input_new ();
+	qmi_message_uim_open_logical_channel_input_set_slot (input, self->logical_slot, NULL);
+	qmi_message_uim_open_logical_channel_input_set_aid (input, aid_array, NULL);
+	qmi_client_uim_open_logical_channel (QMI_CLIENT_UIM (self->client), input, self->timeout,
+					     req->lc->cancellable, uim_open_channel_ready, task);
+}
+
+static gboolean
+uim_open_channel_finish (EsimChannelQmi *self, GAsyncResult *res, UimOpenResult *out,
+			 GError **error)
+{
+	UimRequest *req = g_task_get_task_data (G_TASK (res));
+
+	*out = req->open;
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+static void
+uim_send_apdu_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	g_autoptr(QmiMessageUimSendApduOutput) output = NULL;
+	GError *error = NULL;
+	GArray *apdu = NULL;
+
+	output = qmi_client_uim_send_apdu_finish (QMI_CLIENT_UIM (source), res, &error);
+	if (output == NULL || !qmi_message_uim_send_apdu_output_get_result (output, &error) ||
+	    !qmi_message_uim_send_apdu_output_get_apdu_response (output, &apdu, &error)) {
+		uim_request_return_error (task, error);
+		return;
+	}
+	g_task_return_pointer (task, g_bytes_new (apdu->data, apdu->len),
+			       (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+uim_send_apdu (EsimChannelQmi *self, guint8 channel, GBytes *command, GCancellable *cancellable,
+	       GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = uim_request_task_new (self, "UIM Send APDU", cancellable, callback, user_data);
+	UimRequest *req = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimSendApduInput) input = qmi_message_uim_send_apdu_input_new ();
+	g_autoptr(GArray) apdu = bytes_to_array (command);
+
+	qmi_message_uim_send_apdu_input_set_slot (input, self->logical_slot, NULL);
+	qmi_message_uim_send_apdu_input_set_apdu (input, apdu, NULL);
+	if (channel != 0)
+		qmi_message_uim_send_apdu_input_set_channel_id (input, channel, NULL);
+	qmi_client_uim_send_apdu (QMI_CLIENT_UIM (self->client), input, self->timeout,
+				  req->lc->cancellable, uim_send_apdu_ready, task);
+}
+
+static GBytes *
+uim_send_apdu_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+static void
+uim_close_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	g_autoptr(QmiMessageUimLogicalChannelOutput) output = NULL;
+	GError *error = NULL;
+
+	output = qmi_client_uim_logical_channel_finish (QMI_CLIENT_UIM (source), res, &error);
+	if (output == NULL || !qmi_message_uim_logical_channel_output_get_result (output, &error)) {
+		uim_request_return_error (task, error);
+		return;
+	}
+	g_task_return_boolean (task, TRUE);
+}
+
+static void
+uim_close_channel (EsimChannelQmi *self, guint8 channel, GCancellable *cancellable,
+		   GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = uim_request_task_new (self, "UIM Logical Channel close", cancellable, callback,
+					    user_data);
+	UimRequest *req = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimLogicalChannelInput) input = NULL;
+
+	input = qmi_message_uim_logical_channel_input_new ();
+	qmi_message_uim_logical_channel_input_set_slot (input, self->logical_slot, NULL);
+	qmi_message_uim_logical_channel_input_set_channel_id (input, channel, NULL);
+	qmi_client_uim_logical_channel (QMI_CLIENT_UIM (self->client), input, self->timeout,
+					req->lc->cancellable, uim_close_channel_ready, task);
+}
+
+static gboolean
+uim_close_channel_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+#endif /* ESIM_QMI_GENERATED_UIM_CHANNEL_API */
+
+/* ------------------------------------------------------------------------ */
+/* Teardown: close our channels, release the client, close the device.  Runs
+ * on references it owns, so dispose can start it and walk away. */
+
+typedef enum {
+	TEARDOWN_STEP_CHANNELS,
+	TEARDOWN_STEP_RELEASE_CLIENT,
+	TEARDOWN_STEP_CLOSE_DEVICE,
+	TEARDOWN_STEP_DONE,
+} TeardownStep;
+
+typedef struct {
+	TeardownStep step;
+	QmiDevice   *device;
+	QmiClient   *client;
+	guint8       logical_slot;
+	guint32      channels;
+	guint        timeout;
+	gboolean     gone;      /* the port vanished: nothing to say to it */
+} Teardown;
+
+static void
+teardown_free (Teardown *td)
+{
+	g_clear_object (&td->client);
+	g_clear_object (&td->device);
+	g_free (td);
+}
+
+static void teardown_step (GTask *task);
+
+static void
+teardown_channel_closed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	g_autoptr(QmiMessage) response = NULL;
+	g_autoptr(GError) error = NULL;
+
+	response = qmi_device_command_full_finish (QMI_DEVICE (source), res, &error);
+	if (response == NULL)
+		g_debug ("QMI: closing a logical channel at teardown failed: %s", error->message);
+	teardown_step (task);
+}
+
+static void
+teardown_client_released (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	Teardown *td = g_task_get_task_data (task);
+	g_autoptr(GError) error = NULL;
+
+	if (!qmi_device_release_client_finish (QMI_DEVICE (source), res, &error))
+		g_debug ("QMI: releasing the UIM client failed: %s", error->message);
+	td->step = TEARDOWN_STEP_CLOSE_DEVICE;
+	teardown_step (task);
+}
+
+static void
+teardown_device_closed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	Teardown *td = g_task_get_task_data (task);
+	g_autoptr(GError) error = NULL;
+
+	if (!qmi_device_close_finish (QMI_DEVICE (source), res, &error))
+		g_debug ("QMI: closing the device failed: %s", error->message);
+	td->step = TEARDOWN_STEP_DONE;
+	teardown_step (task);
+}
+
+/* Closes one channel with a raw Logical Channel request: the generated client
+ * API is not needed for a fire-and-forget close. */
+static gboolean
+teardown_close_next_channel (GTask *task)
+{
+	Teardown *td = g_task_get_task_data (task);
+	g_autoptr(QmiMessage) msg = NULL;
+	guint8 slot_tlv[1] = { td->logical_slot };
+	guint8 channel_tlv[1];
+	guint channel;
+
+	if (td->channels == 0 || td->gone || td->client == NULL)
+		return FALSE;
+	for (channel = 1; channel <= MAX_CHANNEL; channel++) {
+		if (td->channels & (1u << channel))
+			break;
+	}
+	td->channels &= ~(1u << channel);
+	channel_tlv[0] = channel;
+	msg = qmi_message_new (QMI_SERVICE_UIM, qmi_client_get_cid (td->client),
+			       qmi_client_get_next_transaction_id (td->client), UIM_MSG_LOGICAL_CHANNEL);
+	if (!qmi_message_add_raw_tlv (msg, 0x01, slot_tlv, 1, NULL) ||
+	    !qmi_message_add_raw_tlv (msg, 0x11, channel_tlv, 1, NULL))
+		return FALSE;
+	g_debug ("QMI: closing logical channel %u at teardown", channel);
+	qmi_device_command_full (td->device, msg, NULL, td->timeout, NULL, teardown_channel_closed,
+				 g_object_ref (task));
+	return TRUE;
+}
+
+static void
+teardown_step (GTask *task)
+{
+	Teardown *td = g_task_get_task_data (task);
+
+	switch (td->step) {
+	case TEARDOWN_STEP_CHANNELS:
+		if (teardown_close_next_channel (task))
+			return;
+		td->step = TEARDOWN_STEP_RELEASE_CLIENT;
+		teardown_step (task);
+		return;
+	case TEARDOWN_STEP_RELEASE_CLIENT:
+		if (td->client == NULL || td->gone) {
+			td->step = TEARDOWN_STEP_CLOSE_DEVICE;
+			teardown_step (task);
+			return;
+		}
+		qmi_device_release_client (td->device, td->client,
+					   QMI_DEVICE_RELEASE_CLIENT_FLAGS_RELEASE_CID, td->timeout,
+					   NULL, teardown_client_released, g_object_ref (task));
+		return;
+	case TEARDOWN_STEP_CLOSE_DEVICE:
+		if (td->device == NULL || !qmi_device_is_open (td->device)) {
+			td->step = TEARDOWN_STEP_DONE;
+			teardown_step (task);
+			return;
+		}
+		qmi_device_close_async (td->device, td->timeout, NULL, teardown_device_closed,
+					g_object_ref (task));
+		return;
+	case TEARDOWN_STEP_DONE:
+	default:
+		g_task_return_boolean (task, TRUE);
+		return;
+	}
+}
+
+/* Moves the device state of @self into a teardown and resets @self. */
+static void
+esim_channel_qmi_teardown (EsimChannelQmi *self, gboolean gone, GAsyncReadyCallback callback,
+			   gpointer user_data)
+{
+	g_autoptr(GTask) task = NULL;
+	Teardown *td = g_new0 (Teardown, 1);
+
+	td->device = g_steal_pointer (&self->device);
+	td->client = g_steal_pointer (&self->client);
+	td->logical_slot = self->logical_slot;
+	td->channels = self->open_channels;
+	td->timeout = MIN (self->timeout, 5);
+	td->gone = gone;
+	if (td->device != NULL && self->removed_id != 0)
+		g_signal_handler_disconnect (td->device, self->removed_id);
+	self->removed_id = 0;
+	self->open_channels = 0;
+	self->logical_slot = 0;
+	self->ready = FALSE;
+
+	/* no source object: dispose runs it on a dying instance */
+	task = g_task_new (NULL, NULL, callback, user_data);
+	g_task_set_source_tag (task, esim_channel_qmi_teardown);
+	g_task_set_task_data (task, td, (GDestroyNotify) teardown_free);
+	teardown_step (task);
+}
+
+/* Fails every request in flight with @reason (taken). */
+static void
+abort_requests (EsimChannelQmi *self, gchar *reason)
+{
+	g_free (self->gone_reason);
+	self->gone_reason = reason;
+	g_cancellable_cancel (self->generation);
+	g_clear_object (&self->generation);
+	self->generation = g_cancellable_new ();
+}
+
+static gboolean
+device_removed_idle_cb (gpointer user_data)
+{
+	EsimChannelQmi *self = ESIM_CHANNEL_QMI (user_data);
+
+	if (self->device != NULL && !self->ready && !self->setup_running)
+		esim_channel_qmi_teardown (self, TRUE, NULL, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+device_removed_cb (QmiDevice *device, gpointer user_data)
+{
+	EsimChannelQmi *self = ESIM_CHANNEL_QMI (user_data);
+	g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+	g_autoptr(GSource) idle = NULL;
+
+	g_warning ("QMI port %s went away", self->device_path);
+	self->device_gone = TRUE;
+	self->ready = FALSE;
+	self->open_channels = 0;
+	/* fail everything in flight now rather than at its timeout */
+	abort_requests (self, g_strdup_printf ("the modem port %s went away", self->device_path));
+	/* not from inside the device's own signal emission */
+	idle = g_idle_source_new ();
+	g_source_set_callback (idle, device_removed_idle_cb, g_object_ref (self), g_object_unref);
+	g_source_attach (idle, context);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Device setup */
+
+typedef enum {
+	SETUP_STEP_DEVICE_NEW,
+	SETUP_STEP_DEVICE_OPEN,
+	SETUP_STEP_ALLOCATE_CLIENT,
+	SETUP_STEP_RESET_CLIENT_STATE,
+	SETUP_STEP_SLOT_STATUS,
+	SETUP_STEP_SWITCH_SLOT,
+	SETUP_STEP_DONE,
+} SetupStep;
+
+typedef struct {
+	SetupStep          step;
+	LinkedCancellable *lc;
+	guint              polls;
+	gboolean           switched;
+} SetupCtx;
+
+static void
+setup_ctx_free (SetupCtx *ctx)
+{
+	linked_cancellable_free (ctx->lc);
+	g_free (ctx);
+}
+
+static void setup_step (GTask *task);
+
+static void
+setup_fail (GTask *task, GError *error)
+{
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	SetupCtx *ctx = g_task_get_task_data (task);
+	g_autofree gchar *what = g_strdup_printf ("cannot set up QMI port %s", self->device_path);
+	GError *mapped;
+
+	if (error->domain == ESIM_APDU_ERROR) {
+		g_task_return_error (task, error);
+		return;
+	}
+	if (error->domain == QMI_PROTOCOL_ERROR) {
+		mapped = g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+				      "%s: the modem answered %s", what,
+				      qmi_protocol_error_name (error));
+		g_error_free (error);
+	} else {
+		mapped = qmi_map_error (error, ctx->lc, what, self->gone_reason);
+	}
+	g_task_return_error (task, mapped);
+}
+
+static void
+setup_device_new_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	SetupCtx *ctx = g_task_get_task_data (task);
+	GError *error = NULL;
+
+	self->device = qmi_device_new_finish (res, &error);
+	self->device_gone = FALSE;
+	if (self->device == NULL) {
+		setup_fail (task, error);
+		return;
+	}
+	self->removed_id = g_signal_connect (self->device, QMI_DEVICE_SIGNAL_REMOVED,
+					     G_CALLBACK (device_removed_cb), self);
+	ctx->step = SETUP_STEP_DEVICE_OPEN;
+	setup_step (task);
+}
+
+static void
+setup_device_open_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	SetupCtx *ctx = g_task_get_task_data (task);
+	GError *error = NULL;
+
+	if (!qmi_device_open_finish (QMI_DEVICE (source), res, &error)) {
+		setup_fail (task, error);
+		return;
+	}
+	ctx->step = SETUP_STEP_ALLOCATE_CLIENT;
+	setup_step (task);
+}
+
+static void
+setup_client_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	SetupCtx *ctx = g_task_get_task_data (task);
+	GError *error = NULL;
+
+	self->client = qmi_device_allocate_client_finish (QMI_DEVICE (source), res, &error);
+	if (self->client == NULL) {
+		setup_fail (task, error);
+		return;
+	}
+	ctx->step = SETUP_STEP_RESET_CLIENT_STATE;
+	setup_step (task);
+}
+
+static void
+setup_reset_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	SetupCtx *ctx = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimResetOutput) output = NULL;
+	g_autoptr(GError) error = NULL;
+
+	output = qmi_client_uim_reset_finish (QMI_CLIENT_UIM (source), res, &error);
+	if (output != NULL)
+		qmi_message_uim_reset_output_get_result (output, &error);
+	if (error != NULL) {
+		if (g_cancellable_is_cancelled (ctx->lc->cancellable)) {
+			setup_fail (task, g_steal_pointer (&error));
+			return;
+		}
+		/* an optimisation against stale state, not a requirement */
+		g_debug ("QMI: UIM Reset failed (ignored): %s", error->message);
+	}
+	ctx->step = SETUP_STEP_SLOT_STATUS;
+	setup_step (task);
+}
+
+typedef enum {
+	SLOT_ACTIVE,     /* reachable through its logical slot */
+	SLOT_INACTIVE,   /* needs Switch Slot */
+	SLOT_NO_CARD,
+	SLOT_MISSING,
+} SlotState;
+
+/* What a Get Slot Status answer says about the physical slot we want. */
+static SlotState
+setup_slot_state (EsimChannelQmi *self, GArray *slots, guint8 *logical)
+{
+	QmiPhysicalSlotStatusSlot *status;
+
+	if (slots == NULL || self->slot > slots->len)
+		return SLOT_MISSING;
+	status = &g_array_index (slots, QmiPhysicalSlotStatusSlot, self->slot - 1);
+	if (status->physical_card_status == QMI_UIM_PHYSICAL_CARD_STATE_ABSENT)
+		return SLOT_NO_CARD;
+	if (status->physical_slot_status != QMI_UIM_SLOT_STATE_ACTIVE)
+		return SLOT_INACTIVE;
+	/* logical slots are 1-based; a firmware saying 0 means the first */
+	*logical = MAX (status->logical_slot, 1);
+	return SLOT_ACTIVE;
+}
+
+/* Get Slot Status failed: old firmware without it can still reach slot 1. */
+static void
+setup_slot_status_failed (GTask *task, GError *error)
+{
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	SetupCtx *ctx = g_task_get_task_data (task);
+	GError *mapped;
+
+	if ((g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND) ||
+	     g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_NOT_SUPPORTED)) &&
+	    self->slot == 1 && !ctx->switched) {
+		g_debug ("QMI: no UIM Get Slot Status; using logical slot 1");
+		g_error_free (error);
+		self->logical_slot = 1;
+		ctx->step = SETUP_STEP_DONE;
+		setup_step (task);
+		return;
+	}
+	if (error->domain != QMI_PROTOCOL_ERROR) {
+		setup_fail (task, error);
+		return;
+	}
+	mapped = g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+			      "the modem at %s cannot select SIM slot %u (UIM Get Slot Status: %s)",
+			      self->device_path, self->slot, qmi_protocol_error_name (error));
+	g_error_free (error);
+	setup_fail (task, mapped);
+}
+
+static gboolean setup_wait_slot_cb (gpointer user_data);
+
+static void
+setup_slot_status_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	SetupCtx *ctx = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimGetSlotStatusOutput) output = NULL;
+	GError *error = NULL;
+	GArray *slots = NULL;
+	guint8 logical = 0;
+	SlotState state;
+	g_autoptr(GSource) poll = NULL;
+
+	output = qmi_client_uim_get_slot_status_finish (QMI_CLIENT_UIM (source), res, &error);
+	if (output != NULL && qmi_message_uim_get_slot_status_output_get_result (output, &error))
+		qmi_message_uim_get_slot_status_output_get_physical_slot_status (output, &slots, &error);
+	if (error != NULL) {
+		setup_slot_status_failed (g_steal_pointer (&task), error);
+		return;
+	}
+	state = setup_slot_state (self, slots, &logical);
+	if (state == SLOT_MISSING) {
+		setup_fail (task, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+					       "the modem at %s has no SIM slot %u (it has %u)",
+					       self->device_path, self->slot,
+					       slots != NULL ? slots->len : 0));
+		return;
+	}
+	if (state == SLOT_ACTIVE) {
+		self->logical_slot = logical;
+		g_debug ("QMI: SIM slot %u is logical slot %u", self->slot, logical);
+		ctx->step = SETUP_STEP_DONE;
+		setup_step (task);
+		return;
+	}
+	if (state == SLOT_NO_CARD && !ctx->switched) {
+		setup_fail (task, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+					       "no card in SIM slot %u of the modem at %s",
+					       self->slot, self->device_path));
+		return;
+	}
+	if (!ctx->switched) {
+		ctx->step = SETUP_STEP_SWITCH_SLOT;
+		setup_step (task);
+		return;
+	}
+	/* switched: the card powers up in its new slot */
+	if (++ctx->polls >= SLOT_POLL_ATTEMPTS) {
+		setup_fail (task, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+					       "SIM slot %u of the modem at %s did not become active "
+					       "after switching to it", self->slot, self->device_path));
+		return;
+	}
+	poll = g_timeout_source_new (SLOT_POLL_INTERVAL_MS);
+	g_task_attach_source (task, poll, setup_wait_slot_cb);
+}
+
+static gboolean
+setup_wait_slot_cb (gpointer user_data)
+{
+	GTask *task = G_TASK (user_data);
+	SetupCtx *ctx = g_task_get_task_data (task);
+
+	ctx->step = SETUP_STEP_SLOT_STATUS;
+	setup_step (task);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+setup_switch_slot_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	SetupCtx *ctx = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimSwitchSlotOutput) output = NULL;
+	GError *error = NULL;
+
+	output = qmi_client_uim_switch_slot_finish (QMI_CLIENT_UIM (source), res, &error);
+	if (output != NULL)
+		qmi_message_uim_switch_slot_output_get_result (output, &error);
+	/* NoEffect: that slot is active already */
+	if (g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_NO_EFFECT))
+		g_clear_error (&error);
+	if (error != NULL) {
+		if (error->domain == QMI_PROTOCOL_ERROR) {
+			GError *mapped = g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+						      "the modem at %s refused to switch to SIM slot "
+						      "%u (QMI %s)", self->device_path, self->slot,
+						      qmi_protocol_error_name (error));
+			g_error_free (error);
+			error = mapped;
+		}
+		setup_fail (task, error);
+		return;
+	}
+	g_message ("QMI: switched the modem at %s to SIM slot %u, where the eUICC is",
+		   self->device_path, self->slot);
+	ctx->switched = TRUE;
+	ctx->step = SETUP_STEP_SLOT_STATUS;
+	setup_step (task);
+}
+
+static QmiDeviceOpenFlags
+setup_open_flags (EsimChannelQmi *self)
+{
+	QmiDeviceOpenFlags flags = QMI_DEVICE_OPEN_FLAGS_NONE;
+	g_autofree gchar *base = g_path_get_basename (self->device_path);
+
+	/* libqmi finds QMI-vs-MBIM from the kernel driver; ttys and
+	 * pseudo-terminals have none and carry plain QMUX */
+	if (!g_str_has_prefix (self->device_path, "/dev/pts/") && !g_str_has_prefix (base, "tty"))
+		flags |= QMI_DEVICE_OPEN_FLAGS_AUTO;
+	if (self->flags & ESIM_CHANNEL_QMI_FLAGS_PROXY)
+		flags |= QMI_DEVICE_OPEN_FLAGS_PROXY;
+	else
+		flags |= QMI_DEVICE_OPEN_FLAGS_SYNC;
+	return flags;
+}
+
+static void
+setup_step (GTask *task)
+{
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	SetupCtx *ctx = g_task_get_task_data (task);
+	GCancellable *cancellable = ctx->lc->cancellable;
+
+	switch (ctx->step) {
+	case SETUP_STEP_DEVICE_NEW: {
+		g_autoptr(GFile) file = g_file_new_for_path (self->device_path);
+
+		qmi_utils_set_show_personal_info (esim_log_get_personal_info ());
+		qmi_device_new (file, cancellable, setup_device_new_ready, g_object_ref (task));
+		return;
+	}
+	case SETUP_STEP_DEVICE_OPEN:
+		qmi_device_open (self->device, setup_open_flags (self), self->timeout, cancellable,
+				 setup_device_open_ready, g_object_ref (task));
+		return;
+	case SETUP_STEP_ALLOCATE_CLIENT:
+		qmi_device_allocate_client (self->device, QMI_SERVICE_UIM, QMI_CID_NONE, self->timeout,
+					    cancellable, setup_client_ready, g_object_ref (task));
+		return;
+	case SETUP_STEP_RESET_CLIENT_STATE:
+		qmi_client_uim_reset (QMI_CLIENT_UIM (self->client), NULL, self->timeout, cancellable,
+				      setup_reset_ready, g_object_ref (task));
+		return;
+	case SETUP_STEP_SLOT_STATUS:
+		if (self->slot == 0) {
+			self->logical_slot = 1;
+			ctx->step = SETUP_STEP_DONE;
+			setup_step (task);
+			return;
+		}
+		qmi_client_uim_get_slot_status (QMI_CLIENT_UIM (self->client), NULL, self->timeout,
+						cancellable, setup_slot_status_ready,
+						g_object_ref (task));
+		return;
+	case SETUP_STEP_SWITCH_SLOT: {
+		g_autoptr(QmiMessageUimSwitchSlotInput) input = qmi_message_uim_switch_slot_input_new ();
+
+		g_message ("QMI: the eUICC's SIM slot %u of the modem at %s is inactive; switching to it",
+			   self->slot, self->device_path);
+		qmi_message_uim_switch_slot_input_set_logical_slot (input, 1, NULL);
+		qmi_message_uim_switch_slot_input_set_physical_slot (input, self->slot, NULL);
+		qmi_client_uim_switch_slot (QMI_CLIENT_UIM (self->client), input, self->timeout,
+					    cancellable, setup_switch_slot_ready, g_object_ref (task));
+		return;
+	}
+	case SETUP_STEP_DONE:
+	default:
+		g_task_return_boolean (task, TRUE);
+		return;
+	}
+}
+
+static void
+setup_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimChannelQmi *self = ESIM_CHANNEL_QMI (source);
+	g_autoptr(GError) error = NULL;
+	GList *waiters;
+
+	self->setup_running = FALSE;
+	if (g_task_propagate_boolean (G_TASK (res), &error)) {
+		self->ready = TRUE;
+		g_clear_pointer (&self->gone_reason, g_free);
+		g_debug ("QMI: %s ready (UIM client %u, logical slot %u)", self->device_path,
+			 qmi_client_get_cid (self->client), self->logical_slot);
+	} else {
+		g_debug ("QMI: setting up %s failed: %s", self->device_path, error->message);
+		esim_channel_qmi_teardown (self, self->device_gone, NULL, NULL);
+	}
+	waiters = g_steal_pointer (&self->setup_waiters);
+	for (GList *l = waiters; l != NULL; l = l->next) {
+		GTask *waiter = G_TASK (l->data);
+
+		if (error != NULL)
+			g_task_return_error (waiter, g_error_copy (error));
+		else
+			g_task_return_boolean (waiter, TRUE);
+	}
+	g_list_free_full (waiters, g_object_unref);
+}
+
+/* Completes once the device is open, the client allocated and the slot known. */
+static void
+ensure_ready (EsimChannelQmi *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GTask) waiter = g_task_new (self, NULL, callback, user_data);
+	g_autoptr(GTask) task = NULL;
+	SetupCtx *ctx;
+
+	if (self->ready) {
+		g_task_return_boolean (waiter, TRUE);
+		return;
+	}
+	self->setup_waiters = g_list_append (self->setup_waiters, g_steal_pointer (&waiter));
+	if (self->setup_running)
+		return;
+
+	/* a previous device being torn down is dropped first */
+	if (self->device != NULL)
+		esim_channel_qmi_teardown (self, self->device_gone, NULL, NULL);
+	self->setup_running = TRUE;
+	ctx = g_new0 (SetupCtx, 1);
+	ctx->lc = linked_cancellable_new (self->generation, NULL);
+	task = g_task_new (self, NULL, setup_done, NULL);
+	g_task_set_task_data (task, ctx, (GDestroyNotify) setup_ctx_free);
+	setup_step (task);
+}
+
+static gboolean
+ensure_ready_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* open */
+
+typedef enum {
+	OPEN_STEP_READY,
+	OPEN_STEP_OPEN,
+	OPEN_STEP_SWEEP,
+	OPEN_STEP_DONE,
+} OpenStep;
+
+typedef struct {
+	OpenStep step;
+	GBytes  *aid;
+	gboolean swept;
+	guint    sweep_channel;
+	gint     channel;
+} OpenCtx;
+
+static void
+open_ctx_free (OpenCtx *ctx)
+{
+	g_bytes_unref (ctx->aid);
+	g_free (ctx);
+}
+
+static void open_step (GTask *task);
+
+static void
+open_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	OpenCtx *ctx = g_task_get_task_data (task);
+	GError *error = NULL;
+
+	if (!ensure_ready_finish (self, res, &error)) {
+		g_task_return_error (task, error);
+		return;
+	}
+	ctx->step = OPEN_STEP_OPEN;
+	open_step (task);
+}
+
+/* Whether an Open Logical Channel failure means "the card has no free channel". */
+static gboolean
+open_failure_is_card_full (const GError *error, const UimOpenResult *result)
+{
+	if (g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_INSUFFICIENT_RESOURCES))
+		return TRUE;
+	return result->has_sw && (result->sw == 0x6A81 || result->sw == 0x6881);
+}
+
+/* The clear error for a refused Open Logical Channel. */
+static GError *
+open_map_error (EsimChannelQmi *self, GError *error, const UimOpenResult *result)
+{
+	g_autoptr(GError) owned = error;
+	GError *sw_error = NULL;
+
+	if (owned->domain != QMI_PROTOCOL_ERROR)
+		return g_steal_pointer (&owned);
+	switch (owned->code) {
+	case QMI_PROTOCOL_ERROR_ACCESS_DENIED:
+	case QMI_PROTOCOL_ERROR_INTERNAL:
+		return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL,
+				    "the modem refuses logical channels to the eUICC (QMI %s)",
+				    qmi_protocol_error_name (owned));
+	case QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND:
+	case QMI_PROTOCOL_ERROR_NOT_SUPPORTED:
+		return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL,
+				    "the modem does not support UIM Open Logical Channel (QMI %s)",
+				    qmi_protocol_error_name (owned));
+	default:
+		break;
+	}
+	if (open_failure_is_card_full (owned, result))
+		return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL,
+				    "the card has no free logical channel (QMI %s)",
+				    qmi_protocol_error_name (owned));
+	/* the card answered the SELECT: its status word says more than QMI */
+	if (result->has_sw && !esim_apdu_check_sw (result->sw, &sw_error)) {
+		g_prefix_error (&sw_error, "SELECT through the modem: ");
+		return sw_error;
+	}
+	return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+			    "UIM Open Logical Channel failed on the modem at %s (QMI %s)",
+			    self->device_path, qmi_protocol_error_name (owned));
+}
+
+static void
+open_channel_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	OpenCtx *ctx = g_task_get_task_data (task);
+	UimOpenResult result;
+	GError *error = NULL;
+	GError *sw_error = NULL;
+
+	if (!uim_open_channel_finish (self, res, &result, &error)) {
+		if (!ctx->swept && open_failure_is_card_full (error, &result)) {
+			g_message ("QMI: the card has no free logical channel; closing stale ones");
+			g_error_free (error);
+			ctx->swept = TRUE;
+			ctx->step = OPEN_STEP_SWEEP;
+			open_step (task);
+			return;
+		}
+		g_task_return_error (task, open_map_error (self, error, &result));
+		return;
+	}
+	if (result.channel == 0 || result.channel > MAX_CHANNEL) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
+					 "the modem opened invalid logical channel %u", result.channel);
+		return;
+	}
+	self->open_channels |= 1u << result.channel;
+	if (result.has_sw && !esim_apdu_check_sw (result.sw, &sw_error)) {
+		/* a modem passing a failed SELECT as success: do not keep the channel */
+		g_prefix_error (&sw_error, "SELECT through the modem: ");
+		uim_close_channel (self, result.channel, NULL, NULL, NULL);
+		self->open_channels &= ~(1u << result.channel);
+		g_task_return_error (task, sw_error);
+		return;
+	}
+	g_debug ("QMI: logical channel %u open", result.channel);
+	ctx->channel = result.channel;
+	ctx->step = OPEN_STEP_DONE;
+	open_step (task);
+}
+
+static void
+open_sweep_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	g_autoptr(GError) error = NULL;
+
+	if (!uim_close_channel_finish (self, res, &error)) {
+		if (error->domain != QMI_PROTOCOL_ERROR) {
+			g_task_return_error (task, g_steal_pointer (&error));
+			return;
+		}
+	} else {
+		OpenCtx *ctx = g_task_get_task_data (task);
+		g_message ("QMI: closed stale logical channel %u", ctx->sweep_channel);
+	}
+	open_step (task);
+}
+
+static void
+open_step (GTask *task)
+{
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	OpenCtx *ctx = g_task_get_task_data (task);
+
+	if (g_task_return_error_if_cancelled (task))
+		return;
+	switch (ctx->step) {
+	case OPEN_STEP_READY:
+		ensure_ready (self, open_ready_cb, g_object_ref (task));
+		return;
+	case OPEN_STEP_OPEN:
+		if (!self->ready) {
+			ctx->step = OPEN_STEP_READY;
+			open_step (task);
+			return;
+		}
+		uim_open_channel (self, ctx->aid, g_task_get_cancellable (task), open_channel_cb,
+				  g_object_ref (task));
+		return;
+	case OPEN_STEP_SWEEP:
+		/* channels 1..19 that are not ours, one at a time, then retry */
+		while (++ctx->sweep_channel <= MAX_CHANNEL) {
+			if (!(self->open_channels & (1u << ctx->sweep_channel)))
+				break;
+		}
+		if (ctx->sweep_channel > MAX_CHANNEL || !self->ready) {
+			ctx->step = OPEN_STEP_OPEN;
+			open_step (task);
+			return;
+		}
+		uim_close_channel (self, ctx->sweep_channel, g_task_get_cancellable (task),
+				   open_sweep_cb, g_object_ref (task));
+		return;
+	case OPEN_STEP_DONE:
+	default:
+		g_task_return_int (task, ctx->channel);
+		return;
+	}
+}
+
+static void
+esim_channel_qmi_open_async (EsimChannel *channel, GBytes *aid, GCancellable *cancellable,
+			     GAsyncReadyCallback callback, gpointer user_data)
+{
+	EsimChannelQmi *self = ESIM_CHANNEL_QMI (channel);
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+	OpenCtx *ctx;
+
+	g_task_set_source_tag (task, esim_channel_qmi_open_async);
+	if (g_bytes_get_size (aid) < 5 || g_bytes_get_size (aid) > 16) {
+		g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+					 "AID of %" G_GSIZE_FORMAT " bytes (must be 5 to 16)",
+					 g_bytes_get_size (aid));
+		return;
+	}
+	ctx = g_new0 (OpenCtx, 1);
+	ctx->aid = g_bytes_ref (aid);
+	g_task_set_task_data (task, ctx, (GDestroyNotify) open_ctx_free);
+	open_step (task);
+}
+
+static gint
+esim_channel_qmi_open_finish (EsimChannel *channel, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail (g_task_is_valid (res, channel), -1);
+	return g_task_propagate_int (G_TASK (res), error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* transmit */
+
+typedef struct {
+	guint8  channel;
+	GBytes *command;
+} TransmitCtx;
+
+static void
+transmit_ctx_free (TransmitCtx *ctx)
+{
+	g_bytes_unref (ctx->command);
+	g_free (ctx);
+}
+
+/* Send APDU refusals that mean the modem no longer knows the channel: the
+ * card was reset (REFRESH after a profile switch, power cycle). */
+static gboolean
+transmit_error_is_channel_gone (const GError *error)
+{
+	return g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_INVALID_ARGUMENT) ||
+	       g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_DEVICE_NOT_READY) ||
+	       g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_UIM_UNINITIALIZED) ||
+	       g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_NO_SIM) ||
+	       g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_SESSION_INVALID) ||
+	       g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_SESSION_INACTIVE);
+}
+
+static void
+transmit_sent_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	TransmitCtx *ctx = g_task_get_task_data (task);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) response = uim_send_apdu_finish (self, res, &error);
+
+	if (response == NULL) {
+		if (transmit_error_is_channel_gone (error)) {
+			self->open_channels &= ~(1u << ctx->channel);
+			g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED,
+						 "the modem no longer has logical channel %u "
+						 "(card reset?): QMI %s", ctx->channel,
+						 qmi_protocol_error_name (error));
+			return;
+		}
+		if (error->domain == QMI_PROTOCOL_ERROR) {
+			g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+						 "UIM Send APDU failed on the modem at %s (QMI %s)",
+						 self->device_path, qmi_protocol_error_name (error));
+			return;
+		}
+		g_task_return_error (task, g_steal_pointer (&error));
+		return;
+	}
+	if (g_bytes_get_size (response) < 2) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
+					 "the modem returned a %" G_GSIZE_FORMAT "-byte APDU response",
+					 g_bytes_get_size (response));
+		return;
+	}
+	g_task_return_pointer (task, g_steal_pointer (&response), (GDestroyNotify) g_bytes_unref);
+}
+
+/* Channels 1–19 must be ones we opened and still hold; 0 is the basic channel. */
+static gboolean
+transmit_check_channel (EsimChannelQmi *self, guint8 channel, GError **error)
+{
+	if (channel == 0 || (self->ready && (self->open_channels & (1u << channel))))
+		return TRUE;
+	g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED,
+		     "logical channel %u is not open on the modem at %s%s%s%s", channel,
+		     self->device_path, self->gone_reason != NULL ? " (" : "",
+		     self->gone_reason != NULL ? self->gone_reason : "",
+		     self->gone_reason != NULL ? ")" : "");
+	return FALSE;
+}
+
+static void
+transmit_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	TransmitCtx *ctx = g_task_get_task_data (task);
+	GError *error = NULL;
+
+	if (!ensure_ready_finish (self, res, &error) ||
+	    !transmit_check_channel (self, ctx->channel, &error)) {
+		g_task_return_error (task, error);
+		return;
+	}
+	if (g_task_return_error_if_cancelled (task))
+		return;
+	uim_send_apdu (self, ctx->channel, ctx->command, g_task_get_cancellable (task),
+		       transmit_sent_cb, g_object_ref (task));
+}
+
+static void
+esim_channel_qmi_transmit_async (EsimChannel *channel, gint logical_channel, GBytes *command,
+				 GCancellable *cancellable, GAsyncReadyCallback callback,
+				 gpointer user_data)
+{
+	EsimChannelQmi *self = ESIM_CHANNEL_QMI (channel);
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+	GError *error = NULL;
+	TransmitCtx *ctx;
+
+	g_task_set_source_tag (task, esim_channel_qmi_transmit_async);
+	if (logical_channel < 0 || logical_channel > MAX_CHANNEL) {
+		g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+					 "invalid logical channel %d", logical_channel);
+		return;
+	}
+	if (command == NULL || g_bytes_get_size (command) < 4 ||
+	    g_bytes_get_size (command) > APDU_MAX_LEN) {
+		g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+					 "command APDU of %" G_GSIZE_FORMAT " bytes (must be 4 to %u)",
+					 command != NULL ? g_bytes_get_size (command) : 0,
+					 APDU_MAX_LEN);
+		return;
+	}
+	/* no device means no channel: do not reopen a port just to say so */
+	if (!transmit_check_channel (self, logical_channel, &error)) {
+		g_task_return_error (task, error);
+		return;
+	}
+	ctx = g_new0 (TransmitCtx, 1);
+	ctx->channel = logical_channel;
+	ctx->command = g_bytes_ref (command);
+	g_task_set_task_data (task, ctx, (GDestroyNotify) transmit_ctx_free);
+	ensure_ready (self, transmit_ready_cb, g_steal_pointer (&task));
+}
+
+static GBytes *
+esim_channel_qmi_transmit_finish (EsimChannel *channel, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail (g_task_is_valid (res, channel), NULL);
+	return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* close */
+
+static void
+close_sent_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	g_autoptr(GError) error = NULL;
+
+	if (uim_close_channel_finish (self, res, &error) ||
+	    transmit_error_is_channel_gone (error) || self->device_gone) {
+		/* closed now, or already gone with a card reset or the port */
+		g_task_return_boolean (task, TRUE);
+		return;
+	}
+	if (error->domain == QMI_PROTOCOL_ERROR) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+					 "UIM Logical Channel close failed on the modem at %s (QMI %s)",
+					 self->device_path, qmi_protocol_error_name (error));
+		return;
+	}
+	g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+esim_channel_qmi_close_async (EsimChannel *channel, gint logical_channel,
+			      GCancellable *cancellable, GAsyncReadyCallback callback,
+			      gpointer user_data)
+{
+	EsimChannelQmi *self = ESIM_CHANNEL_QMI (channel);
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+	g_task_set_source_tag (task, esim_channel_qmi_close_async);
+	if (logical_channel < 1 || logical_channel > MAX_CHANNEL) {
+		g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+					 "invalid logical channel %d", logical_channel);
+		return;
+	}
+	/* not ours (any more): a card reset or a lost port already closed it */
+	if (!self->ready || !(self->open_channels & (1u << logical_channel))) {
+		g_task_return_boolean (task, TRUE);
+		return;
+	}
+	/* forgotten now: whatever the modem answers, we will not use it again */
+	self->open_channels &= ~(1u << logical_channel);
+	uim_close_channel (self, logical_channel, cancellable, close_sent_cb, g_steal_pointer (&task));
+}
+
+static gboolean
+esim_channel_qmi_close_finish (EsimChannel *channel, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail (g_task_is_valid (res, channel), FALSE);
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* reset_card: UIM Power Off SIM + Power On SIM */
+
+typedef struct {
+	LinkedCancellable *lc;
+} ResetCtx;
+
+static void
+reset_ctx_free (ResetCtx *ctx)
+{
+	linked_cancellable_free (ctx->lc);
+	g_free (ctx);
+}
+
+static gboolean
+reset_check_power_result (GTask *task, gboolean ok, GError *error, const gchar *what)
+{
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	ResetCtx *ctx = g_task_get_task_data (task);
+
+	/* NoEffect: already in the state we asked for */
+	if (ok || g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_NO_EFFECT)) {
+		g_clear_error (&error);
+		return TRUE;
+	}
+	if (error->domain == QMI_PROTOCOL_ERROR) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+					 "cannot power-cycle the card in the modem at %s: %s "
+					 "failed (QMI %s)", self->device_path, what,
+					 qmi_protocol_error_name (error));
+		g_error_free (error);
+		return FALSE;
+	}
+	g_task_return_error (task, qmi_map_error (error, ctx->lc, what, self->gone_reason));
+	return FALSE;
+}
+
+static void
+reset_power_on_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	g_autoptr(QmiMessageUimPowerOnSimOutput) output = NULL;
+	GError *error = NULL;
+	gboolean ok;
+
+	output = qmi_client_uim_power_on_sim_finish (QMI_CLIENT_UIM (source), res, &error);
+	ok = output != NULL && qmi_message_uim_power_on_sim_output_get_result (output, &error);
+	if (!reset_check_power_result (task, ok, error, "UIM Power On SIM"))
+		return;
+	g_message ("QMI: power-cycled the card in logical slot %u of the modem at %s",
+		   self->logical_slot, self->device_path);
+	g_task_return_boolean (task, TRUE);
+}
+
+static void
+reset_power_off_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	ResetCtx *ctx = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimPowerOnSimInput) input = NULL;
+	g_autoptr(QmiMessageUimPowerOffSimOutput) output = NULL;
+	GError *error = NULL;
+	gboolean ok;
+
+	output = qmi_client_uim_power_off_sim_finish (QMI_CLIENT_UIM (source), res, &error);
+	ok = output != NULL && qmi_message_uim_power_off_sim_output_get_result (output, &error);
+	if (!reset_check_power_result (task, ok, error, "UIM Power Off SIM"))
+		return;
+	/* every logical channel died with the power */
+	self->open_channels = 0;
+	input = qmi_message_uim_power_on_sim_input_new ();
+	qmi_message_uim_power_on_sim_input_set_slot (input, self->logical_slot, NULL);
+	qmi_client_uim_power_on_sim (QMI_CLIENT_UIM (self->client), input, self->timeout,
+				     ctx->lc->cancellable, reset_power_on_cb, g_steal_pointer (&task));
+}
+
+static void
+reset_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	ResetCtx *ctx;
+	g_autoptr(QmiMessageUimPowerOffSimInput) input = NULL;
+	GError *error = NULL;
+
+	if (!ensure_ready_finish (self, res, &error)) {
+		g_task_return_error (task, error);
+		return;
+	}
+	if (g_task_return_error_if_cancelled (task))
+		return;
+	ctx = g_new0 (ResetCtx, 1);
+	ctx->lc = linked_cancellable_new (self->generation, g_task_get_cancellable (task));
+	g_task_set_task_data (task, ctx, (GDestroyNotify) reset_ctx_free);
+	input = qmi_message_uim_power_off_sim_input_new ();
+	qmi_message_uim_power_off_sim_input_set_slot (input, self->logical_slot, NULL);
+	qmi_client_uim_power_off_sim (QMI_CLIENT_UIM (self->client), input, self->timeout,
+				      ctx->lc->cancellable, reset_power_off_cb, g_steal_pointer (&task));
+}
+
+static void
+esim_channel_qmi_reset_card_async (EsimChannel *channel, GCancellable *cancellable,
+				   GAsyncReadyCallback callback, gpointer user_data)
+{
+	EsimChannelQmi *self = ESIM_CHANNEL_QMI (channel);
+	GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+	g_task_set_source_tag (task, esim_channel_qmi_reset_card_async);
+	ensure_ready (self, reset_ready_cb, task);
+}
+
+static gboolean
+esim_channel_qmi_reset_card_finish (EsimChannel *channel, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail (g_task_is_valid (res, channel), FALSE);
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* shutdown */
+
+static void
+shutdown_teardown_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+
+	g_task_return_boolean (task, g_task_propagate_boolean (G_TASK (res), NULL));
+}
+
+static void
+shutdown_setup_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelQmi *self = g_task_get_source_object (task);
+
+	/* whatever setup ended with, nothing stays open */
+	esim_channel_qmi_teardown (self, self->device_gone, shutdown_teardown_cb,
+				   g_steal_pointer (&task));
+}
+
+void
+esim_channel_qmi_shutdown_async (EsimChannelQmi *self, GCancellable *cancellable,
+				 GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GTask) task = NULL;
+
+	g_return_if_fail (ESIM_IS_CHANNEL_QMI (self));
+	task = g_task_new (self, cancellable, callback, user_data);
+	g_task_set_source_tag (task, esim_channel_qmi_shutdown_async);
+	/* whoever still waits for the modem learns why it will not answer */
+	abort_requests (self, g_strdup_printf ("the channel to the modem at %s was shut down",
+					       self->device_path));
+	if (self->setup_running) {
+		GTask *waiter = g_task_new (self, NULL, shutdown_setup_done_cb, g_steal_pointer (&task));
+
+		g_debug ("QMI: shutdown while setting up %s: waiting for it", self->device_path);
+		self->setup_waiters = g_list_append (self->setup_waiters, waiter);
+		return;
+	}
+	esim_channel_qmi_teardown (self, self->device_gone, shutdown_teardown_cb,
+				   g_steal_pointer (&task));
+}
+
+gboolean
+esim_channel_qmi_shutdown_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* GObject */
+
+static const gchar *
+esim_channel_qmi_get_transport (EsimChannel *channel)
+{
+	return "qmi";
+}
+
+static void
+esim_channel_qmi_iface_init (EsimChannelInterface *iface)
+{
+	iface->get_transport = esim_channel_qmi_get_transport;
+	iface->open_async = esim_channel_qmi_open_async;
+	iface->open_finish = esim_channel_qmi_open_finish;
+	iface->transmit_async = esim_channel_qmi_transmit_async;
+	iface->transmit_finish = esim_channel_qmi_transmit_finish;
+	iface->close_async = esim_channel_qmi_close_async;
+	iface->close_finish = esim_channel_qmi_close_finish;
+	iface->reset_card_async = esim_channel_qmi_reset_card_async;
+	iface->reset_card_finish = esim_channel_qmi_reset_card_finish;
+}
+
+static void
+esim_channel_qmi_dispose (GObject *object)
+{
+	EsimChannelQmi *self = ESIM_CHANNEL_QMI (object);
+
+	/* setup and every request hold a reference: nothing runs now */
+	if (self->device != NULL)
+		esim_channel_qmi_teardown (self, self->device_gone, NULL, NULL);
+	G_OBJECT_CLASS (esim_channel_qmi_parent_class)->dispose (object);
+}
+
+static void
+esim_channel_qmi_finalize (GObject *object)
+{
+	EsimChannelQmi *self = ESIM_CHANNEL_QMI (object);
+
+	g_clear_object (&self->generation);
+	g_free (self->device_path);
+	g_free (self->gone_reason);
+	G_OBJECT_CLASS (esim_channel_qmi_parent_class)->finalize (object);
+}
+
+static void
+esim_channel_qmi_class_init (EsimChannelQmiClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+	object_class->dispose = esim_channel_qmi_dispose;
+	object_class->finalize = esim_channel_qmi_finalize;
+}
+
+static void
+esim_channel_qmi_init (EsimChannelQmi *self)
+{
+	self->timeout = ESIM_CHANNEL_QMI_DEFAULT_TIMEOUT;
+	self->generation = g_cancellable_new ();
+}
+
+EsimChannelQmi *
+esim_channel_qmi_new (const gchar *device_path, guint slot, EsimChannelQmiFlags flags)
+{
+	EsimChannelQmi *self;
+
+	g_return_val_if_fail (device_path != NULL && device_path[0] != '\0', NULL);
+	self = g_object_new (ESIM_TYPE_CHANNEL_QMI, NULL);
+	self->device_path = g_strdup (device_path);
+	self->slot = slot;
+	self->flags = flags;
+	return self;
+}
+
+const gchar *
+esim_channel_qmi_get_device_path (EsimChannelQmi *self)
+{
+	g_return_val_if_fail (ESIM_IS_CHANNEL_QMI (self), NULL);
+	return self->device_path;
+}
+
+guint
+esim_channel_qmi_get_slot (EsimChannelQmi *self)
+{
+	g_return_val_if_fail (ESIM_IS_CHANNEL_QMI (self), 0);
+	return self->slot;
+}
+
+guint
+esim_channel_qmi_get_logical_slot (EsimChannelQmi *self)
+{
+	g_return_val_if_fail (ESIM_IS_CHANNEL_QMI (self), 0);
+	return self->ready ? self->logical_slot : 0;
+}
+
+void
+esim_channel_qmi_set_timeout (EsimChannelQmi *self, guint seconds)
+{
+	g_return_if_fail (ESIM_IS_CHANNEL_QMI (self));
+	g_return_if_fail (seconds > 0);
+	self->timeout = seconds;
+}
