@@ -32,7 +32,12 @@ CONFIG_KEYS = {
     'daemon': {'LogLevel': 'info', 'LogPersonalInfo': 'false'},
     'euicc': {'StoreDataSegmentSize': '255', 'RefreshOnSwitch': 'true'},
     'virtual': {'Files': ''},
+    'modem': {'Enabled': 'auto', 'UseProxy': 'true', 'InhibitOnSwitch': 'true',
+              'SwitchTimeout': '60'},
+    'pcsc': {'Readers': '', 'AutoDetect': 'false'},
 }
+# keys of the per-modem groups [modem:<Model>] and [modem:<vid>:<pid>]
+MODEM_OVERRIDE_KEYS = ('Refresh', 'ResetAfterSwitch', 'InhibitOnSwitch')
 XML_LANG = '{http://www.w3.org/XML/1998/namespace}lang'
 
 failures = []
@@ -310,18 +315,24 @@ def check_config(path):
     found = {group: dict(defaults[group]) for group in defaults.sections()}
     check(found == CONFIG_KEYS, f'{path}: documented defaults {found} != {CONFIG_KEYS}')
     check('esimd.conf.d/*.conf' in text, f'{path}: does not mention esimd.conf.d/*.conf')
+    for key in MODEM_OVERRIDE_KEYS:
+        check(key + '=' in text, f'{path}: per-modem key {key} undocumented')
 
 
 def check_man(path):
     text = read_text(path)
     check(text.startswith('.\\" SPDX-License-Identifier:'), f'{path}: SPDX header')
     check(re.search(r'(?m)^\.TH ESIMD 8 ', text), f'{path}: .TH ESIMD 8')
-    for option in ('session', 'virtual', 'config', 'state', 'debug', 'log', 'version'):
+    for option in ('session', 'virtual', 'pcsc\\-reader', 'config', 'state', 'debug', 'log',
+                   'version'):
         check('\\-\\-' + option in text, f'{path}: option --{option}… undocumented')
     for group, keys in CONFIG_KEYS.items():
         check(f'.SS [{group}]' in text, f'{path}: [{group}] undocumented')
         for key in keys:
             check(key + '=' in text, f'{path}: {key} undocumented')
+    check('[modem:' in text, f'{path}: per-modem groups undocumented')
+    for key in MODEM_OVERRIDE_KEYS:
+        check(key + '=' in text, f'{path}: {key} undocumented')
     for action in ACTIONS:
         check(action.replace('-', '\\-') in text, f'{path}: {action} undocumented')
     groff = shutil.which('groff')

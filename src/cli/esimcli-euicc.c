@@ -121,11 +121,33 @@ get_default_dp (EsimcliCli *cli, gpointer item)
 	return string_or_null (esimd_gdbus_euicc_get_default_dp_address (item));
 }
 
+static const gchar *
+modem_path_of (gpointer item)
+{
+	const gchar *modem = esimd_gdbus_euicc_get_modem (item);
+	return modem != NULL && g_strcmp0 (modem, "/") != 0 ? modem : NULL;
+}
+
+/* ModemManager's modem index (the N of .../Modem/N), as mmcli -m takes it */
 static GVariant *
 get_modem (EsimcliCli *cli, gpointer item)
 {
-	const gchar *modem = esimd_gdbus_euicc_get_modem (item);
-	return modem != NULL && g_strcmp0 (modem, "/") != 0 ? g_variant_new_object_path (modem) : NULL;
+	guint index = esimcli_path_index (modem_path_of (item));
+	return index != G_MAXUINT ? g_variant_new_uint32 (index) : NULL;
+}
+
+static GVariant *
+get_modem_path (EsimcliCli *cli, gpointer item)
+{
+	const gchar *modem = modem_path_of (item);
+	return modem != NULL ? g_variant_new_object_path (modem) : NULL;
+}
+
+static GVariant *
+get_model (EsimcliCli *cli, gpointer item)
+{
+	const gchar *model = esimd_gdbus_euicc_get_modem_model (item);
+	return model != NULL && model[0] != '\0' ? g_variant_new_string (model) : NULL;
 }
 
 static GVariant *
@@ -168,7 +190,9 @@ static const EsimcliField euicc_fields[] = {
 	{ "FREE-NVM", get_free_nvm, FALSE },
 	{ "DEFAULT-DP", get_default_dp, FALSE },
 	{ "MODEM", get_modem, FALSE },
+	{ "MODEL", get_model, FALSE },
 	{ "SLOT", get_slot, FALSE },
+	{ "MODEM-PATH", get_modem_path, FALSE },
 	{ "LAST-ERROR", get_last_error, FALSE },
 	{ "LAST-POLL", get_last_poll, FALSE },
 	{ "NEXT-POLL", get_next_poll, FALSE },
@@ -177,7 +201,8 @@ static const EsimcliField euicc_fields[] = {
 };
 
 const EsimcliFieldTable esimcli_euicc_table = {
-	"euicc", euicc_fields, "INDEX,EID,TRANSPORT,STATE,PROFILES,NOTIFICATIONS",
+	"euicc", euicc_fields,
+	"INDEX,EID,TRANSPORT,MODEM,MODEL,SLOT,STATE,PROFILES,NOTIFICATIONS",
 };
 
 gboolean

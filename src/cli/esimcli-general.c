@@ -7,6 +7,7 @@
 
 typedef struct {
 	gboolean running;
+	gboolean modemmanager;
 	gchar *version;
 	guint n_euiccs;
 	guint n_profiles;
@@ -55,17 +56,29 @@ get_notifications (EsimcliCli *cli, gpointer item)
 	return status->running ? g_variant_new_uint32 (status->n_notifications) : NULL;
 }
 
+/* as esimd sees it: it finds modems' eUICCs only while ModemManager runs */
+static GVariant *
+get_modemmanager (EsimcliCli *cli, gpointer item)
+{
+	GeneralStatus *status = item;
+
+	if (!status->running)
+		return NULL;
+	return g_variant_new_string (status->modemmanager ? _("running") : _("not running"));
+}
+
 static const EsimcliField general_fields[] = {
 	{ "RUNNING", get_running, FALSE },
 	{ "VERSION", get_version, FALSE },
 	{ "EUICCS", get_euiccs, FALSE },
 	{ "PROFILES", get_profiles, FALSE },
 	{ "NOTIFICATIONS", get_notifications, FALSE },
+	{ "MODEMMANAGER", get_modemmanager, FALSE },
 	{ NULL, NULL, FALSE },
 };
 
 const EsimcliFieldTable esimcli_general_table = {
-	"general", general_fields, "RUNNING,VERSION,EUICCS,PROFILES,NOTIFICATIONS",
+	"general", general_fields, "RUNNING,VERSION,EUICCS,PROFILES,NOTIFICATIONS,MODEMMANAGER",
 };
 
 static void
@@ -80,8 +93,10 @@ collect_status (EsimcliCli *cli, GeneralStatus *status)
 		return;
 	/* the root object is not one of the objects the ObjectManager reports on */
 	manager = esimcli_get_manager (cli);
-	if (manager != NULL)
+	if (manager != NULL) {
 		status->version = esimd_gdbus_manager_dup_version (manager);
+		status->modemmanager = esimd_gdbus_manager_get_modem_manager_running (manager);
+	}
 	euiccs = esimcli_list_euiccs (cli);
 	for (GList *l = euiccs; l != NULL; l = l->next) {
 		status->n_euiccs++;

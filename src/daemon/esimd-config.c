@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
+#include <string.h>
+
 #include <gio/gio.h>
 
 #include "esimd-config.h"
@@ -15,7 +17,26 @@ static const ConfigKey known_keys[] = {
 	{ "euicc", "StoreDataSegmentSize" },
 	{ "euicc", "RefreshOnSwitch" },
 	{ "virtual", "Files" },
+	{ "modem", "Enabled" },
+	{ "modem", "UseProxy" },
+	{ "modem", "InhibitOnSwitch" },
+	{ "modem", "SwitchTimeout" },
+	{ "pcsc", "Readers" },
+	{ "pcsc", "AutoDetect" },
 };
+
+/* keys of the [modem:<Model>] and [modem:<vid>:<pid>] groups */
+#define MODEM_GROUP_PREFIX "modem:"
+static const gchar *const modem_override_keys[] = {
+	"Refresh", "ResetAfterSwitch", "InhibitOnSwitch",
+};
+
+static void
+modem_override_free (EsimdModemOverride *override)
+{
+	g_free (override->match);
+	g_free (override);
+}
 
 EsimdConfig *
 esimd_config_new (void)
@@ -27,6 +48,14 @@ esimd_config_new (void)
 	self->segment_size = ESIMD_CONFIG_SEGMENT_SIZE_MAX;
 	self->refresh_on_switch = TRUE;
 	self->virtual_files = g_ptr_array_new_with_free_func (g_free);
+	self->modem_enabled = ESIMD_MODEM_ENABLED_AUTO;
+	self->modem_use_proxy = TRUE;
+	/* see esimd.conf: ModemManager must neither race the card reset nor keep a stale SIM */
+	self->inhibit_on_switch = TRUE;
+	self->switch_timeout_s = 60;
+	self->modem_overrides = g_ptr_array_new_with_free_func ((GDestroyNotify) modem_override_free);
+	self->pcsc_readers = g_ptr_array_new_with_free_func (g_free);
+	self->pcsc_auto_detect = FALSE;
 	return self;
 }
 
@@ -36,12 +65,23 @@ esimd_config_free (EsimdConfig *self)
 	if (self == NULL)
 		return;
 	g_ptr_array_unref (self->virtual_files);
+	g_ptr_array_unref (self->modem_overrides);
+	g_ptr_array_unref (self->pcsc_readers);
 	g_free (self);
+}
+
+static gboolean
+config_group_is_modem_override (const gchar *group)
+{
+	return g_str_has_prefix (group, MODEM_GROUP_PREFIX) &&
+	       group[strlen (MODEM_GROUP_PREFIX)] != '\0';
 }
 
 static gboolean
 config_group_is_known (const gchar *group)
 {
+	if (config_group_is_modem_override (group))
+		return TRUE;
 	for (guint i = 0; i < G_N_ELEMENTS (known_keys); i++) {
 		if (g_strcmp0 (known_keys[i].group, group) == 0)
 			return TRUE;
@@ -52,6 +92,13 @@ config_group_is_known (const gchar *group)
 static gboolean
 config_key_is_known (const gchar *group, const gchar *key)
 {
+	if (config_group_is_modem_override (group)) {
+		for (guint i = 0; i < G_N_ELEMENTS (modem_override_keys); i++) {
+			if (g_strcmp0 (modem_override_keys[i], key) == 0)
+				return TRUE;
+		}
+		return FALSE;
+	}
 	for (guint i = 0; i < G_N_ELEMENTS (known_keys); i++) {
 		if (g_strcmp0 (known_keys[i].group, group) == 0 &&
 		    g_strcmp0 (known_keys[i].key, key) == 0)
@@ -167,6 +214,173 @@ config_read_virtual (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GE
 	return TRUE;
 }
 
+static gboolean
+config_read_uint (GKeyFile *keyfile, const gchar *path, const gchar *group, const gchar *key,
+                  guint min, guint max, guint *value, GError **error)
+{
+	g_autofree gchar *raw = NULL;
+	g_autofree gchar *expected = NULL;
+	guint64 number = 0;
+
+	if (!g_key_file_has_key (keyfile, group, key, NULL))
+		return TRUE;
+	raw = g_key_file_get_value (keyfile, group, key, NULL);
+	if (raw == NULL ||
+	    !g_ascii_string_to_unsigned (g_strstrip (raw), 10, min, max, &number, NULL)) {
+		expected = g_strdup_printf ("an integer from %u to %u", min, max);
+		return config_invalid (error, path, group, key, keyfile, expected);
+	}
+	*value = (guint) number;
+	return TRUE;
+}
+
+static gboolean
+config_read_modem (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
+{
+	if (g_key_file_has_key (keyfile, "modem", "Enabled", NULL)) {
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "modem", "Enabled", NULL);
+
+		if (raw != NULL)
+			g_strstrip (raw);
+		if (g_strcmp0 (raw, "auto") == 0)
+			self->modem_enabled = ESIMD_MODEM_ENABLED_AUTO;
+		else if (g_strcmp0 (raw, "true") == 0)
+			self->modem_enabled = ESIMD_MODEM_ENABLED_YES;
+		else if (g_strcmp0 (raw, "false") == 0)
+			self->modem_enabled = ESIMD_MODEM_ENABLED_NO;
+		else
+			return config_invalid (error, path, "modem", "Enabled", keyfile,
+			                       "auto, true or false");
+	}
+	if (!config_read_boolean (keyfile, path, "modem", "UseProxy", &self->modem_use_proxy, error))
+		return FALSE;
+	if (!config_read_boolean (keyfile, path, "modem", "InhibitOnSwitch",
+	                          &self->inhibit_on_switch, error))
+		return FALSE;
+	return config_read_uint (keyfile, path, "modem", "SwitchTimeout",
+	                         ESIMD_CONFIG_SWITCH_TIMEOUT_MIN, ESIMD_CONFIG_SWITCH_TIMEOUT_MAX,
+	                         &self->switch_timeout_s, error);
+}
+
+static gboolean
+config_parse_reset_after_switch (const gchar *value, EsimdResetAfterSwitch *reset)
+{
+	for (guint i = ESIMD_RESET_AFTER_SWITCH_NONE; i <= ESIMD_RESET_AFTER_SWITCH_MODEM; i++) {
+		if (g_strcmp0 (value, esimd_reset_after_switch_to_string (i)) == 0) {
+			*reset = i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* "2c7c:0125": a USB vendor and product id, else a model name. */
+static void
+config_parse_usb_id (EsimdModemOverride *override)
+{
+	const gchar *match = override->match;
+	guint64 vid = 0, pid = 0;
+	g_autofree gchar *vid_str = NULL;
+
+	if (strlen (match) != 9 || match[4] != ':')
+		return;
+	vid_str = g_strndup (match, 4);
+	if (!g_ascii_string_to_unsigned (vid_str, 16, 0, G_MAXUINT16, &vid, NULL) ||
+	    !g_ascii_string_to_unsigned (match + 5, 16, 0, G_MAXUINT16, &pid, NULL))
+		return;
+	override->is_usb_id = TRUE;
+	override->vid = (guint16) vid;
+	override->pid = (guint16) pid;
+}
+
+static EsimdModemOverride *
+config_find_override (EsimdConfig *self, const gchar *match)
+{
+	for (guint i = 0; i < self->modem_overrides->len; i++) {
+		EsimdModemOverride *override = g_ptr_array_index (self->modem_overrides, i);
+
+		if (g_ascii_strcasecmp (override->match, match) == 0)
+			return override;
+	}
+	return NULL;
+}
+
+static gboolean
+config_read_modem_override (EsimdConfig *self, GKeyFile *keyfile, const gchar *path,
+                            const gchar *group, GError **error)
+{
+	const gchar *match = group + strlen (MODEM_GROUP_PREFIX);
+	EsimdModemOverride *override = config_find_override (self, match);
+	gboolean value;
+
+	/* a later file overrides the keys it sets, group by group */
+	if (override == NULL) {
+		override = g_new0 (EsimdModemOverride, 1);
+		override->match = g_strstrip (g_strdup (match));
+		override->refresh = -1;
+		override->reset_after_switch = -1;
+		override->inhibit_on_switch = -1;
+		config_parse_usb_id (override);
+		g_ptr_array_add (self->modem_overrides, override);
+	}
+	if (g_key_file_has_key (keyfile, group, "Refresh", NULL)) {
+		if (!config_read_boolean (keyfile, path, group, "Refresh", &value, error))
+			return FALSE;
+		override->refresh = value;
+	}
+	if (g_key_file_has_key (keyfile, group, "InhibitOnSwitch", NULL)) {
+		if (!config_read_boolean (keyfile, path, group, "InhibitOnSwitch", &value, error))
+			return FALSE;
+		override->inhibit_on_switch = value;
+	}
+	if (g_key_file_has_key (keyfile, group, "ResetAfterSwitch", NULL)) {
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, group, "ResetAfterSwitch", NULL);
+		EsimdResetAfterSwitch reset;
+
+		if (raw == NULL || !config_parse_reset_after_switch (g_strstrip (raw), &reset))
+			return config_invalid (error, path, group, "ResetAfterSwitch", keyfile,
+			                       "none, card or modem");
+		override->reset_after_switch = reset;
+	}
+	return TRUE;
+}
+
+static gboolean
+config_read_modem_overrides (EsimdConfig *self, GKeyFile *keyfile, const gchar *path,
+                             GError **error)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups (keyfile, NULL);
+
+	for (guint i = 0; groups[i] != NULL; i++) {
+		if (!config_group_is_modem_override (groups[i]))
+			continue;
+		if (!config_read_modem_override (self, keyfile, path, groups[i], error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+config_read_pcsc (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
+{
+	if (g_key_file_has_key (keyfile, "pcsc", "Readers", NULL)) {
+		g_auto(GStrv) readers = g_key_file_get_string_list (keyfile, "pcsc", "Readers", NULL,
+		                                                     NULL);
+		if (readers == NULL)
+			return config_invalid (error, path, "pcsc", "Readers", keyfile,
+			                       "a ;-separated list of reader names");
+		g_ptr_array_set_size (self->pcsc_readers, 0);
+		for (guint i = 0; readers[i] != NULL; i++) {
+			/* reader names carry meaningful inner spaces: trim only the ends */
+			g_strstrip (readers[i]);
+			if (readers[i][0] != '\0')
+				g_ptr_array_add (self->pcsc_readers, g_strdup (readers[i]));
+		}
+	}
+	return config_read_boolean (keyfile, path, "pcsc", "AutoDetect", &self->pcsc_auto_detect,
+	                            error);
+}
+
 gboolean
 esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 {
@@ -186,7 +400,13 @@ esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 		return FALSE;
 	if (!config_read_euicc (self, keyfile, path, error))
 		return FALSE;
-	return config_read_virtual (self, keyfile, path, error);
+	if (!config_read_virtual (self, keyfile, path, error))
+		return FALSE;
+	if (!config_read_modem (self, keyfile, path, error))
+		return FALSE;
+	if (!config_read_modem_overrides (self, keyfile, path, error))
+		return FALSE;
+	return config_read_pcsc (self, keyfile, path, error);
 }
 
 static gint
@@ -238,4 +458,84 @@ esimd_config_load (EsimdConfig *self,
 			return FALSE;
 	}
 	return TRUE;
+}
+
+/* ---- per-modem policy ---- */
+
+const gchar *
+esimd_reset_after_switch_to_string (EsimdResetAfterSwitch reset)
+{
+	switch (reset) {
+	case ESIMD_RESET_AFTER_SWITCH_CARD:
+		return "card";
+	case ESIMD_RESET_AFTER_SWITCH_MODEM:
+		return "modem";
+	case ESIMD_RESET_AFTER_SWITCH_NONE:
+	default:
+		return "none";
+	}
+}
+
+static gboolean
+config_override_matches (const EsimdModemOverride *override, const gchar *manufacturer,
+                         const gchar *model, guint16 vid, guint16 pid, gboolean usb_ids)
+{
+	g_autofree gchar *full = NULL;
+
+	if (usb_ids)
+		return override->is_usb_id && (vid != 0 || pid != 0) && override->vid == vid &&
+		       override->pid == pid;
+	if (override->is_usb_id || model == NULL || model[0] == '\0')
+		return FALSE;
+	if (g_ascii_strcasecmp (override->match, model) == 0)
+		return TRUE;
+	if (manufacturer == NULL || manufacturer[0] == '\0')
+		return FALSE;
+	full = g_strdup_printf ("%s %s", manufacturer, model);
+	return g_ascii_strcasecmp (override->match, full) == 0;
+}
+
+static void
+config_apply_override (const EsimdModemOverride *override, EsimdModemPolicy *policy,
+                       gboolean *reset_set)
+{
+	if (override->refresh >= 0)
+		policy->refresh = override->refresh;
+	if (override->inhibit_on_switch >= 0)
+		policy->inhibit_on_switch = override->inhibit_on_switch;
+	if (override->reset_after_switch >= 0) {
+		policy->reset_after_switch = override->reset_after_switch;
+		*reset_set = TRUE;
+	}
+}
+
+void
+esimd_config_get_modem_policy (const EsimdConfig *self,
+                               const gchar *manufacturer,
+                               const gchar *model,
+                               guint16 vid,
+                               guint16 pid,
+                               EsimdModemPolicy *policy)
+{
+	gboolean reset_set = FALSE;
+
+	g_return_if_fail (self != NULL);
+	g_return_if_fail (policy != NULL);
+
+	policy->inhibit_on_switch = self->inhibit_on_switch;
+	policy->refresh = TRUE;
+	policy->reset_after_switch = ESIMD_RESET_AFTER_SWITCH_NONE;
+	policy->switch_timeout_s = self->switch_timeout_s;
+	/* the model group first, so that the more precise USB id wins */
+	for (guint pass = 0; pass < 2; pass++) {
+		for (guint i = 0; i < self->modem_overrides->len; i++) {
+			const EsimdModemOverride *override = g_ptr_array_index (self->modem_overrides, i);
+
+			if (config_override_matches (override, manufacturer, model, vid, pid, pass == 1))
+				config_apply_override (override, policy, &reset_set);
+		}
+	}
+	/* a card told not to refresh must be reset for the modem to see the new profile */
+	if (!policy->refresh && !reset_set)
+		policy->reset_after_switch = ESIMD_RESET_AFTER_SWITCH_CARD;
 }

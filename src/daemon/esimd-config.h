@@ -15,12 +15,56 @@ G_BEGIN_DECLS
 #define ESIMD_CONFIG_SEGMENT_SIZE_MIN 6
 #define ESIMD_CONFIG_SEGMENT_SIZE_MAX 255
 
+/* [modem] Enabled */
+typedef enum {
+	ESIMD_MODEM_ENABLED_AUTO,  /* unless the command line names the eUICCs */
+	ESIMD_MODEM_ENABLED_YES,
+	ESIMD_MODEM_ENABLED_NO,
+} EsimdModemEnabled;
+
+/* [modem:…] ResetAfterSwitch: how a card that does not act on REFRESH is made
+ * to show its new profile to the modem */
+typedef enum {
+	ESIMD_RESET_AFTER_SWITCH_NONE,
+	ESIMD_RESET_AFTER_SWITCH_CARD,  /* power-cycle the card through the channel */
+	ESIMD_RESET_AFTER_SWITCH_MODEM, /* ModemManager's Modem.Reset() */
+} EsimdResetAfterSwitch;
+
+#define ESIMD_CONFIG_SWITCH_TIMEOUT_MIN 5
+#define ESIMD_CONFIG_SWITCH_TIMEOUT_MAX 600
+
+/* One [modem:<Model>] or [modem:<vid>:<pid>] group; -1 = key not set. */
+typedef struct {
+	gchar   *match;              /* what follows "modem:" */
+	gboolean is_usb_id;          /* "vvvv:pppp" */
+	guint16  vid;
+	guint16  pid;
+	gint     refresh;            /* Refresh */
+	gint     reset_after_switch; /* ResetAfterSwitch (EsimdResetAfterSwitch) */
+	gint     inhibit_on_switch;  /* InhibitOnSwitch */
+} EsimdModemOverride;
+
+/* What the profile-switch lifecycle does on one modem. */
+typedef struct {
+	gboolean              inhibit_on_switch;
+	gboolean              refresh;            /* FALSE: refreshFlag is always 0 */
+	EsimdResetAfterSwitch reset_after_switch;
+	guint                 switch_timeout_s;
+} EsimdModemPolicy;
+
 typedef struct {
 	EsimdLogLevel  log_level;          /* [daemon] LogLevel, default info */
 	gboolean       log_personal_info;  /* [daemon] LogPersonalInfo, default false */
 	guint          segment_size;       /* [euicc] StoreDataSegmentSize, 6..255, default 255 */
 	gboolean       refresh_on_switch;  /* [euicc] RefreshOnSwitch, default true */
 	GPtrArray     *virtual_files;      /* [virtual] Files, gchar* absolute paths */
+	EsimdModemEnabled modem_enabled;   /* [modem] Enabled, default auto */
+	gboolean       modem_use_proxy;    /* [modem] UseProxy, default true */
+	gboolean       inhibit_on_switch;  /* [modem] InhibitOnSwitch, default true */
+	guint          switch_timeout_s;   /* [modem] SwitchTimeout, 5..600, default 60 */
+	GPtrArray     *modem_overrides;    /* EsimdModemOverride*, in file order */
+	GPtrArray     *pcsc_readers;       /* [pcsc] Readers, gchar* */
+	gboolean       pcsc_auto_detect;   /* [pcsc] AutoDetect, default false */
 } EsimdConfig;
 
 EsimdConfig *esimd_config_new (void);
@@ -35,5 +79,13 @@ gboolean     esimd_config_load_file (EsimdConfig *self, const gchar *path, GErro
  * directory of *.conf drop-ins (a missing directory is fine). */
 gboolean     esimd_config_load (EsimdConfig *self, const gchar *config_file,
                                 const gchar *config_dir, GError **error);
+
+/* The lifecycle policy of a modem: [modem] keys, overridden by the group
+ * matching @vid:@pid (when non-zero), then by the group matching
+ * "@manufacturer @model" or @model (case-insensitive). */
+void         esimd_config_get_modem_policy (const EsimdConfig *self, const gchar *manufacturer,
+                                            const gchar *model, guint16 vid, guint16 pid,
+                                            EsimdModemPolicy *policy);
+const gchar *esimd_reset_after_switch_to_string (EsimdResetAfterSwitch reset);
 
 G_END_DECLS

@@ -477,7 +477,7 @@ op_step (GTask *task)
 		ctx->step++;
 		G_GNUC_FALLTHROUGH;
 	case OP_STEP_OPEN:
-		if (!esim_isdr_is_open (self->isdr)) {
+		if (!esimd_euicc_isdr_is_open (self)) {
 			esim_isdr_open_async (self->isdr, cancellable, op_open_ready, task);
 			return;
 		}
@@ -508,6 +508,19 @@ op_step (GTask *task)
 	}
 }
 
+static void
+op_switch_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GTask *task = user_data;
+	GError *error = NULL;
+
+	if (!esimd_euicc_switch_finish (ESIMD_EUICC (source), res, &error))
+		g_task_return_error (task, error);
+	else
+		g_task_return_boolean (task, TRUE);
+	g_object_unref (task);
+}
+
 void
 esimd_euicc_run_request_async (EsimdEuicc *self,
                                EsimdRequest *request,
@@ -527,6 +540,12 @@ esimd_euicc_run_request_async (EsimdEuicc *self,
 	ctx->request = request;
 	ctx->step = OP_STEP_FIRST;
 	g_task_set_task_data (task, ctx, g_free);
+	/* a modem sees the card reset after a switch: that is a lifecycle of its own */
+	if (self->modem != NULL && (request->kind == ESIMD_OP_ENABLE_PROFILE ||
+	                            request->kind == ESIMD_OP_DISABLE_PROFILE)) {
+		esimd_euicc_switch_async (self, request, cancellable, op_switch_ready, task);
+		return;
+	}
 	op_step (task);
 }
 

@@ -6,6 +6,7 @@
 #include "esim-es10.h"
 #include "esimd-euicc.h"
 #include "esimd-gdbus.h"
+#include "esimd-modem-watcher.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,8 @@ typedef struct {
 	GBytes                *config_der;
 	/* the operation's result for methods that return one */
 	GVariant              *reply;
+	/* the caller already got an answer (the eUICC went away meanwhile) */
+	gboolean               replied;
 } EsimdRequest;
 
 typedef struct {
@@ -61,9 +64,32 @@ struct _EsimdEuicc {
 	GHashTable               *eims;      /* eimId -> EsimdEim */
 	GQueue                    requests;  /* EsimdRequest*, waiting */
 	EsimdRequest             *current;
+	GError                   *current_error;  /* of the current operation, until released */
 	GCancellable             *cancellable;
 	GTask                    *close_task;
+	GError                   *gone_error;     /* set once the eUICC is being removed */
+	const EsimdConfig        *config;
+
+	/* the modem link, for eUICCs found through ModemManager (esimd-euicc-modem.c) */
+	EsimdModemWatcher        *watcher;
+	EsimdModemEuicc          *modem;          /* NULL: virtual or PC/SC */
+	EsimdModemPolicy          policy;
+	gboolean                  modem_present;  /* ModemManager shows the eUICC now */
+	gboolean                  inhibited;      /* our InhibitDevice is asked for or in force */
+	gboolean                  expect_reset;   /* a switch or reset may take the modem away */
+	gint64                    expect_reset_until; /* ModemManager may see the reset late */
+	gboolean                  per_access_channel; /* AT: port opened per operation, inhibited */
+	guint                     lost_timeout_id;
+	GList                    *presence_waiters; /* GTask* */
+	EsimChannel              *pending_channel; /* a new port of the same modem */
 };
+
+/* An operation that ends with the eUICC still reachable through its isdr. */
+static inline gboolean
+esimd_euicc_isdr_is_open (EsimdEuicc *self)
+{
+	return self->isdr != NULL && esim_isdr_is_open (self->isdr);
+}
 
 const EsimdOpInfo *esimd_op_get_info (EsimdOpKind kind);
 void     esimd_request_free (EsimdRequest *request);
@@ -89,5 +115,45 @@ void     esimd_euicc_sync_profiles (EsimdEuicc *self, GPtrArray *infos);
 void     esimd_euicc_sync_eims (EsimdEuicc *self, GPtrArray *configs);
 void     esimd_euicc_set_pending_notifications (EsimdEuicc *self, guint count);
 gboolean esimd_euicc_has_profile (EsimdEuicc *self, const gchar *iccid);
+void     esimd_euicc_update_state (EsimdEuicc *self);
+/* Replaces the channel (and ISD-R session); @channel NULL leaves none. */
+void     esimd_euicc_set_channel (EsimdEuicc *self, EsimChannel *channel);
+
+/* esimd-euicc-modem.c: access to the card of a modem.  acquire: for AT, the
+ * modem is inhibited and the port opened; release: closes the ISD-R, drops an
+ * AT port and lifts the inhibit (always, without cancellation). */
+void     esimd_euicc_acquire_async (EsimdEuicc *self, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+gboolean esimd_euicc_acquire_finish (EsimdEuicc *self, GAsyncResult *res, GError **error);
+void     esimd_euicc_release_async (EsimdEuicc *self, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+gboolean esimd_euicc_release_finish (EsimdEuicc *self, GAsyncResult *res, GError **error);
+/* InhibitDevice (uid, TRUE/FALSE) for this eUICC's modem; the release never
+ * takes a cancellable. */
+void     esimd_euicc_inhibit_async (EsimdEuicc *self, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+gboolean esimd_euicc_inhibit_finish (EsimdEuicc *self, GAsyncResult *res, GError **error);
+void     esimd_euicc_uninhibit_async (EsimdEuicc *self, GAsyncReadyCallback callback,
+                                      gpointer user_data);
+gboolean esimd_euicc_uninhibit_finish (EsimdEuicc *self, GAsyncResult *res, GError **error);
+/* Completes once ModemManager shows the eUICC again; G_IO_ERROR_TIMED_OUT after @timeout_ms. */
+void     esimd_euicc_wait_present_async (EsimdEuicc *self, guint timeout_ms,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data);
+gboolean esimd_euicc_wait_present_finish (EsimdEuicc *self, GAsyncResult *res, GError **error);
+/* Takes a channel handed over by the manager at a point where none is in use. */
+void     esimd_euicc_apply_pending_channel (EsimdEuicc *self);
+/* Called when the eUICC is idle again: a modem that did not come back is lost. */
+void     esimd_euicc_check_presence (EsimdEuicc *self);
+GError  *esimd_euicc_modem_removed_error (EsimdEuicc *self);
+void     esimd_euicc_modem_dispose (EsimdEuicc *self);
+
+/* esimd-euicc-switch.c: enable/disable on a modem's eUICC, as one lifecycle:
+ * [inhibit] -> ES10 call -> close -> [reset] -> reopen with backoff -> re-read
+ * -> [release the inhibit, always] -> [wait for ModemManager]. */
+void     esimd_euicc_switch_async (EsimdEuicc *self, EsimdRequest *request,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean esimd_euicc_switch_finish (EsimdEuicc *self, GAsyncResult *res, GError **error);
 
 G_END_DECLS

@@ -249,7 +249,7 @@ refresh_step (GTask *task)
 		ctx->step++;
 		G_GNUC_FALLTHROUGH;
 	case REFRESH_STEP_OPEN:
-		if (!esim_isdr_is_open (self->isdr)) {
+		if (!esimd_euicc_isdr_is_open (self)) {
 			esim_isdr_open_async (self->isdr, cancellable, refresh_open_ready, task);
 			return;
 		}

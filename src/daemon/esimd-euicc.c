@@ -182,29 +182,27 @@ euicc_flush_all (EsimdEuicc *self)
 	g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->skeleton));
 }
 
-static void
-euicc_update_state (EsimdEuicc *self)
+void
+esimd_euicc_update_state (EsimdEuicc *self)
 {
 	const gchar *state = "ready";
 
 	if (self->current != NULL || self->probing)
 		state = "busy";
+	else if (self->modem != NULL && !self->modem_present)
+		state = "absent";
 	else if (!self->healthy)
 		state = "error";
 	esimd_gdbus_euicc_set_state (self->skeleton, state);
 }
 
-/* ---- probe ---- */
+/* ---- probe: acquire -> read everything -> release ---- */
 
 static void
-euicc_probe_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+euicc_probe_complete (EsimdEuicc *self, GTask *task, GError *error)
 {
-	EsimdEuicc *self = ESIMD_EUICC (source);
-	g_autoptr(GTask) task = user_data;
-	g_autoptr(GError) error = NULL;
-
 	self->probing = FALSE;
-	if (!esimd_euicc_refresh_finish (self, res, &error)) {
+	if (error != NULL) {
 		g_autoptr(GError) normalized = esimd_error_normalize (error);
 
 		esimd_obj_warn (self->log_id, "probe failed: %s", normalized->message);
@@ -215,15 +213,69 @@ euicc_probe_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		                g_hash_table_size (self->profiles),
 		                esimd_gdbus_euicc_get_pending_notifications (self->skeleton));
 	}
-	euicc_update_state (self);
+	esimd_euicc_update_state (self);
 	if (self->close_task != NULL)
 		euicc_close_channel (self);
-	else
+	else {
+		esimd_euicc_check_presence (self);
 		euicc_run_next (self);
+	}
 	if (error != NULL)
-		g_task_return_error (task, g_steal_pointer (&error));
+		g_task_return_error (task, error);
 	else
 		g_task_return_boolean (task, TRUE);
+	g_object_unref (task);
+}
+
+/* the probe's task data: its error, kept until the modem is released */
+typedef struct {
+	GError *error;
+} ProbeContext;
+
+static void
+probe_context_free (ProbeContext *ctx)
+{
+	g_clear_error (&ctx->error);
+	g_free (ctx);
+}
+
+static void
+euicc_probe_released (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdEuicc *self = ESIMD_EUICC (source);
+	GTask *task = user_data;
+	ProbeContext *ctx = g_task_get_task_data (task);
+	g_autoptr(GError) release_error = NULL;
+
+	if (!esimd_euicc_release_finish (self, res, &release_error))
+		esimd_obj_debug (self->log_id, "releasing the modem: %s", release_error->message);
+	euicc_probe_complete (self, task, g_steal_pointer (&ctx->error));
+}
+
+static void
+euicc_probe_refreshed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdEuicc *self = ESIMD_EUICC (source);
+	GTask *task = user_data;
+	ProbeContext *ctx = g_task_get_task_data (task);
+
+	esimd_euicc_refresh_finish (self, res, &ctx->error);
+	esimd_euicc_release_async (self, euicc_probe_released, task);
+}
+
+static void
+euicc_probe_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdEuicc *self = ESIMD_EUICC (source);
+	GTask *task = user_data;
+	GError *error = NULL;
+
+	if (!esimd_euicc_acquire_finish (self, res, &error)) {
+		euicc_probe_complete (self, task, error);
+		return;
+	}
+	esimd_euicc_refresh_async (self, ESIMD_REFRESH_ALL, g_task_get_cancellable (task),
+	                           euicc_probe_refreshed, task);
 }
 
 void
@@ -236,13 +288,14 @@ esimd_euicc_probe_async (EsimdEuicc *self,
 
 	g_return_if_fail (ESIMD_IS_EUICC (self));
 
-	task = g_task_new (self, cancellable, callback, user_data);
-	g_task_set_source_tag (task, esimd_euicc_probe_async);
-	self->probing = TRUE;
 	/* shutdown cancels a probe too */
-	esimd_euicc_refresh_async (self, ESIMD_REFRESH_ALL,
-	                           cancellable != NULL ? cancellable : self->cancellable,
-	                           euicc_probe_ready, task);
+	task = g_task_new (self, cancellable != NULL ? cancellable : self->cancellable, callback,
+	                   user_data);
+	g_task_set_source_tag (task, esimd_euicc_probe_async);
+	g_task_set_task_data (task, g_new0 (ProbeContext, 1), (GDestroyNotify) probe_context_free);
+	self->probing = TRUE;
+	esimd_euicc_apply_pending_channel (self);
+	esimd_euicc_acquire_async (self, g_task_get_cancellable (task), euicc_probe_acquired, task);
 }
 
 gboolean
@@ -257,11 +310,18 @@ esimd_euicc_export (EsimdEuicc *self)
 {
 	g_return_if_fail (ESIMD_IS_EUICC (self));
 
-	if (self->exported)
+	if (self->exported || self->gone_error != NULL)
 		return;
 	g_dbus_object_manager_server_export (self->object_manager,
 	                                     G_DBUS_OBJECT_SKELETON (self->object));
 	self->exported = TRUE;
+}
+
+gboolean
+esimd_euicc_is_exported (EsimdEuicc *self)
+{
+	g_return_val_if_fail (ESIMD_IS_EUICC (self), FALSE);
+	return self->exported;
 }
 
 /* ---- the request chain: auth -> validation -> queue -> operation -> reply ---- */
@@ -287,6 +347,9 @@ euicc_request_complete (EsimdRequest *request, const GError *error)
 {
 	EsimdEuicc *self = request->euicc;
 
+	if (request->replied)
+		return;
+	request->replied = TRUE;
 	if (error != NULL) {
 		g_autoptr(GError) normalized = esimd_error_normalize (error);
 
@@ -307,23 +370,77 @@ euicc_request_complete (EsimdRequest *request, const GError *error)
 }
 
 static void
-euicc_request_done (GObject *source, GAsyncResult *res, gpointer user_data)
+euicc_request_finished (EsimdEuicc *self)
 {
-	EsimdEuicc *self = ESIMD_EUICC (source);
-	g_autoptr(EsimdRequest) request = self->current;
-	g_autoptr(GError) error = NULL;
+	g_autoptr(EsimdRequest) request = g_steal_pointer (&self->current);
+	g_autoptr(GError) error = g_steal_pointer (&self->current_error);
 	const gchar *name = esimd_op_get_info (request->kind)->name;
 
-	self->current = NULL;
-	esimd_euicc_run_request_finish (self, res, &error);
-	euicc_update_state (self);
+	esimd_euicc_update_state (self);
 	esimd_gdbus_euicc_emit_progress (self->skeleton, name, 100);
 	euicc_request_complete (request, error);
 
-	if (self->close_task != NULL)
+	if (self->close_task != NULL) {
 		euicc_close_channel (self);
-	else
-		euicc_run_next (self);
+		return;
+	}
+	esimd_euicc_check_presence (self);
+	euicc_run_next (self);
+}
+
+static void
+euicc_request_modem_back (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdEuicc *self = ESIMD_EUICC (source);
+	g_autoptr(GError) error = NULL;
+
+	/* the card is fine: ModemManager will show it when it is done probing */
+	if (!esimd_euicc_wait_present_finish (self, res, &error))
+		esimd_obj_warn (self->log_id, "%s", error->message);
+	euicc_request_finished (self);
+}
+
+static void
+euicc_request_released (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdEuicc *self = ESIMD_EUICC (source);
+	g_autoptr(GError) release_error = NULL;
+	EsimdOpKind kind = self->current->kind;
+
+	if (!esimd_euicc_release_finish (self, res, &release_error))
+		esimd_obj_debug (self->log_id, "releasing the modem: %s", release_error->message);
+	/* a switch on an AT eUICC ends, like the others, with the modem back in ModemManager */
+	if (self->per_access_channel && self->current_error == NULL && !self->modem_present &&
+	    self->gone_error == NULL &&
+	    (kind == ESIMD_OP_ENABLE_PROFILE || kind == ESIMD_OP_DISABLE_PROFILE)) {
+		esimd_euicc_wait_present_async (self, self->policy.switch_timeout_s * 1000,
+		                                self->cancellable, euicc_request_modem_back, NULL);
+		return;
+	}
+	euicc_request_finished (self);
+}
+
+static void
+euicc_request_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdEuicc *self = ESIMD_EUICC (source);
+
+	esimd_euicc_run_request_finish (self, res, &self->current_error);
+	esimd_euicc_release_async (self, euicc_request_released, NULL);
+}
+
+static void
+euicc_request_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdEuicc *self = ESIMD_EUICC (source);
+
+	/* a failed acquire has undone itself: release has nothing left to do */
+	if (!esimd_euicc_acquire_finish (self, res, &self->current_error)) {
+		esimd_euicc_release_async (self, euicc_request_released, NULL);
+		return;
+	}
+	esimd_euicc_run_request_async (self, self->current, self->cancellable, euicc_request_done,
+	                               NULL);
 }
 
 static void
@@ -335,10 +452,11 @@ euicc_run_next (EsimdEuicc *self)
 		return;
 	request = g_queue_pop_head (&self->requests);
 	self->current = request;
-	euicc_update_state (self);
+	esimd_euicc_update_state (self);
 	esimd_gdbus_euicc_emit_progress (self->skeleton, esimd_op_get_info (request->kind)->name, 0);
 	g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->skeleton));
-	esimd_euicc_run_request_async (self, request, self->cancellable, euicc_request_done, NULL);
+	esimd_euicc_apply_pending_channel (self);
+	esimd_euicc_acquire_async (self, self->cancellable, euicc_request_acquired, NULL);
 }
 
 static void
@@ -346,7 +464,9 @@ euicc_enqueue (EsimdEuicc *self, EsimdRequest *request)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (self->close_task != NULL) {
+	if (self->gone_error != NULL) {
+		error = g_error_copy (self->gone_error);
+	} else if (self->close_task != NULL) {
 		error = g_error_new_literal (ESIMD_ERROR, ESIMD_ERROR_FAILED, "esimd is shutting down");
 	} else if (g_queue_get_length (&self->requests) >= ESIMD_EUICC_MAX_QUEUED) {
 		error = g_error_new (ESIMD_ERROR, ESIMD_ERROR_BUSY,
@@ -469,29 +589,59 @@ handle_memory_reset (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocatio
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-/* ---- shutdown ---- */
+/* ---- shutdown and removal ---- */
+
+static void
+euicc_close_done (EsimdEuicc *self)
+{
+	g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
+
+	/* a removed eUICC gives its channel back at once: the port may be needed again */
+	if (self->gone_error != NULL)
+		esimd_euicc_set_channel (self, NULL);
+	g_task_return_boolean (task, TRUE);
+}
 
 static void
 euicc_close_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	EsimdEuicc *self = user_data;
-	g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
 	g_autoptr(GError) error = NULL;
 
 	if (!esim_isdr_close_finish (ESIM_ISDR (source), res, &error))
 		esimd_obj_debug (self->log_id, "closing the ISD-R: %s", error->message);
-	g_task_return_boolean (task, TRUE);
+	euicc_close_done (self);
+	g_object_unref (self);
 }
 
 static void
 euicc_close_channel (EsimdEuicc *self)
 {
-	if (!esim_isdr_is_open (self->isdr)) {
-		g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
-		g_task_return_boolean (task, TRUE);
+	if (!esimd_euicc_isdr_is_open (self)) {
+		euicc_close_done (self);
 		return;
 	}
-	esim_isdr_close_async (self->isdr, NULL, euicc_close_ready, self);
+	esim_isdr_close_async (self->isdr, NULL, euicc_close_ready, g_object_ref (self));
+}
+
+static void
+euicc_unexport_all (EsimdEuicc *self);
+
+/* Refuses every waiting operation with @reason and closes once idle. */
+static void
+euicc_shutdown (EsimdEuicc *self, GTask *task, const GError *reason)
+{
+	EsimdRequest *request;
+
+	self->close_task = task;
+	while ((request = g_queue_pop_head (&self->requests)) != NULL) {
+		euicc_request_complete (request, reason);
+		esimd_request_free (request);
+	}
+	g_cancellable_cancel (self->cancellable);
+	/* a running operation or probe finishes (cancelled) first, then closes the channel */
+	if (self->current == NULL && !self->probing)
+		euicc_close_channel (self);
 }
 
 void
@@ -499,7 +649,6 @@ esimd_euicc_close_async (EsimdEuicc *self, GAsyncReadyCallback callback, gpointe
 {
 	g_autoptr(GTask) task = NULL;
 	g_autoptr(GError) error = NULL;
-	EsimdRequest *request;
 
 	g_return_if_fail (ESIMD_IS_EUICC (self));
 
@@ -509,16 +658,45 @@ esimd_euicc_close_async (EsimdEuicc *self, GAsyncReadyCallback callback, gpointe
 		g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "already closing");
 		return;
 	}
-	self->close_task = g_steal_pointer (&task);
 	error = g_error_new_literal (ESIMD_ERROR, ESIMD_ERROR_FAILED, "esimd is shutting down");
-	while ((request = g_queue_pop_head (&self->requests)) != NULL) {
-		euicc_request_complete (request, error);
-		esimd_request_free (request);
+	euicc_shutdown (self, g_steal_pointer (&task), error);
+}
+
+void
+esimd_euicc_remove_async (EsimdEuicc *self, const GError *reason, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+	g_autoptr(GTask) task = NULL;
+
+	g_return_if_fail (ESIMD_IS_EUICC (self));
+	g_return_if_fail (reason != NULL);
+
+	task = g_task_new (self, NULL, callback, user_data);
+	g_task_set_source_tag (task, esimd_euicc_remove_async);
+	if (self->close_task != NULL || self->gone_error != NULL) {
+		g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "already closing");
+		return;
 	}
-	g_cancellable_cancel (self->cancellable);
-	/* a running operation or probe finishes (cancelled) first, then closes the channel */
-	if (self->current == NULL && !self->probing)
-		euicc_close_channel (self);
+	self->gone_error = esimd_error_normalize (reason);
+	esimd_obj_info (self->log_id, "removed: %s", self->gone_error->message);
+	if (self->lost_timeout_id != 0)
+		g_source_remove (self->lost_timeout_id);
+	self->lost_timeout_id = 0;
+	/* the caller of the running operation learns now, not when the card gives up */
+	if (self->current != NULL) {
+		esimd_gdbus_euicc_emit_progress (self->skeleton,
+		                                 esimd_op_get_info (self->current->kind)->name, 100);
+		euicc_request_complete (self->current, self->gone_error);
+	}
+	euicc_unexport_all (self);
+	euicc_shutdown (self, g_steal_pointer (&task), self->gone_error);
+}
+
+gboolean
+esimd_euicc_remove_finish (EsimdEuicc *self, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
+	return g_task_propagate_boolean (G_TASK (res), error);
 }
 
 gboolean
@@ -577,7 +755,7 @@ esimd_euicc_new (GDBusObjectManagerServer *object_manager,
 	g_return_val_if_fail (G_IS_DBUS_OBJECT_MANAGER_SERVER (object_manager), NULL);
 	g_return_val_if_fail (ESIMD_IS_AUTH (auth), NULL);
 	g_return_val_if_fail (config != NULL, NULL);
-	g_return_val_if_fail (ESIM_IS_CHANNEL (channel), NULL);
+	g_return_val_if_fail (channel == NULL || ESIM_IS_CHANNEL (channel), NULL);
 
 	self = g_object_new (ESIMD_TYPE_EUICC, NULL);
 	self->id = next_euicc_id++;
@@ -586,14 +764,15 @@ esimd_euicc_new (GDBusObjectManagerServer *object_manager,
 	self->object_manager = g_object_ref (object_manager);
 	self->auth = g_object_ref (auth);
 	self->refresh_default = config->refresh_on_switch;
-	self->isdr = esim_isdr_new (channel);
-	esim_isdr_set_segment_size (self->isdr, config->segment_size);
+	self->config = config;
 
 	self->object = esimd_gdbus_object_skeleton_new (self->path);
 	self->skeleton = esimd_gdbus_euicc_skeleton_new ();
 	esimd_gdbus_euicc_set_eid (self->skeleton, "");
-	esimd_gdbus_euicc_set_transport (self->skeleton, esim_channel_get_transport (channel));
+	esimd_gdbus_euicc_set_transport (self->skeleton, channel != NULL ?
+	                                 esim_channel_get_transport (channel) : "");
 	esimd_gdbus_euicc_set_modem (self->skeleton, "/");
+	esimd_gdbus_euicc_set_modem_model (self->skeleton, "");
 	esimd_gdbus_euicc_set_slot (self->skeleton, 0);
 	esimd_gdbus_euicc_set_state (self->skeleton, "busy");
 	esimd_gdbus_euicc_set_profiles (self->skeleton, NULL);
@@ -604,7 +783,18 @@ esimd_euicc_new (GDBusObjectManagerServer *object_manager,
 	esimd_gdbus_euicc_set_next_poll (self->skeleton, 0);
 	euicc_connect_handlers (self);
 	esimd_gdbus_object_skeleton_set_euicc (self->object, self->skeleton);
+	esimd_euicc_set_channel (self, channel);
 	return self;
+}
+
+void
+esimd_euicc_set_channel (EsimdEuicc *self, EsimChannel *channel)
+{
+	g_clear_object (&self->isdr);
+	if (channel == NULL)
+		return;
+	self->isdr = esim_isdr_new (channel);
+	esim_isdr_set_segment_size (self->isdr, self->config->segment_size);
 }
 
 static void
@@ -621,18 +811,25 @@ euicc_unexport_table (EsimdEuicc *self, GHashTable *table,
 }
 
 static void
+euicc_unexport_all (EsimdEuicc *self)
+{
+	if (self->object_manager == NULL)
+		return;
+	euicc_unexport_table (self, self->profiles, profile_path_of);
+	euicc_unexport_table (self, self->eims, eim_path_of);
+	if (self->exported)
+		g_dbus_object_manager_server_unexport (self->object_manager, self->path);
+	self->exported = FALSE;
+}
+
+static void
 esimd_euicc_dispose (GObject *object)
 {
 	EsimdEuicc *self = ESIMD_EUICC (object);
 
 	g_cancellable_cancel (self->cancellable);
-	if (self->object_manager != NULL) {
-		euicc_unexport_table (self, self->profiles, profile_path_of);
-		euicc_unexport_table (self, self->eims, eim_path_of);
-		if (self->exported)
-			g_dbus_object_manager_server_unexport (self->object_manager, self->path);
-		self->exported = FALSE;
-	}
+	euicc_unexport_all (self);
+	esimd_euicc_modem_dispose (self);
 	g_queue_clear_full (&self->requests, (GDestroyNotify) esimd_request_free);
 	g_clear_object (&self->skeleton);
 	g_clear_object (&self->object);
@@ -653,6 +850,8 @@ esimd_euicc_finalize (GObject *object)
 	g_free (self->path);
 	g_free (self->log_id);
 	g_free (self->eid);
+	g_clear_error (&self->gone_error);
+	g_clear_error (&self->current_error);
 	G_OBJECT_CLASS (esimd_euicc_parent_class)->finalize (object);
 }
 
@@ -663,6 +862,9 @@ esimd_euicc_class_init (EsimdEuiccClass *klass)
 
 	object_class->dispose = esimd_euicc_dispose;
 	object_class->finalize = esimd_euicc_finalize;
+
+	g_signal_new ("modem-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+	              NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "esim-channel.h"
 #include "esimd-auth.h"
 #include "esimd-config.h"
+#include "esimd-modem-watcher.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,7 @@ typedef enum {
 #define ESIMD_TYPE_EUICC (esimd_euicc_get_type ())
 G_DECLARE_FINAL_TYPE (EsimdEuicc, esimd_euicc, ESIMD, EUICC, GObject)
 
+/* @channel may be NULL for a modem eUICC whose port is opened per operation (AT). */
 EsimdEuicc  *esimd_euicc_new (GDBusObjectManagerServer *object_manager, EsimdAuth *auth,
                               const EsimdConfig *config, EsimChannel *channel);
 const gchar *esimd_euicc_get_path (EsimdEuicc *self);
@@ -43,12 +45,40 @@ gboolean     esimd_euicc_probe_finish (EsimdEuicc *self, GAsyncResult *res, GErr
 
 /* Puts the eUICC object on the bus (its profiles and eIMs already are). */
 void         esimd_euicc_export (EsimdEuicc *self);
+gboolean     esimd_euicc_is_exported (EsimdEuicc *self);
 
 /* Entry point of every method of the Euicc and Profile interfaces: @iccid
  * for profile operations, @arg the other argument (options a{sv}, nickname s,
  * config ay or seq t; NULL when none). */
 void         esimd_euicc_submit (EsimdEuicc *self, GDBusMethodInvocation *invocation,
                                  EsimdOpKind kind, const gchar *iccid, GVariant *arg);
+
+/*
+ * The modem link of an eUICC found through ModemManager: sets Transport,
+ * Modem, ModemModel and Slot and the lifecycle policy of the modem.  With
+ * @per_access_channel (AT) the eUICC has no channel between operations: each
+ * operation inhibits the modem, opens the port, runs, closes and releases.
+ *
+ * Signal "modem-lost": the modem did not come back after esimd released it
+ * (or after a switch); the owner removes the eUICC.
+ */
+void         esimd_euicc_set_modem (EsimdEuicc *self, EsimdModemWatcher *watcher,
+                                    const EsimdModemEuicc *info, gboolean per_access_channel);
+const EsimdModemEuicc *esimd_euicc_get_modem (EsimdEuicc *self);
+/* ModemManager shows the eUICC again (maybe under a new modem path); @channel
+ * (nullable) replaces the channel when the port changed. */
+void         esimd_euicc_modem_appeared (EsimdEuicc *self, const EsimdModemEuicc *info,
+                                         EsimChannel *channel);
+/* ModemManager no longer shows the eUICC.  TRUE when esimd caused it (its
+ * inhibit, a switch or reset it runs) and the eUICC stays; FALSE: remove it. */
+gboolean     esimd_euicc_modem_vanished (EsimdEuicc *self);
+
+/* Takes the eUICC off the bus now: queued operations and the running one are
+ * answered with @reason (normalised), the running one is cancelled, then the
+ * ISD-R is closed and the channel dropped. */
+void         esimd_euicc_remove_async (EsimdEuicc *self, const GError *reason,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+gboolean     esimd_euicc_remove_finish (EsimdEuicc *self, GAsyncResult *res, GError **error);
 
 /* Refuses queued operations, cancels the running one and closes the ISD-R. */
 void         esimd_euicc_close_async (EsimdEuicc *self, GAsyncReadyCallback callback,

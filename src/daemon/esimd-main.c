@@ -24,6 +24,7 @@
 typedef struct {
 	gboolean      session;
 	gchar       **virtual_euiccs;
+	gchar       **pcsc_readers;
 	gchar        *config_file;
 	gchar        *state_dir;
 	gboolean      debug;
@@ -46,6 +47,7 @@ static void
 esimd_options_clear (EsimdOptions *options)
 {
 	g_strfreev (options->virtual_euiccs);
+	g_strfreev (options->pcsc_readers);
 	g_free (options->config_file);
 	g_free (options->state_dir);
 }
@@ -59,6 +61,8 @@ esimd_parse_options (EsimdOptions *options, gint *argc, gchar ***argv)
 		  N_("Use the session bus instead of the system bus"), NULL },
 		{ "virtual-euicc", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->virtual_euiccs,
 		  N_("Attach a software eUICC kept in FILE (created when missing)"), N_("FILE") },
+		{ "pcsc-reader", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->pcsc_readers,
+		  N_("Attach the eUICC in the PC/SC reader NAME"), N_("NAME") },
 		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &options->config_file,
 		  N_("Read the configuration from FILE"), N_("FILE") },
 		{ "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->state_dir,
@@ -90,6 +94,12 @@ esimd_parse_options (EsimdOptions *options, gint *argc, gchar ***argv)
 		g_print ("esimd %s\n", PACKAGE_VERSION);
 		return ESIMD_EXIT_OK;
 	}
+#ifndef WITH_PCSC
+	if (options->pcsc_readers != NULL) {
+		g_printerr ("esimd: --pcsc-reader: %s\n", _("built without PC/SC support"));
+		return ESIMD_EXIT_USAGE;
+	}
+#endif
 	return -1;
 }
 
@@ -202,14 +212,52 @@ esimd_load_config (EsimdDaemon *daemon, const EsimdOptions *options, GError **er
 	return TRUE;
 }
 
+/* Modems unless the configuration says no, or the command line names the eUICCs. */
+static gboolean
+esimd_modems_wanted (const EsimdConfig *config, const EsimdOptions *options)
+{
+	switch (config->modem_enabled) {
+	case ESIMD_MODEM_ENABLED_YES:
+		return TRUE;
+	case ESIMD_MODEM_ENABLED_NO:
+		g_message ("modems are not used: [modem] Enabled=false");
+		return FALSE;
+	case ESIMD_MODEM_ENABLED_AUTO:
+	default:
+		if (options->virtual_euiccs == NULL && options->pcsc_readers == NULL)
+			return TRUE;
+		g_debug ("modems are not used: the command line names the eUICCs");
+		return FALSE;
+	}
+}
+
 static void
 esimd_add_euiccs (EsimdDaemon *daemon, const EsimdOptions *options)
 {
-	for (guint i = 0; i < daemon->config->virtual_files->len; i++)
+	const EsimdConfig *config = daemon->config;
+
+	for (guint i = 0; i < config->virtual_files->len; i++)
 		esimd_manager_add_virtual_euicc (daemon->manager,
-		                                 g_ptr_array_index (daemon->config->virtual_files, i));
+		                                 g_ptr_array_index (config->virtual_files, i));
 	for (guint i = 0; options->virtual_euiccs != NULL && options->virtual_euiccs[i] != NULL; i++)
 		esimd_manager_add_virtual_euicc (daemon->manager, options->virtual_euiccs[i]);
+
+	/* readers named on the command line replace those of the configuration */
+	if (options->pcsc_readers != NULL) {
+		esimd_manager_set_pcsc (daemon->manager, (const gchar *const *) options->pcsc_readers,
+		                        FALSE);
+	} else {
+		g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+		g_auto(GStrv) readers = NULL;
+
+		for (guint i = 0; i < config->pcsc_readers->len; i++)
+			g_strv_builder_add (builder, g_ptr_array_index (config->pcsc_readers, i));
+		readers = g_strv_builder_end (builder);
+		esimd_manager_set_pcsc (daemon->manager, (const gchar *const *) readers,
+		                        config->pcsc_auto_detect);
+	}
+	if (esimd_modems_wanted (config, options))
+		esimd_manager_watch_modems (daemon->manager);
 }
 
 static gint

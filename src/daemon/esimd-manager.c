@@ -8,6 +8,14 @@
 #include "esimd-gdbus.h"
 #include "esimd-log.h"
 #include "esimd-manager.h"
+#include "esimd-modem-channel.h"
+#include "esimd-modem-watcher.h"
+
+/* ESIMD_HAVE_PCSC: set by meson when the PC/SC discovery is built */
+#ifdef ESIMD_HAVE_PCSC
+#include "esim-channel-pcsc.h"
+#include "esimd-pcsc.h"
+#endif
 
 struct _EsimdManager {
 	GObject                   parent_instance;
@@ -18,6 +26,13 @@ struct _EsimdManager {
 	EsimdGdbusManager        *skeleton;
 	GPtrArray                *euiccs;         /* EsimdEuicc* in the order they were added */
 	GHashTable               *virtual_files;  /* canonical paths already attached */
+	GStrv                     pcsc_readers;
+	gboolean                  pcsc_auto_detect;
+	gboolean                  watch_modems;
+	gboolean                  started;
+	EsimdModemWatcher        *watcher;
+	GHashTable               *modem_euiccs;   /* "uid#slot" -> EsimdEuicc* (in euiccs) */
+	guint                     mm_watch_id;    /* for ModemManagerRunning */
 };
 
 G_DEFINE_TYPE (EsimdManager, esimd_manager, G_TYPE_OBJECT)
@@ -121,16 +136,19 @@ esimd_manager_get_n_euiccs (EsimdManager *self)
 	return self->euiccs->len;
 }
 
+/* Updates Euiccs from the eUICCs on the bus; @export_all puts every eUICC there first. */
 static void
-manager_publish_euiccs (EsimdManager *self)
+manager_publish_euiccs (EsimdManager *self, gboolean export_all)
 {
 	g_autoptr(GPtrArray) paths = g_ptr_array_new ();
 
 	for (guint i = 0; i < self->euiccs->len; i++) {
 		EsimdEuicc *euicc = g_ptr_array_index (self->euiccs, i);
 
-		esimd_euicc_export (euicc);
-		g_ptr_array_add (paths, (gpointer) esimd_euicc_get_path (euicc));
+		if (export_all)
+			esimd_euicc_export (euicc);
+		if (esimd_euicc_is_exported (euicc))
+			g_ptr_array_add (paths, (gpointer) esimd_euicc_get_path (euicc));
 	}
 	g_ptr_array_add (paths, NULL);
 	esimd_gdbus_manager_set_euiccs (self->skeleton, (const gchar *const *) paths->pdata);
@@ -142,6 +160,7 @@ manager_publish_euiccs (EsimdManager *self)
 typedef enum {
 	START_STEP_FIRST,
 	START_STEP_EXPORT,
+	START_STEP_PCSC,
 	START_STEP_PROBE,
 	START_STEP_PUBLISH,
 	START_STEP_LAST,
@@ -153,6 +172,7 @@ typedef struct {
 } StartContext;
 
 static void start_step (GTask *task);
+static gboolean manager_discover_pcsc (EsimdManager *self, GTask *task);
 
 static void
 start_probe_ready (GObject *source, GAsyncResult *res, gpointer user_data)
@@ -167,6 +187,63 @@ start_probe_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	ctx->step++;
 	start_step (task);
+}
+
+#ifdef ESIMD_HAVE_PCSC
+/* Adds an eUICC behind @channel (a PC/SC reader); it is probed at start. */
+static void
+manager_add_channel (EsimdManager *self, EsimChannel *channel, const gchar *what)
+{
+	EsimdEuicc *euicc = esimd_euicc_new (self->object_manager, self->auth, self->config,
+	                                     channel);
+
+	g_ptr_array_add (self->euiccs, euicc);
+	esimd_obj_info (esimd_euicc_get_log_id (euicc), "%s", what);
+}
+
+static void
+start_pcsc_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GTask *task = user_data;
+	EsimdManager *self = g_task_get_source_object (task);
+	StartContext *ctx = g_task_get_task_data (task);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) channels = esimd_pcsc_discover_finish (res, &error);
+
+	if (channels == NULL) {
+		g_warning ("PC/SC readers: %s", error->message);
+	} else {
+		for (guint i = 0; i < channels->len; i++) {
+			EsimChannel *channel = g_ptr_array_index (channels, i);
+			g_autofree gchar *what = g_strdup_printf ("PC/SC reader \"%s\"",
+			                                          esim_channel_pcsc_get_reader_name (
+			                                                  ESIM_CHANNEL_PCSC (channel)));
+			manager_add_channel (self, channel, what);
+		}
+		if (channels->len == 0)
+			g_message ("no PC/SC reader holds an eUICC");
+	}
+	ctx->step++;
+	start_step (task);
+}
+#endif
+
+/* Starts the discovery of PC/SC readers; FALSE when there is nothing to discover. */
+static gboolean
+manager_discover_pcsc (EsimdManager *self, GTask *task)
+{
+	gboolean named = self->pcsc_readers != NULL && self->pcsc_readers[0] != NULL;
+
+	if (!named && !self->pcsc_auto_detect)
+		return FALSE;
+#ifdef ESIMD_HAVE_PCSC
+	esimd_pcsc_discover_async (named ? (const gchar *const *) self->pcsc_readers : NULL,
+	                           g_task_get_cancellable (task), start_pcsc_ready, task);
+	return TRUE;
+#else
+	g_warning ("PC/SC readers are configured, but esimd was built without PC/SC support");
+	return FALSE;
+#endif
 }
 
 static void
@@ -190,6 +267,11 @@ start_step (GTask *task)
 		}
 		ctx->step++;
 		G_GNUC_FALLTHROUGH;
+	case START_STEP_PCSC:
+		if (manager_discover_pcsc (self, task))
+			return;
+		ctx->step++;
+		G_GNUC_FALLTHROUGH;
 	case START_STEP_PROBE:
 		if (self->euiccs->len > 0) {
 			/* cards are independent: probe them all at once */
@@ -203,7 +285,10 @@ start_step (GTask *task)
 		ctx->step++;
 		G_GNUC_FALLTHROUGH;
 	case START_STEP_PUBLISH:
-		manager_publish_euiccs (self);
+		manager_publish_euiccs (self, TRUE);
+		self->started = TRUE;
+		if (self->watcher != NULL)
+			esimd_modem_watcher_start (self->watcher);
 		ctx->step++;
 		G_GNUC_FALLTHROUGH;
 	case START_STEP_LAST:
@@ -237,6 +322,167 @@ esimd_manager_start_finish (EsimdManager *self, GAsyncResult *res, GError **erro
 	return g_task_propagate_boolean (G_TASK (res), error);
 }
 
+/* ---- modems (ModemManager) ---- */
+
+static void
+manager_euicc_removed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!esimd_euicc_remove_finish (ESIMD_EUICC (source), res, &error))
+		g_debug ("removing %s: %s", esimd_euicc_get_log_id (ESIMD_EUICC (source)),
+		         error->message);
+}
+
+/* Takes a modem's eUICC off the bus; its running operation fails with @message. */
+static void
+manager_remove_modem_euicc (EsimdManager *self, EsimdEuicc *euicc, const gchar *message)
+{
+	g_autoptr(GError) reason = g_error_new_literal (ESIMD_ERROR, ESIMD_ERROR_CARD_ERROR, message);
+	g_autofree gchar *key = esimd_modem_euicc_get_key (esimd_euicc_get_modem (euicc));
+
+	g_signal_handlers_disconnect_by_data (euicc, self);
+	/* the objects leave the bus at once; the channel is closed in the background,
+	 * the removal keeping the eUICC alive until then */
+	esimd_euicc_remove_async (euicc, reason, manager_euicc_removed, NULL);
+	g_hash_table_remove (self->modem_euiccs, key);
+	g_ptr_array_remove (self->euiccs, euicc);
+	manager_publish_euiccs (self, FALSE);
+}
+
+static void
+manager_modem_lost (EsimdEuicc *euicc, gpointer user_data)
+{
+	manager_remove_modem_euicc (user_data, euicc, "the modem was removed");
+}
+
+static void
+manager_modem_probe_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(EsimdManager) self = user_data;
+	EsimdEuicc *euicc = ESIMD_EUICC (source);
+	g_autoptr(GError) error = NULL;
+
+	/* a card that failed its probe is still shown, in State "error" */
+	esimd_euicc_probe_finish (euicc, res, &error);
+	if (self->euiccs == NULL || !g_ptr_array_find (self->euiccs, euicc, NULL))
+		return;
+	esimd_euicc_export (euicc);
+	manager_publish_euiccs (self, FALSE);
+}
+
+static gboolean
+manager_port_changed (const EsimdModemEuicc *old, const EsimdModemEuicc *info)
+{
+	return g_strcmp0 (old->port, info->port) != 0 ||
+	       g_strcmp0 (old->transport, info->transport) != 0;
+}
+
+static void
+manager_modem_euicc_added (EsimdModemWatcher *watcher, const EsimdModemEuicc *info,
+                           gpointer user_data)
+{
+	EsimdManager *self = user_data;
+	g_autofree gchar *key = esimd_modem_euicc_get_key (info);
+	EsimdEuicc *euicc = g_hash_table_lookup (self->modem_euiccs, key);
+	gboolean per_access = g_strcmp0 (info->transport, "at") == 0;
+	g_autoptr(EsimChannel) channel = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (!esimd_modem_channel_supported (info->transport, &error)) {
+		g_warning ("ignoring the eUICC in slot %u of modem %s: %s", info->slot,
+		           info->modem_path, error->message);
+		return;
+	}
+	/* the same eUICC again, e.g. after an inhibit or a reset under a new modem path */
+	if (euicc != NULL) {
+		if (!per_access && manager_port_changed (esimd_euicc_get_modem (euicc), info)) {
+			channel = esimd_modem_channel_new (info, self->config, &error);
+			if (channel == NULL)
+				g_warning ("modem %s: %s", info->modem_path, error->message);
+		}
+		esimd_euicc_modem_appeared (euicc, info, channel);
+		return;
+	}
+	if (!per_access) {
+		channel = esimd_modem_channel_new (info, self->config, &error);
+		if (channel == NULL) {
+			g_warning ("ignoring the eUICC in slot %u of modem %s: %s", info->slot,
+			           info->modem_path, error->message);
+			return;
+		}
+	}
+	euicc = esimd_euicc_new (self->object_manager, self->auth, self->config, channel);
+	esimd_euicc_set_modem (euicc, watcher, info, per_access);
+	g_signal_connect (euicc, "modem-lost", G_CALLBACK (manager_modem_lost), self);
+	g_ptr_array_add (self->euiccs, euicc);
+	g_hash_table_insert (self->modem_euiccs, g_steal_pointer (&key), euicc);
+	/* on the bus once probed, so that clients see complete objects */
+	esimd_euicc_probe_async (euicc, NULL, manager_modem_probe_ready, g_object_ref (self));
+}
+
+static void
+manager_modem_euicc_removed (EsimdModemWatcher *watcher, const EsimdModemEuicc *info,
+                             gboolean modemmanager_gone, gpointer user_data)
+{
+	EsimdManager *self = user_data;
+	g_autofree gchar *key = esimd_modem_euicc_get_key (info);
+	EsimdEuicc *euicc = g_hash_table_lookup (self->modem_euiccs, key);
+
+	if (euicc == NULL)
+		return;
+	if (modemmanager_gone) {
+		manager_remove_modem_euicc (self, euicc, "ModemManager stopped: the modem is gone");
+		return;
+	}
+	if (!esimd_euicc_modem_vanished (euicc))
+		manager_remove_modem_euicc (self, euicc, "the modem was removed");
+}
+
+static void
+manager_mm_appeared_cb (GDBusConnection *connection, const gchar *name, const gchar *owner,
+                        gpointer user_data)
+{
+	EsimdManager *self = user_data;
+
+	esimd_gdbus_manager_set_modem_manager_running (self->skeleton, TRUE);
+	g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+}
+
+static void
+manager_mm_vanished_cb (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+	EsimdManager *self = user_data;
+
+	esimd_gdbus_manager_set_modem_manager_running (self->skeleton, FALSE);
+	g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+}
+
+void
+esimd_manager_watch_modems (EsimdManager *self)
+{
+	g_return_if_fail (ESIMD_IS_MANAGER (self));
+	g_return_if_fail (!self->started);
+
+	if (self->watcher != NULL)
+		return;
+	self->watcher = esimd_modem_watcher_new (self->connection);
+	g_signal_connect (self->watcher, "euicc-added", G_CALLBACK (manager_modem_euicc_added),
+	                  self);
+	g_signal_connect (self->watcher, "euicc-removed", G_CALLBACK (manager_modem_euicc_removed),
+	                  self);
+}
+
+void
+esimd_manager_set_pcsc (EsimdManager *self, const gchar *const *readers, gboolean auto_detect)
+{
+	g_return_if_fail (ESIMD_IS_MANAGER (self));
+
+	g_strfreev (self->pcsc_readers);
+	self->pcsc_readers = g_strdupv ((gchar **) readers);
+	self->pcsc_auto_detect = auto_detect;
+}
+
 /* ---- stop ---- */
 
 static void
@@ -263,6 +509,9 @@ esimd_manager_stop_async (EsimdManager *self, GAsyncReadyCallback callback, gpoi
 
 	task = g_task_new (self, NULL, callback, user_data);
 	g_task_set_source_tag (task, esimd_manager_stop_async);
+	/* no new modem eUICC while the others close */
+	if (self->watcher != NULL)
+		g_signal_handlers_disconnect_by_data (self->watcher, self);
 	if (self->euiccs->len == 0) {
 		g_task_return_boolean (task, TRUE);
 		return;
@@ -300,8 +549,14 @@ esimd_manager_new (GDBusConnection *connection, const EsimdConfig *config, gbool
 	self->skeleton = esimd_gdbus_manager_skeleton_new ();
 	esimd_gdbus_manager_set_version (self->skeleton, PACKAGE_VERSION);
 	esimd_gdbus_manager_set_euiccs (self->skeleton, NULL);
+	esimd_gdbus_manager_set_modem_manager_running (self->skeleton, FALSE);
 	g_signal_connect_object (self->skeleton, "handle-set-logging",
 	                         G_CALLBACK (handle_set_logging), self, 0);
+	/* shown whether or not esimd uses modems */
+	self->mm_watch_id = g_bus_watch_name_on_connection (connection, ESIMD_MM_BUS_NAME,
+	                                                    G_BUS_NAME_WATCHER_FLAGS_NONE,
+	                                                    manager_mm_appeared_cb,
+	                                                    manager_mm_vanished_cb, self, NULL);
 	return self;
 }
 
@@ -310,7 +565,16 @@ esimd_manager_dispose (GObject *object)
 {
 	EsimdManager *self = ESIMD_MANAGER (object);
 
+	if (self->mm_watch_id != 0)
+		g_bus_unwatch_name (self->mm_watch_id);
+	self->mm_watch_id = 0;
+	if (self->watcher != NULL)
+		g_signal_handlers_disconnect_by_data (self->watcher, self);
+	g_clear_pointer (&self->modem_euiccs, g_hash_table_unref);
+	for (guint i = 0; self->euiccs != NULL && i < self->euiccs->len; i++)
+		g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->euiccs, i), self);
 	g_clear_pointer (&self->euiccs, g_ptr_array_unref);
+	g_clear_object (&self->watcher);
 	if (self->skeleton != NULL &&
 	    g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)))
 		g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
@@ -327,6 +591,7 @@ esimd_manager_finalize (GObject *object)
 	EsimdManager *self = ESIMD_MANAGER (object);
 
 	g_hash_table_unref (self->virtual_files);
+	g_strfreev (self->pcsc_readers);
 	G_OBJECT_CLASS (esimd_manager_parent_class)->finalize (object);
 }
 
@@ -344,4 +609,5 @@ esimd_manager_init (EsimdManager *self)
 {
 	self->euiccs = g_ptr_array_new_with_free_func (g_object_unref);
 	self->virtual_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	self->modem_euiccs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

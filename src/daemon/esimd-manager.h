@@ -25,6 +25,15 @@ EsimdManager *esimd_manager_new (GDBusConnection *connection, const EsimdConfig 
  * is logged and skipped (and never written); FALSE then. */
 gboolean      esimd_manager_add_virtual_euicc (EsimdManager *self, const gchar *path);
 
+/* PC/SC readers to attach at start: @readers by name (NULL or empty: none
+ * named), or with @auto_detect every reader whose card has an ISD-R.  A reader
+ * that cannot be used is logged and skipped. */
+void          esimd_manager_set_pcsc (EsimdManager *self, const gchar *const *readers,
+                                      gboolean auto_detect);
+
+/* Follow ModemManager once started: its modems' eUICCs come and go at runtime. */
+void          esimd_manager_watch_modems (EsimdManager *self);
+
 /* Exports the root object, probes every eUICC and exports them. */
 void          esimd_manager_start_async (EsimdManager *self, GCancellable *cancellable,
                                          GAsyncReadyCallback callback, gpointer user_data);
