@@ -11,8 +11,8 @@
 #include "esimd-modem-channel.h"
 #include "esimd-modem-watcher.h"
 
-/* ESIMD_HAVE_PCSC: set by meson when the PC/SC discovery is built */
-#ifdef ESIMD_HAVE_PCSC
+/* WITH_PCSC: set by meson when the PC/SC discovery is built */
+#ifdef WITH_PCSC
 #include "esim-channel-pcsc.h"
 #include "esimd-pcsc.h"
 #endif
@@ -189,7 +189,7 @@ start_probe_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	start_step (task);
 }
 
-#ifdef ESIMD_HAVE_PCSC
+#ifdef WITH_PCSC
 /* Adds an eUICC behind @channel (a PC/SC reader); it is probed at start. */
 static void
 manager_add_channel (EsimdManager *self, EsimChannel *channel, const gchar *what)
@@ -236,7 +236,7 @@ manager_discover_pcsc (EsimdManager *self, GTask *task)
 
 	if (!named && !self->pcsc_auto_detect)
 		return FALSE;
-#ifdef ESIMD_HAVE_PCSC
+#ifdef WITH_PCSC
 	esimd_pcsc_discover_async (named ? (const gchar *const *) self->pcsc_readers : NULL,
 	                           g_task_get_cancellable (task), start_pcsc_ready, task);
 	return TRUE;

@@ -3,38 +3,34 @@
 #include "esimd-modem-channel.h"
 
 /* ESIMD_HAVE_*: set by meson for the backends this build has */
-#ifdef ESIMD_HAVE_QMI
+#ifdef WITH_QMI
 #include "esim-channel-qmi.h"
 #endif
-#ifdef ESIMD_HAVE_MBIM
+#ifdef WITH_MBIM
 #include "esim-channel-mbim.h"
 #include "esim-mbim-quirks.h"
 #endif
-#ifdef ESIMD_HAVE_AT
 #include "esim-channel-at.h"
-#endif
 
 gboolean
 esimd_modem_channel_supported (const gchar *transport, GError **error)
 {
-#ifdef ESIMD_HAVE_QMI
+#ifdef WITH_QMI
 	if (g_strcmp0 (transport, "qmi") == 0)
 		return TRUE;
 #endif
-#ifdef ESIMD_HAVE_MBIM
+#ifdef WITH_MBIM
 	if (g_strcmp0 (transport, "mbim") == 0)
 		return TRUE;
 #endif
-#ifdef ESIMD_HAVE_AT
 	if (g_strcmp0 (transport, "at") == 0)
 		return TRUE;
-#endif
 	g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 	             "esimd was built without %s support", transport);
 	return FALSE;
 }
 
-#ifdef ESIMD_HAVE_MBIM
+#ifdef WITH_MBIM
 /* The modem's entry of mbim-quirks.conf; the defaults when there is none or the file is bad. */
 static void
 modem_channel_mbim_quirks (const EsimdModemEuicc *info, EsimMbimQuirks *quirks)
@@ -68,14 +64,14 @@ esimd_modem_channel_new (const EsimdModemEuicc *info, const EsimdConfig *config,
 
 	if (!esimd_modem_channel_supported (info->transport, error))
 		return NULL;
-#ifdef ESIMD_HAVE_QMI
+#ifdef WITH_QMI
 	if (g_strcmp0 (info->transport, "qmi") == 0)
 		return ESIM_CHANNEL (esim_channel_qmi_new (info->port, info->slot,
 		                                           config->modem_use_proxy ?
 		                                           ESIM_CHANNEL_QMI_FLAGS_PROXY :
 		                                           ESIM_CHANNEL_QMI_FLAGS_NONE));
 #endif
-#ifdef ESIMD_HAVE_MBIM
+#ifdef WITH_MBIM
 	if (g_strcmp0 (info->transport, "mbim") == 0) {
 		EsimMbimQuirks quirks;
 
@@ -86,10 +82,8 @@ esimd_modem_channel_new (const EsimdModemEuicc *info, const EsimdConfig *config,
 		                                            ESIM_CHANNEL_MBIM_FLAGS_NONE));
 	}
 #endif
-#ifdef ESIMD_HAVE_AT
 	if (g_strcmp0 (info->transport, "at") == 0)
 		return ESIM_CHANNEL (esim_channel_at_new (info->port));
-#endif
 	g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 	             "no %s channel backend", info->transport);
 	return NULL;
