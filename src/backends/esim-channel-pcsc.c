@@ -17,6 +17,14 @@
  * next operation connects afresh (card back in, pcscd restarted).  Logical
  * channels are opened and closed with the generic MANAGE CHANNEL + SELECT
  * sequence of esim-channel.c on top of transmit.
+ *
+ * A card that was removed, or reset (by us or by another application sharing
+ * it), has forgotten its logical channels, and another PC/SC client may hold
+ * their numbers by now.  So the backend notes in which card session (one
+ * connection to one power-up of the card) it opened each logical channel, as
+ * the MANAGE CHANNEL answers go by, and refuses with
+ * ESIM_APDU_ERROR_CHANNEL_CLOSED, without sending anything, every command on
+ * (or MANAGE CHANNEL close of) a channel opened in an earlier session.
  */
 
 #define G_LOG_DOMAIN "esim"
@@ -29,6 +37,10 @@
 
 /* shortest command APDU: CLA INS P1 P2 */
 #define PCSC_MIN_COMMAND_LEN 4
+/* ISO 7816-4 MANAGE CHANNEL and its P1 for close; channels 1-19 */
+#define PCSC_INS_MANAGE_CHANNEL   0x70
+#define PCSC_MANAGE_CHANNEL_CLOSE 0x80
+#define PCSC_MAX_CHANNEL          19
 
 struct _EsimChannelPcsc {
 	GObject      parent_instance;
@@ -42,6 +54,10 @@ struct _EsimChannelPcsc {
 	SCARDHANDLE  card;
 	gboolean     has_card;
 	DWORD        protocol;  /* SCARD_PROTOCOL_T0 or _T1 while has_card */
+	/* bumped whenever the card starts afresh: connected anew, or reset */
+	guint        card_session;
+	/* the card_session each logical channel was opened in; 0: not open */
+	guint        channel_session[PCSC_MAX_CHANNEL + 1];
 	/* the protocol for get_protocol(), which must not wait for an APDU in
 	 * flight: 0 = not connected, else an SCARD_PROTOCOL_* value */
 	gint         published_protocol; /* atomic */
@@ -64,6 +80,7 @@ typedef enum {
 
 typedef struct {
 	PcscOpKind kind;
+	gint       channel; /* PCSC_OP_TRANSMIT only: the logical channel in the CLA */
 	GBytes    *command; /* PCSC_OP_TRANSMIT only */
 } PcscOp;
 
@@ -231,14 +248,86 @@ pcsc_ensure_connected (EsimChannelPcsc *self, GError **error)
 		return FALSE;
 	}
 	self->has_card = TRUE;
+	self->card_session++;
 	pcsc_publish_protocol (self);
 	g_debug ("PC/SC reader “%s”: connected, protocol %s", self->reader_name,
 	         self->protocol == SCARD_PROTOCOL_T1 ? "T=1" : "T=0");
 	return TRUE;
 }
 
+/* ---- logical channels across card sessions ---- */
+
+/* Whether @channel was opened by us before the card last started afresh. */
+static gboolean
+pcsc_channel_is_stale (EsimChannelPcsc *self, gint channel)
+{
+	return channel >= 1 && channel <= PCSC_MAX_CHANNEL && self->channel_session[channel] != 0 &&
+	       self->channel_session[channel] != self->card_session;
+}
+
+/* MANAGE CHANNEL in the interindustry class (CLA b8 = 0) */
+static gboolean
+pcsc_is_manage_channel (const guint8 *data, gsize len)
+{
+	return len >= PCSC_MIN_COMMAND_LEN && (data[0] & 0x80) == 0 &&
+	       data[1] == PCSC_INS_MANAGE_CHANNEL;
+}
+
+/* FALSE, with ESIM_APDU_ERROR_CHANNEL_CLOSED, when @command must not reach
+ * the card: it goes to, or closes, a channel the card lost. */
+static gboolean
+pcsc_check_channel (EsimChannelPcsc *self, gint channel, GBytes *command, GError **error)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data (command, &len);
+	gint stale = -1;
+
+	if (pcsc_is_manage_channel (data, len) && data[2] == PCSC_MANAGE_CHANNEL_CLOSE &&
+	    pcsc_channel_is_stale (self, data[3])) {
+		/* closing it would close whoever holds that number now: it is closed already */
+		stale = data[3];
+		self->channel_session[stale] = 0;
+	} else if (pcsc_channel_is_stale (self, channel)) {
+		stale = channel;
+	}
+	if (stale < 0)
+		return TRUE;
+	g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED,
+	             "logical channel %d was closed when the card in PC/SC reader “%s” was "
+	             "removed or reset", stale, self->reader_name);
+	return FALSE;
+}
+
+/* Notes the channels a successful MANAGE CHANNEL opened or closed. */
+static void
+pcsc_note_manage_channel (EsimChannelPcsc *self, GBytes *command, const guint8 *response,
+                          gsize response_len)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data (command, &len);
+	gint channel = -1;
+
+	if (!pcsc_is_manage_channel (data, len) || response_len < 2 ||
+	    response[response_len - 2] != 0x90 || response[response_len - 1] != 0x00)
+		return;
+	if (data[2] == PCSC_MANAGE_CHANNEL_CLOSE) {
+		if (data[3] >= 1 && data[3] <= PCSC_MAX_CHANNEL)
+			self->channel_session[data[3]] = 0;
+		return;
+	}
+	if (data[2] != 0x00)
+		return;
+	/* P2 names the channel, or 00 lets the card choose and answer it */
+	if (data[3] != 0x00)
+		channel = data[3];
+	else if (response_len == 3)
+		channel = response[0];
+	if (channel >= 1 && channel <= PCSC_MAX_CHANNEL)
+		self->channel_session[channel] = self->card_session;
+}
+
 static GBytes *
-pcsc_transmit_locked (EsimChannelPcsc *self, GBytes *command, GError **error)
+pcsc_transmit_locked (EsimChannelPcsc *self, gint channel, GBytes *command, GError **error)
 {
 	const SCARD_IO_REQUEST *send_pci;
 	g_autofree guint8 *response = NULL;
@@ -249,6 +338,8 @@ pcsc_transmit_locked (EsimChannelPcsc *self, GBytes *command, GError **error)
 
 	if (!pcsc_ensure_connected (self, error))
 		return NULL;
+	if (!pcsc_check_channel (self, channel, command, error))
+		return NULL;
 
 	send_pci = self->protocol == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0;
 	data = g_bytes_get_data (command, &data_len);
@@ -258,6 +349,8 @@ pcsc_transmit_locked (EsimChannelPcsc *self, GBytes *command, GError **error)
 	if (rv == SCARD_W_RESET_CARD) {
 		/* acknowledge the reset so that the handle works again */
 		DWORD protocol = SCARD_PROTOCOL_UNDEFINED;
+
+		self->card_session++;
 
 		if (SCardReconnect (self->card, SCARD_SHARE_SHARED,
 		                    SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_LEAVE_CARD,
@@ -290,6 +383,7 @@ pcsc_transmit_locked (EsimChannelPcsc *self, GBytes *command, GError **error)
 	g_debug ("PC/SC reader “%s”: %" G_GSIZE_FORMAT " bytes sent, %u received, SW %02X%02X",
 	         self->reader_name, data_len, (guint) response_len,
 	         response[response_len - 2], response[response_len - 1]);
+	pcsc_note_manage_channel (self, command, response, response_len);
 	return g_bytes_new (response, response_len);
 }
 
@@ -315,6 +409,7 @@ pcsc_reset_locked (EsimChannelPcsc *self, GError **error)
 		return FALSE;
 	}
 	self->protocol = protocol;
+	self->card_session++;
 	pcsc_publish_protocol (self);
 	g_debug ("PC/SC reader “%s”: card reset, protocol %s", self->reader_name,
 	         protocol == SCARD_PROTOCOL_T1 ? "T=1" : "T=0");
@@ -338,7 +433,7 @@ pcsc_worker (GTask *worker_task, gpointer source_object, gpointer task_data,
 
 	g_mutex_lock (&self->mutex);
 	if (op->kind == PCSC_OP_TRANSMIT) {
-		response = pcsc_transmit_locked (self, op->command, &error);
+		response = pcsc_transmit_locked (self, op->channel, op->command, &error);
 		ok = response != NULL;
 	} else {
 		ok = pcsc_reset_locked (self, &error);
@@ -432,7 +527,8 @@ esim_channel_pcsc_transmit_async (EsimChannel *channel, gint logical_channel, GB
 
 	g_return_if_fail (command != NULL);
 
-	/* the CLA already carries @logical_channel */
+	/* the CLA already carries @logical_channel; it is kept to check that the
+	 * card still has that channel */
 	if (g_bytes_get_size (command) < PCSC_MIN_COMMAND_LEN) {
 		g_task_report_new_error (self, callback, user_data,
 		                         esim_channel_pcsc_transmit_async,
@@ -443,6 +539,7 @@ esim_channel_pcsc_transmit_async (EsimChannel *channel, gint logical_channel, GB
 	}
 	op = g_new0 (PcscOp, 1);
 	op->kind = PCSC_OP_TRANSMIT;
+	op->channel = logical_channel;
 	op->command = g_bytes_ref (command);
 	pcsc_queue_push (self, op, cancellable, callback, user_data,
 	                 esim_channel_pcsc_transmit_async);

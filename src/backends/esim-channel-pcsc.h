@@ -3,6 +3,9 @@
  * The "pcsc" channel backend: an EsimChannel onto a card in a PC/SC reader
  * (pcsc-lite).  The card is shared with other PC/SC clients (SCARD_SHARE_SHARED)
  * and spoken to in T=0 or T=1, whichever the reader and card agree on.
+ * Once the card was removed or reset, a command on a logical channel opened
+ * before fails with ESIM_APDU_ERROR_CHANNEL_CLOSED without reaching the card:
+ * another application may hold that channel number by now.
  */
 #pragma once
 

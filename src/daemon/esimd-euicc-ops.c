@@ -351,6 +351,10 @@ op_call_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	GError *error = NULL;
 
 	if (!op_call_finish (self, ctx->request, res, &error)) {
+		/* the card or its transport failed under us (reader gone, card reset):
+		 * the next operation reopens the ISD-R and re-reads everything */
+		if (error->domain == ESIM_APDU_ERROR)
+			self->healthy = FALSE;
 		op_fail (task, error);
 		return;
 	}

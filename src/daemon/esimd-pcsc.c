@@ -3,7 +3,8 @@
  * PC/SC reader discovery for esimd.
  *
  * Readers named by the user are resolved against pcscd's list and returned as
- * they are: a named reader is wanted even while it is empty.  Without names,
+ * they are: a named reader is wanted even while it is empty.  A name that
+ * matches no reader (or several) is logged and skipped.  Without names,
  * every reader is probed in turn: a card that opens a logical channel to the
  * ISD-R is an eUICC (the channel is closed again at once); anything else
  * (no card, a plain SIM, a bank card, a reader that fails) is left alone.
@@ -86,23 +87,26 @@ discover_match_name (GStrv readers, const gchar *name, GError **error)
 	return NULL;
 }
 
-static gboolean
-discover_resolve_names (DiscoverContext *ctx, GError **error)
+/* A named reader that is not there must not cost the others: it is logged and skipped. */
+static void
+discover_resolve_names (DiscoverContext *ctx)
 {
 	g_autoptr(GPtrArray) chosen = g_ptr_array_new ();
 
 	for (guint i = 0; ctx->wanted[i] != NULL; i++) {
-		const gchar *reader = discover_match_name (ctx->readers, ctx->wanted[i], error);
+		g_autoptr(GError) error = NULL;
+		const gchar *reader = discover_match_name (ctx->readers, ctx->wanted[i], &error);
 
-		if (reader == NULL)
-			return FALSE;
+		if (reader == NULL) {
+			g_warning ("%s: not attached", error->message);
+			continue;
+		}
 		/* the same reader named twice (or by name and prefix) is one reader */
 		if (g_ptr_array_find (chosen, reader, NULL))
 			continue;
 		g_ptr_array_add (chosen, (gpointer) reader);
 		g_ptr_array_add (ctx->found, esim_channel_pcsc_new (reader));
 	}
-	return TRUE;
 }
 
 static void
@@ -180,7 +184,6 @@ static void
 discover_step (GTask *task)
 {
 	DiscoverContext *ctx = g_task_get_task_data (task);
-	GError *error = NULL;
 
 	if (g_task_return_error_if_cancelled (task))
 		return;
@@ -195,10 +198,7 @@ discover_step (GTask *task)
 		return;
 	}
 	case DISCOVER_STEP_RESOLVE_NAMES:
-		if (!discover_resolve_names (ctx, &error)) {
-			g_task_return_error (task, error);
-			return;
-		}
+		discover_resolve_names (ctx);
 		ctx->step = DISCOVER_STEP_DONE;
 		discover_step (task);
 		return;

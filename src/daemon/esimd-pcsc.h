@@ -16,11 +16,11 @@ G_BEGIN_DECLS
  *
  * A name matches the reader with exactly that name or, failing that, the one
  * reader whose name starts with it ("Gemalto PC Twin" for "Gemalto PC Twin
- * Reader 00 00"); a name matching no reader is G_IO_ERROR_NOT_FOUND, one
- * matching several G_IO_ERROR_INVALID_ARGUMENT, both naming the readers
- * present.  Named readers are returned whether or not a card is in them.
- * pcscd not running: ESIM_APDU_ERROR_TRANSPORT.  Built without PC/SC:
- * G_IO_ERROR_NOT_SUPPORTED.
+ * Reader 00 00").  A name matching no reader, or several, is logged with
+ * g_warning() (naming the readers present) and skipped: the readers of the
+ * other names are still returned, as esimd(8) documents.  Named readers are
+ * returned whether or not a card is in them.  pcscd not running:
+ * ESIM_APDU_ERROR_TRANSPORT.  Built without PC/SC: G_IO_ERROR_NOT_SUPPORTED.
  */
 void       esimd_pcsc_discover_async (const gchar *const *reader_names, GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data);

@@ -40,6 +40,9 @@ struct _EsimdTestHarness {
 static gchar harness_abort_log_path[4096];
 /* The running daemon, stopped on abort: it must not outlive the test. */
 static volatile pid_t harness_abort_daemon_pid = 0;
+/* The SIGABRT handler the test program had before the harness (its own
+ * children to stop, say), run after ours. */
+static struct sigaction harness_previous_abort_action;
 
 static void
 harness_abort_handler (int signum)
@@ -62,6 +65,14 @@ harness_abort_handler (int signum)
 		}
 		close (fd);
 	}
+	if (!(harness_previous_abort_action.sa_flags & SA_SIGINFO) &&
+	    harness_previous_abort_action.sa_handler != SIG_DFL &&
+	    harness_previous_abort_action.sa_handler != SIG_IGN &&
+	    harness_previous_abort_action.sa_handler != harness_abort_handler) {
+		/* it ends the process the same way */
+		harness_previous_abort_action.sa_handler (signum);
+		return;
+	}
 	signal (signum, SIG_DFL);
 	raise (signum);
 }
@@ -76,7 +87,7 @@ harness_install_abort_handler (const gchar *log_path)
 		struct sigaction sa = { 0 };
 		sa.sa_handler = harness_abort_handler;
 		sigemptyset (&sa.sa_mask);
-		sigaction (SIGABRT, &sa, NULL);
+		sigaction (SIGABRT, &sa, &harness_previous_abort_action);
 		installed = TRUE;
 	}
 }

@@ -7,6 +7,8 @@
  *
  * Paths of the binaries come from $ESIMD and $ESIMCLI (set by tests/meson.build).
  * The daemon log (tmpdir/esimd.log) is printed when a test fails or aborts.
+ * A SIGABRT handler the test program installed before its first harness still
+ * runs on abort, after the harness's own.
  */
 #pragma once
 
