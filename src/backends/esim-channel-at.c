@@ -8,7 +8,8 @@
  * command in flight they are its echo (skipped), an information line with
  * the expected prefix (+CGLA:, +CSIM:, +CCHO: or the bare 27.007 session id),
  * or a final result code (OK, ERROR, +CME ERROR: …).  Everything else is an
- * unsolicited result code (+CIEV, RING…) and is ignored.
+ * unsolicited result code (+CIEV, RING…) and is ignored.  The line-level
+ * parsing lives in esim-at-parse.c (fuzzed on its own).
  *
  * A command that gets no final result within the timeout leaves the modem in
  * an unknown state: the port is closed and reopened on the next call, with
@@ -43,6 +44,7 @@
 #include <glib-unix.h>
 
 #include "esim-apdu.h"
+#include "esim-at-parse.h"
 #include "esim-channel-at.h"
 #include "esim-error.h"
 #include "esim-util.h"
@@ -103,125 +105,14 @@ source_clear (GSource **source)
 	g_clear_pointer (source, g_source_unref);
 }
 
-/* "AT+CGLA=1,16,\"81E2…\"" -> "AT+CGLA": names a command in errors without its data */
-static gchar *
-at_command_name (const gchar *text)
-{
-	gsize len = strcspn (text, "=?");
-	return g_strndup (text, len);
-}
-
-/* APDUs and AIDs are quoted: only shown when personal-info logging is on */
-static gchar *
-at_text_for_log (const gchar *text)
-{
-	const gchar *quote = strchr (text, '"');
-
-	if (quote == NULL || esim_log_get_personal_info ())
-		return g_strdup (text);
-	return g_strdup_printf ("%.*s\"...\" (%" G_GSIZE_FORMAT " characters)",
-	                        (gint) (quote - text), text, strlen (quote));
-}
-
-static gboolean
-line_is_digits (const gchar *line)
-{
-	if (*line == '\0')
-		return FALSE;
-	for (const gchar *p = line; *p != '\0'; p++) {
-		if (!g_ascii_isdigit (*p))
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/* V.250 / 27.007 final result codes; @ok tells success from failure */
-static gboolean
-line_is_final_result (const gchar *line, gboolean *ok)
-{
-	*ok = g_strcmp0 (line, "OK") == 0;
-	return *ok || g_strcmp0 (line, "ERROR") == 0 ||
-	       g_str_has_prefix (line, "+CME ERROR") || g_str_has_prefix (line, "+CMS ERROR") ||
-	       g_strcmp0 (line, "COMMAND NOT SUPPORT") == 0;
-}
-
 /* The command layer reports a refusal by the modem (ERROR, +CME ERROR) as
- * ESIM_APDU_ERROR_FAILED with the result line as message; each operation
- * turns it into its own error.  Port failures are ESIM_APDU_ERROR_TRANSPORT. */
+ * ESIM_APDU_ERROR_FAILED with the message 'AT+XXX answered "<result line>"';
+ * each operation turns it into its own error (at_command_finish_for_task).
+ * Port failures are ESIM_APDU_ERROR_TRANSPORT. */
 static gboolean
 error_is_modem_refusal (const GError *error)
 {
 	return g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_FAILED);
-}
-
-/* "+CGLA: 46,\"BF2E…9000\"" (vectors.md V10; the length counts hex characters) */
-static GBytes *
-parse_apdu_answer (const gchar *line, const gchar *prefix, GError **error)
-{
-	const gchar *start = line + strlen (prefix);
-	const gchar *comma = strchr (start, ',');
-	const gchar *end;
-	g_autofree gchar *number = NULL;
-	g_autofree gchar *hex = NULL;
-	g_autoptr(GBytes) bytes = NULL;
-	guint64 declared = 0;
-
-	if (comma == NULL) {
-		g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-		             "%s answer without length and data", prefix);
-		return NULL;
-	}
-	number = g_strstrip (g_strndup (start, comma - start));
-	if (!g_ascii_string_to_unsigned (number, 10, 0, G_MAXUINT32, &declared, NULL)) {
-		g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-		             "%s answer with a bad length \"%s\"", prefix, number);
-		return NULL;
-	}
-	start = comma + 1;
-	while (*start == ' ')
-		start++;
-	end = start + strlen (start);
-	while (end > start && end[-1] == ' ')
-		end--;
-	if (*start == '"') {
-		start++;
-		if (end <= start || end[-1] != '"') {
-			g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-			             "%s answer with an unterminated string", prefix);
-			return NULL;
-		}
-		end--;
-	}
-	hex = g_strndup (start, end - start);
-	bytes = esim_hex_decode (hex, NULL);
-	if (bytes == NULL || g_bytes_get_size (bytes) < 2) {
-		g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-		             "%s answer is not a response APDU of hex digits", prefix);
-		return NULL;
-	}
-	if (declared != strlen (hex))
-		g_debug ("%s announced %" G_GUINT64_FORMAT " characters and carried %" G_GSIZE_FORMAT,
-		         prefix, declared, strlen (hex));
-	return g_steal_pointer (&bytes);
-}
-
-/* "+CCHO: 1", or the bare "1" of 27.007 */
-static gboolean
-parse_session_id (const gchar *line, guint *session_id, GError **error)
-{
-	g_autofree gchar *value = NULL;
-	guint64 number = 0;
-
-	if (g_str_has_prefix (line, "+CCHO:"))
-		line += strlen ("+CCHO:");
-	value = g_strstrip (g_strdup (line));
-	if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &number, NULL)) {
-		g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-		             "AT+CCHO answered \"%s\" instead of a session id", value);
-		return FALSE;
-	}
-	*session_id = (guint) number;
-	return TRUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -300,7 +191,7 @@ at_kick (EsimChannelAt *self)
 	if (cmd == NULL || cmd->sent || self->fd < 0)
 		return;
 	cmd->sent = TRUE;
-	log_text = at_text_for_log (cmd->text);
+	log_text = esim_at_text_for_log (cmd->text);
 	g_debug ("%s: --> %s", self->path, log_text);
 	g_byte_array_append (self->outbuf, (const guint8 *) cmd->text, strlen (cmd->text));
 	g_byte_array_append (self->outbuf, (const guint8 *) "\r", 1);
@@ -349,7 +240,7 @@ at_command_async (EsimChannelAt *self, const gchar *text, const gchar *info_pref
 	cmd = g_new0 (AtCommand, 1);
 	cmd->self = self;
 	cmd->text = g_strdup (text);
-	cmd->name = at_command_name (text);
+	cmd->name = esim_at_command_name (text);
 	cmd->info_prefix = g_strdup (info_prefix);
 	cmd->accept_digits = accept_digits;
 	cmd->lines = g_ptr_array_new_with_free_func (g_free);
@@ -371,6 +262,39 @@ at_command_finish (EsimChannelAt *self, GAsyncResult *res, GError **error)
 	return g_task_propagate_pointer (G_TASK (res), error);
 }
 
+/* Finishes a command run for @task: its information lines, at least
+ * @min_lines of them, or NULL once @task has its error.  A refusal by the
+ * modem becomes @refusal_code, "<@format…> (AT+XXX answered "ERROR")". */
+G_GNUC_PRINTF (5, 6) static GPtrArray *
+at_command_finish_for_task (GTask *task, GAsyncResult *res, guint min_lines, gint refusal_code,
+                            const gchar *format, ...)
+{
+	EsimChannelAt *self = g_task_get_source_object (task);
+	g_autoptr(GPtrArray) lines = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *what = NULL;
+	va_list args;
+
+	lines = at_command_finish (self, res, &error);
+	if (lines != NULL && lines->len >= min_lines)
+		return g_steal_pointer (&lines);
+	if (lines == NULL && !error_is_modem_refusal (error)) {
+		g_task_return_error (task, g_steal_pointer (&error));
+		return NULL;
+	}
+	va_start (args, format);
+	what = g_strdup_vprintf (format, args);
+	va_end (args);
+	if (lines == NULL)
+		g_task_return_new_error (task, ESIM_APDU_ERROR, refusal_code, "%s (%s)", what,
+		                         error->message);
+	else
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
+		                         "%s: the modem answered OK without an information line",
+		                         what);
+	return NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* the port */
 
@@ -381,33 +305,35 @@ port_handle_line (EsimChannelAt *self, const gchar *line)
 	gboolean ok = FALSE;
 
 	if (cmd == NULL || !cmd->sent) {
-		g_debug ("%s: ignoring unsolicited %.*s", self->path, (gint) strcspn (line, ":"),
-		         line);
+		g_autofree gchar *shown = esim_at_unexpected_line_for_log (line);
+		g_debug ("%s: ignoring unsolicited %s", self->path, shown);
 		return;
 	}
 	if (g_ascii_strcasecmp (line, cmd->text) == 0)
 		return; /* echo */
-	if (line_is_final_result (line, &ok)) {
+	if (esim_at_line_is_final_result (line, &ok)) {
 		g_debug ("%s: <-- %s", self->path, line);
 		g_queue_pop_head (&self->commands);
 		source_clear (&self->timeout_source);
 		at_command_complete (cmd, ok ? NULL
-		                             : g_error_new_literal (ESIM_APDU_ERROR,
-		                                                    ESIM_APDU_ERROR_FAILED, line));
+		                             : g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_FAILED,
+		                                            "%s answered \"%s\"", cmd->name, line));
 		at_command_free (cmd);
 		at_kick (self);
 		return;
 	}
 	if ((cmd->info_prefix != NULL && g_str_has_prefix (line, cmd->info_prefix)) ||
-	    (cmd->accept_digits && line_is_digits (line))) {
-		g_autofree gchar *log_line = at_text_for_log (line);
+	    (cmd->accept_digits && esim_at_line_is_digits (line))) {
+		g_autofree gchar *log_line = esim_at_text_for_log (line);
 		g_debug ("%s: <-- %s", self->path, log_line);
 		if (cmd->lines->len < AT_MAX_INFO_LINES)
 			g_ptr_array_add (cmd->lines, g_strdup (line));
 		return;
 	}
-	g_debug ("%s: ignoring unsolicited %.*s during %s", self->path,
-	         (gint) strcspn (line, ":"), line, cmd->name);
+	{
+		g_autofree gchar *shown = esim_at_unexpected_line_for_log (line);
+		g_debug ("%s: ignoring unsolicited %s during %s", self->path, shown, cmd->name);
+	}
 }
 
 /* Splits the input into lines; stops if the port is closed or reopened meanwhile. */
@@ -415,16 +341,11 @@ static void
 port_process_lines (EsimChannelAt *self, guint generation)
 {
 	while (self->fd >= 0 && self->generation == generation) {
-		gsize len = strcspn (self->inbuf->str, "\r\n");
 		g_autofree gchar *line = NULL;
 
-		if (len == self->inbuf->len)
+		if (!esim_at_buffer_take_line (self->inbuf, &line))
 			return; /* no complete line yet */
-		line = g_strndup (self->inbuf->str, len);
-		g_string_erase (self->inbuf, 0, len + 1);
-		g_strstrip (line);
-		if (*line != '\0')
-			port_handle_line (self, line);
+		port_handle_line (self, line);
 	}
 }
 
@@ -693,8 +614,8 @@ prepare_command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		}
 		if (!ok) {
 			g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
-			                         "%s does not answer AT commands (AT answered %s)",
-			                         self->path, error->message);
+			                         "%s does not answer AT commands (%s)", self->path,
+			                         error->message);
 			return;
 		}
 		break;
@@ -859,6 +780,18 @@ ensure_ready_finish (EsimChannelAt *self, GAsyncResult *res, GError **error)
 	return g_task_propagate_boolean (G_TASK (res), error);
 }
 
+/* Finishes ensure_ready_async() for @task; FALSE once @task has the error. */
+static gboolean
+ensure_ready_finish_for_task (GTask *task, GAsyncResult *res)
+{
+	GError *error = NULL;
+
+	if (ensure_ready_finish (g_task_get_source_object (task), res, &error))
+		return TRUE;
+	g_task_return_error (task, error);
+	return FALSE;
+}
+
 /* ------------------------------------------------------------------------ */
 /* transmit */
 
@@ -885,24 +818,12 @@ transmit_command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GError) error = NULL;
 	GBytes *response;
 
-	lines = at_command_finish (ESIM_CHANNEL_AT (source), res, &error);
-	if (lines == NULL && error_is_modem_refusal (error)) {
-		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
-		                         "the modem answered \"%s\" to %s on channel %d",
-		                         error->message, ctx->name, ctx->channel);
+	lines = at_command_finish_for_task (task, res, 1, ESIM_APDU_ERROR_TRANSPORT,
+	                                    "the modem refused the APDU on channel %d",
+	                                    ctx->channel);
+	if (lines == NULL)
 		return;
-	}
-	if (lines == NULL) {
-		g_task_return_error (task, g_steal_pointer (&error));
-		return;
-	}
-	if (lines->len == 0) {
-		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-		                         "the modem answered OK to %s without a %s line",
-		                         ctx->name, ctx->prefix);
-		return;
-	}
-	response = parse_apdu_answer (g_ptr_array_index (lines, 0), ctx->prefix, &error);
+	response = esim_at_parse_apdu_answer (g_ptr_array_index (lines, 0), ctx->prefix, &error);
 	if (response == NULL) {
 		g_task_return_error (task, g_steal_pointer (&error));
 		return;
@@ -916,14 +837,11 @@ transmit_prepared (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelAt *self = ESIM_CHANNEL_AT (source);
 	TransmitContext *ctx = g_task_get_task_data (task);
-	g_autoptr(GError) error = NULL;
 	g_autofree gchar *hex = NULL;
 	g_autofree gchar *text = NULL;
 
-	if (!ensure_ready_finish (self, res, &error)) {
-		g_task_return_error (task, g_steal_pointer (&error));
+	if (!ensure_ready_finish_for_task (task, res))
 		return;
-	}
 	hex = esim_hex_encode_bytes (ctx->command);
 	if (self->mode == ESIM_CHANNEL_AT_MODE_LOGICAL && ctx->channel > 0) {
 		ctx->name = "AT+CGLA";
@@ -1013,23 +931,11 @@ open_ccho_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GError) error = NULL;
 	guint session_id = 0;
 
-	lines = at_command_finish (self, res, &error);
-	if (lines == NULL && error_is_modem_refusal (error)) {
-		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL,
-		                         "the modem refuses to open a logical channel "
-		                         "(AT+CCHO answered \"%s\")", error->message);
+	lines = at_command_finish_for_task (task, res, 1, ESIM_APDU_ERROR_NO_CHANNEL,
+	                                    "the modem refuses to open a logical channel");
+	if (lines == NULL)
 		return;
-	}
-	if (lines == NULL) {
-		g_task_return_error (task, g_steal_pointer (&error));
-		return;
-	}
-	if (lines->len == 0) {
-		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-		                         "the modem answered OK to AT+CCHO without a session id");
-		return;
-	}
-	if (!parse_session_id (g_ptr_array_index (lines, 0), &session_id, &error)) {
+	if (!esim_at_parse_session_id (g_ptr_array_index (lines, 0), &session_id, &error)) {
 		g_task_return_error (task, g_steal_pointer (&error));
 		return;
 	}
@@ -1060,14 +966,11 @@ open_prepared (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelAt *self = ESIM_CHANNEL_AT (source);
 	GBytes *aid = g_task_get_task_data (task);
-	g_autoptr(GError) error = NULL;
 	g_autofree gchar *hex = NULL;
 	g_autofree gchar *text = NULL;
 
-	if (!ensure_ready_finish (self, res, &error)) {
-		g_task_return_error (task, g_steal_pointer (&error));
+	if (!ensure_ready_finish_for_task (task, res))
 		return;
-	}
 	if (self->mode == ESIM_CHANNEL_AT_MODE_CSIM) {
 		esim_channel_raw_open_async (ESIM_CHANNEL (self), aid, g_task_get_cancellable (task),
 		                             open_raw_ready, g_object_ref (task));
@@ -1118,22 +1021,12 @@ close_cchc_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = G_TASK (user_data);
 	g_autoptr(GPtrArray) lines = NULL;
-	g_autoptr(GError) error = NULL;
 
-	lines = at_command_finish (ESIM_CHANNEL_AT (source), res, &error);
-	if (lines == NULL && error_is_modem_refusal (error)) {
-		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_FAILED,
-		                         "the modem refuses to close logical channel %d "
-		                         "(AT+CCHC answered \"%s\")",
-		                         GPOINTER_TO_INT (g_task_get_task_data (task)),
-		                         error->message);
-		return;
-	}
-	if (lines == NULL) {
-		g_task_return_error (task, g_steal_pointer (&error));
-		return;
-	}
-	g_task_return_boolean (task, TRUE);
+	lines = at_command_finish_for_task (task, res, 0, ESIM_APDU_ERROR_FAILED,
+	                                    "the modem refuses to close logical channel %d",
+	                                    GPOINTER_TO_INT (g_task_get_task_data (task)));
+	if (lines != NULL)
+		g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -1173,12 +1066,9 @@ close_prepared (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelAt *self = ESIM_CHANNEL_AT (source);
 	gint channel = GPOINTER_TO_INT (g_task_get_task_data (task));
-	g_autoptr(GError) error = NULL;
 
-	if (!ensure_ready_finish (self, res, &error)) {
-		g_task_return_error (task, g_steal_pointer (&error));
+	if (!ensure_ready_finish_for_task (task, res))
 		return;
-	}
 	/* forgotten even if the modem refuses: a later probe then clears it */
 	self->channels &= ~(1u << channel);
 	/* none of these is cancellable: a channel must not leak */

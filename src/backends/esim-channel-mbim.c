@@ -10,6 +10,7 @@
  *     command, so both the caller and a vanished port can abort it;
  *   - the open step machine: port, slot mapping, card ready, Open Channel;
  *   - transmit, close and reset.
+ * What the modem answers is read by esim-mbim-uicc.c (fuzzed on its own).
  */
 
 #define G_LOG_DOMAIN "esim"
@@ -19,11 +20,7 @@
 #include "esim-apdu.h"
 #include "esim-channel-mbim.h"
 #include "esim-error.h"
-
-/* Microsoft status codes of MS UICC low-level access (not in libmbim 1.28). */
-#define MS_STATUS_NO_LOGICAL_CHANNELS     0x87430001u
-#define MS_STATUS_SELECT_FAILED           0x87430002u
-#define MS_STATUS_INVALID_LOGICAL_CHANNEL 0x87430003u
+#include "esim-mbim-uicc.h"
 
 #define PORT_OPEN_TIMEOUT_S     15
 #define PORT_CLOSE_TIMEOUT_S    5
@@ -70,27 +67,6 @@ static void port_open_start (EsimChannelMbim *self);
 
 /* ------------------------------------------------------------------------ */
 /* helpers */
-
-static gchar *
-status_to_string (guint32 status)
-{
-	const gchar *name;
-
-	switch (status) {
-	case MS_STATUS_NO_LOGICAL_CHANNELS:
-		return g_strdup ("NoLogicalChannels");
-	case MS_STATUS_SELECT_FAILED:
-		return g_strdup ("SelectFailed");
-	case MS_STATUS_INVALID_LOGICAL_CHANNEL:
-		return g_strdup ("InvalidLogicalChannel");
-	default:
-		break;
-	}
-	name = mbim_status_error_get_string ((MbimStatusError) status);
-	if (name != NULL)
-		return g_strdup (name);
-	return g_strdup_printf ("0x%08X", status);
-}
 
 static gboolean
 channel_is_open (EsimChannelMbim *self, guint32 channel)
@@ -580,8 +556,7 @@ wait_ready_query_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	if (status == MBIM_STATUS_ERROR_NONE &&
-	    !mbim_message_subscriber_ready_status_response_parse (response, &state, NULL, NULL,
-	                                                          NULL, NULL, NULL, &error)) {
+	    !esim_mbim_uicc_parse_ready_state (response, &state, &error)) {
 		g_debug ("subscriber ready status on %s: %s", self->device_path, error->message);
 		g_task_return_boolean (task, TRUE);
 		return;
@@ -708,27 +683,6 @@ open_port_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	open_next (task, OPEN_STEP_SLOT_QUERY);
 }
 
-/* The slot index mapped to executor 0 in a slot mappings response. */
-static gboolean
-parse_mapped_slot (MbimMessage *response, guint32 *slot_index, GError **error)
-{
-	g_autoptr(MbimSlotArray) slots = NULL;
-	guint32 count = 0;
-
-	if (!mbim_message_ms_basic_connect_extensions_device_slot_mappings_response_parse (response,
-	                                                                                   &count,
-	                                                                                   &slots,
-	                                                                                   error))
-		return FALSE;
-	if (count == 0 || slots == NULL || slots[0] == NULL) {
-		g_set_error_literal (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
-		                     "the modem reported an empty slot mapping");
-		return FALSE;
-	}
-	*slot_index = slots[0]->slot;
-	return TRUE;
-}
-
 /* Common handling of Query and Set Device Slot Mappings answers. */
 static void
 open_slot_answer (GTask *task, GAsyncResult *res, gboolean was_set)
@@ -759,7 +713,7 @@ open_slot_answer (GTask *task, GAsyncResult *res, gboolean was_set)
 		return;
 	}
 	if (status != MBIM_STATUS_ERROR_NONE) {
-		status_name = status_to_string (status);
+		status_name = esim_mbim_uicc_status_to_string (status);
 		open_fail (task, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 		                              "%s the SIM slot mapping of %s failed (%s); if this "
 		                              "modem cannot map slots, set SkipSlotMapping=true for "
@@ -768,7 +722,7 @@ open_slot_answer (GTask *task, GAsyncResult *res, gboolean was_set)
 		                              status_name));
 		return;
 	}
-	if (!parse_mapped_slot (response, &mapped, &error)) {
+	if (!esim_mbim_uicc_parse_mapped_slot (response, &mapped, &error)) {
 		g_prefix_error (&error, "slot mapping of %s: ", self->device_path);
 		open_fail (task, error);
 		return;
@@ -816,7 +770,7 @@ open_wait_ready_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 static GError *
 open_refused_error (EsimChannelMbim *self, guint32 status)
 {
-	g_autofree gchar *name = status_to_string (status);
+	g_autofree gchar *name = esim_mbim_uicc_status_to_string (status);
 
 	switch (status) {
 	case MBIM_STATUS_ERROR_NOT_INITIALIZED:
@@ -826,13 +780,13 @@ open_refused_error (EsimChannelMbim *self, guint32 status)
 		return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 		                    "the card behind %s is not ready yet (MBIM %s)",
 		                    self->device_path, name);
-	case MS_STATUS_SELECT_FAILED:
+	case ESIM_MBIM_STATUS_SELECT_FAILED:
 		return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL,
 		                    "the modem at %s could not select the ISD-R on a logical "
 		                    "channel (MBIM SelectFailed); a SelectP2 entry for it in "
 		                    "mbim-quirks.conf may help",
 		                    self->device_path);
-	case MS_STATUS_NO_LOGICAL_CHANNELS:
+	case ESIM_MBIM_STATUS_NO_LOGICAL_CHANNELS:
 		return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL,
 		                    "the modem at %s has no logical channel free on the eUICC "
 		                    "(MBIM NoLogicalChannels)",
@@ -863,13 +817,9 @@ open_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		open_fail (task, open_refused_error (self, status));
 		return;
 	}
-	if (!mbim_message_ms_uicc_low_level_access_open_channel_response_parse (response, &sw,
-	                                                                        &channel, NULL,
-	                                                                        NULL, &error)) {
-		open_fail (task, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-		                              "Open Channel answer from %s: %s", self->device_path,
-		                              error->message));
-		g_clear_error (&error);
+	if (!esim_mbim_uicc_parse_open_channel (response, &channel, &sw, &error)) {
+		g_prefix_error (&error, "%s: ", self->device_path);
+		open_fail (task, error);
 		return;
 	}
 	/* the channel counts as ours as soon as the modem names one: closed on error */
@@ -1024,17 +974,15 @@ transmit_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(MbimMessage) response = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *status_name = NULL;
-	const guint8 *data = NULL;
-	guint32 status = 0, sw = 0, data_len = 0;
-	GByteArray *answer;
-	guint8 sw_bytes[2];
+	guint32 status = 0;
+	GBytes *answer;
 
 	response = command_finish (self, res, &status, &error);
 	if (response == NULL) {
 		g_task_return_error (task, g_steal_pointer (&error));
 		return;
 	}
-	if (status == MS_STATUS_INVALID_LOGICAL_CHANNEL) {
+	if (status == ESIM_MBIM_STATUS_INVALID_LOGICAL_CHANNEL) {
 		channel_forget (self, ctx->channel);
 		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED,
 		                         "the modem at %s no longer knows logical channel %u "
@@ -1044,33 +992,19 @@ transmit_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	if (status != MBIM_STATUS_ERROR_NONE) {
-		status_name = status_to_string (status);
+		status_name = esim_mbim_uicc_status_to_string (status);
 		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 		                         "the modem at %s failed to pass the APDU to the card (MBIM %s)",
 		                         self->device_path, status_name);
 		return;
 	}
-	if (!mbim_message_ms_uicc_low_level_access_apdu_response_parse (response, &sw, &data_len,
-	                                                                &data, &error)) {
-		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-		                         "APDU answer from %s: %s", self->device_path, error->message);
+	answer = esim_mbim_uicc_parse_apdu (response, &error);
+	if (answer == NULL) {
+		g_prefix_error (&error, "%s: ", self->device_path);
+		g_task_return_error (task, g_steal_pointer (&error));
 		return;
 	}
-	if (sw > 0xFFFF || sw < 0x6100) {
-		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-		                         "the modem at %s returned status word %08X", self->device_path,
-		                         sw);
-		return;
-	}
-	/* MBIM carries the status word apart from the data */
-	answer = g_byte_array_sized_new (data_len + 2);
-	if (data_len > 0)
-		g_byte_array_append (answer, data, data_len);
-	sw_bytes[0] = (guint8) (sw >> 8);
-	sw_bytes[1] = (guint8) (sw & 0xFF);
-	g_byte_array_append (answer, sw_bytes, 2);
-	g_task_return_pointer (task, g_byte_array_free_to_bytes (answer),
-	                       (GDestroyNotify) g_bytes_unref);
+	g_task_return_pointer (task, answer, (GDestroyNotify) g_bytes_unref);
 }
 
 static void
@@ -1156,12 +1090,12 @@ close_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		} else {
 			g_task_return_error (task, g_steal_pointer (&error));
 		}
-	} else if (status == MBIM_STATUS_ERROR_NONE || status == MS_STATUS_INVALID_LOGICAL_CHANNEL) {
+	} else if (status == MBIM_STATUS_ERROR_NONE || status == ESIM_MBIM_STATUS_INVALID_LOGICAL_CHANNEL) {
 		/* InvalidLogicalChannel: already closed (card reset) */
 		g_debug ("logical channel %u closed on %s", ctx->channel, self->device_path);
 		g_task_return_boolean (task, TRUE);
 	} else {
-		status_name = status_to_string (status);
+		status_name = esim_mbim_uicc_status_to_string (status);
 		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 		                         "the modem at %s failed to close logical channel %u (MBIM %s)",
 		                         self->device_path, ctx->channel, status_name);
@@ -1258,7 +1192,7 @@ reset_done (GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	if (status != MBIM_STATUS_ERROR_NONE) {
-		status_name = status_to_string (status);
+		status_name = esim_mbim_uicc_status_to_string (status);
 		reset_finish_task (task, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 		                                      "the modem at %s failed to reset the card "
 		                                      "(MBIM %s)",

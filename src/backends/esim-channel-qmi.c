@@ -39,9 +39,9 @@
  * state of the control point, not the card.
  *
  * libqmi 1.32 has no client API for Open Logical Channel (0x0042), Send APDU
- * (0x003B) and Logical Channel (0x003F): they are built and parsed with the
- * QmiMessage TLV API.  With a libqmi that generates them (tagged "since 1.36"
- * in its qmi-service-uim.json) the generated calls are used instead.
+ * (0x003B) and Logical Channel (0x003F): esim-qmi-uim.c builds and parses
+ * them with the QmiMessage TLV API, the same on every libqmi version (the
+ * generated calls of libqmi >= 1.36 would only duplicate that code path).
  *
  * Every QMI request runs with a cancellable linked to the caller's and to the
  * device's "generation": when the port disappears (QmiDevice
@@ -57,16 +57,8 @@
 #include "esim-apdu.h"
 #include "esim-channel-qmi.h"
 #include "esim-error.h"
+#include "esim-qmi-uim.h"
 #include "esim-util.h"
-
-#if defined(WITH_QMI_UIM_LOGICAL_CHANNEL_API) && QMI_CHECK_VERSION(1, 36, 0)
-#define ESIM_QMI_GENERATED_UIM_CHANNEL_API 1
-#endif
-
-#define UIM_MSG_SEND_APDU        0x003B
-#define UIM_MSG_LOGICAL_CHANNEL  0x003F
-#define UIM_MSG_OPEN_CHANNEL     0x0042
-#define QMI_TLV_RESULT           0x02
 
 #define MAX_CHANNEL              19
 #define SLOT_POLL_INTERVAL_MS    500
@@ -186,18 +178,31 @@ qmi_protocol_error_name (const GError *error)
 	return name != NULL ? name : "unknown error";
 }
 
-/* ------------------------------------------------------------------------ */
-/* UIM logical-channel messages */
+/* A refusal by the modem (QMI_PROTOCOL_ERROR in @error, taken) becomes a
+ * TRANSPORT error "<what> failed on the modem at <port> (QMI <name>)"; other
+ * errors are in our domains already and pass unchanged. */
+G_GNUC_PRINTF (3, 4) static GError *
+qmi_refusal_error (EsimChannelQmi *self, GError *error, const gchar *format, ...)
+{
+	g_autoptr(GError) owned = error;
+	g_autofree gchar *what = NULL;
+	va_list args;
 
-typedef struct {
-	guint8   channel;
-	gboolean has_sw;
-	guint16  sw;
-} UimOpenResult;
+	if (owned->domain != QMI_PROTOCOL_ERROR)
+		return g_steal_pointer (&owned);
+	va_start (args, format);
+	what = g_strdup_vprintf (format, args);
+	va_end (args);
+	return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+			    "%s failed on the modem at %s (QMI %s)", what, self->device_path,
+			    qmi_protocol_error_name (owned));
+}
+
+/* ------------------------------------------------------------------------ */
+/* UIM logical-channel requests (messages in esim-qmi-uim.c) */
 
 typedef struct {
 	LinkedCancellable *lc;
-	UimOpenResult      open;   /* Open Logical Channel: filled also on failure */
 	const gchar       *what;
 } UimRequest;
 
@@ -206,19 +211,6 @@ uim_request_free (UimRequest *req)
 {
 	linked_cancellable_free (req->lc);
 	g_free (req);
-}
-
-static GTask *
-uim_request_task_new (EsimChannelQmi *self, const gchar *what, GCancellable *cancellable,
-		      GAsyncReadyCallback callback, gpointer user_data)
-{
-	GTask *task = g_task_new (self, cancellable, callback, user_data);
-	UimRequest *req = g_new0 (UimRequest, 1);
-
-	req->lc = linked_cancellable_new (self->generation, cancellable);
-	req->what = what;
-	g_task_set_task_data (task, req, (GDestroyNotify) uim_request_free);
-	return task;
 }
 
 static void
@@ -230,118 +222,8 @@ uim_request_return_error (GTask *task, GError *error)
 	g_task_return_error (task, qmi_map_error (error, req->lc, req->what, self->gone_reason));
 }
 
-#ifndef ESIM_QMI_GENERATED_UIM_CHANNEL_API
-
-static gboolean
-tlv_add_u8 (QmiMessage *msg, guint8 type, guint8 value, GError **error)
-{
-	gsize init = qmi_message_tlv_write_init (msg, type, error);
-
-	if (init == 0)
-		return FALSE;
-	if (!qmi_message_tlv_write_guint8 (msg, value, error)) {
-		qmi_message_tlv_write_reset (msg, init);
-		return FALSE;
-	}
-	return qmi_message_tlv_write_complete (msg, init, error);
-}
-
-/* An array TLV: guint8 or guint16 (little endian) element count, then bytes. */
-static gboolean
-tlv_add_array (QmiMessage *msg, guint8 type, gboolean u16_count, const guint8 *data, gsize len,
-	       GError **error)
-{
-	gsize init = qmi_message_tlv_write_init (msg, type, error);
-	gboolean ok;
-
-	if (init == 0)
-		return FALSE;
-	ok = u16_count ? qmi_message_tlv_write_guint16 (msg, QMI_ENDIAN_LITTLE, len, error)
-		       : qmi_message_tlv_write_guint8 (msg, len, error);
-	for (gsize i = 0; ok && i < len; i++)
-		ok = qmi_message_tlv_write_guint8 (msg, data[i], error);
-	if (!ok) {
-		qmi_message_tlv_write_reset (msg, init);
-		return FALSE;
-	}
-	return qmi_message_tlv_write_complete (msg, init, error);
-}
-
-/* Reads an array TLV written as above; NULL with @error when absent or short. */
-static GBytes *
-tlv_read_array (QmiMessage *msg, guint8 type, gboolean u16_count, GError **error)
-{
-	g_autofree guint8 *buf = NULL;
-	guint16 tlv_len = 0;
-	gsize offset = 0;
-	gsize init;
-	guint16 count;
-
-	init = qmi_message_tlv_read_init (msg, type, &tlv_len, error);
-	if (init == 0)
-		return NULL;
-	if (u16_count) {
-		if (!qmi_message_tlv_read_guint16 (msg, init, &offset, QMI_ENDIAN_LITTLE, &count, error))
-			return NULL;
-	} else {
-		guint8 count8;
-
-		if (!qmi_message_tlv_read_guint8 (msg, init, &offset, &count8, error))
-			return NULL;
-		count = count8;
-	}
-	if ((gsize) count + offset > tlv_len) {
-		g_set_error (error, QMI_CORE_ERROR, QMI_CORE_ERROR_INVALID_MESSAGE,
-			     "TLV 0x%02x announces %u bytes but carries %" G_GSIZE_FORMAT, type, count,
-			     tlv_len - offset);
-		return NULL;
-	}
-	buf = g_malloc (MAX (count, 1));
-	for (guint i = 0; i < count; i++) {
-		if (!qmi_message_tlv_read_guint8 (msg, init, &offset, &buf[i], error))
-			return NULL;
-	}
-	return g_bytes_new_take (g_steal_pointer (&buf), count);
-}
-
-/* The Result TLV: TRUE on success, a QMI_PROTOCOL_ERROR otherwise. */
-static gboolean
-tlv_check_result (QmiMessage *msg, GError **error)
-{
-	gsize offset = 0;
-	guint16 status;
-	guint16 code;
-	gsize init = qmi_message_tlv_read_init (msg, QMI_TLV_RESULT, NULL, error);
-
-	if (init == 0 ||
-	    !qmi_message_tlv_read_guint16 (msg, init, &offset, QMI_ENDIAN_LITTLE, &status, error) ||
-	    !qmi_message_tlv_read_guint16 (msg, init, &offset, QMI_ENDIAN_LITTLE, &code, error))
-		return FALSE;
-	if (status == 0 && code == QMI_PROTOCOL_ERROR_NONE)
-		return TRUE;
-	/* a failure without a code still is a failure */
-	if (code == QMI_PROTOCOL_ERROR_NONE)
-		code = QMI_PROTOCOL_ERROR_INTERNAL;
-	g_set_error (error, QMI_PROTOCOL_ERROR, code, "%s",
-		     qmi_protocol_error_get_string (code) != NULL ? qmi_protocol_error_get_string (code)
-								  : "unknown error");
-	return FALSE;
-}
-
-static QmiMessage *
-uim_message_new (EsimChannelQmi *self, guint16 message_id, GError **error)
-{
-	g_autoptr(QmiMessage) msg = qmi_message_new (QMI_SERVICE_UIM, qmi_client_get_cid (self->client),
-						     qmi_client_get_next_transaction_id (self->client),
-						     message_id);
-
-	if (!tlv_add_u8 (msg, 0x01, self->logical_slot, error))
-		return NULL;
-	return g_steal_pointer (&msg);
-}
-
 static void
-uim_command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+uim_request_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = G_TASK (user_data);
 	GError *error = NULL;
@@ -354,300 +236,92 @@ uim_command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_task_return_pointer (task, response, (GDestroyNotify) qmi_message_unref);
 }
 
+/* Sends request @what, @msg; a message that could not be built (NULL) fails
+ * with @error (taken).  The result is the modem's answer, a QmiMessage. */
 static void
-uim_command (EsimChannelQmi *self, GTask *task, QmiMessage *msg)
+uim_request (EsimChannelQmi *self, const gchar *what, QmiMessage *msg, GError *error,
+	     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-	UimRequest *req = g_task_get_task_data (task);
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+	UimRequest *req = g_new0 (UimRequest, 1);
 
+	req->lc = linked_cancellable_new (self->generation, cancellable);
+	req->what = what;
+	g_task_set_task_data (task, req, (GDestroyNotify) uim_request_free);
+	if (msg == NULL) {
+		uim_request_return_error (task, error);
+		return;
+	}
 	qmi_device_command_full (self->device, msg, NULL, self->timeout, req->lc->cancellable,
-				 uim_command_ready, task);
-}
-
-/* --- Open Logical Channel: slot, AID (0x10) -> channel (0x10), card result
- * (0x11, also on failure), select response (0x12) --- */
-
-static void
-uim_open_channel (EsimChannelQmi *self, GBytes *aid, GCancellable *cancellable,
-		  GAsyncReadyCallback callback, gpointer user_data)
-{
-	GTask *task = uim_request_task_new (self, "UIM Open Logical Channel", cancellable, callback,
-					    user_data);
-	g_autoptr(QmiMessage) msg = NULL;
-	GError *error = NULL;
-	gsize aid_len;
-	const guint8 *aid_data = g_bytes_get_data (aid, &aid_len);
-
-	msg = uim_message_new (self, UIM_MSG_OPEN_CHANNEL, &error);
-	if (msg == NULL || !tlv_add_array (msg, 0x10, FALSE, aid_data, aid_len, &error)) {
-		uim_request_return_error (task, error);
-		g_object_unref (task);
-		return;
-	}
-	uim_command (self, task, msg);
-}
-
-static gboolean
-uim_open_channel_finish (EsimChannelQmi *self, GAsyncResult *res, UimOpenResult *out,
-			 GError **error)
-{
-	UimRequest *req = g_task_get_task_data (G_TASK (res));
-	g_autoptr(QmiMessage) response = g_task_propagate_pointer (G_TASK (res), error);
-	GError *local = NULL;
-	gsize offset = 0;
-	gsize init;
-
-	memset (out, 0, sizeof (*out));
-	if (response == NULL)
-		return FALSE;
-	init = qmi_message_tlv_read_init (response, 0x11, NULL, NULL);
-	if (init != 0) {
-		guint8 sw1, sw2;
-
-		if (qmi_message_tlv_read_guint8 (response, init, &offset, &sw1, NULL) &&
-		    qmi_message_tlv_read_guint8 (response, init, &offset, &sw2, NULL)) {
-			out->has_sw = TRUE;
-			out->sw = (sw1 << 8) | sw2;
-		}
-	}
-	if (!tlv_check_result (response, &local)) {
-		*error = qmi_map_error (local, req->lc, req->what, self->gone_reason);
-		return FALSE;
-	}
-	offset = 0;
-	init = qmi_message_tlv_read_init (response, 0x10, NULL, &local);
-	if (init == 0 ||
-	    !qmi_message_tlv_read_guint8 (response, init, &offset, &out->channel, &local)) {
-		*error = qmi_map_error (local, req->lc, req->what, self->gone_reason);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* --- Send APDU: slot, APDU (0x02, guint16 count), channel (0x10) -> APDU
- * response (0x10, guint16 count) --- */
-
-static void
-uim_send_apdu (EsimChannelQmi *self, guint8 channel, GBytes *command, GCancellable *cancellable,
-	       GAsyncReadyCallback callback, gpointer user_data)
-{
-	GTask *task = uim_request_task_new (self, "UIM Send APDU", cancellable, callback, user_data);
-	g_autoptr(QmiMessage) msg = NULL;
-	GError *error = NULL;
-	gsize len;
-	const guint8 *data = g_bytes_get_data (command, &len);
-
-	msg = uim_message_new (self, UIM_MSG_SEND_APDU, &error);
-	if (msg == NULL || !tlv_add_array (msg, 0x02, TRUE, data, len, &error) ||
-	    (channel != 0 && !tlv_add_u8 (msg, 0x10, channel, &error))) {
-		uim_request_return_error (task, error);
-		g_object_unref (task);
-		return;
-	}
-	uim_command (self, task, msg);
-}
-
-static GBytes *
-uim_send_apdu_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
-{
-	UimRequest *req = g_task_get_task_data (G_TASK (res));
-	g_autoptr(QmiMessage) response = g_task_propagate_pointer (G_TASK (res), error);
-	GError *local = NULL;
-	GBytes *apdu;
-
-	if (response == NULL)
-		return NULL;
-	if (!tlv_check_result (response, &local)) {
-		*error = qmi_map_error (local, req->lc, req->what, self->gone_reason);
-		return NULL;
-	}
-	apdu = tlv_read_array (response, 0x10, TRUE, &local);
-	if (apdu == NULL)
-		*error = qmi_map_error (local, req->lc, req->what, self->gone_reason);
-	return apdu;
-}
-
-/* --- Logical Channel (close): slot, channel (0x11) --- */
-
-static void
-uim_close_channel (EsimChannelQmi *self, guint8 channel, GCancellable *cancellable,
-		   GAsyncReadyCallback callback, gpointer user_data)
-{
-	GTask *task = uim_request_task_new (self, "UIM Logical Channel close", cancellable, callback,
-					    user_data);
-	g_autoptr(QmiMessage) msg = NULL;
-	GError *error = NULL;
-
-	msg = uim_message_new (self, UIM_MSG_LOGICAL_CHANNEL, &error);
-	if (msg == NULL || !tlv_add_u8 (msg, 0x11, channel, &error)) {
-		uim_request_return_error (task, error);
-		g_object_unref (task);
-		return;
-	}
-	uim_command (self, task, msg);
-}
-
-static gboolean
-uim_close_channel_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
-{
-	UimRequest *req = g_task_get_task_data (G_TASK (res));
-	g_autoptr(QmiMessage) response = g_task_propagate_pointer (G_TASK (res), error);
-	GError *local = NULL;
-
-	if (response == NULL)
-		return FALSE;
-	if (!tlv_check_result (response, &local)) {
-		*error = qmi_map_error (local, req->lc, req->what, self->gone_reason);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-#else /* ESIM_QMI_GENERATED_UIM_CHANNEL_API */
-
-static GArray *
-bytes_to_array (GBytes *bytes)
-{
-	gsize len;
-	const guint8 *data = g_bytes_get_data (bytes, &len);
-	GArray *array = g_array_sized_new (FALSE, FALSE, sizeof (guint8), len);
-
-	g_array_append_vals (array, data, len);
-	return array;
-}
-
-static void
-uim_open_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GTask) task = G_TASK (user_data);
-	UimRequest *req = g_task_get_task_data (task);
-	g_autoptr(QmiMessageUimOpenLogicalChannelOutput) output = NULL;
-	GError *error = NULL;
-	guint8 sw1, sw2;
-
-	output = qmi_client_uim_open_logical_channel_finish (QMI_CLIENT_UIM (source), res, &error);
-	if (output == NULL) {
-		uim_request_return_error (task, error);
-		return;
-	}
-	if (qmi_message_uim_open_logical_channel_output_get_card_result (output, &sw1, &sw2, NULL)) {
-		req->open.has_sw = TRUE;
-		req->open.sw = (sw1 << 8) | sw2;
-	}
-	if (!qmi_message_uim_open_logical_channel_output_get_result (output, &error) ||
-	    !qmi_message_uim_open_logical_channel_output_get_channel_id (output, &req->open.channel,
-									  &error)) {
-		uim_request_return_error (task, error);
-		return;
-	}
-	g_task_return_boolean (task, TRUE);
+				 uim_request_ready, g_steal_pointer (&task));
 }
 
 static void
 uim_open_channel (EsimChannelQmi *self, GBytes *aid, GCancellable *cancellable,
 		  GAsyncReadyCallback callback, gpointer user_data)
 {
-	GTask *task = uim_request_task_new (self, "UIM Open Logical Channel", cancellable, callback,
-					    user_data);
-	UimRequest *req = g_task_get_task_data (task);
-	g_autoptr(QmiMessageUimOpenLogicalChannelInput) input = NULL;
-	g_autoptr(GArray) aid_array = bytes_to_array (aid);
+	GError *error = NULL;
+	g_autoptr(QmiMessage) msg = esim_qmi_uim_open_channel_new (
+		qmi_client_get_cid (self->client), qmi_client_get_next_transaction_id (self->client),
+		self->logical_slot, aid, &error);
 
-	input = qmi_message_uim_open_logical_channel_input_new ();
-	qmi_message_uim_open_logical_channel_input_set_slot (input, self->logical_slot, NULL);
-	qmi_message_uim_open_logical_channel_input_set_aid (input, aid_array, NULL);
-	qmi_client_uim_open_logical_channel (QMI_CLIENT_UIM (self->client), input, self->timeout,
-					     req->lc->cancellable, uim_open_channel_ready, task);
+	uim_request (self, "UIM Open Logical Channel", msg, error, cancellable, callback,
+		     user_data);
 }
 
+/* @result is filled as far as the answer goes, also on failure. */
 static gboolean
-uim_open_channel_finish (EsimChannelQmi *self, GAsyncResult *res, UimOpenResult *out,
+uim_open_channel_finish (EsimChannelQmi *self, GAsyncResult *res, EsimQmiUimOpenResult *result,
 			 GError **error)
 {
-	UimRequest *req = g_task_get_task_data (G_TASK (res));
+	g_autoptr(QmiMessage) response = g_task_propagate_pointer (G_TASK (res), error);
 
-	*out = req->open;
-	return g_task_propagate_boolean (G_TASK (res), error);
-}
-
-static void
-uim_send_apdu_ready (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GTask) task = G_TASK (user_data);
-	g_autoptr(QmiMessageUimSendApduOutput) output = NULL;
-	GError *error = NULL;
-	GArray *apdu = NULL;
-
-	output = qmi_client_uim_send_apdu_finish (QMI_CLIENT_UIM (source), res, &error);
-	if (output == NULL || !qmi_message_uim_send_apdu_output_get_result (output, &error) ||
-	    !qmi_message_uim_send_apdu_output_get_apdu_response (output, &apdu, &error)) {
-		uim_request_return_error (task, error);
-		return;
-	}
-	g_task_return_pointer (task, g_bytes_new (apdu->data, apdu->len),
-			       (GDestroyNotify) g_bytes_unref);
+	memset (result, 0, sizeof (*result));
+	return response != NULL && esim_qmi_uim_open_channel_parse (response, result, error);
 }
 
 static void
 uim_send_apdu (EsimChannelQmi *self, guint8 channel, GBytes *command, GCancellable *cancellable,
 	       GAsyncReadyCallback callback, gpointer user_data)
 {
-	GTask *task = uim_request_task_new (self, "UIM Send APDU", cancellable, callback, user_data);
-	UimRequest *req = g_task_get_task_data (task);
-	g_autoptr(QmiMessageUimSendApduInput) input = qmi_message_uim_send_apdu_input_new ();
-	g_autoptr(GArray) apdu = bytes_to_array (command);
+	GError *error = NULL;
+	g_autoptr(QmiMessage) msg = esim_qmi_uim_send_apdu_new (
+		qmi_client_get_cid (self->client), qmi_client_get_next_transaction_id (self->client),
+		self->logical_slot, channel, command, &error);
 
-	qmi_message_uim_send_apdu_input_set_slot (input, self->logical_slot, NULL);
-	qmi_message_uim_send_apdu_input_set_apdu (input, apdu, NULL);
-	if (channel != 0)
-		qmi_message_uim_send_apdu_input_set_channel_id (input, channel, NULL);
-	qmi_client_uim_send_apdu (QMI_CLIENT_UIM (self->client), input, self->timeout,
-				  req->lc->cancellable, uim_send_apdu_ready, task);
+	uim_request (self, "UIM Send APDU", msg, error, cancellable, callback, user_data);
 }
 
 static GBytes *
 uim_send_apdu_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
 {
-	return g_task_propagate_pointer (G_TASK (res), error);
-}
+	g_autoptr(QmiMessage) response = g_task_propagate_pointer (G_TASK (res), error);
 
-static void
-uim_close_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GTask) task = G_TASK (user_data);
-	g_autoptr(QmiMessageUimLogicalChannelOutput) output = NULL;
-	GError *error = NULL;
-
-	output = qmi_client_uim_logical_channel_finish (QMI_CLIENT_UIM (source), res, &error);
-	if (output == NULL || !qmi_message_uim_logical_channel_output_get_result (output, &error)) {
-		uim_request_return_error (task, error);
-		return;
-	}
-	g_task_return_boolean (task, TRUE);
+	if (response == NULL)
+		return NULL;
+	return esim_qmi_uim_send_apdu_parse (response, error);
 }
 
 static void
 uim_close_channel (EsimChannelQmi *self, guint8 channel, GCancellable *cancellable,
 		   GAsyncReadyCallback callback, gpointer user_data)
 {
-	GTask *task = uim_request_task_new (self, "UIM Logical Channel close", cancellable, callback,
-					    user_data);
-	UimRequest *req = g_task_get_task_data (task);
-	g_autoptr(QmiMessageUimLogicalChannelInput) input = NULL;
+	GError *error = NULL;
+	g_autoptr(QmiMessage) msg = esim_qmi_uim_close_channel_new (
+		qmi_client_get_cid (self->client), qmi_client_get_next_transaction_id (self->client),
+		self->logical_slot, channel, &error);
 
-	input = qmi_message_uim_logical_channel_input_new ();
-	qmi_message_uim_logical_channel_input_set_slot (input, self->logical_slot, NULL);
-	qmi_message_uim_logical_channel_input_set_channel_id (input, channel, NULL);
-	qmi_client_uim_logical_channel (QMI_CLIENT_UIM (self->client), input, self->timeout,
-					req->lc->cancellable, uim_close_channel_ready, task);
+	uim_request (self, "UIM Logical Channel close", msg, error, cancellable, callback,
+		     user_data);
 }
 
 static gboolean
 uim_close_channel_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
 {
-	return g_task_propagate_boolean (G_TASK (res), error);
-}
+	g_autoptr(QmiMessage) response = g_task_propagate_pointer (G_TASK (res), error);
 
-#endif /* ESIM_QMI_GENERATED_UIM_CHANNEL_API */
+	return response != NULL && esim_qmi_uim_close_channel_parse (response, error);
+}
 
 /* ------------------------------------------------------------------------ */
 /* Teardown: close our channels, release the client, close the device.  Runs
@@ -680,54 +354,48 @@ teardown_free (Teardown *td)
 
 static void teardown_step (GTask *task);
 
+/* Every teardown request ends here: a failure is only logged, then the next
+ * step runs (channels are closed one at a time in the first step). */
 static void
-teardown_channel_closed (GObject *source, GAsyncResult *res, gpointer user_data)
+teardown_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = G_TASK (user_data);
+	Teardown *td = g_task_get_task_data (task);
 	g_autoptr(QmiMessage) response = NULL;
 	g_autoptr(GError) error = NULL;
+	const gchar *what = NULL;
 
-	response = qmi_device_command_full_finish (QMI_DEVICE (source), res, &error);
-	if (response == NULL)
-		g_debug ("QMI: closing a logical channel at teardown failed: %s", error->message);
+	switch (td->step) {
+	case TEARDOWN_STEP_CHANNELS:
+		response = qmi_device_command_full_finish (QMI_DEVICE (source), res, &error);
+		if (response == NULL || !esim_qmi_uim_close_channel_parse (response, &error))
+			what = "closing a logical channel";
+		break;
+	case TEARDOWN_STEP_RELEASE_CLIENT:
+		if (!qmi_device_release_client_finish (QMI_DEVICE (source), res, &error))
+			what = "releasing the UIM client";
+		td->step++;
+		break;
+	case TEARDOWN_STEP_CLOSE_DEVICE:
+		if (!qmi_device_close_finish (QMI_DEVICE (source), res, &error))
+			what = "closing the device";
+		td->step++;
+		break;
+	case TEARDOWN_STEP_DONE:
+	default:
+		break;
+	}
+	if (what != NULL)
+		g_debug ("QMI: %s at teardown failed: %s", what, error->message);
 	teardown_step (task);
 }
 
-static void
-teardown_client_released (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GTask) task = G_TASK (user_data);
-	Teardown *td = g_task_get_task_data (task);
-	g_autoptr(GError) error = NULL;
-
-	if (!qmi_device_release_client_finish (QMI_DEVICE (source), res, &error))
-		g_debug ("QMI: releasing the UIM client failed: %s", error->message);
-	td->step = TEARDOWN_STEP_CLOSE_DEVICE;
-	teardown_step (task);
-}
-
-static void
-teardown_device_closed (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GTask) task = G_TASK (user_data);
-	Teardown *td = g_task_get_task_data (task);
-	g_autoptr(GError) error = NULL;
-
-	if (!qmi_device_close_finish (QMI_DEVICE (source), res, &error))
-		g_debug ("QMI: closing the device failed: %s", error->message);
-	td->step = TEARDOWN_STEP_DONE;
-	teardown_step (task);
-}
-
-/* Closes one channel with a raw Logical Channel request: the generated client
- * API is not needed for a fire-and-forget close. */
+/* Closes the next channel still open; FALSE when there is none (or no one to ask). */
 static gboolean
 teardown_close_next_channel (GTask *task)
 {
 	Teardown *td = g_task_get_task_data (task);
 	g_autoptr(QmiMessage) msg = NULL;
-	guint8 slot_tlv[1] = { td->logical_slot };
-	guint8 channel_tlv[1];
 	guint channel;
 
 	if (td->channels == 0 || td->gone || td->client == NULL)
@@ -737,14 +405,13 @@ teardown_close_next_channel (GTask *task)
 			break;
 	}
 	td->channels &= ~(1u << channel);
-	channel_tlv[0] = channel;
-	msg = qmi_message_new (QMI_SERVICE_UIM, qmi_client_get_cid (td->client),
-			       qmi_client_get_next_transaction_id (td->client), UIM_MSG_LOGICAL_CHANNEL);
-	if (!qmi_message_add_raw_tlv (msg, 0x01, slot_tlv, 1, NULL) ||
-	    !qmi_message_add_raw_tlv (msg, 0x11, channel_tlv, 1, NULL))
+	msg = esim_qmi_uim_close_channel_new (qmi_client_get_cid (td->client),
+					      qmi_client_get_next_transaction_id (td->client),
+					      td->logical_slot, channel, NULL);
+	if (msg == NULL)
 		return FALSE;
 	g_debug ("QMI: closing logical channel %u at teardown", channel);
-	qmi_device_command_full (td->device, msg, NULL, td->timeout, NULL, teardown_channel_closed,
+	qmi_device_command_full (td->device, msg, NULL, td->timeout, NULL, teardown_ready,
 				 g_object_ref (task));
 	return TRUE;
 }
@@ -769,7 +436,7 @@ teardown_step (GTask *task)
 		}
 		qmi_device_release_client (td->device, td->client,
 					   QMI_DEVICE_RELEASE_CLIENT_FLAGS_RELEASE_CID, td->timeout,
-					   NULL, teardown_client_released, g_object_ref (task));
+					   NULL, teardown_ready, g_object_ref (task));
 		return;
 	case TEARDOWN_STEP_CLOSE_DEVICE:
 		if (td->device == NULL || !qmi_device_is_open (td->device)) {
@@ -777,7 +444,7 @@ teardown_step (GTask *task)
 			teardown_step (task);
 			return;
 		}
-		qmi_device_close_async (td->device, td->timeout, NULL, teardown_device_closed,
+		qmi_device_close_async (td->device, td->timeout, NULL, teardown_ready,
 					g_object_ref (task));
 		return;
 	case TEARDOWN_STEP_DONE:
@@ -889,22 +556,14 @@ setup_fail (GTask *task, GError *error)
 {
 	EsimChannelQmi *self = g_task_get_source_object (task);
 	SetupCtx *ctx = g_task_get_task_data (task);
-	g_autofree gchar *what = g_strdup_printf ("cannot set up QMI port %s", self->device_path);
-	GError *mapped;
+	g_autofree gchar *what = NULL;
 
-	if (error->domain == ESIM_APDU_ERROR) {
-		g_task_return_error (task, error);
+	if (error->domain == ESIM_APDU_ERROR || error->domain == QMI_PROTOCOL_ERROR) {
+		g_task_return_error (task, qmi_refusal_error (self, error, "setting up the port"));
 		return;
 	}
-	if (error->domain == QMI_PROTOCOL_ERROR) {
-		mapped = g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
-				      "%s: the modem answered %s", what,
-				      qmi_protocol_error_name (error));
-		g_error_free (error);
-	} else {
-		mapped = qmi_map_error (error, ctx->lc, what, self->gone_reason);
-	}
-	g_task_return_error (task, mapped);
+	what = g_strdup_printf ("cannot set up QMI port %s", self->device_path);
+	g_task_return_error (task, qmi_map_error (error, ctx->lc, what, self->gone_reason));
 }
 
 static void
@@ -982,31 +641,6 @@ setup_reset_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	setup_step (task);
 }
 
-typedef enum {
-	SLOT_ACTIVE,     /* reachable through its logical slot */
-	SLOT_INACTIVE,   /* needs Switch Slot */
-	SLOT_NO_CARD,
-	SLOT_MISSING,
-} SlotState;
-
-/* What a Get Slot Status answer says about the physical slot we want. */
-static SlotState
-setup_slot_state (EsimChannelQmi *self, GArray *slots, guint8 *logical)
-{
-	QmiPhysicalSlotStatusSlot *status;
-
-	if (slots == NULL || self->slot > slots->len)
-		return SLOT_MISSING;
-	status = &g_array_index (slots, QmiPhysicalSlotStatusSlot, self->slot - 1);
-	if (status->physical_card_status == QMI_UIM_PHYSICAL_CARD_STATE_ABSENT)
-		return SLOT_NO_CARD;
-	if (status->physical_slot_status != QMI_UIM_SLOT_STATE_ACTIVE)
-		return SLOT_INACTIVE;
-	/* logical slots are 1-based; a firmware saying 0 means the first */
-	*logical = MAX (status->logical_slot, 1);
-	return SLOT_ACTIVE;
-}
-
 /* Get Slot Status failed: old firmware without it can still reach slot 1. */
 static void
 setup_slot_status_failed (GTask *task, GError *error)
@@ -1048,7 +682,7 @@ setup_slot_status_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	GError *error = NULL;
 	GArray *slots = NULL;
 	guint8 logical = 0;
-	SlotState state;
+	EsimQmiUimSlotState state;
 	g_autoptr(GSource) poll = NULL;
 
 	output = qmi_client_uim_get_slot_status_finish (QMI_CLIENT_UIM (source), res, &error);
@@ -1058,22 +692,22 @@ setup_slot_status_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		setup_slot_status_failed (g_steal_pointer (&task), error);
 		return;
 	}
-	state = setup_slot_state (self, slots, &logical);
-	if (state == SLOT_MISSING) {
+	state = esim_qmi_uim_slot_state (slots, self->slot, &logical);
+	if (state == ESIM_QMI_UIM_SLOT_MISSING) {
 		setup_fail (task, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 					       "the modem at %s has no SIM slot %u (it has %u)",
 					       self->device_path, self->slot,
 					       slots != NULL ? slots->len : 0));
 		return;
 	}
-	if (state == SLOT_ACTIVE) {
+	if (state == ESIM_QMI_UIM_SLOT_ACTIVE) {
 		self->logical_slot = logical;
 		g_debug ("QMI: SIM slot %u is logical slot %u", self->slot, logical);
 		ctx->step = SETUP_STEP_DONE;
 		setup_step (task);
 		return;
 	}
-	if (state == SLOT_NO_CARD && !ctx->switched) {
+	if (state == ESIM_QMI_UIM_SLOT_NO_CARD && !ctx->switched) {
 		setup_fail (task, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 					       "no card in SIM slot %u of the modem at %s",
 					       self->slot, self->device_path));
@@ -1122,15 +756,8 @@ setup_switch_slot_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	if (g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_NO_EFFECT))
 		g_clear_error (&error);
 	if (error != NULL) {
-		if (error->domain == QMI_PROTOCOL_ERROR) {
-			GError *mapped = g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
-						      "the modem at %s refused to switch to SIM slot "
-						      "%u (QMI %s)", self->device_path, self->slot,
-						      qmi_protocol_error_name (error));
-			g_error_free (error);
-			error = mapped;
-		}
-		setup_fail (task, error);
+		setup_fail (task, qmi_refusal_error (self, error, "switching to SIM slot %u",
+						     self->slot));
 		return;
 	}
 	g_message ("QMI: switched the modem at %s to SIM slot %u, where the eUICC is",
@@ -1168,7 +795,6 @@ setup_step (GTask *task)
 	case SETUP_STEP_DEVICE_NEW: {
 		g_autoptr(GFile) file = g_file_new_for_path (self->device_path);
 
-		qmi_utils_set_show_personal_info (esim_log_get_personal_info ());
 		qmi_device_new (file, cancellable, setup_device_new_ready, g_object_ref (task));
 		return;
 	}
@@ -1320,7 +946,7 @@ open_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 
 /* Whether an Open Logical Channel failure means "the card has no free channel". */
 static gboolean
-open_failure_is_card_full (const GError *error, const UimOpenResult *result)
+open_failure_is_card_full (const GError *error, const EsimQmiUimOpenResult *result)
 {
 	if (g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_INSUFFICIENT_RESOURCES))
 		return TRUE;
@@ -1329,7 +955,7 @@ open_failure_is_card_full (const GError *error, const UimOpenResult *result)
 
 /* The clear error for a refused Open Logical Channel. */
 static GError *
-open_map_error (EsimChannelQmi *self, GError *error, const UimOpenResult *result)
+open_map_error (EsimChannelQmi *self, GError *error, const EsimQmiUimOpenResult *result)
 {
 	g_autoptr(GError) owned = error;
 	GError *sw_error = NULL;
@@ -1370,7 +996,7 @@ open_channel_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelQmi *self = g_task_get_source_object (task);
 	OpenCtx *ctx = g_task_get_task_data (task);
-	UimOpenResult result;
+	EsimQmiUimOpenResult result;
 	GError *error = NULL;
 	GError *sw_error = NULL;
 
@@ -1541,13 +1167,8 @@ transmit_sent_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 						 qmi_protocol_error_name (error));
 			return;
 		}
-		if (error->domain == QMI_PROTOCOL_ERROR) {
-			g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
-						 "UIM Send APDU failed on the modem at %s (QMI %s)",
-						 self->device_path, qmi_protocol_error_name (error));
-			return;
-		}
-		g_task_return_error (task, g_steal_pointer (&error));
+		g_task_return_error (task, qmi_refusal_error (self, g_steal_pointer (&error),
+							      "UIM Send APDU"));
 		return;
 	}
 	if (g_bytes_get_size (response) < 2) {
@@ -1651,13 +1272,8 @@ close_sent_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 		g_task_return_boolean (task, TRUE);
 		return;
 	}
-	if (error->domain == QMI_PROTOCOL_ERROR) {
-		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
-					 "UIM Logical Channel close failed on the modem at %s (QMI %s)",
-					 self->device_path, qmi_protocol_error_name (error));
-		return;
-	}
-	g_task_return_error (task, g_steal_pointer (&error));
+	g_task_return_error (task, qmi_refusal_error (self, g_steal_pointer (&error),
+						      "UIM Logical Channel close"));
 }
 
 static void
@@ -1717,11 +1333,8 @@ reset_check_power_result (GTask *task, gboolean ok, GError *error, const gchar *
 		return TRUE;
 	}
 	if (error->domain == QMI_PROTOCOL_ERROR) {
-		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
-					 "cannot power-cycle the card in the modem at %s: %s "
-					 "failed (QMI %s)", self->device_path, what,
-					 qmi_protocol_error_name (error));
-		g_error_free (error);
+		g_task_return_error (task, qmi_refusal_error (self, error,
+							      "%s (power-cycling the card)", what));
 		return FALSE;
 	}
 	g_task_return_error (task, qmi_map_error (error, ctx->lc, what, self->gone_reason));

@@ -140,23 +140,25 @@ esimd_euicc_wait_present_async (EsimdEuicc *self,
                                 GAsyncReadyCallback callback,
                                 gpointer user_data)
 {
-	GTask *task = g_task_new (self, cancellable, callback, user_data);
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 	PresenceWait *wait;
+	GTask *waiter;
 
 	g_task_set_source_tag (task, esimd_euicc_wait_present_async);
 	if (self->modem == NULL || self->modem_present) {
 		g_task_return_boolean (task, TRUE);
-		g_object_unref (task);
 		return;
 	}
 	wait = g_new0 (PresenceWait, 1);
 	g_task_set_task_data (task, wait, g_free);
-	self->presence_waiters = g_list_prepend (self->presence_waiters, task);
-	wait->timeout_id = g_timeout_add (timeout_ms, presence_wait_timeout_cb, task);
+	/* the list holds the reference until presence_wait_complete() */
+	waiter = g_steal_pointer (&task);
+	self->presence_waiters = g_list_prepend (self->presence_waiters, waiter);
+	wait->timeout_id = g_timeout_add (timeout_ms, presence_wait_timeout_cb, waiter);
 	if (cancellable != NULL)
 		wait->cancelled_id = g_cancellable_connect (cancellable,
 		                                            G_CALLBACK (presence_wait_cancelled_cb),
-		                                            task, NULL);
+		                                            waiter, NULL);
 }
 
 gboolean
@@ -253,14 +255,13 @@ esimd_euicc_apply_pending_channel (EsimdEuicc *self)
 static void
 euicc_inhibit_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	GTask *task = user_data;
+	g_autoptr(GTask) task = user_data;
 	EsimdEuicc *self = g_task_get_source_object (task);
 	g_autoptr(GError) error = NULL;
 
 	if (esimd_modem_watcher_inhibit_finish (ESIMD_MODEM_WATCHER (source), res, &error)) {
 		esimd_obj_debug (self->log_id, "modem inhibited");
 		g_task_return_boolean (task, TRUE);
-		g_object_unref (task);
 		return;
 	}
 	self->inhibited = FALSE;
@@ -269,13 +270,11 @@ euicc_inhibit_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		esimd_obj_info (self->log_id, "the modem went away while being inhibited: %s",
 		                error->message);
 		g_task_return_error (task, esimd_euicc_modem_removed_error (self));
-		g_object_unref (task);
 		/* no need to wait for it: it is gone */
 		g_signal_emit_by_name (self, "modem-lost");
 		return;
 	}
 	g_task_return_error (task, g_steal_pointer (&error));
-	g_object_unref (task);
 }
 
 void
@@ -284,26 +283,24 @@ esimd_euicc_inhibit_async (EsimdEuicc *self,
                            GAsyncReadyCallback callback,
                            gpointer user_data)
 {
-	GTask *task = g_task_new (self, cancellable, callback, user_data);
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
 	g_task_set_source_tag (task, esimd_euicc_inhibit_async);
 	if (self->watcher == NULL || self->modem == NULL) {
 		g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 		                         "this eUICC is not on a modem");
-		g_object_unref (task);
 		return;
 	}
 	if (!self->modem_present) {
 		g_task_return_new_error (task, ESIMD_ERROR, ESIMD_ERROR_CARD_ERROR,
 		                         "ModemManager does not show the modem now");
-		g_object_unref (task);
 		return;
 	}
 	/* from now on ModemManager may take the modem off the bus before it answers */
 	self->inhibited = TRUE;
 	esimd_obj_info (self->log_id, "inhibiting the modem in ModemManager");
 	esimd_modem_watcher_inhibit_async (self->watcher, self->modem->uid, TRUE, cancellable,
-	                                   euicc_inhibit_ready, task);
+	                                   euicc_inhibit_ready, g_steal_pointer (&task));
 }
 
 gboolean
@@ -316,7 +313,7 @@ esimd_euicc_inhibit_finish (EsimdEuicc *self, GAsyncResult *res, GError **error)
 static void
 euicc_uninhibit_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	GTask *task = user_data;
+	g_autoptr(GTask) task = user_data;
 	EsimdEuicc *self = g_task_get_source_object (task);
 	GError *error = NULL;
 
@@ -324,27 +321,25 @@ euicc_uninhibit_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	if (!esimd_modem_watcher_inhibit_finish (ESIMD_MODEM_WATCHER (source), res, &error)) {
 		esimd_obj_warn (self->log_id, "releasing the modem: %s", error->message);
 		g_task_return_error (task, error);
-	} else {
-		esimd_obj_info (self->log_id, "modem released to ModemManager");
-		g_task_return_boolean (task, TRUE);
+		return;
 	}
-	g_object_unref (task);
+	esimd_obj_info (self->log_id, "modem released to ModemManager");
+	g_task_return_boolean (task, TRUE);
 }
 
 void
 esimd_euicc_uninhibit_async (EsimdEuicc *self, GAsyncReadyCallback callback, gpointer user_data)
 {
-	GTask *task = g_task_new (self, NULL, callback, user_data);
+	g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
 
 	g_task_set_source_tag (task, esimd_euicc_uninhibit_async);
 	if (!self->inhibited || self->watcher == NULL || self->modem == NULL) {
 		g_task_return_boolean (task, TRUE);
-		g_object_unref (task);
 		return;
 	}
 	/* never cancelled: an inhibit must not outlive the operation that took it */
 	esimd_modem_watcher_inhibit_async (self->watcher, self->modem->uid, FALSE, NULL,
-	                                   euicc_uninhibit_ready, task);
+	                                   euicc_uninhibit_ready, g_steal_pointer (&task));
 }
 
 gboolean
@@ -356,39 +351,38 @@ esimd_euicc_uninhibit_finish (EsimdEuicc *self, GAsyncResult *res, GError **erro
 
 /* ---- access bracket (AT: inhibit + port per operation) ---- */
 
+/* The inhibit taken for an acquire that then failed is lifted: @task gets
+ * the error kept in its data. */
 static void
 acquire_uninhibited (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	GTask *task = user_data;
+	g_autoptr(GTask) task = user_data;
 	GError *error = g_task_get_task_data (task);
 
 	esimd_euicc_uninhibit_finish (ESIMD_EUICC (source), res, NULL);
 	g_task_return_error (task, g_error_copy (error));
-	g_object_unref (task);
 }
 
 static void
 acquire_inhibited (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	GTask *task = user_data;
+	g_autoptr(GTask) task = user_data;
 	EsimdEuicc *self = ESIMD_EUICC (source);
 	GError *error = NULL;
 	g_autoptr(EsimChannel) channel = NULL;
 
 	if (!esimd_euicc_inhibit_finish (self, res, &error)) {
 		g_task_return_error (task, error);
-		g_object_unref (task);
 		return;
 	}
 	channel = esimd_modem_channel_new (self->modem, self->config, &error);
 	if (channel == NULL) {
 		g_task_set_task_data (task, error, (GDestroyNotify) g_error_free);
-		esimd_euicc_uninhibit_async (self, acquire_uninhibited, task);
+		esimd_euicc_uninhibit_async (self, acquire_uninhibited, g_steal_pointer (&task));
 		return;
 	}
 	esimd_euicc_set_channel (self, channel);
 	g_task_return_boolean (task, TRUE);
-	g_object_unref (task);
 }
 
 void
@@ -397,20 +391,21 @@ esimd_euicc_acquire_async (EsimdEuicc *self,
                            GAsyncReadyCallback callback,
                            gpointer user_data)
 {
-	GTask *task = g_task_new (self, cancellable, callback, user_data);
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
 	g_task_set_source_tag (task, esimd_euicc_acquire_async);
-	if (!self->per_access_channel) {
-		if (self->isdr == NULL)
-			g_task_return_new_error (task, ESIMD_ERROR, ESIMD_ERROR_CARD_ERROR,
-			                         "the eUICC has no channel");
-		else
-			g_task_return_boolean (task, TRUE);
-		g_object_unref (task);
+	if (self->per_access_channel) {
+		/* ModemManager must not use the AT port while esimd does */
+		esimd_euicc_inhibit_async (self, cancellable, acquire_inhibited,
+		                           g_steal_pointer (&task));
 		return;
 	}
-	/* ModemManager must not use the AT port while esimd does */
-	esimd_euicc_inhibit_async (self, cancellable, acquire_inhibited, task);
+	if (self->isdr == NULL) {
+		g_task_return_new_error (task, ESIMD_ERROR, ESIMD_ERROR_CARD_ERROR,
+		                         "the eUICC has no channel");
+		return;
+	}
+	g_task_return_boolean (task, TRUE);
 }
 
 gboolean
@@ -423,12 +418,21 @@ esimd_euicc_acquire_finish (EsimdEuicc *self, GAsyncResult *res, GError **error)
 static void
 release_uninhibited (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	GTask *task = user_data;
+	g_autoptr(GTask) task = user_data;
 
 	/* a failed release is logged; ModemManager drops it anyway when esimd exits */
 	esimd_euicc_uninhibit_finish (ESIMD_EUICC (source), res, NULL);
 	g_task_return_boolean (task, TRUE);
-	g_object_unref (task);
+}
+
+/* The per-operation channel is dropped, then the inhibit lifted. */
+static void
+release_channel (GTask *task)
+{
+	EsimdEuicc *self = g_task_get_source_object (task);
+
+	esimd_euicc_set_channel (self, NULL);
+	esimd_euicc_uninhibit_async (self, release_uninhibited, task);
 }
 
 static void
@@ -440,27 +444,24 @@ release_closed (GObject *source, GAsyncResult *res, gpointer user_data)
 
 	if (!esim_isdr_close_finish (ESIM_ISDR (source), res, &error))
 		esimd_obj_debug (self->log_id, "closing the ISD-R: %s", error->message);
-	esimd_euicc_set_channel (self, NULL);
-	esimd_euicc_uninhibit_async (self, release_uninhibited, task);
+	release_channel (task);
 }
 
 void
 esimd_euicc_release_async (EsimdEuicc *self, GAsyncReadyCallback callback, gpointer user_data)
 {
-	GTask *task = g_task_new (self, NULL, callback, user_data);
+	g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
 
 	g_task_set_source_tag (task, esimd_euicc_release_async);
 	if (!self->per_access_channel) {
 		g_task_return_boolean (task, TRUE);
-		g_object_unref (task);
 		return;
 	}
 	if (esimd_euicc_isdr_is_open (self)) {
-		esim_isdr_close_async (self->isdr, NULL, release_closed, task);
+		esim_isdr_close_async (self->isdr, NULL, release_closed, g_steal_pointer (&task));
 		return;
 	}
-	esimd_euicc_set_channel (self, NULL);
-	esimd_euicc_uninhibit_async (self, release_uninhibited, task);
+	release_channel (g_steal_pointer (&task));
 }
 
 gboolean

@@ -142,29 +142,19 @@ switch_inhibit_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	switch_next (task);
 }
 
+/* The ISD-R is open for the ES10 call: first time, or again after a lost channel. */
 static void
 switch_open_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	GTask *task = user_data;
+	SwitchContext *ctx = g_task_get_task_data (task);
 	GError *error = NULL;
 
 	if (!esim_isdr_open_finish (ESIM_ISDR (source), res, &error)) {
 		switch_fail (task, error);
 		return;
 	}
-	switch_next (task);
-}
-
-static void
-switch_reopen_for_call (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	GTask *task = user_data;
-	GError *error = NULL;
-
-	if (!esim_isdr_open_finish (ESIM_ISDR (source), res, &error)) {
-		switch_fail (task, error);
-		return;
-	}
+	ctx->step = SWITCH_STEP_CALL;
 	switch_step (task);
 }
 
@@ -175,8 +165,8 @@ switch_closed_for_call (GObject *source, GAsyncResult *res, gpointer user_data)
 
 	/* the channel is gone already: a failing close is expected */
 	esim_isdr_close_finish (ESIM_ISDR (source), res, NULL);
-	esim_isdr_open_async (ESIM_ISDR (source), g_task_get_cancellable (task),
-	                      switch_reopen_for_call, task);
+	esim_isdr_open_async (ESIM_ISDR (source), g_task_get_cancellable (task), switch_open_ready,
+	                      task);
 }
 
 static void
@@ -222,8 +212,11 @@ switch_close_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	switch_next (task);
 }
 
+/* The inhibit is lifted: before a modem reset (which needs the modem on the
+ * bus) or at the end.  A failed release is logged by the eUICC; ModemManager
+ * also drops it when esimd leaves the bus. */
 static void
-switch_reset_release_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+switch_uninhibit_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	GTask *task = user_data;
 	SwitchContext *ctx = g_task_get_task_data (task);
@@ -233,15 +226,21 @@ switch_reset_release_ready (GObject *source, GAsyncResult *res, gpointer user_da
 	switch_next (task);
 }
 
+/* ModemManager shows the modem again (or did not in time): before a modem
+ * reset, or at the end, where the card is fine and ModemManager shows it
+ * once it is done probing. */
 static void
-switch_reset_wait_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+switch_wait_present_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	GTask *task = user_data;
 	EsimdEuicc *self = ESIMD_EUICC (source);
+	SwitchContext *ctx = g_task_get_task_data (task);
 	g_autoptr(GError) error = NULL;
 
 	if (!esimd_euicc_wait_present_finish (self, res, &error))
-		esimd_obj_warn (self->log_id, "cannot reset the modem: %s", error->message);
+		esimd_obj_warn (self->log_id, "%s%s",
+		                ctx->step == SWITCH_STEP_RESET_WAIT ? "cannot reset the modem: " : "",
+		                error->message);
 	switch_next (task);
 }
 
@@ -320,31 +319,6 @@ switch_reread_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	if (!esimd_euicc_refresh_finish (self, res, &error))
 		esimd_obj_warn (self->log_id, "reading the eUICC after %s failed: %s",
 		                switch_name (ctx), error->message);
-	switch_next (task);
-}
-
-static void
-switch_release_ready (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	GTask *task = user_data;
-	SwitchContext *ctx = g_task_get_task_data (task);
-
-	/* logged by the eUICC; ModemManager also drops it when esimd leaves the bus */
-	esimd_euicc_uninhibit_finish (ESIMD_EUICC (source), res, NULL);
-	ctx->inhibited = FALSE;
-	switch_next (task);
-}
-
-static void
-switch_wait_modem_ready (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	GTask *task = user_data;
-	EsimdEuicc *self = ESIMD_EUICC (source);
-	g_autoptr(GError) error = NULL;
-
-	/* the card is fine: ModemManager will show it when it is done probing */
-	if (!esimd_euicc_wait_present_finish (self, res, &error))
-		esimd_obj_warn (self->log_id, "%s", error->message);
 	switch_next (task);
 }
 
@@ -462,7 +436,7 @@ switch_step (GTask *task)
 	case SWITCH_STEP_RESET_RELEASE:
 		if (self->policy.reset_after_switch == ESIMD_RESET_AFTER_SWITCH_MODEM &&
 		    ctx->inhibited) {
-			esimd_euicc_uninhibit_async (self, switch_reset_release_ready, task);
+			esimd_euicc_uninhibit_async (self, switch_uninhibit_ready, task);
 			return;
 		}
 		ctx->step++;
@@ -470,7 +444,7 @@ switch_step (GTask *task)
 	case SWITCH_STEP_RESET_WAIT:
 		if (self->policy.reset_after_switch == ESIMD_RESET_AFTER_SWITCH_MODEM) {
 			esimd_euicc_wait_present_async (self, MAX (switch_remaining_ms (ctx), 1),
-			                                cancellable, switch_reset_wait_ready, task);
+			                                cancellable, switch_wait_present_ready, task);
 			return;
 		}
 		ctx->step++;
@@ -494,7 +468,7 @@ switch_step (GTask *task)
 		return;
 	case SWITCH_STEP_RELEASE:
 		if (ctx->inhibited) {
-			esimd_euicc_uninhibit_async (self, switch_release_ready, task);
+			esimd_euicc_uninhibit_async (self, switch_uninhibit_ready, task);
 			return;
 		}
 		ctx->step++;
@@ -505,7 +479,7 @@ switch_step (GTask *task)
 		if (ctx->error == NULL && !g_cancellable_is_cancelled (cancellable) &&
 		    !self->modem_present && !self->inhibited) {
 			esimd_euicc_wait_present_async (self, MAX (switch_remaining_ms (ctx), 1000),
-			                                cancellable, switch_wait_modem_ready, task);
+			                                cancellable, switch_wait_present_ready, task);
 			return;
 		}
 		ctx->step++;

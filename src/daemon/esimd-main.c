@@ -9,6 +9,13 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#ifdef WITH_QMI
+#include <libqmi-glib.h>
+#endif
+#ifdef WITH_MBIM
+#include <libmbim-glib.h>
+#endif
+
 #include "esim-util.h"
 #include "esimd-config.h"
 #include "esimd-log.h"
@@ -192,6 +199,31 @@ esimd_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 
 /* ---- configuration ---- */
 
+/* libqmi and libmbim trace every message as raw bytes too, and APDUs in
+ * them carry EIDs and ICCIDs that their personal-info switch cannot hide
+ * (it only masks decoded fields): their traces come with debug logging only
+ * when personal-info logging is on as well. */
+static void
+esimd_setup_library_traces (const EsimdConfig *config)
+{
+	gboolean traces;
+
+	if (config->log_level != ESIMD_LOG_LEVEL_DEBUG)
+		return;
+	traces = config->log_personal_info;
+#ifdef WITH_QMI
+	qmi_utils_set_show_personal_info (config->log_personal_info);
+	qmi_utils_set_traces_enabled (traces);
+#endif
+#ifdef WITH_MBIM
+	mbim_utils_set_show_personal_info (config->log_personal_info);
+	mbim_utils_set_traces_enabled (traces);
+#endif
+	if (!traces)
+		g_debug ("QMI and MBIM message traces are off: they would show EIDs and ICCIDs "
+		         "(--log-personal-info turns them on)");
+}
+
 static gboolean
 esimd_load_config (EsimdDaemon *daemon, const EsimdOptions *options, GError **error)
 {
@@ -209,6 +241,7 @@ esimd_load_config (EsimdDaemon *daemon, const EsimdOptions *options, GError **er
 		daemon->config->log_personal_info = TRUE;
 	esimd_log_set_level (daemon->config->log_level);
 	esim_log_set_personal_info (daemon->config->log_personal_info);
+	esimd_setup_library_traces (daemon->config);
 	return TRUE;
 }
 

@@ -67,10 +67,10 @@ set_logging_auth_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	if (!esimd_log_level_from_string (ctx->level, &level)) {
-		g_dbus_method_invocation_return_error (ctx->invocation, ESIMD_ERROR,
-		                                       ESIMD_ERROR_INVALID_ARGS,
-		                                       "invalid log level \"%s\" (expected error, "
-		                                       "warning, info or debug)", ctx->level);
+		g_set_error (&error, ESIMD_ERROR, ESIMD_ERROR_INVALID_ARGS,
+		             "invalid log level \"%s\" (expected error, warning, info or debug)",
+		             ctx->level);
+		esimd_error_return (ctx->invocation, error);
 		return;
 	}
 	esimd_log_set_level (level);

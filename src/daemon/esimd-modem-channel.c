@@ -2,7 +2,7 @@
 
 #include "esimd-modem-channel.h"
 
-/* ESIMD_HAVE_*: set by meson for the backends this build has */
+/* WITH_QMI, WITH_MBIM: set by meson for the backends this build has */
 #ifdef WITH_QMI
 #include "esim-channel-qmi.h"
 #endif

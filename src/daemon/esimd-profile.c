@@ -25,9 +25,9 @@ profile_forward (EsimdProfile *self,
                  GVariant *arg)
 {
 	if (self->euicc == NULL) {
-		g_dbus_method_invocation_return_error_literal (invocation, ESIMD_ERROR,
-		                                               ESIMD_ERROR_NOT_FOUND,
+		g_autoptr(GError) error = g_error_new_literal (ESIMD_ERROR, ESIMD_ERROR_NOT_FOUND,
 		                                               "the profile's eUICC is gone");
+		esimd_error_return (invocation, error);
 		return G_DBUS_METHOD_INVOCATION_HANDLED;
 	}
 	esimd_euicc_submit (self->euicc, invocation, kind, self->iccid, arg);

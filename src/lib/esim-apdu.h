@@ -60,7 +60,8 @@ EsimChannel *esim_isdr_get_channel (EsimIsdr *self);
 void         esim_isdr_set_segment_size (EsimIsdr *self, gsize segment_size); /* 6..255 */
 gsize        esim_isdr_get_segment_size (EsimIsdr *self);
 gboolean     esim_isdr_is_open (EsimIsdr *self);
-gint         esim_isdr_get_logical_channel (EsimIsdr *self); /* -1 when closed */
+/* -1 when closed; 0 when the backend reached the ISD-R on the basic channel */
+gint         esim_isdr_get_logical_channel (EsimIsdr *self);
 
 /* Opens the logical channel to the ISD-R and sends TERMINAL CAPABILITY on it
  * (a refusal of TERMINAL CAPABILITY is logged, not fatal). */
@@ -75,7 +76,8 @@ void     esim_isdr_transceive_async (EsimIsdr *self, GBytes *request, GCancellab
                                      GAsyncReadyCallback callback, gpointer user_data);
 GBytes  *esim_isdr_transceive_finish (EsimIsdr *self, GAsyncResult *res, GError **error);
 
-/* Closes the logical channel (no-op when closed). */
+/* Closes the logical channel (no-op when closed).  A session on the basic
+ * channel (0) is only forgotten: no MANAGE CHANNEL close is sent for it. */
 void     esim_isdr_close_async (EsimIsdr *self, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data);
 gboolean esim_isdr_close_finish (EsimIsdr *self, GAsyncResult *res, GError **error);

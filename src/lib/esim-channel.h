@@ -26,7 +26,11 @@ struct _EsimChannelInterface {
 	const gchar *(*get_transport) (EsimChannel *self);
 
 	/* Opens a logical channel and selects @aid on it.  The result is the
-	 * logical channel number (1–19) used in the CLA of every APDU on it. */
+	 * channel number used in the CLA of every APDU on it: 1–19 for a
+	 * logical channel, or 0 when the backend's modem can only reach the
+	 * application on the basic channel and selected it there.  Channel 0
+	 * is never closed (MANAGE CHANNEL cannot close the basic channel):
+	 * EsimIsdr just forgets it, and close_async may refuse it. */
 	void     (*open_async) (EsimChannel *self, GBytes *aid, GCancellable *cancellable,
 	                        GAsyncReadyCallback callback, gpointer user_data);
 	gint     (*open_finish) (EsimChannel *self, GAsyncResult *res, GError **error);
@@ -69,7 +73,8 @@ gboolean esim_channel_reset_card_finish (EsimChannel *self, GAsyncResult *res, G
 /* Generic open/close for raw-APDU backends: MANAGE CHANNEL (00 70 00 00 01),
  * then SELECT by DF name (0c A4 04 00 Lc AID) on the new channel, accepting
  * 9000 and 61xx; close is MANAGE CHANNEL close (00 70 80 ch 00).  Both go
- * through esim_channel_transmit_async(). */
+ * through esim_channel_transmit_async().  Raw open always yields a logical
+ * channel 1–19; raw close refuses channel 0 (the basic channel). */
 void     esim_channel_raw_open_async (EsimChannel *self, GBytes *aid, GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data);
 gint     esim_channel_raw_open_finish (EsimChannel *self, GAsyncResult *res, GError **error);

@@ -263,7 +263,10 @@ isdr_channel_open_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	self->logical_channel = channel;
-	g_debug ("ISD-R selected on logical channel %d", channel);
+	if (channel == 0)
+		g_debug ("ISD-R selected on the basic channel");
+	else
+		g_debug ("ISD-R selected on logical channel %d", channel);
 	op->step = OPEN_STEP_TERMINAL_CAPABILITY;
 	isdr_open_step (task);
 }
@@ -290,6 +293,12 @@ isdr_close_start (GTask *task)
 	EsimIsdr *self = g_task_get_source_object (task);
 
 	if (self->logical_channel < 0) {
+		isdr_return_boolean (task);
+		return;
+	}
+	/* the basic channel cannot be closed: the session just ends */
+	if (self->logical_channel == 0) {
+		self->logical_channel = -1;
 		isdr_return_boolean (task);
 		return;
 	}
@@ -625,7 +634,7 @@ esim_isdr_dispose (GObject *object)
 	EsimIsdr *self = ESIM_ISDR (object);
 
 	/* queued tasks hold a reference to us, so the queue is empty here */
-	if (self->logical_channel >= 0 && self->channel != NULL) {
+	if (self->logical_channel > 0 && self->channel != NULL) {
 		g_debug ("ISD-R dropped with logical channel %d open: closing it",
 			 self->logical_channel);
 		esim_channel_close_async (self->channel, self->logical_channel, NULL, NULL, NULL);

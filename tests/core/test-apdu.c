@@ -535,6 +535,178 @@ test_isdr_forget_channel (void)
 	fake_channel_assert_done (fake);
 }
 
+/* A backend whose modem selects the ISD-R on the basic channel itself: open
+ * answers channel 0, the APDUs go to the scripted FakeChannel, and close
+ * must never be called for channel 0. */
+#define TEST_TYPE_BASIC_CHANNEL (test_basic_channel_get_type ())
+G_DECLARE_FINAL_TYPE (TestBasicChannel, test_basic_channel, TEST, BASIC_CHANNEL, GObject)
+
+struct _TestBasicChannel {
+	GObject      parent_instance;
+	FakeChannel *fake;
+	guint        n_open;
+	guint        n_close;
+};
+
+static void test_basic_channel_iface_init (EsimChannelInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (TestBasicChannel, test_basic_channel, G_TYPE_OBJECT,
+			 G_IMPLEMENT_INTERFACE (ESIM_TYPE_CHANNEL, test_basic_channel_iface_init))
+
+static void
+test_basic_channel_open_async (EsimChannel *channel, GBytes *aid, GCancellable *cancellable,
+			       GAsyncReadyCallback callback, gpointer user_data)
+{
+	TestBasicChannel *self = TEST_BASIC_CHANNEL (channel);
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+	self->n_open++;
+	g_task_return_int (task, 0);
+}
+
+static gint
+test_basic_channel_open_finish (EsimChannel *channel, GAsyncResult *res, GError **error)
+{
+	return (gint) g_task_propagate_int (G_TASK (res), error);
+}
+
+static void
+test_basic_channel_transmitted (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	GError *error = NULL;
+	GBytes *response = esim_channel_transmit_finish (ESIM_CHANNEL (source), res, &error);
+
+	if (response == NULL)
+		g_task_return_error (task, error);
+	else
+		g_task_return_pointer (task, response, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+test_basic_channel_transmit_async (EsimChannel *channel, gint logical_channel, GBytes *command,
+				   GCancellable *cancellable, GAsyncReadyCallback callback,
+				   gpointer user_data)
+{
+	TestBasicChannel *self = TEST_BASIC_CHANNEL (channel);
+	GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+	g_assert_cmpint (logical_channel, ==, 0);
+	esim_channel_transmit_async (ESIM_CHANNEL (self->fake), logical_channel, command,
+				     cancellable, test_basic_channel_transmitted, task);
+}
+
+static GBytes *
+test_basic_channel_transmit_finish (EsimChannel *channel, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+static void
+test_basic_channel_close_async (EsimChannel *channel, gint logical_channel,
+				GCancellable *cancellable, GAsyncReadyCallback callback,
+				gpointer user_data)
+{
+	TestBasicChannel *self = TEST_BASIC_CHANNEL (channel);
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+	self->n_close++;
+	g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+				 "cannot close channel %d", logical_channel);
+}
+
+static gboolean
+test_basic_channel_close_finish (EsimChannel *channel, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+static void
+test_basic_channel_iface_init (EsimChannelInterface *iface)
+{
+	iface->open_async = test_basic_channel_open_async;
+	iface->open_finish = test_basic_channel_open_finish;
+	iface->transmit_async = test_basic_channel_transmit_async;
+	iface->transmit_finish = test_basic_channel_transmit_finish;
+	iface->close_async = test_basic_channel_close_async;
+	iface->close_finish = test_basic_channel_close_finish;
+}
+
+static void
+test_basic_channel_finalize (GObject *object)
+{
+	g_object_unref (TEST_BASIC_CHANNEL (object)->fake);
+	G_OBJECT_CLASS (test_basic_channel_parent_class)->finalize (object);
+}
+
+static void
+test_basic_channel_class_init (TestBasicChannelClass *klass)
+{
+	G_OBJECT_CLASS (klass)->finalize = test_basic_channel_finalize;
+}
+
+static void
+test_basic_channel_init (TestBasicChannel *self)
+{
+	self->fake = fake_channel_new ();
+}
+
+/* Channel 0 is the basic channel: the session runs on it (CLA 80/00) and
+ * ends without MANAGE CHANNEL close, whether closed or dropped. */
+static void
+test_isdr_basic_channel (void)
+{
+	g_autoptr(TestBasicChannel) basic = g_object_new (TEST_TYPE_BASIC_CHANNEL, NULL);
+	g_autoptr(EsimIsdr) isdr = esim_isdr_new (ESIM_CHANNEL (basic));
+	g_autoptr(GBytes) tc = esim_apdu_build_terminal_capability (0);
+	g_autofree gchar *tc_hex = esim_hex_encode_bytes (tc);
+	g_autoptr(GBytes) response = NULL;
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GError) error = NULL;
+	GAsyncResult *slot = NULL;
+
+	g_assert_cmphex (tc_hex[0], ==, '8');
+	g_assert_cmphex (tc_hex[1], ==, '0');
+	fake_channel_expect (basic->fake, tc_hex, "9000");
+	esim_isdr_open_async (isdr, NULL, got_result, &slot);
+	res = wait_for (&slot);
+	g_assert_true (esim_isdr_open_finish (isdr, res, &error));
+	g_assert_no_error (error);
+	g_clear_object (&res);
+	g_assert_true (esim_isdr_is_open (isdr));
+	g_assert_cmpint (esim_isdr_get_logical_channel (isdr), ==, 0);
+
+	/* GetEID: STORE DATA with CLA 80 on the basic channel */
+	fake_channel_expect (basic->fake, "80E2910003BF3E00", V2_EID_HEX "9000");
+	response = transceive (isdr, "BF3E00", &error);
+	g_assert_no_error (error);
+	assert_bytes_hex (response, V2_EID_HEX);
+
+	/* close: nothing is sent and the backend's close is not called */
+	esim_isdr_close_async (isdr, NULL, got_result, &slot);
+	res = wait_for (&slot);
+	g_assert_true (esim_isdr_close_finish (isdr, res, &error));
+	g_assert_no_error (error);
+	g_clear_object (&res);
+	g_assert_false (esim_isdr_is_open (isdr));
+	g_assert_cmpint (esim_isdr_get_logical_channel (isdr), ==, -1);
+	g_assert_cmpuint (basic->n_close, ==, 0);
+	fake_channel_assert_done (basic->fake);
+
+	/* a session dropped while open on channel 0 does not close it either */
+	fake_channel_expect (basic->fake, tc_hex, "9000");
+	esim_isdr_open_async (isdr, NULL, got_result, &slot);
+	res = wait_for (&slot);
+	g_assert_true (esim_isdr_open_finish (isdr, res, &error));
+	g_assert_no_error (error);
+	g_assert_cmpuint (basic->n_open, ==, 2);
+	g_clear_object (&isdr);
+	while (g_main_context_iteration (NULL, FALSE))
+		;
+	g_assert_cmpuint (basic->n_close, ==, 0);
+	fake_channel_assert_done (basic->fake);
+}
+
 static void
 check_segmented (guint channel)
 {
@@ -1030,6 +1202,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/isdr/proactive-pending", test_isdr_proactive_pending);
 	g_test_add_func ("/esim/isdr/queue", test_isdr_queue);
 	g_test_add_func ("/esim/isdr/forget-channel", test_isdr_forget_channel);
+	g_test_add_func ("/esim/isdr/basic-channel", test_isdr_basic_channel);
 	g_test_add_func ("/esim/isdr/queue-open-transceive-close", test_isdr_queue_open_transceive_close);
 	g_test_add_func ("/esim/isdr/closed-and-cancelled", test_isdr_closed_and_cancelled);
 	g_test_add_func ("/esim/isdr/transport-and-malformed", test_isdr_transport_and_malformed);
