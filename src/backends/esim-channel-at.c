@@ -106,7 +106,7 @@ source_clear (GSource **source)
 }
 
 /* The command layer reports a refusal by the modem (ERROR, +CME ERROR) as
- * ESIM_APDU_ERROR_FAILED with the message 'AT+XXX answered "<result line>"';
+ * ESIM_APDU_ERROR_FAILED with the message 'AT+<command> answered "<result line>"';
  * each operation turns it into its own error (at_command_finish_for_task).
  * Port failures are ESIM_APDU_ERROR_TRANSPORT. */
 static gboolean
@@ -264,7 +264,7 @@ at_command_finish (EsimChannelAt *self, GAsyncResult *res, GError **error)
 
 /* Finishes a command run for @task: its information lines, at least
  * @min_lines of them, or NULL once @task has its error.  A refusal by the
- * modem becomes @refusal_code, "<@format…> (AT+XXX answered "ERROR")". */
+ * modem becomes @refusal_code, "<@format…> (AT+<command> answered "ERROR")". */
 G_GNUC_PRINTF (5, 6) static GPtrArray *
 at_command_finish_for_task (GTask *task, GAsyncResult *res, guint min_lines, gint refusal_code,
                             const gchar *format, ...)
