@@ -40,9 +40,30 @@ struct _EsimdTestHarness {
 static gchar harness_abort_log_path[4096];
 /* The running daemon, stopped on abort: it must not outlive the test. */
 static volatile pid_t harness_abort_daemon_pid = 0;
+/* GTestDBus's dbus-daemon shares our stderr and outlives an abort: without
+ * this, meson waits for the test's output to close until its timeout. */
+static volatile pid_t harness_abort_bus_pid = 0;
 /* The SIGABRT handler the test program had before the harness (its own
  * children to stop, say), run after ours. */
 static struct sigaction harness_previous_abort_action;
+
+/* The bus driver answers GetConnectionUnixProcessID for itself with the
+ * dbus-daemon's pid. */
+static void
+harness_remember_bus_pid (GDBusConnection *connection)
+{
+	g_autoptr(GVariant) reply = NULL;
+	guint32 pid = 0;
+
+	reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+	                                     "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+	                                     g_variant_new ("(s)", "org.freedesktop.DBus"),
+	                                     G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+	                                     NULL, NULL);
+	if (reply != NULL)
+		g_variant_get (reply, "(u)", &pid);
+	harness_abort_bus_pid = (pid_t) pid;
+}
 
 static void
 harness_abort_handler (int signum)
@@ -54,6 +75,8 @@ harness_abort_handler (int signum)
 
 	if (harness_abort_daemon_pid > 0)
 		kill (harness_abort_daemon_pid, SIGTERM);
+	if (harness_abort_bus_pid > 0)
+		kill (harness_abort_bus_pid, SIGTERM);
 	fd = open (harness_abort_log_path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (write (STDERR_FILENO, header, sizeof (header) - 1) < 0) {
@@ -338,6 +361,7 @@ esimd_test_harness_new (EsimdTestBusMode mode)
 		NULL, NULL, &error);
 	g_assert_no_error (error);
 	g_dbus_connection_set_exit_on_close (h->connection, FALSE);
+	harness_remember_bus_pid (h->connection);
 	h->name_watch_id = g_bus_watch_name_on_connection (h->connection, ESIMD_TEST_BUS_NAME,
 	                                                   G_BUS_NAME_WATCHER_FLAGS_NONE,
 	                                                   harness_name_appeared_cb,
@@ -412,6 +436,7 @@ esimd_test_harness_free (EsimdTestHarness *h)
 	while (g_main_context_iteration (NULL, FALSE))
 		;
 	g_test_dbus_down (h->bus);
+	harness_abort_bus_pid = 0;
 	g_clear_object (&h->bus);
 
 	harness_remove_tree (h->tmpdir);

@@ -151,20 +151,41 @@ add_modem (Fixture *f, const gchar *qmi_port, const gchar *mbim_port, const gcha
 }
 
 static void
+got_async_result (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GAsyncResult **out = user_data;
+
+	*out = g_object_ref (res);
+}
+
+static gboolean
+async_result_ready (gpointer user_data)
+{
+	return *(GAsyncResult **) user_data != NULL;
+}
+
+/* This process hosts the fake ModemManager and the fake modems: it must keep
+ * its main loop running while it waits for esimd, or esimd (busy probing a
+ * fake modem) and the test could wait on each other.  So no _sync calls. */
+static void
 start_daemon (Fixture *f)
 {
 	GDBusConnection *connection = esimd_test_harness_get_connection (f->h);
+	g_autoptr(GAsyncResult) res = NULL;
 	g_autoptr(GError) error = NULL;
 
 	esimd_test_harness_start_daemon (f->h, 0, NULL);
-	f->objects = esimd_gdbus_object_manager_client_new_sync (
-		connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-		ESIMD_TEST_BUS_NAME, ESIMD_TEST_ROOT_PATH, NULL, &error);
+	esimd_gdbus_object_manager_client_new (connection,
+		G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, ESIMD_TEST_BUS_NAME,
+		ESIMD_TEST_ROOT_PATH, NULL, got_async_result, &res);
+	g_assert_true (esimd_test_harness_wait_for (f->h, 30000, async_result_ready, &res));
+	f->objects = esimd_gdbus_object_manager_client_new_finish (res, &error);
 	g_assert_no_error (error);
-	f->manager = esimd_gdbus_manager_proxy_new_sync (connection,
-	                                                 G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-	                                                 ESIMD_TEST_BUS_NAME, ESIMD_TEST_ROOT_PATH,
-	                                                 NULL, &error);
+	g_clear_object (&res);
+	esimd_gdbus_manager_proxy_new (connection, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+		ESIMD_TEST_BUS_NAME, ESIMD_TEST_ROOT_PATH, NULL, got_async_result, &res);
+	g_assert_true (esimd_test_harness_wait_for (f->h, 30000, async_result_ready, &res));
+	f->manager = esimd_gdbus_manager_proxy_new_finish (res, &error);
 	g_assert_no_error (error);
 }
 
