@@ -40,8 +40,10 @@
  *
  * libqmi 1.32 has no client API for Open Logical Channel (0x0042), Send APDU
  * (0x003B) and Logical Channel (0x003F): esim-qmi-uim.c builds and parses
- * them with the QmiMessage TLV API, the same on every libqmi version (the
- * generated calls of libqmi >= 1.36 would only duplicate that code path).
+ * them with the QmiMessage TLV API, which every libqmi has.  libqmi 1.36
+ * generates client calls for them; meson detects that
+ * (WITH_QMI_UIM_LOGICAL_CHANNEL_API) and those calls are used instead, so a
+ * newer libqmi does the message handling (and its traces decode them).
  *
  * Every QMI request runs with a cancellable linked to the caller's and to the
  * device's "generation": when the port disappears (QmiDevice
@@ -58,6 +60,10 @@
 #include "esim-channel-qmi.h"
 #include "esim-error.h"
 #include "esim-qmi-uim.h"
+
+#if defined(WITH_QMI_UIM_LOGICAL_CHANNEL_API) && QMI_CHECK_VERSION(1, 36, 0)
+#define ESIM_QMI_GENERATED_UIM_CHANNEL_API 1
+#endif
 #include "esim-util.h"
 
 #define MAX_CHANNEL              19
@@ -199,11 +205,17 @@ qmi_refusal_error (EsimChannelQmi *self, GError *error, const gchar *format, ...
 }
 
 /* ------------------------------------------------------------------------ */
-/* UIM logical-channel requests (messages in esim-qmi-uim.c) */
+/* UIM logical-channel requests: two implementations with the same results,
+ * the generated client calls of libqmi >= 1.36 or the TLV messages of
+ * esim-qmi-uim.c (see the top of the file).  Either way a refusal by the modem
+ * comes back as a QMI_PROTOCOL_ERROR for the caller to interpret. */
 
 typedef struct {
 	LinkedCancellable *lc;
 	const gchar       *what;
+#ifdef ESIM_QMI_GENERATED_UIM_CHANNEL_API
+	EsimQmiUimOpenResult open; /* kept also when the open fails */
+#endif
 } UimRequest;
 
 static void
@@ -221,6 +233,194 @@ uim_request_return_error (GTask *task, GError *error)
 
 	g_task_return_error (task, qmi_map_error (error, req->lc, req->what, self->gone_reason));
 }
+
+static GTask *
+uim_request_task_new (EsimChannelQmi *self, const gchar *what, GCancellable *cancellable,
+		      GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = g_task_new (self, cancellable, callback, user_data);
+	UimRequest *req = g_new0 (UimRequest, 1);
+
+	req->lc = linked_cancellable_new (self->generation, cancellable);
+	req->what = what;
+	g_task_set_task_data (task, req, (GDestroyNotify) uim_request_free);
+	return task;
+}
+
+#ifdef ESIM_QMI_GENERATED_UIM_CHANNEL_API
+
+#define AID_MAX_LEN 16 /* as esim-qmi-uim.c checks it */
+
+static GArray *
+bytes_to_array (GBytes *bytes)
+{
+	gsize len;
+	const guint8 *data = g_bytes_get_data (bytes, &len);
+	GArray *array = g_array_sized_new (FALSE, FALSE, sizeof (guint8), len);
+
+	g_array_append_vals (array, data, len);
+	return array;
+}
+
+static void
+uim_open_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	UimRequest *req = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimOpenLogicalChannelOutput) output = NULL;
+	GError *error = NULL;
+	guint8 sw1, sw2;
+
+	output = qmi_client_uim_open_logical_channel_finish (QMI_CLIENT_UIM (source), res, &error);
+	if (output == NULL) {
+		uim_request_return_error (task, error);
+		return;
+	}
+	/* read before the result: a refused SELECT still says why */
+	if (qmi_message_uim_open_logical_channel_output_get_card_result (output, &sw1, &sw2,
+									  NULL)) {
+		req->open.has_sw = TRUE;
+		req->open.sw = (sw1 << 8) | sw2;
+	}
+	if (!qmi_message_uim_open_logical_channel_output_get_result (output, &error) ||
+	    !qmi_message_uim_open_logical_channel_output_get_channel_id (output, &req->open.channel,
+									  &error)) {
+		uim_request_return_error (task, error);
+		return;
+	}
+	g_task_return_boolean (task, TRUE);
+}
+
+static void
+uim_open_channel (EsimChannelQmi *self, GBytes *aid, GCancellable *cancellable,
+		  GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GTask) task = uim_request_task_new (self, "UIM Open Logical Channel", cancellable,
+						      callback, user_data);
+	UimRequest *req = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimOpenLogicalChannelInput) input = NULL;
+	g_autoptr(GArray) aid_array = NULL;
+	gsize aid_len = g_bytes_get_size (aid);
+
+	if (aid_len < 1 || aid_len > AID_MAX_LEN) {
+		GError *error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+					     "AID of %" G_GSIZE_FORMAT " bytes (must be 1 to %d)",
+					     aid_len, AID_MAX_LEN);
+		uim_request_return_error (task, error);
+		return;
+	}
+	aid_array = bytes_to_array (aid);
+	input = qmi_message_uim_open_logical_channel_input_new ();
+	qmi_message_uim_open_logical_channel_input_set_slot (input, self->logical_slot, NULL);
+	qmi_message_uim_open_logical_channel_input_set_aid (input, aid_array, NULL);
+	qmi_client_uim_open_logical_channel (QMI_CLIENT_UIM (self->client), input, self->timeout,
+					     req->lc->cancellable, uim_open_channel_ready,
+					     g_steal_pointer (&task));
+}
+
+/* @result is filled as far as the answer goes, also on failure. */
+static gboolean
+uim_open_channel_finish (EsimChannelQmi *self, GAsyncResult *res, EsimQmiUimOpenResult *result,
+			 GError **error)
+{
+	UimRequest *req = g_task_get_task_data (G_TASK (res));
+
+	*result = req->open;
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+static void
+uim_send_apdu_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	g_autoptr(QmiMessageUimSendApduOutput) output = NULL;
+	GError *error = NULL;
+	GArray *apdu = NULL; /* owned by @output */
+
+	output = qmi_client_uim_send_apdu_finish (QMI_CLIENT_UIM (source), res, &error);
+	if (output == NULL || !qmi_message_uim_send_apdu_output_get_result (output, &error) ||
+	    !qmi_message_uim_send_apdu_output_get_apdu_response (output, &apdu, &error)) {
+		uim_request_return_error (task, error);
+		return;
+	}
+	/* data + SW1 SW2, as the TLV parser demands */
+	if (apdu->len < 2) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
+					 "UIM Send APDU answer is a %u-byte response APDU",
+					 apdu->len);
+		return;
+	}
+	g_task_return_pointer (task, g_bytes_new (apdu->data, apdu->len),
+			       (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+uim_send_apdu (EsimChannelQmi *self, guint8 channel, GBytes *command, GCancellable *cancellable,
+	       GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GTask) task = uim_request_task_new (self, "UIM Send APDU", cancellable, callback,
+						      user_data);
+	UimRequest *req = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimSendApduInput) input = qmi_message_uim_send_apdu_input_new ();
+	g_autoptr(GArray) apdu = bytes_to_array (command);
+
+	qmi_message_uim_send_apdu_input_set_slot (input, self->logical_slot, NULL);
+	qmi_message_uim_send_apdu_input_set_apdu (input, apdu, NULL);
+	/* without a channel the modem uses the basic channel */
+	if (channel != 0)
+		qmi_message_uim_send_apdu_input_set_channel_id (input, channel, NULL);
+	qmi_client_uim_send_apdu (QMI_CLIENT_UIM (self->client), input, self->timeout,
+				  req->lc->cancellable, uim_send_apdu_ready,
+				  g_steal_pointer (&task));
+}
+
+static GBytes *
+uim_send_apdu_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+static void
+uim_close_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	g_autoptr(QmiMessageUimLogicalChannelOutput) output = NULL;
+	GError *error = NULL;
+
+	output = qmi_client_uim_logical_channel_finish (QMI_CLIENT_UIM (source), res, &error);
+	if (output == NULL || !qmi_message_uim_logical_channel_output_get_result (output, &error)) {
+		uim_request_return_error (task, error);
+		return;
+	}
+	g_task_return_boolean (task, TRUE);
+}
+
+static void
+uim_close_channel (EsimChannelQmi *self, guint8 channel, GCancellable *cancellable,
+		   GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GTask) task = uim_request_task_new (self, "UIM Logical Channel close",
+						      cancellable, callback, user_data);
+	UimRequest *req = g_task_get_task_data (task);
+	g_autoptr(QmiMessageUimLogicalChannelInput) input = NULL;
+
+	input = qmi_message_uim_logical_channel_input_new ();
+
+	/* the Channel ID TLV (0x11) alone makes it the close form */
+	qmi_message_uim_logical_channel_input_set_slot (input, self->logical_slot, NULL);
+	qmi_message_uim_logical_channel_input_set_channel_id (input, channel, NULL);
+	qmi_client_uim_logical_channel (QMI_CLIENT_UIM (self->client), input, self->timeout,
+					req->lc->cancellable, uim_close_channel_ready,
+					g_steal_pointer (&task));
+}
+
+static gboolean
+uim_close_channel_finish (EsimChannelQmi *self, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+#else /* !ESIM_QMI_GENERATED_UIM_CHANNEL_API: the TLV messages of esim-qmi-uim.c */
 
 static void
 uim_request_ready (GObject *source, GAsyncResult *res, gpointer user_data)
@@ -242,12 +442,9 @@ static void
 uim_request (EsimChannelQmi *self, const gchar *what, QmiMessage *msg, GError *error,
 	     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-	UimRequest *req = g_new0 (UimRequest, 1);
+	g_autoptr(GTask) task = uim_request_task_new (self, what, cancellable, callback, user_data);
+	UimRequest *req = g_task_get_task_data (task);
 
-	req->lc = linked_cancellable_new (self->generation, cancellable);
-	req->what = what;
-	g_task_set_task_data (task, req, (GDestroyNotify) uim_request_free);
 	if (msg == NULL) {
 		uim_request_return_error (task, error);
 		return;
@@ -322,6 +519,8 @@ uim_close_channel_finish (EsimChannelQmi *self, GAsyncResult *res, GError **erro
 
 	return response != NULL && esim_qmi_uim_close_channel_parse (response, error);
 }
+
+#endif /* ESIM_QMI_GENERATED_UIM_CHANNEL_API */
 
 /* ------------------------------------------------------------------------ */
 /* Teardown: close our channels, release the client, close the device.  Runs
