@@ -34,6 +34,7 @@ normalize_apdu_error (const GError *error)
 	switch (error->code) {
 	case ESIM_APDU_ERROR_TRANSPORT:
 	case ESIM_APDU_ERROR_CHANNEL_CLOSED:
+	case ESIM_APDU_ERROR_SESSION_LOST:
 		return g_error_new (ESIMD_ERROR, ESIMD_ERROR_CARD_ERROR,
 		                    "the eUICC cannot be reached: %s", error->message);
 	case ESIM_APDU_ERROR_NO_CHANNEL:

@@ -9,6 +9,13 @@
  * esim_channel_raw_close_async(), which send MANAGE CHANNEL and SELECT through
  * transmit on the basic channel.  Modem backends (QMI, MBIM, AT+CCHO) let the
  * modem do it.
+ *
+ * Sessions that heal: a backend that talks to the card through a session
+ * with the modem (a QMI client id, an MBIM session) and finds that session
+ * gone fails the call with ESIM_APDU_ERROR_SESSION_LOST — only when the
+ * command did not reach the card — forgets every channel it held, and
+ * starts a new session at its next open_async.  EsimIsdr then reopens the
+ * ISD-R and sends the interrupted ES10 request again from its first block.
  */
 #pragma once
 

@@ -29,6 +29,11 @@ typedef enum {
 	ESIM_APDU_ERROR_MEMORY,               /* 6581 / 6A84 */
 	ESIM_APDU_ERROR_TECHNICAL,            /* 6F00 / 6400 / 6601 */
 	ESIM_APDU_ERROR_CHANNEL_CLOSED,       /* session not open / closed under us */
+	/* The backend lost its session with the modem (QMI client released,
+	 * MBIM function restarted…) and the command never reached the card.
+	 * Every logical channel the backend held is gone; its next open starts
+	 * a new session.  EsimIsdr reopens and retries when that is safe. */
+	ESIM_APDU_ERROR_SESSION_LOST,
 } EsimApduError;
 
 /*

@@ -17,6 +17,15 @@
  * data is taken as the final answer and the remaining blocks are not sent:
  * this is how an eUICC reports an early error inside a segmented request
  * (e.g. a ProfileInstallationResult while loading a bound profile package).
+ *
+ * A backend that lost its session with the modem (ESIM_APDU_ERROR_SESSION_LOST:
+ * the command never reached the card, every channel is gone) is healed here,
+ * once per operation: the ISD-R is reopened and the ES10 request is sent
+ * again from its first block.  That is safe while the lost command was a
+ * STORE DATA block (the blocks the card had taken died with their channel);
+ * once the card has answered the last block (a GET RESPONSE chain runs), the
+ * function has been executed and sending it again could repeat it, so the
+ * error is returned instead.
  */
 
 #define G_LOG_DOMAIN "esim"
@@ -65,12 +74,15 @@ typedef enum {
 typedef struct {
 	IsdrOpKind kind;
 	guint step;
+	guint open_step;      /* OpenStep, for open and for a transceive that reopens */
+	gboolean session_retried; /* a lost session was already healed once */
 	/* transceive */
 	GBytes *request;      /* the ES10 request TLV */
 	GPtrArray *blocks;    /* STORE DATA commands, built when the operation starts */
 	guint block;          /* index of the block being exchanged */
 	GBytes *command;      /* the command in flight, kept for a 6Cxx re-send */
 	gboolean le_retried;  /* the command in flight was already re-sent for 6Cxx */
+	gboolean executed;    /* the card answered the block in flight: it ran it */
 	guint get_responses;  /* GET RESPONSE commands sent for this request */
 	GByteArray *response; /* data of the current exchange, GET RESPONSE pieces appended */
 } IsdrOp;
@@ -89,6 +101,7 @@ static void isdr_queue_kick (EsimIsdr *self);
 static void isdr_open_step (GTask *task);
 static void isdr_close_start (GTask *task);
 static void isdr_transceive_step (GTask *task);
+static gboolean isdr_heal_session (GTask *task, const GError *error);
 
 /* ------------------------------------------------------------------------ */
 /* queue */
@@ -235,10 +248,15 @@ isdr_terminal_capability_ready (GObject *source, GAsyncResult *res, gpointer use
 	g_autoptr(GError) error = NULL;
 	guint16 sw = 0;
 
-	/* older cards and some modems refuse it; the ISD-R works without */
-	if (!isdr_transmit_finish (self, res, NULL, &sw, &error) || !esim_apdu_check_sw (sw, &error))
+	if (!isdr_transmit_finish (self, res, NULL, &sw, &error)) {
+		if (isdr_heal_session (task, error))
+			return;
+		/* older cards and some modems refuse it; the ISD-R works without */
+		g_debug ("TERMINAL CAPABILITY not sent: %s", error->message);
+	} else if (!esim_apdu_check_sw (sw, &error)) {
 		g_debug ("TERMINAL CAPABILITY not accepted: %s", error->message);
-	op->step = OPEN_STEP_DONE;
+	}
+	op->open_step = OPEN_STEP_DONE;
 	isdr_open_step (task);
 }
 
@@ -253,7 +271,11 @@ isdr_channel_open_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 
 	channel = esim_channel_open_finish (self->channel, res, &error);
 	if (error != NULL) {
-		isdr_return_error (task, error);
+		g_autoptr(GError) owned = error;
+
+		if (isdr_heal_session (task, owned))
+			return;
+		isdr_return_error (task, g_steal_pointer (&owned));
 		return;
 	}
 	if (channel < 0 || channel > 19) {
@@ -267,7 +289,7 @@ isdr_channel_open_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		g_debug ("ISD-R selected on the basic channel");
 	else
 		g_debug ("ISD-R selected on logical channel %d", channel);
-	op->step = OPEN_STEP_TERMINAL_CAPABILITY;
+	op->open_step = OPEN_STEP_TERMINAL_CAPABILITY;
 	isdr_open_step (task);
 }
 
@@ -281,6 +303,13 @@ isdr_channel_close_ready (GObject *source, GAsyncResult *res, gpointer user_data
 	/* whatever the card answered, the channel is no longer usable by us */
 	self->logical_channel = -1;
 	if (!esim_channel_close_finish (self->channel, res, &error)) {
+		/* the channel died with the modem's session: closed all the same */
+		if (g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST)) {
+			g_debug ("ISD-R channel gone with the modem session: %s", error->message);
+			g_error_free (error);
+			isdr_return_boolean (task);
+			return;
+		}
 		isdr_return_error (task, error);
 		return;
 	}
@@ -313,14 +342,15 @@ isdr_open_step (GTask *task)
 	EsimIsdr *self = g_task_get_source_object (task);
 	IsdrOp *op = g_task_get_task_data (task);
 
-	switch ((OpenStep) op->step) {
+	switch ((OpenStep) op->open_step) {
 	case OPEN_STEP_CHANNEL: {
 		g_autoptr(GBytes) aid = NULL;
 
 		if (isdr_return_if_cancelled (task))
 			return;
 		if (self->logical_channel >= 0) {
-			isdr_return_boolean (task);
+			op->open_step = OPEN_STEP_DONE;
+			isdr_open_step (task);
 			return;
 		}
 		aid = g_bytes_new_static (ESIM_ISDR_AID, sizeof (ESIM_ISDR_AID));
@@ -335,9 +365,49 @@ isdr_open_step (GTask *task)
 		return;
 	}
 	case OPEN_STEP_DONE:
-		isdr_return_boolean (task);
+		if (op->kind == ISDR_OP_OPEN) {
+			isdr_return_boolean (task);
+			return;
+		}
+		/* a transceive that reopened: the request again, from its first block */
+		g_clear_pointer (&op->blocks, g_ptr_array_unref);
+		op->block = 0;
+		op->get_responses = 0;
+		g_byte_array_set_size (op->response, 0);
+		op->step = TRANSCEIVE_STEP_SEND_BLOCK;
+		isdr_transceive_step (task);
 		return;
 	}
+}
+
+/* Called with a failure of a command or open: TRUE if it was a lost modem
+ * session that is healed now (the ISD-R is reopened and the operation goes on
+ * from there), FALSE if the caller must report @error. */
+static gboolean
+isdr_heal_session (GTask *task, const GError *error)
+{
+	EsimIsdr *self = g_task_get_source_object (task);
+	IsdrOp *op = g_task_get_task_data (task);
+
+	if (!g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST))
+		return FALSE;
+	/* every channel died with the session: nothing to close */
+	self->logical_channel = -1;
+	if (op->session_retried || op->kind == ISDR_OP_CLOSE)
+		return FALSE;
+	if (op->kind == ISDR_OP_TRANSCEIVE && op->executed) {
+		g_message ("ISD-R: the modem lost its session after the card ran the command; "
+			   "not sending it again: %s", error->message);
+		return FALSE;
+	}
+	g_message ("ISD-R: the modem lost its session (%s); reopening the ISD-R%s",
+		   error->message,
+		   op->kind == ISDR_OP_TRANSCEIVE ? " and sending the request again" : "");
+	op->session_retried = TRUE;
+	/* the open steps run for a transceive too and hand back to it when done */
+	op->open_step = OPEN_STEP_CHANNEL;
+	isdr_open_step (task);
+	return TRUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -358,7 +428,11 @@ isdr_exchange_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	guint8 sw2;
 
 	if (!isdr_transmit_finish (self, res, &data, &sw, &error)) {
-		isdr_return_error (task, error);
+		g_autoptr(GError) owned = error;
+
+		if (isdr_heal_session (task, owned))
+			return;
+		isdr_return_error (task, g_steal_pointer (&owned));
 		return;
 	}
 	sw1 = sw >> 8;
@@ -390,6 +464,8 @@ isdr_exchange_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 			return;
 		}
 		command = esim_apdu_encode (&get_response);
+		/* the card ran the block: what follows only fetches its answer */
+		op->executed = TRUE;
 		isdr_exchange (task, command);
 		return;
 	}
@@ -427,6 +503,7 @@ isdr_transceive_step (GTask *task)
 		/* only before a block: an answer already received is not thrown away */
 		if (isdr_return_if_cancelled (task))
 			return;
+		op->executed = FALSE;
 		if (self->logical_channel < 0) {
 			GError *error = g_error_new_literal (ESIM_APDU_ERROR,
 							     ESIM_APDU_ERROR_CHANNEL_CLOSED,

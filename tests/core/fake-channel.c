@@ -10,6 +10,7 @@
 typedef struct {
 	gchar *command;  /* normalised upper-case hex */
 	GBytes *response; /* NULL: transport error */
+	gboolean session_lost; /* with response NULL: the modem session is gone */
 } FakeExchange;
 
 struct _FakeChannel {
@@ -42,7 +43,7 @@ normalise_hex (const gchar *hex)
 	return esim_hex_encode_bytes (bytes);
 }
 
-static void
+static FakeExchange *
 fake_channel_push (FakeChannel *self, const gchar *command_hex, const gchar *response_hex)
 {
 	FakeExchange *exchange = g_new0 (FakeExchange, 1);
@@ -54,6 +55,7 @@ fake_channel_push (FakeChannel *self, const gchar *command_hex, const gchar *res
 		g_assert_no_error (error);
 	}
 	g_queue_push_tail (&self->script, exchange);
+	return exchange;
 }
 
 void
@@ -69,6 +71,13 @@ fake_channel_expect_transport_error (FakeChannel *self, const gchar *command_hex
 {
 	g_return_if_fail (FAKE_IS_CHANNEL (self));
 	fake_channel_push (self, command_hex, NULL);
+}
+
+void
+fake_channel_expect_session_lost (FakeChannel *self, const gchar *command_hex)
+{
+	g_return_if_fail (FAKE_IS_CHANNEL (self));
+	fake_channel_push (self, command_hex, NULL)->session_lost = TRUE;
 }
 
 guint
@@ -126,7 +135,10 @@ fake_channel_transmit_async (EsimChannel *channel, gint logical_channel, GBytes 
 		fake_exchange_free (exchange);
 		return;
 	}
-	if (exchange->response == NULL) {
+	if (exchange->session_lost) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST,
+					 "fake modem session lost");
+	} else if (exchange->response == NULL) {
 		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 					 "fake transport failure");
 	} else {

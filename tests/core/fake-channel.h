@@ -20,6 +20,9 @@ FakeChannel *fake_channel_new (void);
 void     fake_channel_expect (FakeChannel *self, const gchar *command_hex, const gchar *response_hex);
 /* Expects @command_hex next and fails it with a transport error. */
 void     fake_channel_expect_transport_error (FakeChannel *self, const gchar *command_hex);
+/* Expects @command_hex next and fails it with ESIM_APDU_ERROR_SESSION_LOST, as a
+ * modem backend does when its session (QMI client, MBIM session) is gone. */
+void     fake_channel_expect_session_lost (FakeChannel *self, const gchar *command_hex);
 /* Number of expected commands not yet sent. */
 guint    fake_channel_get_pending (FakeChannel *self);
 /* Number of APDUs transmitted so far. */

@@ -1178,6 +1178,119 @@ test_isdr_logging (void)
 	captured_log = NULL;
 }
 
+/* ------------------------------------------------------------------------ */
+/* a modem that loses its session (ESIM_APDU_ERROR_SESSION_LOST) */
+
+/* The second of two STORE DATA blocks never reached the card: the ISD-R is
+ * reopened (on whatever channel the card gives now) and the whole request is
+ * sent again from its first block. */
+static void
+test_isdr_session_lost_resends_request (void)
+{
+	g_autoptr(FakeChannel) fake = fake_channel_new ();
+	g_autoptr(EsimIsdr) isdr = open_isdr (fake, 1);
+	g_autoptr(GString) request = g_string_new ("BF3781FF"); /* 4 + 255 = 259 bytes */
+	g_autoptr(GBytes) response = NULL;
+	g_autoptr(GError) error = NULL;
+
+	for (guint i = 0; i < 255; i++)
+		g_string_append_printf (request, "%02X", i);
+	{
+		g_autofree gchar *block0 = g_strdup_printf ("81E21100FF%.510s", request->str);
+		g_autofree gchar *block1 = g_strdup_printf ("81E29101%02X%s", 4, request->str + 510);
+		g_autofree gchar *block0_ch3 = g_strdup_printf ("83E21100FF%.510s", request->str);
+		g_autofree gchar *block1_ch3 = g_strdup_printf ("83E29101%02X%s", 4, request->str + 510);
+
+		fake_channel_expect (fake, block0, "9000");
+		fake_channel_expect_session_lost (fake, block1);
+		/* no MANAGE CHANNEL close for the lost channel: it died with the session */
+		script_isdr_open (fake, 3, "9000");
+		fake_channel_expect (fake, block0_ch3, "9000");
+		fake_channel_expect (fake, block1_ch3, "BF37035A01019000");
+	}
+	g_test_expect_message ("esim", G_LOG_LEVEL_MESSAGE, "*lost its session*reopening*");
+	response = transceive (isdr, request->str, &error);
+	g_test_assert_expected_messages ();
+	g_assert_no_error (error);
+	assert_bytes_hex (response, "BF37035A0101");
+	g_assert_cmpint (esim_isdr_get_logical_channel (isdr), ==, 3);
+	close_isdr (fake, isdr);
+}
+
+/* The card answered (61xx) before the session died in the GET RESPONSE: it has
+ * run the function, so it is not sent again; the error is reported and the
+ * session counts as closed. */
+static void
+test_isdr_session_lost_after_execution (void)
+{
+	g_autoptr(FakeChannel) fake = fake_channel_new ();
+	g_autoptr(EsimIsdr) isdr = open_isdr (fake, 1);
+	g_autoptr(GBytes) response = NULL;
+	g_autoptr(GError) error = NULL;
+
+	fake_channel_expect (fake, "81E2910006BF3103800101", "6105");
+	fake_channel_expect_session_lost (fake, "01C0000005");
+	g_test_expect_message ("esim", G_LOG_LEVEL_MESSAGE, "*after the card ran the command*");
+	response = transceive (isdr, "BF3103800101", &error);
+	g_test_assert_expected_messages ();
+	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST);
+	g_assert_null (response);
+	g_assert_false (esim_isdr_is_open (isdr));
+	fake_channel_assert_done (fake);
+}
+
+/* Healed once per operation: a session lost again is reported, not chased. */
+static void
+test_isdr_session_lost_twice (void)
+{
+	g_autoptr(FakeChannel) fake = fake_channel_new ();
+	g_autoptr(EsimIsdr) isdr = open_isdr (fake, 1);
+	g_autoptr(GBytes) response = NULL;
+	g_autoptr(GError) error = NULL;
+
+	fake_channel_expect_session_lost (fake, "81E2910003BF3E00");
+	script_isdr_open (fake, 2, "9000");
+	fake_channel_expect_session_lost (fake, "82E2910003BF3E00");
+	g_test_expect_message ("esim", G_LOG_LEVEL_MESSAGE, "*lost its session*reopening*");
+	response = transceive (isdr, "BF3E00", &error);
+	g_test_assert_expected_messages ();
+	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST);
+	g_assert_null (response);
+	g_assert_false (esim_isdr_is_open (isdr));
+	fake_channel_assert_done (fake);
+}
+
+/* Open heals too (the session died before MANAGE CHANNEL reached the card),
+ * and a close whose session is gone has nothing left to close. */
+static void
+test_isdr_session_lost_open_close (void)
+{
+	g_autoptr(FakeChannel) fake = fake_channel_new ();
+	g_autoptr(EsimIsdr) isdr = esim_isdr_new (ESIM_CHANNEL (fake));
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GAsyncResult) res2 = NULL;
+	g_autoptr(GError) error = NULL;
+	GAsyncResult *slot = NULL;
+
+	fake_channel_expect_session_lost (fake, "0070000001");
+	script_isdr_open (fake, 1, "9000");
+	g_test_expect_message ("esim", G_LOG_LEVEL_MESSAGE, "*lost its session*reopening the ISD-R*");
+	esim_isdr_open_async (isdr, NULL, got_result, &slot);
+	res = wait_for (&slot);
+	g_test_assert_expected_messages ();
+	g_assert_true (esim_isdr_open_finish (isdr, res, &error));
+	g_assert_no_error (error);
+	g_assert_cmpint (esim_isdr_get_logical_channel (isdr), ==, 1);
+
+	fake_channel_expect_session_lost (fake, "0070800100");
+	esim_isdr_close_async (isdr, NULL, got_result, &slot);
+	res2 = wait_for (&slot);
+	g_assert_true (esim_isdr_close_finish (isdr, res2, &error));
+	g_assert_no_error (error);
+	g_assert_false (esim_isdr_is_open (isdr));
+	fake_channel_assert_done (fake);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1207,6 +1320,10 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/isdr/closed-and-cancelled", test_isdr_closed_and_cancelled);
 	g_test_add_func ("/esim/isdr/transport-and-malformed", test_isdr_transport_and_malformed);
 	g_test_add_func ("/esim/isdr/logging", test_isdr_logging);
+	g_test_add_func ("/esim/isdr/session-lost/resends-request", test_isdr_session_lost_resends_request);
+	g_test_add_func ("/esim/isdr/session-lost/after-execution", test_isdr_session_lost_after_execution);
+	g_test_add_func ("/esim/isdr/session-lost/twice", test_isdr_session_lost_twice);
+	g_test_add_func ("/esim/isdr/session-lost/open-close", test_isdr_session_lost_open_close);
 	g_test_add_func ("/esim/fake-channel/rejects-unexpected", test_fake_channel_rejects_unexpected);
 	return g_test_run ();
 }
