@@ -133,6 +133,89 @@ esim_at_parse_session_id (const gchar *line, guint *session_id, GError **error)
 	return TRUE;
 }
 
+/* 27.007 §9.2.1 verbose texts of the codes in EsimAtCmeError */
+static const struct {
+	guint        code;
+	const gchar *text;
+} cme_texts[] = {
+	{ ESIM_AT_CME_OPERATION_NOT_ALLOWED, "operation not allowed" },
+	{ ESIM_AT_CME_OPERATION_NOT_SUPPORTED, "operation not supported" },
+	{ ESIM_AT_CME_SIM_NOT_INSERTED, "SIM not inserted" },
+	{ ESIM_AT_CME_SIM_FAILURE, "SIM failure" },
+	{ ESIM_AT_CME_SIM_BUSY, "SIM busy" },
+	{ ESIM_AT_CME_MEMORY_FULL, "memory full" },
+	{ ESIM_AT_CME_INVALID_INDEX, "invalid index" },
+	{ ESIM_AT_CME_NOT_FOUND, "not found" },
+	{ ESIM_AT_CME_INCORRECT_PARAMETERS, "incorrect parameters" },
+	{ ESIM_AT_CME_UNKNOWN, "unknown" },
+};
+
+gboolean
+esim_at_parse_cme_error (const gchar *line, guint *code)
+{
+	g_autofree gchar *value = NULL;
+	guint64 number = 0;
+
+	g_return_val_if_fail (line != NULL, FALSE);
+	g_return_val_if_fail (code != NULL, FALSE);
+
+	if (!g_str_has_prefix (line, "+CME ERROR:"))
+		return FALSE;
+	value = g_strstrip (g_strdup (line + strlen ("+CME ERROR:")));
+	if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &number, NULL)) {
+		*code = (guint) number;
+		return TRUE;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS (cme_texts); i++) {
+		if (g_ascii_strcasecmp (value, cme_texts[i].text) == 0) {
+			*code = cme_texts[i].code;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* FF is not a class: a proprietary class with secure messaging and chaining
+ * cannot be moved to channel 19 */
+static gboolean
+esim_at_cla_checked (guint8 cla, guint8 *recoded)
+{
+	if (*recoded != 0xFF)
+		return TRUE;
+	*recoded = cla;
+	return FALSE;
+}
+
+gboolean
+esim_at_cla_set_channel (guint8 cla, guint channel, guint8 *recoded)
+{
+	gboolean further = (cla & 0x40) != 0;
+	guint8 kept = cla & 0x90; /* proprietary class (b8) and command chaining (b5) */
+	gboolean secure;
+
+	g_return_val_if_fail (channel <= 19, FALSE);
+	g_return_val_if_fail (recoded != NULL, FALSE);
+
+	*recoded = cla;
+	if (cla == 0xFF || (cla & 0x60) == 0x20)
+		return FALSE; /* 2X/3X are RFU, AX/BX carry no channel, FF is invalid */
+	if (channel < 4 && !further) {
+		*recoded = (cla & 0xFC) | (guint8) channel;
+		return TRUE;
+	}
+	if (channel >= 4 && further) {
+		*recoded = (cla & 0xF0) | (guint8) (channel - 4);
+		return esim_at_cla_checked (cla, recoded);
+	}
+	/* the other coding: secure messaging is b4-b3 in the first, b6 in the further */
+	secure = further ? (cla & 0x20) != 0 : (cla & 0x0C) != 0;
+	if (channel < 4)
+		*recoded = kept | (secure ? 0x08 : 0x00) | (guint8) channel;
+	else
+		*recoded = kept | 0x40 | (secure ? 0x20 : 0x00) | (guint8) (channel - 4);
+	return esim_at_cla_checked (cla, recoded);
+}
+
 gchar *
 esim_at_command_name (const gchar *text)
 {

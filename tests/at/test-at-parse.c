@@ -111,8 +111,83 @@ test_session_id (void)
 	g_assert_false (esim_at_parse_session_id ("+CCHO: one", &id, &error));
 	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE);
 	g_clear_error (&error);
+	/* any integer the MT chooses: 0 and 257 are session ids too */
+	g_assert_true (esim_at_parse_session_id ("+CCHO: 257", &id, &error));
+	g_assert_cmpuint (id, ==, 257);
+	g_assert_true (esim_at_parse_session_id ("0", &id, &error));
+	g_assert_cmpuint (id, ==, 0);
 	g_assert_false (esim_at_parse_session_id ("99999999999", &id, &error));
 	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE);
+}
+
+static void
+test_cme_error (void)
+{
+	const struct {
+		const gchar *line;
+		gboolean     parsed;
+		guint        code;
+	} cases[] = {
+		{ "+CME ERROR: 20", TRUE, ESIM_AT_CME_MEMORY_FULL },
+		{ "+CME ERROR:21", TRUE, ESIM_AT_CME_INVALID_INDEX },
+		{ "+CME ERROR: 4294967295", TRUE, G_MAXUINT32 },
+		{ "+CME ERROR: memory full", TRUE, ESIM_AT_CME_MEMORY_FULL },  /* +CMEE=2 */
+		{ "+CME ERROR: Operation not allowed", TRUE, ESIM_AT_CME_OPERATION_NOT_ALLOWED },
+		{ "+CME ERROR: the modem is sad", FALSE, 0 },
+		{ "+CME ERROR: 4294967296", FALSE, 0 },
+		{ "+CME ERROR: -1", FALSE, 0 },
+		{ "+CME ERROR:", FALSE, 0 },
+		{ "ERROR", FALSE, 0 },                  /* +CMEE=0: no cause */
+		{ "+CMS ERROR: 500", FALSE, 0 },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+		guint code = 12345;
+
+		g_assert_cmpint (esim_at_parse_cme_error (cases[i].line, &code), ==, cases[i].parsed);
+		if (cases[i].parsed)
+			g_assert_cmpuint (code, ==, cases[i].code);
+	}
+}
+
+/* The CLA's channel bits, ISO/IEC 7816-4 §5.4.1 / ETSI TS 102 221 §10.1.1. */
+static void
+test_cla_channel (void)
+{
+	const struct {
+		guint8   cla;
+		guint    channel;
+		gboolean coded;
+		guint8   recoded;
+	} cases[] = {
+		{ 0x81, 0, TRUE, 0x80 },   /* GlobalPlatform STORE DATA on 1 -> basic */
+		{ 0x80, 2, TRUE, 0x82 },
+		{ 0x81, 4, TRUE, 0xC0 },   /* first -> further coding */
+		{ 0x83, 19, TRUE, 0xCF },
+		{ 0xCF, 1, TRUE, 0x81 },   /* further -> first coding */
+		{ 0xC3, 9, TRUE, 0xC5 },
+		{ 0x01, 0, TRUE, 0x00 },   /* interindustry (GET RESPONSE) */
+		{ 0x40, 3, TRUE, 0x03 },
+		{ 0x02, 5, TRUE, 0x41 },
+		{ 0x11, 2, TRUE, 0x12 },   /* command chaining kept */
+		{ 0x51, 1, TRUE, 0x11 },
+		{ 0x0D, 6, TRUE, 0x62 },   /* secure messaging: b4-b3 <-> b6 */
+		{ 0x60, 0, TRUE, 0x08 },
+		{ 0xE0, 2, TRUE, 0x8A },
+		{ 0xA0, 1, FALSE, 0xA0 },  /* GSM class: no channel bits */
+		{ 0x20, 1, FALSE, 0x20 },  /* RFU */
+		{ 0xFF, 1, FALSE, 0xFF },
+		{ 0xF0, 19, FALSE, 0xF0 }, /* would be FF */
+		{ 0x9C, 19, FALSE, 0x9C },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+		guint8 recoded = 0x55;
+
+		g_assert_cmpint (esim_at_cla_set_channel (cases[i].cla, cases[i].channel, &recoded), ==,
+		                 cases[i].coded);
+		g_assert_cmphex (recoded, ==, cases[i].recoded);
+	}
 }
 
 /* APDU and AID data stay out of the log unless personal info is on. */
@@ -155,6 +230,8 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/at-parse/final-results", test_final_results);
 	g_test_add_func ("/esim/at-parse/apdu-answer", test_apdu_answer);
 	g_test_add_func ("/esim/at-parse/session-id", test_session_id);
+	g_test_add_func ("/esim/at-parse/cme-error", test_cme_error);
+	g_test_add_func ("/esim/at-parse/cla-channel", test_cla_channel);
 	g_test_add_func ("/esim/at-parse/log-masking", test_log_masking);
 	return g_test_run ();
 }

@@ -5,7 +5,9 @@
  * NULs are dropped as the port does, the rest is split into lines exactly
  * as the port splits them, and every line goes through every parser the
  * backend may apply to it (final result code, bare session id, +CGLA: and
- * +CSIM: response APDUs, +CCHO session id, the log masking).  A parser must
+ * +CSIM: response APDUs, +CCHO session id, +CME ERROR code, the log
+ * masking); the line's first byte also goes through the CLA re-coding for
+ * every channel.  A parser must
  * return a result or a GError: a crash or a read past the line is the bug.
  */
 
@@ -43,8 +45,24 @@ fuzz_line (const gchar *line)
 	(void) esim_at_line_is_digits (line);
 	fuzz_apdu_answer (line, "+CGLA:");
 	fuzz_apdu_answer (line, "+CSIM:");
+	guint cme = 0;
+
 	if (!esim_at_parse_session_id (line, &session_id, &error))
 		g_assert_nonnull (error);
+	(void) esim_at_parse_cme_error (line, &cme);
+	for (guint channel = 0; channel <= 19; channel++) {
+		guint8 cla = (guint8) line[0];
+		guint8 recoded = 0;
+		guint8 back = 0;
+
+		/* re-coding is lossless for the channel: coding it back gives the same */
+		if (esim_at_cla_set_channel (cla, channel, &recoded)) {
+			g_assert_true (esim_at_cla_set_channel (recoded, channel, &back));
+			g_assert_cmphex (back, ==, recoded);
+		} else {
+			g_assert_cmphex (recoded, ==, cla);
+		}
+	}
 }
 
 int
