@@ -18,15 +18,53 @@
  * its answer is swallowed, for the same reason.
  *
  * Preparing the port (on first use): open the tty raw, AT, ATE0 (echo is
- * still tolerated: some modems ignore ATE0), probe AT+CCHO=?, AT+CGLA=?,
- * AT+CCHC=? and AT+CSIM=?, then close logical channels 1–3 left open by an
- * earlier, crashed user with AT+CCHC (as lpac does; errors ignored).  Without
- * +CCHC nothing is cleared: a raw MANAGE CHANNEL close could also close a
- * channel the modem itself uses (e.g. for the ISIM).
+ * still tolerated: some modems ignore ATE0), AT+CMEE=1 so that refusals
+ * carry their cause as "+CME ERROR: <n>" (27.007 §9.1; ModemManager's
+ * mm-broadband-modem.c modem_init_sequence sends it too, and treats a refusal
+ * as harmless, as here), then probe AT+CCHO=?, AT+CGLA=?, AT+CCHC=? and
+ * AT+CSIM=?.  Nothing is closed then: sessions another user left open are
+ * only closed when the card has no free channel (below).  The modem's
+ * settings are not restored: ModemManager runs its own init sequence
+ * (E0, +CMEE=1) when it gets the port back.
  *
- * Logical channel numbers: the +CCHO session id is used as the channel number
- * in the CLA (as lpac does and as modems that implement it do); a session id
- * outside 1–19 cannot be coded in a CLA and is refused.
+ * Sessions and channel numbers.  The +CCHO <sessionid> is an integer the MT
+ * chooses (27.007 §8.45), not a channel number: modems hand out 1, 2… (the
+ * card's channel) as well as 257, 258… or ids that grow with every open.
+ * +CGLA passes the command "as it is" on the session, and "it will be up to
+ * the MT to manage the logical channel part of the APDU CLASS byte" (27.007
+ * §8.43, NOTE): over +CCHO the card's channel cannot be known.  So the
+ * channel number handed to the caller (which codes it in the CLA, see
+ * esim-channel.h) is ours, and this backend re-codes the CLA's channel bits
+ * before the APDU leaves:
+ *   - a session id of 1-19 that is free as our number is used as is, and
+ *     coded in the CLA (the card's channel on modems whose ids are channels,
+ *     as MediaTek's RIL codes it, Goayandi/vendor_mediatek_proprietary_
+ *     hardware-mt8173:ril/mtk-ril/ril_sim.c requestSimAuthentication; a modem
+ *     that manages the bits itself replaces them anyway);
+ *   - any other id gets a free number 1-19, and its APDUs carry channel 0 in
+ *     the CLA: the MT codes the channel, as oFono relies on when it sends
+ *     AUTHENTICATE with CLA 00 over +CGLA (sailfishos-native/ofono-mirror:
+ *     src/simutil.c build_authenticate, src/sim-auth.c); lpac's at driver
+ *     likewise keeps the id as an opaque string and codes its own index
+ *     (estkme-group/lpac:driver/apdu/at_etsi.c, at_helpers.c);
+ *   - a channel opened with MANAGE CHANNEL over +CSIM is the card's own
+ *     number, learnt from the card's answer.
+ *
+ * +CSIM fallback.  A modem that refuses +CCHO (ERROR, +CME ERROR: the AID is
+ * not allowed, the command not supported…) still reaches the card with
+ * MANAGE CHANNEL + SELECT over +CSIM when it has that (27.007 §8.17: the
+ * command goes to the card as it is); only while none of our +CCHO sessions
+ * is open, whose card channels a MANAGE CHANNEL number could collide with.
+ *
+ * Foreign sessions, by the rule of the QMI backend: when the card has no
+ * free channel (+CCHO refused with +CME ERROR: 20 "memory full", which
+ * MediaTek's RIL reads as "missing resource", or MANAGE CHANNEL refused over
+ * +CSIM), sessions 1-19 that are not ours are closed with +CCHC (lpac's
+ * at_etsi.c closes the sessions it knows before every +CCHO); if that freed
+ * none and no +CCHO session of ours is open, channels 1-19 that are not ours
+ * are closed with MANAGE CHANNEL over +CSIM; then the open is tried once
+ * more.  Never at start: a live user, or the modem's own ISIM session, may
+ * hold them.
  *
  * No reset_card: AT+CFUN=0/1 or AT+CFUN=1,1 reset or re-enumerate the whole
  * modem on many devices (the port disappears), which is the daemon's
@@ -52,10 +90,24 @@
 /* a +CGLA answer with 256 bytes of data is ~540 characters */
 #define AT_MAX_LINE          8192
 #define AT_MAX_INFO_LINES    32
-#define AT_STALE_CHANNELS    3 /* eUICCs offer the basic channel + 3 logical ones */
-#define AT_MAX_CHANNEL       19
+#define AT_MAX_CHANNEL       19 /* ISO/IEC 7816-4: the basic channel and logical ones 1-19 */
+#define AT_SWEEP_MAX_SESSION 19 /* foreign +CCHO sessions tried: the ids that are channel numbers */
 #define AT_MAX_APDU          261 /* short APDU: 4 header + Lc + 255 + Le */
 #define AT_SYNC_ATTEMPTS     2
+
+typedef enum {
+	AT_SESSION_NONE, /* the number is free */
+	AT_SESSION_CCHO, /* a 27.007 +CCHO session: its APDUs go through +CGLA */
+	AT_SESSION_CSIM, /* a channel opened with MANAGE CHANNEL over +CSIM */
+} AtSessionKind;
+
+/* One channel we opened, under the number the caller codes in the CLA. */
+typedef struct {
+	AtSessionKind kind;
+	guint session_id;   /* +CCHO: the MT's <sessionid> */
+	guint card_channel; /* the channel bits sent in the CLA: the card's channel
+	                     * (or our best guess), 0 when only the MT knows it */
+} AtSession;
 
 typedef enum {
 	PORT_CLOSED,
@@ -85,7 +137,7 @@ struct _EsimChannelAt {
 	EsimChannelAtMode mode;
 	gboolean has_cchc;
 	gboolean has_csim;
-	guint32 channels;      /* bit n: logical channel n opened by us */
+	AtSession sessions[AT_MAX_CHANNEL + 1]; /* by the caller's channel number; [0] unused */
 };
 
 static void esim_channel_at_iface_init (EsimChannelInterface *iface);
@@ -105,14 +157,78 @@ source_clear (GSource **source)
 	g_clear_pointer (source, g_source_unref);
 }
 
-/* The command layer reports a refusal by the modem (ERROR, +CME ERROR) as
- * ESIM_APDU_ERROR_FAILED with the message 'AT+<command> answered "<result line>"';
- * each operation turns it into its own error (at_command_finish_for_task).
- * Port failures are ESIM_APDU_ERROR_TRANSPORT. */
+/* The command layer reports a refusal by the modem (ERROR, +CME ERROR) in
+ * this backend-private domain, code the +CME ERROR number (AT_REFUSAL_NO_CAUSE
+ * for a plain ERROR), message 'AT+<command> answered "<result line>"'.  Each
+ * operation turns it into an ESIM_APDU_ERROR of its own (refusal_error);
+ * port failures are ESIM_APDU_ERROR_TRANSPORT. */
+#define AT_REFUSAL (at_refusal_quark ())
+#define AT_REFUSAL_NO_CAUSE (-1)
+static GQuark at_refusal_quark (void);
+G_DEFINE_QUARK (esim-at-refusal, at_refusal)
+
 static gboolean
 error_is_modem_refusal (const GError *error)
 {
-	return g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_FAILED);
+	return error != NULL && error->domain == AT_REFUSAL;
+}
+
+static gboolean
+refusal_is (const GError *error, EsimAtCmeError cme)
+{
+	return error_is_modem_refusal (error) && error->code == (gint) cme;
+}
+
+/* "<what> (AT+<command> answered "…")" as ESIM_APDU_ERROR @code. */
+static GError *
+refusal_error (const GError *refusal, gint code, const gchar *what)
+{
+	return g_error_new (ESIM_APDU_ERROR, code, "%s (%s)", what, refusal->message);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the channels we opened */
+
+static gboolean
+sessions_have_ccho (EsimChannelAt *self)
+{
+	for (guint i = 1; i <= AT_MAX_CHANNEL; i++) {
+		if (self->sessions[i].kind == AT_SESSION_CCHO)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+sessions_have_ccho_id (EsimChannelAt *self, guint session_id)
+{
+	for (guint i = 1; i <= AT_MAX_CHANNEL; i++) {
+		if (self->sessions[i].kind == AT_SESSION_CCHO &&
+		    self->sessions[i].session_id == session_id)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Our number for a new channel: @preferred when free, else the lowest free
+ * one; 0 when all 19 are taken. */
+static guint
+sessions_pick_number (EsimChannelAt *self, guint preferred)
+{
+	if (preferred >= 1 && preferred <= AT_MAX_CHANNEL &&
+	    self->sessions[preferred].kind == AT_SESSION_NONE)
+		return preferred;
+	for (guint i = 1; i <= AT_MAX_CHANNEL; i++) {
+		if (self->sessions[i].kind == AT_SESSION_NONE)
+			return i;
+	}
+	return 0;
+}
+
+static void
+sessions_clear (EsimChannelAt *self)
+{
+	memset (self->sessions, 0, sizeof (self->sessions));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -286,8 +402,7 @@ at_command_finish_for_task (GTask *task, GAsyncResult *res, guint min_lines, gin
 	what = g_strdup_vprintf (format, args);
 	va_end (args);
 	if (lines == NULL)
-		g_task_return_new_error (task, ESIM_APDU_ERROR, refusal_code, "%s (%s)", what,
-		                         error->message);
+		g_task_return_error (task, refusal_error (error, refusal_code, what));
 	else
 		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
 		                         "%s: the modem answered OK without an information line",
@@ -312,12 +427,19 @@ port_handle_line (EsimChannelAt *self, const gchar *line)
 	if (g_ascii_strcasecmp (line, cmd->text) == 0)
 		return; /* echo */
 	if (esim_at_line_is_final_result (line, &ok)) {
+		GError *refusal = NULL;
+		guint cme = 0;
+
 		g_debug ("%s: <-- %s", self->path, line);
 		g_queue_pop_head (&self->commands);
 		source_clear (&self->timeout_source);
-		at_command_complete (cmd, ok ? NULL
-		                             : g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_FAILED,
-		                                            "%s answered \"%s\"", cmd->name, line));
+		if (!ok)
+			refusal = g_error_new (AT_REFUSAL,
+			                       esim_at_parse_cme_error (line, &cme) && cme <= G_MAXINT
+			                               ? (gint) cme
+			                               : AT_REFUSAL_NO_CAUSE,
+			                       "%s answered \"%s\"", cmd->name, line);
+		at_command_complete (cmd, refusal);
 		at_command_free (cmd);
 		at_kick (self);
 		return;
@@ -376,7 +498,7 @@ port_readable_cb (gint fd, GIOCondition condition, gpointer user_data)
 		/* end of file, EIO after a hang-up, or a hang-up without data */
 		port_process_lines (self, generation);
 		if (self->fd >= 0 && self->generation == generation) {
-			self->channels = 0; /* the modem is gone and its channels with it */
+			sessions_clear (self); /* the modem is gone and its channels with it */
 			port_fail (self, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 			                              "the AT port %s is gone: %s", self->path,
 			                              n < 0 ? g_strerror (saved_errno)
@@ -525,18 +647,18 @@ port_open (EsimChannelAt *self, GError **error)
 }
 
 /* ------------------------------------------------------------------------ */
-/* preparing the port: open, sync, probe, clear stale channels */
+/* preparing the port: open, sync, set up, probe */
 
 typedef enum {
 	PREPARE_STEP_OPEN,
 	PREPARE_STEP_SYNC,
 	PREPARE_STEP_ECHO_OFF,
+	PREPARE_STEP_ERROR_CODES,
 	PREPARE_STEP_PROBE_CCHO,
 	PREPARE_STEP_PROBE_CGLA,
 	PREPARE_STEP_PROBE_CCHC,
 	PREPARE_STEP_PROBE_CSIM,
 	PREPARE_STEP_CHOOSE_MODE,
-	PREPARE_STEP_CLEAR_STALE,
 	PREPARE_STEP_DONE,
 } PrepareStep;
 
@@ -547,7 +669,6 @@ typedef struct {
 	gboolean has_cgla;
 	gboolean has_cchc;
 	gboolean has_csim;
-	guint stale_channel; /* the channel being closed */
 } PrepareContext;
 
 /* a modem answers OK to the test form of each command it implements */
@@ -621,6 +742,11 @@ prepare_command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		break;
 	case PREPARE_STEP_ECHO_OFF:
 		break; /* echo is tolerated anyway */
+	case PREPARE_STEP_ERROR_CODES:
+		/* optional, as for ModemManager: errors then come without their cause */
+		if (!ok)
+			g_debug ("%s: errors will carry no cause: %s", self->path, error->message);
+		break;
 	case PREPARE_STEP_PROBE_CCHO:
 		ctx->has_ccho = ok;
 		break;
@@ -633,12 +759,6 @@ prepare_command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	case PREPARE_STEP_PROBE_CSIM:
 		ctx->has_csim = ok;
 		break;
-	case PREPARE_STEP_CLEAR_STALE:
-		if (ok)
-			g_info ("%s: closed logical channel %u left open by an earlier session",
-			        self->path, ctx->stale_channel);
-		prepare_step (task); /* the step moves on to the next channel itself */
-		return;
 	case PREPARE_STEP_OPEN:
 	case PREPARE_STEP_CHOOSE_MODE:
 	case PREPARE_STEP_DONE:
@@ -698,6 +818,11 @@ prepare_step (GTask *task)
 		at_command_async (self, "ATE0", NULL, FALSE, NULL, prepare_command_ready,
 		                  g_object_ref (task));
 		return;
+	case PREPARE_STEP_ERROR_CODES:
+		/* numeric +CME ERROR codes (27.007 §9.1) */
+		at_command_async (self, "AT+CMEE=1", NULL, FALSE, NULL, prepare_command_ready,
+		                  g_object_ref (task));
+		return;
 	case PREPARE_STEP_PROBE_CCHO:
 	case PREPARE_STEP_PROBE_CGLA:
 	case PREPARE_STEP_PROBE_CCHC:
@@ -708,21 +833,6 @@ prepare_step (GTask *task)
 	case PREPARE_STEP_CHOOSE_MODE:
 		if (!prepare_choose_mode (self, ctx, &error)) {
 			g_task_return_error (task, error);
-			return;
-		}
-		ctx->step++;
-		/* fall through */
-	case PREPARE_STEP_CLEAR_STALE:
-		/* only with +CCHC, which cannot touch the modem's own channels */
-		while (self->has_cchc && self->mode == ESIM_CHANNEL_AT_MODE_LOGICAL &&
-		       ++ctx->stale_channel <= AT_STALE_CHANNELS) {
-			g_autofree gchar *text = NULL;
-
-			if (self->channels & (1u << ctx->stale_channel))
-				continue; /* ours, still in use across a reopen */
-			text = g_strdup_printf ("AT+CCHC=%u", ctx->stale_channel);
-			at_command_async (self, text, NULL, FALSE, NULL, prepare_command_ready,
-			                  g_object_ref (task));
 			return;
 		}
 		ctx->step++;
@@ -795,11 +905,154 @@ ensure_ready_finish_for_task (GTask *task, GAsyncResult *res)
 /* ------------------------------------------------------------------------ */
 /* transmit */
 
+/* One command APDU over +CGLA on a session, or over +CSIM. */
+typedef struct {
+	gint channel;        /* the caller's number, for errors; 0: the basic channel */
+	gboolean cgla;       /* +CGLA on @session_id, else +CSIM */
+	guint session_id;
+	GBytes *command;     /* as sent: the CLA re-coded for a session */
+	const gchar *name;   /* "AT+CGLA" or "AT+CSIM" */
+	const gchar *prefix; /* "+CGLA:" or "+CSIM:" */
+} ApduExchange;
+
+static void
+apdu_exchange_free (ApduExchange *exchange)
+{
+	g_clear_pointer (&exchange->command, g_bytes_unref);
+	g_free (exchange);
+}
+
+static void
+apdu_exchange_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	EsimChannelAt *self = ESIM_CHANNEL_AT (source);
+	ApduExchange *exchange = g_task_get_task_data (task);
+	g_autoptr(GPtrArray) lines = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *what = NULL;
+	GBytes *response;
+
+	lines = at_command_finish (self, res, &error);
+	if (lines == NULL && !error_is_modem_refusal (error)) {
+		g_task_return_error (task, g_steal_pointer (&error));
+		return;
+	}
+	if (lines == NULL) {
+		/* 21 "invalid index": the modem no longer knows the session (the card reset) */
+		gboolean gone = exchange->cgla && refusal_is (error, ESIM_AT_CME_INVALID_INDEX);
+
+		if (exchange->cgla)
+			what = g_strdup_printf ("the modem refused the APDU on channel %d (session %u)",
+			                        exchange->channel, exchange->session_id);
+		else
+			what = g_strdup_printf ("the modem refused the APDU on channel %d",
+			                        exchange->channel);
+		g_task_return_error (task, refusal_error (error,
+		                                          gone ? ESIM_APDU_ERROR_CHANNEL_CLOSED
+		                                               : ESIM_APDU_ERROR_TRANSPORT,
+		                                          what));
+		return;
+	}
+	if (lines->len < 1) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
+		                         "%s: the modem answered OK without an information line",
+		                         exchange->name);
+		return;
+	}
+	response = esim_at_parse_apdu_answer (g_ptr_array_index (lines, 0), exchange->prefix, &error);
+	if (response == NULL) {
+		g_task_return_error (task, g_steal_pointer (&error));
+		return;
+	}
+	g_task_return_pointer (task, response, (GDestroyNotify) g_bytes_unref);
+}
+
+/* Sends @exchange (taken) on a port that is ready; the result is the response APDU. */
+static void
+apdu_exchange_async (EsimChannelAt *self, ApduExchange *exchange, GCancellable *cancellable,
+                     GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+	g_autofree gchar *hex = esim_hex_encode_bytes (exchange->command);
+	g_autofree gchar *text = NULL;
+
+	g_task_set_source_tag (task, apdu_exchange_async);
+	g_task_set_task_data (task, exchange, (GDestroyNotify) apdu_exchange_free);
+	if (exchange->cgla) {
+		exchange->name = "AT+CGLA";
+		exchange->prefix = "+CGLA:";
+		text = g_strdup_printf ("AT+CGLA=%u,%" G_GSIZE_FORMAT ",\"%s\"", exchange->session_id,
+		                        strlen (hex), hex);
+	} else {
+		exchange->name = "AT+CSIM";
+		exchange->prefix = "+CSIM:";
+		text = g_strdup_printf ("AT+CSIM=%" G_GSIZE_FORMAT ",\"%s\"", strlen (hex), hex);
+	}
+	at_command_async (self, text, exchange->prefix, FALSE, cancellable, apdu_exchange_ready,
+	                  g_steal_pointer (&task));
+}
+
+static GBytes *
+apdu_exchange_finish (EsimChannelAt *self, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail (g_task_is_valid (res, self), NULL);
+	return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+/* @command with the CLA's channel bits set to @card_channel. */
+static GBytes *
+command_for_card_channel (GBytes *command, guint card_channel)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data (command, &len);
+	guint8 cla = data[0];
+	guint8 *copy;
+
+	if (!esim_at_cla_set_channel (data[0], card_channel, &cla) || cla == data[0])
+		return g_bytes_ref (command);
+	copy = g_memdup2 (data, len);
+	copy[0] = cla;
+	return g_bytes_new_take (copy, len);
+}
+
+/* The exchange that carries @command on the caller's @channel. */
+static ApduExchange *
+apdu_exchange_for_session (EsimChannelAt *self, gint channel, GBytes *command)
+{
+	const AtSession *session = &self->sessions[channel];
+	ApduExchange *exchange = g_new0 (ApduExchange, 1);
+
+	exchange->channel = channel;
+	if (channel > 0 && session->kind == AT_SESSION_CCHO) {
+		exchange->cgla = TRUE;
+		exchange->session_id = session->session_id;
+	}
+	/* the basic channel, and unknown numbers (the raw open's SELECT): as they are */
+	if (channel > 0 && session->kind != AT_SESSION_NONE)
+		exchange->command = command_for_card_channel (command, session->card_channel);
+	else
+		exchange->command = g_bytes_ref (command);
+	return exchange;
+}
+
+static void
+transmit_exchange_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+	GError *error = NULL;
+	GBytes *response;
+
+	response = apdu_exchange_finish (ESIM_CHANNEL_AT (source), res, &error);
+	if (response == NULL)
+		g_task_return_error (task, error);
+	else
+		g_task_return_pointer (task, response, (GDestroyNotify) g_bytes_unref);
+}
+
 typedef struct {
 	gint channel;
 	GBytes *command;
-	const gchar *name;   /* "AT+CGLA" or "AT+CSIM" */
-	const gchar *prefix; /* "+CGLA:" or "+CSIM:" */
 } TransmitContext;
 
 static void
@@ -810,57 +1063,30 @@ transmit_context_free (TransmitContext *ctx)
 }
 
 static void
-transmit_command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GTask) task = G_TASK (user_data);
-	TransmitContext *ctx = g_task_get_task_data (task);
-	g_autoptr(GPtrArray) lines = NULL;
-	g_autoptr(GError) error = NULL;
-	GBytes *response;
-
-	lines = at_command_finish_for_task (task, res, 1, ESIM_APDU_ERROR_TRANSPORT,
-	                                    "the modem refused the APDU on channel %d",
-	                                    ctx->channel);
-	if (lines == NULL)
-		return;
-	response = esim_at_parse_apdu_answer (g_ptr_array_index (lines, 0), ctx->prefix, &error);
-	if (response == NULL) {
-		g_task_return_error (task, g_steal_pointer (&error));
-		return;
-	}
-	g_task_return_pointer (task, response, (GDestroyNotify) g_bytes_unref);
-}
-
-static void
 transmit_prepared (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelAt *self = ESIM_CHANNEL_AT (source);
 	TransmitContext *ctx = g_task_get_task_data (task);
-	g_autofree gchar *hex = NULL;
-	g_autofree gchar *text = NULL;
+	ApduExchange *exchange;
 
 	if (!ensure_ready_finish_for_task (task, res))
 		return;
-	hex = esim_hex_encode_bytes (ctx->command);
-	if (self->mode == ESIM_CHANNEL_AT_MODE_LOGICAL && ctx->channel > 0) {
-		ctx->name = "AT+CGLA";
-		ctx->prefix = "+CGLA:";
-		text = g_strdup_printf ("AT+CGLA=%d,%" G_GSIZE_FORMAT ",\"%s\"", ctx->channel,
-		                        strlen (hex), hex);
-	} else if (self->has_csim) {
-		/* the CLA carries the channel; the basic channel needs +CSIM in any mode */
-		ctx->name = "AT+CSIM";
-		ctx->prefix = "+CSIM:";
-		text = g_strdup_printf ("AT+CSIM=%" G_GSIZE_FORMAT ",\"%s\"", strlen (hex), hex);
-	} else {
-		g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-		                         "the modem on %s has no AT+CSIM to reach the basic channel",
-		                         self->path);
+	exchange = apdu_exchange_for_session (self, ctx->channel, ctx->command);
+	if (!exchange->cgla && !self->has_csim) {
+		if (ctx->channel == 0)
+			g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+			                         "the modem on %s has no AT+CSIM to reach the basic "
+			                         "channel", self->path);
+		else
+			g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED,
+			                         "logical channel %d is not open on %s", ctx->channel,
+			                         self->path);
+		apdu_exchange_free (exchange);
 		return;
 	}
-	at_command_async (self, text, ctx->prefix, FALSE, g_task_get_cancellable (task),
-	                  transmit_command_ready, g_object_ref (task));
+	apdu_exchange_async (self, exchange, g_task_get_cancellable (task), transmit_exchange_ready,
+	                     g_object_ref (task));
 }
 
 static void
@@ -905,21 +1131,133 @@ esim_channel_at_transmit_finish (EsimChannel *channel, GAsyncResult *res, GError
 /* ------------------------------------------------------------------------ */
 /* open */
 
+typedef enum {
+	OPEN_STEP_PREPARE,
+	OPEN_STEP_CHOOSE,         /* +CCHO when the modem has it, else +CSIM */
+	OPEN_STEP_CCHO,
+	OPEN_STEP_CSIM,           /* MANAGE CHANNEL + SELECT over +CSIM */
+	OPEN_STEP_SWEEP_SESSIONS, /* the card is full: others' sessions, with +CCHC */
+	OPEN_STEP_SWEEP_CHANNELS, /* still full: others' channels, with MANAGE CHANNEL */
+	OPEN_STEP_DONE,
+} OpenStep;
+
+typedef struct {
+	OpenStep step;
+	GBytes *aid;
+	gboolean swept;        /* the card was found full once: no second sweep */
+	guint sweep_next;      /* the last session id or channel the sweep tried */
+	guint swept_sessions;  /* how many foreign sessions +CCHC closed */
+	GError *ccho_refusal;  /* why +CCHO failed, when +CSIM is tried instead */
+	gint channel;
+} OpenContext;
+
 static void
-open_raw_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+open_context_free (OpenContext *ctx)
+{
+	g_bytes_unref (ctx->aid);
+	g_clear_error (&ctx->ccho_refusal);
+	g_free (ctx);
+}
+
+static void open_step (GTask *task);
+
+static void
+open_next (GTask *task, OpenStep step)
+{
+	OpenContext *ctx = g_task_get_task_data (task);
+
+	ctx->step = step;
+	open_step (task);
+}
+
+static void
+open_prepared (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = G_TASK (user_data);
+
+	if (ensure_ready_finish_for_task (task, res))
+		open_next (task, OPEN_STEP_CHOOSE);
+}
+
+static void
+open_csim_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelAt *self = ESIM_CHANNEL_AT (source);
+	OpenContext *ctx = g_task_get_task_data (task);
 	g_autoptr(GError) error = NULL;
 	gint channel;
 
 	channel = esim_channel_raw_open_finish (ESIM_CHANNEL (self), res, &error);
+	if (channel < 0 && !ctx->swept &&
+	    g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL)) {
+		g_message ("%s: the card has no free logical channel (%s); closing others' sessions",
+		           self->path, error->message);
+		open_next (task, OPEN_STEP_SWEEP_SESSIONS);
+		return;
+	}
 	if (channel < 0) {
+		if (ctx->ccho_refusal != NULL)
+			g_prefix_error (&error, "%s; over AT+CSIM: ", ctx->ccho_refusal->message);
 		g_task_return_error (task, g_steal_pointer (&error));
 		return;
 	}
-	self->channels |= 1u << channel;
-	g_task_return_int (task, channel);
+	if (self->sessions[channel].kind != AT_SESSION_NONE) {
+		/* cannot happen while no +CCHO session is open; do not mix them up */
+		esim_channel_raw_close_async (ESIM_CHANNEL (self), channel, NULL, NULL, NULL);
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL,
+		                         "the card opened channel %d, which is in use", channel);
+		return;
+	}
+	self->sessions[channel] = (AtSession) { AT_SESSION_CSIM, 0, (guint) channel };
+	g_debug ("%s: logical channel %d open (MANAGE CHANNEL over AT+CSIM)", self->path, channel);
+	ctx->channel = channel;
+	open_next (task, OPEN_STEP_DONE);
+}
+
+/* Registers +CCHO session @session_id under a number of ours; 0 when none is free. */
+static gint
+open_register_session (EsimChannelAt *self, guint session_id)
+{
+	/* an id that may be the card's channel is coded as is; any other only the MT can map */
+	gboolean maybe_channel = session_id >= 1 && session_id <= AT_MAX_CHANNEL;
+	guint number = sessions_pick_number (self, maybe_channel ? session_id : 0);
+
+	if (number == 0)
+		return 0;
+	self->sessions[number] = (AtSession) { AT_SESSION_CCHO, session_id,
+	                                       maybe_channel ? session_id : 0 };
+	if (maybe_channel)
+		g_debug ("%s: session %u open as channel %u, coded as channel %u in the CLA",
+		         self->path, session_id, number, session_id);
+	else
+		g_debug ("%s: session %u open as channel %u; the modem codes the card's channel "
+		         "in the CLA", self->path, session_id, number);
+	return (gint) number;
+}
+
+static void
+open_ccho_refused (GTask *task, GError *refusal)
+{
+	EsimChannelAt *self = g_task_get_source_object (task);
+	OpenContext *ctx = g_task_get_task_data (task);
+
+	g_clear_error (&ctx->ccho_refusal);
+	ctx->ccho_refusal = refusal_error (refusal, ESIM_APDU_ERROR_NO_CHANNEL,
+	                                   "the modem refuses to open a logical channel");
+	if (self->has_csim && !sessions_have_ccho (self)) {
+		g_debug ("%s: %s; trying MANAGE CHANNEL over AT+CSIM", self->path,
+		         ctx->ccho_refusal->message);
+		open_next (task, OPEN_STEP_CSIM);
+		return;
+	}
+	if (!ctx->swept && refusal_is (refusal, ESIM_AT_CME_MEMORY_FULL)) {
+		g_message ("%s: the card has no free logical channel; closing others' sessions",
+		           self->path);
+		open_next (task, OPEN_STEP_SWEEP_SESSIONS);
+		return;
+	}
+	g_task_return_error (task, g_steal_pointer (&ctx->ccho_refusal));
 }
 
 static void
@@ -927,59 +1265,171 @@ open_ccho_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelAt *self = ESIM_CHANNEL_AT (source);
+	OpenContext *ctx = g_task_get_task_data (task);
 	g_autoptr(GPtrArray) lines = NULL;
 	g_autoptr(GError) error = NULL;
 	guint session_id = 0;
 
-	lines = at_command_finish_for_task (task, res, 1, ESIM_APDU_ERROR_NO_CHANNEL,
-	                                    "the modem refuses to open a logical channel");
-	if (lines == NULL)
+	lines = at_command_finish (self, res, &error);
+	if (lines == NULL && error_is_modem_refusal (error)) {
+		open_ccho_refused (task, error);
 		return;
+	}
+	if (lines == NULL) {
+		g_task_return_error (task, g_steal_pointer (&error));
+		return;
+	}
+	if (lines->len < 1) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
+		                         "AT+CCHO: the modem answered OK without a session id");
+		return;
+	}
 	if (!esim_at_parse_session_id (g_ptr_array_index (lines, 0), &session_id, &error)) {
 		g_task_return_error (task, g_steal_pointer (&error));
 		return;
 	}
-	if (session_id < 1 || session_id > AT_MAX_CHANNEL) {
-		/* best effort: the session is of no use to us */
+	ctx->channel = open_register_session (self, session_id);
+	if (ctx->channel == 0) {
 		if (self->has_cchc) {
 			g_autofree gchar *text = g_strdup_printf ("AT+CCHC=%u", session_id);
 			at_command_async (self, text, NULL, FALSE, NULL, NULL, NULL);
 		}
 		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL,
-		                         "the modem opened session %u, which is not a logical "
-		                         "channel number (1-19)", session_id);
+		                         "all %d logical channels of %s are in use", AT_MAX_CHANNEL,
+		                         self->path);
 		return;
 	}
-	self->channels |= 1u << session_id;
 	if (g_task_return_error_if_cancelled (task)) {
 		/* the caller is gone but the channel is open: do not leak it */
-		esim_channel_close_async (ESIM_CHANNEL (self), (gint) session_id, NULL, NULL, NULL);
+		esim_channel_close_async (ESIM_CHANNEL (self), ctx->channel, NULL, NULL, NULL);
 		return;
 	}
-	g_debug ("%s: logical channel %u open", self->path, session_id);
-	g_task_return_int (task, session_id);
+	open_next (task, OPEN_STEP_DONE);
 }
 
 static void
-open_prepared (GObject *source, GAsyncResult *res, gpointer user_data)
+open_sweep_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelAt *self = ESIM_CHANNEL_AT (source);
-	GBytes *aid = g_task_get_task_data (task);
-	g_autofree gchar *hex = NULL;
-	g_autofree gchar *text = NULL;
+	OpenContext *ctx = g_task_get_task_data (task);
+	g_autoptr(GBytes) response = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	g_autoptr(GError) error = NULL;
+	gboolean closed;
 
-	if (!ensure_ready_finish_for_task (task, res))
-		return;
-	if (self->mode == ESIM_CHANNEL_AT_MODE_CSIM) {
-		esim_channel_raw_open_async (ESIM_CHANNEL (self), aid, g_task_get_cancellable (task),
-		                             open_raw_ready, g_object_ref (task));
+	if (ctx->step == OPEN_STEP_SWEEP_SESSIONS) {
+		lines = at_command_finish (self, res, &error);
+		closed = lines != NULL;
+	} else {
+		guint16 sw = 0;
+
+		response = apdu_exchange_finish (self, res, &error);
+		closed = response != NULL && esim_apdu_response_parse (response, NULL, &sw, NULL) &&
+		         sw == ESIM_APDU_SW_OK;
+	}
+	/* a refusal means nothing of others was open there; only a failed port stops the sweep */
+	if (error != NULL && self->fd < 0) {
+		g_task_return_error (task, g_steal_pointer (&error));
 		return;
 	}
-	hex = esim_hex_encode_bytes (aid);
-	text = g_strdup_printf ("AT+CCHO=\"%s\"", hex);
-	/* not cancellable once written: the answer carries a channel to close */
-	at_command_async (self, text, "+CCHO:", TRUE, NULL, open_ccho_ready, g_object_ref (task));
+	if (closed && ctx->step == OPEN_STEP_SWEEP_SESSIONS) {
+		ctx->swept_sessions++;
+		g_message ("%s: closed session %u, which another user left open", self->path,
+		           ctx->sweep_next);
+	} else if (closed) {
+		g_message ("%s: closed logical channel %u, which another user left open",
+		           self->path, ctx->sweep_next);
+	}
+	open_step (task);
+}
+
+/* Sends the next +CCHC or MANAGE CHANNEL close of the sweep; FALSE when done. */
+static gboolean
+open_sweep_next (GTask *task)
+{
+	EsimChannelAt *self = g_task_get_source_object (task);
+	OpenContext *ctx = g_task_get_task_data (task);
+
+	if (ctx->step == OPEN_STEP_SWEEP_SESSIONS) {
+		while (++ctx->sweep_next <= AT_SWEEP_MAX_SESSION) {
+			g_autofree gchar *text = NULL;
+
+			if (sessions_have_ccho_id (self, ctx->sweep_next))
+				continue;
+			text = g_strdup_printf ("AT+CCHC=%u", ctx->sweep_next);
+			at_command_async (self, text, NULL, FALSE, NULL, open_sweep_ready,
+			                  g_object_ref (task));
+			return TRUE;
+		}
+		return FALSE;
+	}
+	while (++ctx->sweep_next <= AT_MAX_CHANNEL) {
+		guint8 close_cmd[] = { 0x00, 0x70, 0x80, (guint8) ctx->sweep_next, 0x00 };
+		ApduExchange *exchange;
+
+		if (self->sessions[ctx->sweep_next].kind != AT_SESSION_NONE)
+			continue;
+		exchange = g_new0 (ApduExchange, 1);
+		exchange->command = g_bytes_new (close_cmd, sizeof (close_cmd));
+		apdu_exchange_async (self, exchange, NULL, open_sweep_ready, g_object_ref (task));
+		return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+open_step (GTask *task)
+{
+	EsimChannelAt *self = g_task_get_source_object (task);
+	OpenContext *ctx = g_task_get_task_data (task);
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *hex = NULL;
+
+	switch (ctx->step) {
+	case OPEN_STEP_PREPARE:
+		ensure_ready_async (self, g_task_get_cancellable (task), open_prepared,
+		                    g_object_ref (task));
+		return;
+	case OPEN_STEP_CHOOSE:
+		if (g_task_return_error_if_cancelled (task))
+			return;
+		open_next (task, self->mode == ESIM_CHANNEL_AT_MODE_LOGICAL ? OPEN_STEP_CCHO
+		                                                             : OPEN_STEP_CSIM);
+		return;
+	case OPEN_STEP_CCHO:
+		hex = esim_hex_encode_bytes (ctx->aid);
+		text = g_strdup_printf ("AT+CCHO=\"%s\"", hex);
+		/* not cancellable once written: the answer carries a session to close */
+		at_command_async (self, text, "+CCHO:", TRUE, NULL, open_ccho_ready,
+		                  g_object_ref (task));
+		return;
+	case OPEN_STEP_CSIM:
+		esim_channel_raw_open_async (ESIM_CHANNEL (self), ctx->aid,
+		                             g_task_get_cancellable (task), open_csim_ready,
+		                             g_object_ref (task));
+		return;
+	case OPEN_STEP_SWEEP_SESSIONS:
+		ctx->swept = TRUE;
+		if (self->mode == ESIM_CHANNEL_AT_MODE_LOGICAL && self->has_cchc && open_sweep_next (task))
+			return;
+		ctx->step = OPEN_STEP_SWEEP_CHANNELS;
+		ctx->sweep_next = 0;
+		/* only when no session was closed: the channel may be the modem's own (ISIM) */
+		if (ctx->swept_sessions == 0 && self->has_csim && !sessions_have_ccho (self) &&
+		    open_sweep_next (task))
+			return;
+		open_next (task, OPEN_STEP_CHOOSE);
+		return;
+	case OPEN_STEP_SWEEP_CHANNELS:
+		if (open_sweep_next (task))
+			return;
+		open_next (task, OPEN_STEP_CHOOSE);
+		return;
+	case OPEN_STEP_DONE:
+		g_task_return_int (task, ctx->channel);
+		return;
+	}
 }
 
 static void
@@ -988,6 +1438,7 @@ esim_channel_at_open_async (EsimChannel *channel, GBytes *aid, GCancellable *can
 {
 	EsimChannelAt *self = ESIM_CHANNEL_AT (channel);
 	g_autoptr(GTask) task = NULL;
+	OpenContext *ctx;
 	gsize aid_len;
 
 	g_return_if_fail (aid != NULL);
@@ -1002,8 +1453,10 @@ esim_channel_at_open_async (EsimChannel *channel, GBytes *aid, GCancellable *can
 		                         "AID of %" G_GSIZE_FORMAT " bytes (must be 1-16)", aid_len);
 		return;
 	}
-	g_task_set_task_data (task, g_bytes_ref (aid), (GDestroyNotify) g_bytes_unref);
-	ensure_ready_async (self, cancellable, open_prepared, g_steal_pointer (&task));
+	ctx = g_new0 (OpenContext, 1);
+	ctx->aid = g_bytes_ref (aid);
+	g_task_set_task_data (task, ctx, (GDestroyNotify) open_context_free);
+	open_step (task);
 }
 
 static gint
@@ -1016,15 +1469,21 @@ esim_channel_at_open_finish (EsimChannel *channel, GAsyncResult *res, GError **e
 /* ------------------------------------------------------------------------ */
 /* close */
 
+typedef struct {
+	gint channel;      /* the caller's number */
+	AtSession session; /* what it was, once forgotten */
+} CloseContext;
+
 static void
 close_cchc_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = G_TASK (user_data);
+	CloseContext *ctx = g_task_get_task_data (task);
 	g_autoptr(GPtrArray) lines = NULL;
 
 	lines = at_command_finish_for_task (task, res, 0, ESIM_APDU_ERROR_FAILED,
-	                                    "the modem refuses to close logical channel %d",
-	                                    GPOINTER_TO_INT (g_task_get_task_data (task)));
+	                                    "the modem refuses to close session %u",
+	                                    ctx->session.session_id);
 	if (lines != NULL)
 		g_task_return_boolean (task, TRUE);
 }
@@ -1042,7 +1501,7 @@ close_raw_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_task_return_boolean (task, TRUE);
 }
 
-/* No +CCHC and no +CSIM: MANAGE CHANNEL close sent on the channel itself. */
+/* No +CCHC and no +CSIM: MANAGE CHANNEL close sent on the session itself. */
 static void
 close_cgla_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -1051,7 +1510,7 @@ close_cgla_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GError) error = NULL;
 	guint16 sw = 0;
 
-	response = esim_channel_transmit_finish (ESIM_CHANNEL (source), res, &error);
+	response = apdu_exchange_finish (ESIM_CHANNEL_AT (source), res, &error);
 	if (response == NULL || !esim_apdu_response_parse (response, NULL, &sw, &error) ||
 	    !esim_apdu_check_sw (sw, &error)) {
 		g_task_return_error (task, g_steal_pointer (&error));
@@ -1065,29 +1524,43 @@ close_prepared (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelAt *self = ESIM_CHANNEL_AT (source);
-	gint channel = GPOINTER_TO_INT (g_task_get_task_data (task));
+	CloseContext *ctx = g_task_get_task_data (task);
+	AtSession *session = &ctx->session;
 
 	if (!ensure_ready_finish_for_task (task, res))
 		return;
-	/* forgotten even if the modem refuses: a later probe then clears it */
-	self->channels &= ~(1u << channel);
+	if (self->sessions[ctx->channel].kind == AT_SESSION_NONE) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED,
+		                         "logical channel %d is not open on %s", ctx->channel,
+		                         self->path);
+		return;
+	}
+	/* forgotten even if the modem refuses: the sweep closes it when it is in the way */
+	*session = self->sessions[ctx->channel];
+	self->sessions[ctx->channel] = (AtSession) { AT_SESSION_NONE, 0, 0 };
 	/* none of these is cancellable: a channel must not leak */
-	if (self->mode == ESIM_CHANNEL_AT_MODE_LOGICAL && self->has_cchc) {
-		g_autofree gchar *text = g_strdup_printf ("AT+CCHC=%d", channel);
+	if (session->kind == AT_SESSION_CCHO && self->has_cchc) {
+		g_autofree gchar *text = g_strdup_printf ("AT+CCHC=%u", session->session_id);
 		at_command_async (self, text, NULL, FALSE, NULL, close_cchc_ready,
 		                  g_object_ref (task));
-	} else if (self->mode == ESIM_CHANNEL_AT_MODE_CSIM || self->has_csim) {
-		esim_channel_raw_close_async (ESIM_CHANNEL (self), channel, NULL, close_raw_ready,
-		                              g_object_ref (task));
+	} else if (session->card_channel == 0) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_FAILED,
+		                         "cannot close session %u: the modem on %s has no AT+CCHC, "
+		                         "and only the modem knows the session's channel",
+		                         session->session_id, self->path);
+	} else if (self->has_csim) {
+		esim_channel_raw_close_async (ESIM_CHANNEL (self), (gint) session->card_channel,
+		                              NULL, close_raw_ready, g_object_ref (task));
 	} else {
-		guint8 close_cmd[] = { 0x00, 0x70, 0x80, 0x00, 0x00 };
-		g_autoptr(GBytes) command = NULL;
+		guint8 close_cmd[] = { 0x00, 0x70, 0x80, (guint8) session->card_channel, 0x00 };
+		ApduExchange *exchange = g_new0 (ApduExchange, 1);
 
-		close_cmd[0] = esim_apdu_cla_for_channel ((guint) channel, FALSE);
-		close_cmd[3] = (guint8) channel;
-		command = g_bytes_new (close_cmd, sizeof (close_cmd));
-		esim_channel_transmit_async (ESIM_CHANNEL (self), channel, command, NULL,
-		                             close_cgla_ready, g_object_ref (task));
+		close_cmd[0] = esim_apdu_cla_for_channel (session->card_channel, FALSE);
+		exchange->channel = ctx->channel;
+		exchange->cgla = TRUE;
+		exchange->session_id = session->session_id;
+		exchange->command = g_bytes_new (close_cmd, sizeof (close_cmd));
+		apdu_exchange_async (self, exchange, NULL, close_cgla_ready, g_object_ref (task));
 	}
 }
 
@@ -1098,6 +1571,7 @@ esim_channel_at_close_async (EsimChannel *channel, gint logical_channel,
 {
 	EsimChannelAt *self = ESIM_CHANNEL_AT (channel);
 	g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+	CloseContext *ctx;
 
 	g_task_set_source_tag (task, esim_channel_at_close_async);
 	if (logical_channel < 1 || logical_channel > AT_MAX_CHANNEL) {
@@ -1105,7 +1579,9 @@ esim_channel_at_close_async (EsimChannel *channel, gint logical_channel,
 		                         "cannot close logical channel %d", logical_channel);
 		return;
 	}
-	g_task_set_task_data (task, GINT_TO_POINTER (logical_channel), NULL);
+	ctx = g_new0 (CloseContext, 1);
+	ctx->channel = logical_channel;
+	g_task_set_task_data (task, ctx, g_free);
 	/* the cancellable only bounds the wait for the port, not the close itself */
 	ensure_ready_async (self, cancellable, close_prepared, g_steal_pointer (&task));
 }

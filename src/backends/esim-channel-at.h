@@ -3,11 +3,15 @@
  * The "at" channel backend: the eUICC behind a modem's AT command port.
  *
  * Logical channels use 3GPP TS 27.007 +CCHO / +CGLA / +CCHC; modems without
- * them (lpac#164) fall back to AT+CSIM carrying MANAGE CHANNEL, SELECT and
- * every APDU.  The tty is opened on first use (or by
- * esim_channel_at_prepare_async()), probed, and logical channels left open by
- * an earlier, crashed user are closed.  The caller is expected to hold the
- * port exclusively (the modem inhibited in ModemManager).
+ * them (lpac#164), or whose +CCHO refuses, fall back to AT+CSIM carrying
+ * MANAGE CHANNEL, SELECT and every APDU.  The tty is opened on first use (or
+ * by esim_channel_at_prepare_async()), set up (echo off, numeric +CME ERROR)
+ * and probed.  The channel numbers open_async returns are the backend's own
+ * (a +CCHO session id may be any integer): it re-codes the CLA's channel bits
+ * for the card or leaves them to the modem (see esim-channel-at.c).  Sessions
+ * other users left open are closed only when the card has no free channel.
+ * The caller is expected to hold the port exclusively (the modem inhibited in
+ * ModemManager).
  *
  * Every failure of the port (closed, gone, timed out) is an
  * ESIM_APDU_ERROR_TRANSPORT error; the next call reopens it.

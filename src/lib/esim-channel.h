@@ -37,7 +37,10 @@ struct _EsimChannelInterface {
 	 * logical channel, or 0 when the backend's modem can only reach the
 	 * application on the basic channel and selected it there.  Channel 0
 	 * is never closed (MANAGE CHANNEL cannot close the basic channel):
-	 * EsimIsdr just forgets it, and close_async may refuse it. */
+	 * EsimIsdr just forgets it, and close_async may refuse it.  A backend
+	 * whose modem numbers sessions its own way (AT +CCHO, 27.007 §8.45)
+	 * returns a number of its own and re-codes the CLA's channel bits of
+	 * each APDU for the card itself (or leaves them to the modem). */
 	void     (*open_async) (EsimChannel *self, GBytes *aid, GCancellable *cancellable,
 	                        GAsyncReadyCallback callback, gpointer user_data);
 	gint     (*open_finish) (EsimChannel *self, GAsyncResult *res, GError **error);

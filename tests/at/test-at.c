@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The AT channel backend against a fake modem on a pseudo-terminal, with the
- * software eUICC behind it: channel operations, ES10 through EsimIsdr, the
- * +CSIM fallback, modems without +CCHC, echo and unsolicited result codes,
- * modem errors mid-sequence, timeouts, cancellation and a vanishing port.
+ * software eUICC behind it: channel operations, ES10 through EsimIsdr, session
+ * ids that are not channel numbers, +CMEE, the +CSIM fallback (no +CCHO, or a
+ * +CCHO that refuses), others' sessions on a full card, modems without
+ * +CCHC, echo and unsolicited result codes, modem errors mid-sequence,
+ * timeouts, cancellation and a vanishing port.
  */
 
 #include <string.h>
@@ -227,7 +229,7 @@ test_open_transmit_close (Fixture *f, gconstpointer user_data)
 
 	g_assert_true (channel_close (f, channel, &error));
 	g_assert_no_error (error);
-	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=1"), >=, 1);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=1"), ==, 1);
 	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 0);
 
 	/* bad arguments never reach the modem */
@@ -252,30 +254,268 @@ test_open_transmit_close (Fixture *f, gconstpointer user_data)
 	g_assert_no_error (error);
 }
 
-/* Channels left open by a crashed user are closed with +CCHC before ours opens. */
+/* Sessions another user left open stay open while the card has a free
+ * channel; on a full card they are closed (with +CCHC when their ids can be
+ * guessed, else with MANAGE CHANNEL over +CSIM) and the open succeeds. */
 static void
-test_stale_channels (Fixture *f, gconstpointer user_data)
+test_foreign_sessions (Fixture *f, gconstpointer user_data)
 {
+	gboolean no_csim = (GPOINTER_TO_UINT (user_data) & FAKE_AT_MODEM_FLAG_NO_CSIM) != 0;
 	g_autoptr(GError) error = NULL;
+	g_autofree gchar *answer = NULL;
 	gint channel;
 
-	g_assert_cmpuint (fake_at_modem_open_stale_channels (f->modem, 3), ==, 3);
-	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 3);
-
+	g_assert_cmpuint (fake_at_modem_open_stale_channels (f->modem, 1), ==, 1);
 	esim_channel_at_prepare_async (f->channel, NULL, async_done, f);
 	g_assert_true (esim_channel_at_prepare_finish (f->channel, wait_result (f), &error));
 	g_assert_no_error (error);
-	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 0);
-	for (guint i = 1; i <= 3; i++) {
-		g_autofree gchar *cchc = g_strdup_printf ("AT+CCHC=%u", i);
-		g_assert_cmpuint (fake_at_modem_count_commands (f->modem, cchc), ==, 1);
-	}
+	/* the probe only: nothing is closed at start */
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC="), ==, 1);
+	channel = channel_open (f, &error);
+	g_assert_no_error (error);
+	g_assert_cmpint (channel, ==, 2);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC="), ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CSIM="), ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 2);
+	g_assert_true (channel_close (f, channel, &error));
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 1);
 
+	/* now the card is full */
+	g_assert_cmpuint (fake_at_modem_open_stale_channels (f->modem, 2), ==, 2);
 	channel = channel_open (f, &error);
 	g_assert_no_error (error);
 	g_assert_cmpint (channel, ==, 1);
+	/* the probe, our close of 2, then sessions 1-19 (1-3 were open) */
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC="), ==, 21);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=2"), ==, 2);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=3"), ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_sessions (f->modem), ==, 1);
+	/* +CCHC freed channels: the modem's own ones are not touched over +CSIM */
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CSIM=10,\"007080"), ==, 0);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 1);
+	answer = channel_transmit (f, channel, GET_EID_CH1, &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (answer, ==, "6115");
 	g_assert_true (channel_close (f, channel, &error));
 	g_assert_no_error (error);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 0);
+	if (no_csim) /* the probe only */
+		g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CSIM="), ==, 1);
+}
+
+/* The same with a modem whose session ids are not channels: the sessions
+ * left open cannot be named, so the card's channels are closed over +CSIM;
+ * without +CSIM the open fails with the modem's "memory full". */
+static void
+test_foreign_sessions_mapped (Fixture *f, gconstpointer user_data)
+{
+	gboolean no_csim = (GPOINTER_TO_UINT (user_data) & FAKE_AT_MODEM_FLAG_NO_CSIM) != 0;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *answer = NULL;
+	gint channel;
+
+	fake_at_modem_set_first_session_id (f->modem, 257);
+	g_assert_cmpuint (fake_at_modem_open_stale_channels (f->modem, 3), ==, 3);
+	channel = channel_open (f, &error);
+	if (no_csim) {
+		g_assert_cmpint (channel, <, 0);
+		g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL);
+		g_assert_nonnull (strstr (error->message, "+CME ERROR: 20"));
+		g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 3);
+		return;
+	}
+	g_assert_no_error (error);
+	g_assert_cmpint (channel, ==, 1);
+	for (guint i = 1; i <= 3; i++) {
+		g_autofree gchar *manage_close = g_strdup_printf ("AT+CSIM=10,\"0070800%u00\"", i);
+		g_assert_cmpuint (fake_at_modem_count_commands (f->modem, manage_close), ==, 1);
+	}
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHO=\""), ==, 2);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 1);
+	answer = channel_transmit (f, channel, GET_EID_CH1, &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (answer, ==, "6115");
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CGLA=260,22,"), ==, 1);
+	g_assert_true (channel_close (f, channel, &error));
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 0);
+}
+
+/* Session ids 257 and up (27.007 §8.45: the MT chooses them): the channel
+ * numbers handed out are ours, the CLA carries channel 0 and the modem codes
+ * the card's channel (§8.43 NOTE); two sessions at once; close and reopen. */
+static void
+test_session_ids (Fixture *f, gconstpointer user_data)
+{
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *first = NULL;
+	g_autofree gchar *second = NULL;
+	gint channel;
+	gint other;
+
+	fake_at_modem_set_first_session_id (f->modem, 257);
+	channel = channel_open (f, &error);
+	g_assert_no_error (error);
+	g_assert_cmpint (channel, ==, 1);
+	first = channel_transmit (f, channel, GET_EID_CH1, &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (first, ==, "6115");
+	/* GlobalPlatform class 80, channel bits left to the modem */
+	g_assert_cmpuint (fake_at_modem_count_commands (
+	                          f->modem, "AT+CGLA=257,22,\"80E2910006BF3E035C015A\""), ==, 1);
+	second = channel_transmit (f, channel, GET_RESPONSE_CH1, &error);
+	g_assert_no_error (error);
+	g_assert_true (g_str_has_prefix (second, "BF3E125A10"));
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CGLA=257,10,\"00C0000015\""),
+	                  ==, 1);
+
+	/* a second session at once gets another number */
+	other = channel_open (f, &error);
+	g_assert_no_error (error);
+	g_assert_cmpint (other, ==, 2);
+	g_clear_pointer (&first, g_free);
+	first = channel_transmit (f, other, "82E2910006BF3E035C015A", &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (first, ==, "6115");
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CGLA=258,22,\"80E2"), ==, 1);
+	g_assert_true (channel_close (f, other, &error));
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=258"), ==, 1);
+	g_assert_true (channel_close (f, channel, &error));
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=257"), ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_sessions (f->modem), ==, 0);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 0);
+
+	/* ES10 through EsimIsdr, reopened */
+	add_profiles (f, 6);
+	isdr_open (f);
+	g_assert_cmpint (esim_isdr_get_logical_channel (f->isdr), ==, 1);
+	assert_eid (f);
+	profiles = get_profiles (f, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (profiles->len, ==, 8);
+	isdr_close (f);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=259"), ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 0);
+}
+
+/* The first disabled profile of @profiles (an ICCID of its own). */
+static gchar *
+first_disabled (GPtrArray *profiles)
+{
+	for (guint i = 0; i < profiles->len; i++) {
+		EsimProfileInfo *info = g_ptr_array_index (profiles, i);
+		if (info->state == ESIM_PROFILE_STATE_DISABLED)
+			return g_strdup (info->iccid);
+	}
+	return NULL;
+}
+
+/* A modem whose ids grow past 19: the enable goes through on session 19, the
+ * card resets, and the reopen (session 20) must work and show the new
+ * profile enabled. */
+static void
+test_session_ids_grow (Fixture *f, gconstpointer user_data)
+{
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *disabled = NULL;
+
+	fake_at_modem_set_first_session_id (f->modem, 19);
+	fake_at_modem_set_reset_after_switch (f->modem, TRUE);
+	isdr_open (f);
+	g_assert_cmpint (esim_isdr_get_logical_channel (f->isdr), ==, 19);
+	profiles = get_profiles (f, &error);
+	g_assert_no_error (error);
+	disabled = first_disabled (profiles);
+	g_assert_nonnull (disabled);
+	g_clear_pointer (&profiles, g_ptr_array_unref);
+	esim_es10_enable_profile (f->isdr, disabled, TRUE, NULL, async_done, f);
+	g_assert_true (esim_es10_enable_profile_finish (f->isdr, wait_result (f), &error));
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_at_modem_get_n_card_resets (f->modem), ==, 1);
+	esim_isdr_forget_channel (f->isdr);
+
+	isdr_open (f);
+	g_assert_cmpint (esim_isdr_get_logical_channel (f->isdr), ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CGLA=20,"), >, 0);
+	profiles = get_profiles (f, &error);
+	g_assert_no_error (error);
+	for (guint i = 0; i < profiles->len; i++) {
+		EsimProfileInfo *info = g_ptr_array_index (profiles, i);
+		g_assert_cmpint (info->state, ==,
+		                 g_strcmp0 (info->iccid, disabled) == 0 ? ESIM_PROFILE_STATE_ENABLED
+		                                                        : ESIM_PROFILE_STATE_DISABLED);
+	}
+	isdr_close (f);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 0);
+}
+
+/* +CMEE=1 is set with the port, so that refusals carry their cause; a modem
+ * without +CMEE still works, with causeless errors. */
+static void
+test_cmee (Fixture *f, gconstpointer user_data)
+{
+	gboolean no_cmee = (GPOINTER_TO_UINT (user_data) & FAKE_AT_MODEM_FLAG_NO_CMEE) != 0;
+	g_autoptr(GError) error = NULL;
+	gint channel;
+
+	g_assert_cmpuint (fake_at_modem_get_cmee (f->modem), ==, 0);
+	channel = channel_open (f, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CMEE=1"), ==, 1);
+	g_assert_cmpuint (fake_at_modem_get_cmee (f->modem), ==, no_cmee ? 0 : 1);
+	g_assert_cmpint (esim_channel_at_get_mode (f->channel), ==, ESIM_CHANNEL_AT_MODE_LOGICAL);
+
+	/* the session is gone (a card reset the modem did not report) */
+	fake_at_modem_reset_card (f->modem);
+	g_assert_null (channel_transmit (f, channel, GET_EID_CH1, &error));
+	if (no_cmee) {
+		g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT);
+		g_assert_nonnull (strstr (error->message, "\"ERROR\""));
+	} else {
+		g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED);
+		g_assert_nonnull (strstr (error->message, "+CME ERROR: 21"));
+	}
+	g_clear_error (&error);
+	g_assert_false (channel_close (f, channel, &error));
+	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_FAILED);
+}
+
+/* A +CCHO the modem refuses (ERROR or +CME ERROR): MANAGE CHANNEL and SELECT
+ * over +CSIM instead; without +CSIM, a clear "no channel" with the cause. */
+static void
+test_ccho_refused (Fixture *f, gconstpointer user_data)
+{
+	FakeAtModemFlags flags = GPOINTER_TO_UINT (user_data);
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (flags & FAKE_AT_MODEM_FLAG_NO_CSIM) {
+		g_assert_cmpint (channel_open (f, &error), <, 0);
+		g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL);
+		g_assert_nonnull (strstr (error->message, "refuses"));
+		g_assert_nonnull (strstr (error->message, "+CME ERROR: 3"));
+		g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 0);
+		return;
+	}
+	add_profiles (f, 6);
+	isdr_open (f);
+	g_assert_cmpint (esim_channel_at_get_mode (f->channel), ==, ESIM_CHANNEL_AT_MODE_LOGICAL);
+	g_assert_cmpint (esim_isdr_get_logical_channel (f->isdr), ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHO=\""), ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CSIM=10,\"0070000001\""), ==, 1);
+	assert_eid (f);
+	profiles = get_profiles (f, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (profiles->len, ==, 8);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CGLA=1"), ==, 0);
+	isdr_close (f);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CSIM=10,\"0070800100\""), ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 0);
 }
 
 /* The whole ES10 path: EsimIsdr over AT+CGLA, GET RESPONSE chains included. */
@@ -350,9 +590,9 @@ test_enable_card_reset (Fixture *f, gconstpointer user_data)
 	g_assert_no_error (error);
 	g_assert_cmpuint (fake_at_modem_get_n_card_resets (f->modem), ==, 1);
 
-	/* the session died with the reset */
+	/* the session died with the reset: +CMEE tells so, and the caller reopens */
 	g_assert_null (get_eid (f, &error));
-	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT);
+	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED);
 	g_assert_nonnull (strstr (error->message, "+CME ERROR: 21"));
 	g_clear_error (&error);
 	esim_isdr_close_async (f->isdr, NULL, async_done, f);
@@ -471,14 +711,15 @@ test_echo_and_urcs (Fixture *f, gconstpointer user_data)
 }
 
 /* ERROR to the n-th +CGLA (EC20F during BPP loads, lpac#186): a clear
- * transport error, and the session goes on afterwards.  A refused +CCHO is a
- * "no channel" error. */
+ * transport error, and the session goes on afterwards.  A refused +CCHO
+ * falls back to +CSIM. */
 static void
 test_error_mid_sequence (Fixture *f, gconstpointer user_data)
 {
 	g_autoptr(GPtrArray) profiles = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) aid = g_bytes_new_static (ESIM_ISDR_AID, sizeof (ESIM_ISDR_AID));
+	gint channel;
 
 	add_profiles (f, 6);
 	isdr_open (f);
@@ -503,14 +744,19 @@ test_error_mid_sequence (Fixture *f, gconstpointer user_data)
 	assert_eid (f);
 	isdr_close (f);
 
-	/* +CME ERROR to +CCHO */
+	/* ERROR to one +CCHO: that open goes over +CSIM, the next over +CCHO again */
 	fake_at_modem_inject_fault (f->modem, "AT+CCHO=\"", 1, FAKE_AT_FAULT_ERROR);
 	esim_channel_open_async (ESIM_CHANNEL (f->channel), aid, NULL, async_done, f);
-	g_assert_cmpint (esim_channel_open_finish (ESIM_CHANNEL (f->channel), wait_result (f), &error),
-	                 <, 0);
-	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL);
-	g_assert_nonnull (strstr (error->message, "refuses"));
-	g_clear_error (&error);
+	channel = esim_channel_open_finish (ESIM_CHANNEL (f->channel), wait_result (f), &error);
+	g_assert_no_error (error);
+	g_assert_cmpint (channel, ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CSIM=10,\"0070000001\""), ==, 1);
+	g_assert_true (channel_close (f, channel, &error));
+	g_assert_no_error (error);
+	isdr_open (f);
+	assert_eid (f);
+	isdr_close (f);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CSIM=10,\"0070000001\""), ==, 1);
 	g_assert_cmpuint (fake_at_modem_count_open_channels (f->modem), ==, 0);
 }
 
@@ -577,8 +823,8 @@ test_timeout (Fixture *f, gconstpointer user_data)
 	answer = channel_transmit (f, channel, GET_EID_CH1, &error);
 	g_assert_no_error (error);
 	g_assert_cmpstr (answer, ==, "6115");
-	/* the reopen cleared stale channels, but not ours */
-	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=2"), ==, 2);
+	/* the reopen closed nothing: ours is still in use */
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=2"), ==, 0);
 	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=1"), ==, closes);
 	g_clear_pointer (&answer, g_free);
 
@@ -696,7 +942,7 @@ test_concurrent (Fixture *f, gconstpointer user_data)
 	while (n_prepared < 2)
 		g_main_context_iteration (NULL, TRUE);
 	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHO=?"), ==, 1);
-	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=1"), ==, 1);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=1"), ==, 0);
 
 	esim_channel_transmit_async (ESIM_CHANNEL (f->channel), channel, store_data, NULL,
 	                             concurrent_transmit_done, answers);
@@ -767,7 +1013,20 @@ main (int argc, char **argv)
 	            fixture_teardown)
 
 	ADD ("open-transmit-close", FAKE_AT_MODEM_FLAG_NONE, test_open_transmit_close);
-	ADD ("stale-channels", FAKE_AT_MODEM_FLAG_NONE, test_stale_channels);
+	ADD ("foreign-sessions", FAKE_AT_MODEM_FLAG_NONE, test_foreign_sessions);
+	ADD ("foreign-sessions-no-csim", FAKE_AT_MODEM_FLAG_NO_CSIM, test_foreign_sessions);
+	ADD ("foreign-sessions-mapped", FAKE_AT_MODEM_FLAG_NONE, test_foreign_sessions_mapped);
+	ADD ("foreign-sessions-mapped-no-csim", FAKE_AT_MODEM_FLAG_NO_CSIM,
+	     test_foreign_sessions_mapped);
+	ADD ("session-ids-257", FAKE_AT_MODEM_FLAG_NONE, test_session_ids);
+	ADD ("session-ids-grow", FAKE_AT_MODEM_FLAG_NONE, test_session_ids_grow);
+	ADD ("cmee", FAKE_AT_MODEM_FLAG_NONE, test_cmee);
+	ADD ("no-cmee", FAKE_AT_MODEM_FLAG_NO_CMEE, test_cmee);
+	ADD ("ccho-refused", FAKE_AT_MODEM_FLAG_CCHO_REFUSED, test_ccho_refused);
+	ADD ("ccho-refused-plain-error", FAKE_AT_MODEM_FLAG_CCHO_REFUSED | FAKE_AT_MODEM_FLAG_NO_CMEE,
+	     test_ccho_refused);
+	ADD ("ccho-refused-no-csim", FAKE_AT_MODEM_FLAG_CCHO_REFUSED | FAKE_AT_MODEM_FLAG_NO_CSIM,
+	     test_ccho_refused);
 	ADD ("es10", FAKE_AT_MODEM_FLAG_NONE, test_es10);
 	ADD ("enable-card-reset", FAKE_AT_MODEM_FLAG_NONE, test_enable_card_reset);
 	ADD ("es10-auto-get-response", FAKE_AT_MODEM_FLAG_AUTO_GET_RESPONSE, test_auto_get_response);

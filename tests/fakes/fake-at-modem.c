@@ -2,6 +2,22 @@
 /*
  * A fake modem AT port on a pseudo-terminal, backed by the software eUICC.
  * See fake-at-modem.h for what it answers and which faults it injects.
+ *
+ * What it follows, and from where:
+ *   - 3GPP TS 27.007 §8.45 +CCHO: the MT opens a channel to the application
+ *     and answers a <sessionid>, an integer of its own choosing; §8.43 +CGLA
+ *     passes the command to the UICC "as it is" on that session, and "it will
+ *     be up to the MT to manage the logical channel part of the APDU CLASS
+ *     byte" (NOTE), which the fake does when its ids are not the channels;
+ *     §8.46 +CCHC closes the session; §8.17 +CSIM passes any APDU as is.
+ *   - §9.1 +CMEE: 0 (the default) reports every failure as ERROR, 1 as
+ *     "+CME ERROR: <n>", 2 as "+CME ERROR: <text>" (§9.2 codes and texts).
+ *   - The codes: a full card answers +CCHO with 20 "memory full" and an AID
+ *     the card does not have with 22 "not found", which MediaTek's RIL reads
+ *     as "missing resource" and "no such element"
+ *     (Goayandi/vendor_mediatek_proprietary_hardware-mt8173:
+ *     ril/mtk-ril/ril_sim.c requestSimAuthentication); an unknown session is
+ *     21 "invalid index", bad arguments 50 "incorrect parameters".
  */
 
 #define G_LOG_DOMAIN "fake-at"
@@ -20,6 +36,14 @@
 #include "fake-at-modem.h"
 
 #define FAKE_AT_N_CHANNELS   4  /* basic + 3 logical, as the software eUICC */
+
+/* 27.007 §9.2.1 */
+#define CME_OPERATION_NOT_ALLOWED   3
+#define CME_OPERATION_NOT_SUPPORTED 4
+#define CME_MEMORY_FULL             20
+#define CME_INVALID_INDEX           21
+#define CME_NOT_FOUND               22
+#define CME_INCORRECT_PARAMETERS    50
 #define FAKE_AT_MAX_LINE     4096
 #define FAKE_AT_MAX_CHAINED  64 /* GET RESPONSEs fetched for one AUTO_GET_RESPONSE answer */
 
@@ -46,7 +70,10 @@ struct _FakeAtModem {
 	gboolean echo;
 	gboolean reset_after_switch;
 	guint n_card_resets;
-	guint sessions;  /* bit n: +CCHO session n is open */
+	guint cmee;            /* +CMEE mode: 0, 1 or 2 */
+	guint first_session_id; /* 0: a session id is the card's channel */
+	guint next_session_id;
+	GHashTable *sessions;  /* +CCHO session id -> the card's channel */
 	GPtrArray *faults;   /* FakeAtFault* */
 	GPtrArray *commands; /* every command line received */
 };
@@ -164,6 +191,41 @@ fake_at_reply (FakeAtModem *self, const gchar *info, const gchar *final)
 	fake_at_write_line (self, final);
 }
 
+static const gchar *
+cme_text (guint code)
+{
+	switch (code) {
+	case CME_OPERATION_NOT_ALLOWED:
+		return "operation not allowed";
+	case CME_OPERATION_NOT_SUPPORTED:
+		return "operation not supported";
+	case CME_MEMORY_FULL:
+		return "memory full";
+	case CME_INVALID_INDEX:
+		return "invalid index";
+	case CME_NOT_FOUND:
+		return "not found";
+	case CME_INCORRECT_PARAMETERS:
+	default:
+		return "incorrect parameters";
+	}
+}
+
+/* A failure as +CMEE asks for it (27.007 §9.1). */
+static void
+fake_at_reply_error (FakeAtModem *self, guint code)
+{
+	g_autofree gchar *final = NULL;
+
+	if (self->cmee == 0)
+		final = g_strdup ("ERROR");
+	else if (self->cmee == 1)
+		final = g_strdup_printf ("+CME ERROR: %u", code);
+	else
+		final = g_strdup_printf ("+CME ERROR: %s", cme_text (code));
+	fake_at_reply (self, NULL, final);
+}
+
 /* ------------------------------------------------------------------------ */
 /* the card */
 
@@ -267,11 +329,18 @@ fake_at_reply_apdu (FakeAtModem *self, const gchar *name, GBytes *response)
 	fake_at_reply (self, info, "OK");
 	if (self->reset_after_switch && response_is_switch_ok (response)) {
 		g_debug ("%s: card reset after a profile switch", self->port);
-		esim_veuicc_reset (self->card);
-		self->sessions = 0;
-		self->n_card_resets++;
-		fake_at_write_line (self, "+CPIN: READY");
+		fake_at_modem_reset_card (self);
 	}
+}
+
+/* A new session id: the channel itself, or the next of the MT's own ids. */
+static guint
+fake_at_new_session (FakeAtModem *self, guint channel)
+{
+	guint id = self->first_session_id == 0 ? channel : self->next_session_id++;
+
+	g_hash_table_insert (self->sessions, GUINT_TO_POINTER (id), GUINT_TO_POINTER (channel));
+	return id;
 }
 
 static void
@@ -288,21 +357,26 @@ fake_at_ccho (FakeAtModem *self, const gchar *args)
 	const guint8 *data;
 	guint16 sw;
 	guint channel;
+	guint id;
 
 	if (len < 4 || args[0] != '"' || args[len - 1] != '"') {
-		fake_at_reply (self, NULL, "+CME ERROR: 50");
+		fake_at_reply_error (self, CME_INCORRECT_PARAMETERS);
 		return;
 	}
 	hex = g_strndup (args + 1, len - 2);
 	aid = esim_hex_decode (hex, NULL);
 	if (aid == NULL || g_bytes_get_size (aid) < 1 || g_bytes_get_size (aid) > 16) {
-		fake_at_reply (self, NULL, "+CME ERROR: 50");
+		fake_at_reply_error (self, CME_INCORRECT_PARAMETERS);
+		return;
+	}
+	if (self->flags & FAKE_AT_MODEM_FLAG_CCHO_REFUSED) {
+		fake_at_reply_error (self, CME_OPERATION_NOT_ALLOWED);
 		return;
 	}
 	opened = fake_at_card_apdu (self, open_cmd, sizeof (open_cmd));
 	data = g_bytes_get_data (opened, &len);
 	if (len != 3 || response_sw (opened) != 0x9000) {
-		fake_at_reply (self, NULL, "+CME ERROR: 3"); /* no free channel */
+		fake_at_reply_error (self, CME_MEMORY_FULL);
 		return;
 	}
 	channel = data[0];
@@ -317,15 +391,32 @@ fake_at_ccho (FakeAtModem *self, const gchar *args)
 	if (sw != 0x9000 && (sw >> 8) != 0x61) {
 		const guint8 close_cmd[] = { 0x00, 0x70, 0x80, (guint8) channel, 0x00 };
 		fake_at_card_apdu_ignore (self, close_cmd, sizeof (close_cmd));
-		fake_at_reply (self, NULL, "+CME ERROR: 3");
+		fake_at_reply_error (self, CME_NOT_FOUND);
 		return;
 	}
-	self->sessions |= 1u << channel;
+	id = fake_at_new_session (self, channel);
 	if (self->flags & FAKE_AT_MODEM_FLAG_BARE_CCHO)
-		info = g_strdup_printf ("%u", channel);
+		info = g_strdup_printf ("%u", id);
 	else
-		info = g_strdup_printf ("+CCHO: %u", channel);
+		info = g_strdup_printf ("+CCHO: %u", id);
 	fake_at_reply (self, info, "OK");
+}
+
+/* The session's channel in the CLA, as an MT that maps its ids manages it
+ * (27.007 §8.43 NOTE): first interindustry coding for 0-3, further for 4-19,
+ * the proprietary (GlobalPlatform) class and command chaining kept.  esimd
+ * sends no secure messaging: those bits are not carried over. */
+static void
+fake_at_code_channel (guint8 *cla, guint channel)
+{
+	guint8 kept = *cla & 0x90;
+
+	if (*cla == 0xFF || (*cla & 0x60) == 0x20)
+		return; /* 2X/3X/AX/BX/FF: no channel bits */
+	if (channel < 4)
+		*cla = kept | (guint8) channel;
+	else
+		*cla = kept | 0x40 | (guint8) (channel - 4);
 }
 
 static void
@@ -335,16 +426,25 @@ fake_at_cgla (FakeAtModem *self, const gchar *args)
 	g_autoptr(GBytes) command = NULL;
 	g_autoptr(GBytes) response = NULL;
 	guint64 session = 0;
+	gpointer channel = NULL;
 
 	if (g_strv_length (parts) != 2 ||
-	    !g_ascii_string_to_unsigned (parts[0], 10, 1, FAKE_AT_N_CHANNELS - 1, &session, NULL) ||
+	    !g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXUINT32, &session, NULL) ||
 	    (command = parse_length_and_hex (parts[1])) == NULL) {
-		fake_at_reply (self, NULL, "+CME ERROR: 50");
+		fake_at_reply_error (self, CME_INCORRECT_PARAMETERS);
 		return;
 	}
-	if ((self->sessions & (1u << session)) == 0) {
-		fake_at_reply (self, NULL, "+CME ERROR: 21");
+	if (!g_hash_table_lookup_extended (self->sessions, GUINT_TO_POINTER ((guint) session), NULL,
+	                                   &channel)) {
+		fake_at_reply_error (self, CME_INVALID_INDEX);
 		return;
+	}
+	if (self->first_session_id != 0) {
+		gsize len = 0;
+		guint8 *apdu = g_bytes_unref_to_data (g_steal_pointer (&command), &len);
+
+		fake_at_code_channel (&apdu[0], GPOINTER_TO_UINT (channel));
+		command = g_bytes_new_take (apdu, len);
 	}
 	response = fake_at_card_transmit (self, command);
 	fake_at_reply_apdu (self, "+CGLA", response);
@@ -356,20 +456,24 @@ fake_at_cchc (FakeAtModem *self, const gchar *args)
 	guint8 close_cmd[] = { 0x00, 0x70, 0x80, 0x00, 0x00 };
 	g_autoptr(GBytes) closed = NULL;
 	guint64 session = 0;
+	gpointer channel = NULL;
 
 	if (!g_ascii_string_to_unsigned (args, 10, 0, G_MAXUINT32, &session, NULL)) {
-		fake_at_reply (self, NULL, "+CME ERROR: 50");
+		fake_at_reply_error (self, CME_INCORRECT_PARAMETERS);
 		return;
 	}
-	if (session == 0 || session >= FAKE_AT_N_CHANNELS ||
-	    (self->sessions & (1u << session)) == 0) {
-		fake_at_reply (self, NULL, "+CME ERROR: 21");
+	if (!g_hash_table_lookup_extended (self->sessions, GUINT_TO_POINTER ((guint) session), NULL,
+	                                   &channel)) {
+		fake_at_reply_error (self, CME_INVALID_INDEX);
 		return;
 	}
-	close_cmd[3] = (guint8) session;
+	g_hash_table_remove (self->sessions, GUINT_TO_POINTER ((guint) session));
+	close_cmd[3] = (guint8) GPOINTER_TO_UINT (channel);
 	closed = fake_at_card_apdu (self, close_cmd, sizeof (close_cmd));
-	self->sessions &= ~(1u << session);
-	fake_at_reply (self, NULL, response_sw (closed) == 0x9000 ? "OK" : "+CME ERROR: 4");
+	if (response_sw (closed) == 0x9000)
+		fake_at_reply (self, NULL, "OK");
+	else
+		fake_at_reply_error (self, CME_OPERATION_NOT_ALLOWED);
 }
 
 static void
@@ -379,7 +483,7 @@ fake_at_csim (FakeAtModem *self, const gchar *args)
 	g_autoptr(GBytes) response = NULL;
 
 	if (command == NULL) {
-		fake_at_reply (self, NULL, "+CME ERROR: 50");
+		fake_at_reply_error (self, CME_INCORRECT_PARAMETERS);
 		return;
 	}
 	response = fake_at_card_transmit (self, command);
@@ -403,6 +507,9 @@ fake_at_apply_fault (FakeAtModem *self, const gchar *line)
 		switch (kind) {
 		case FAKE_AT_FAULT_ERROR:
 			fake_at_reply (self, NULL, "ERROR");
+			break;
+		case FAKE_AT_FAULT_NOT_ALLOWED:
+			fake_at_reply_error (self, CME_OPERATION_NOT_ALLOWED);
 			break;
 		case FAKE_AT_FAULT_SILENT:
 			break;
@@ -433,6 +540,26 @@ fake_at_probe (FakeAtModem *self, FakeAtModemFlags missing_when)
 	fake_at_reply (self, NULL, (self->flags & missing_when) ? "ERROR" : "OK");
 }
 
+/* 27.007 §9.1: "=<n>", "?" and "=?" */
+static void
+fake_at_cmee (FakeAtModem *self, const gchar *args)
+{
+	guint64 mode = 0;
+
+	if (g_strcmp0 (args, "?") == 0) {
+		g_autofree gchar *info = g_strdup_printf ("+CMEE: %u", self->cmee);
+		fake_at_reply (self, info, "OK");
+	} else if (g_strcmp0 (args, "=?") == 0) {
+		fake_at_reply (self, "+CMEE: (0-2)", "OK");
+	} else if (args[0] == '=' &&
+	           g_ascii_string_to_unsigned (args + 1, 10, 0, 2, &mode, NULL)) {
+		self->cmee = (guint) mode;
+		fake_at_reply (self, NULL, "OK");
+	} else {
+		fake_at_reply_error (self, CME_INCORRECT_PARAMETERS);
+	}
+}
+
 static void
 fake_at_command (FakeAtModem *self, const gchar *line)
 {
@@ -454,6 +581,8 @@ fake_at_command (FakeAtModem *self, const gchar *line)
 	} else if (g_ascii_strcasecmp (line, "ATE1") == 0 || g_ascii_strcasecmp (line, "ATE") == 0) {
 		self->echo = TRUE;
 		fake_at_reply (self, NULL, "OK");
+	} else if (has_prefix (line, "AT+CMEE") && !(self->flags & FAKE_AT_MODEM_FLAG_NO_CMEE)) {
+		fake_at_cmee (self, line + strlen ("AT+CMEE"));
 	} else if (g_ascii_strcasecmp (line, "AT+CCHO=?") == 0 ||
 	           g_ascii_strcasecmp (line, "AT+CGLA=?") == 0) {
 		fake_at_probe (self, FAKE_AT_MODEM_FLAG_NO_LOGICAL);
@@ -539,6 +668,7 @@ fake_at_modem_new (EsimVeuicc *card, GError **error)
 	self->echo = TRUE; /* V.250 default */
 	self->faults = g_ptr_array_new_with_free_func ((GDestroyNotify) fake_at_fault_free);
 	self->commands = g_ptr_array_new_with_free_func (g_free);
+	self->sessions = g_hash_table_new (g_direct_hash, g_direct_equal);
 
 	self->master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (self->master < 0 || grantpt (self->master) < 0 || unlockpt (self->master) < 0 ||
@@ -580,6 +710,7 @@ fake_at_modem_free (FakeAtModem *self)
 	g_byte_array_unref (self->outbuf);
 	g_ptr_array_unref (self->faults);
 	g_ptr_array_unref (self->commands);
+	g_hash_table_unref (self->sessions);
 	g_free (self);
 }
 
@@ -617,6 +748,34 @@ guint
 fake_at_modem_get_n_card_resets (FakeAtModem *self)
 {
 	return self->n_card_resets;
+}
+
+void
+fake_at_modem_reset_card (FakeAtModem *self)
+{
+	esim_veuicc_reset (self->card);
+	g_hash_table_remove_all (self->sessions);
+	self->n_card_resets++;
+	fake_at_write_line (self, "+CPIN: READY");
+}
+
+void
+fake_at_modem_set_first_session_id (FakeAtModem *self, guint first_id)
+{
+	self->first_session_id = first_id;
+	self->next_session_id = first_id;
+}
+
+guint
+fake_at_modem_count_sessions (FakeAtModem *self)
+{
+	return g_hash_table_size (self->sessions);
+}
+
+guint
+fake_at_modem_get_cmee (FakeAtModem *self)
+{
+	return self->cmee;
 }
 
 void
@@ -665,7 +824,7 @@ fake_at_modem_open_stale_channels (FakeAtModem *self, guint n)
 
 		if (g_bytes_get_size (response) != 3 || response_sw (response) != 0x9000)
 			break;
-		self->sessions |= 1u << data[0];
+		fake_at_new_session (self, data[0]);
 	}
 	return opened;
 }
@@ -726,7 +885,7 @@ fake_at_modem_hang_up (FakeAtModem *self)
 		close (self->held_slave);
 		self->held_slave = -1;
 	}
-	self->sessions = 0;
+	g_hash_table_remove_all (self->sessions);
 }
 
 gboolean

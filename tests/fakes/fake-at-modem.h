@@ -7,15 +7,22 @@
  * answers in V.250 form ("\r\n<line>\r\n" ... "\r\nOK\r\n").  It starts with
  * echo on, as modems do, until ATE0.  Served commands:
  *   AT, ATE0, ATE1, AT+CCHO=?, AT+CGLA=?, AT+CCHC=?, AT+CSIM=?,
+ *   AT+CMEE=<0-2>, AT+CMEE?, AT+CMEE=?   (27.007 §9.1; 0 until set)
  *   AT+CCHO="<AID>"          MANAGE CHANNEL + SELECT sent to the card by the
- *                            fake itself -> "+CCHO: <n>" (the session id is
- *                            the logical channel number)
- *   AT+CGLA=<n>,<len>,"<hex>" -> "+CGLA: <len>,\"<response incl. SW>\""
- *   AT+CCHC=<n>              MANAGE CHANNEL close of a +CCHO session
+ *                            fake itself -> "+CCHO: <id>"; the id is the
+ *                            card's channel, or the MT's own numbering
+ *                            (fake_at_modem_set_first_session_id)
+ *   AT+CGLA=<id>,<len>,"<hex>" -> "+CGLA: <len>,\"<response incl. SW>\""; with
+ *                            its own numbering the MT codes the session's
+ *                            channel in the CLA (27.007 §8.43 NOTE), else the
+ *                            APDU goes to the card as it is
+ *   AT+CCHC=<id>             MANAGE CHANNEL close of a +CCHO session
  *   AT+CSIM=<len>,"<hex>"    the APDU as is (any channel) -> "+CSIM: …"
- * Anything else answers ERROR; a malformed argument (a length that does not
- * count the hex characters, bad hex, an unknown session) answers
- * +CME ERROR: 50 or 21.
+ * Anything else answers ERROR.  Failures of known commands are reported as
+ * +CMEE says (ERROR, or +CME ERROR: <n> / <text>): 50 for a malformed
+ * argument (a length that does not count the hex characters, bad hex), 21
+ * for an unknown session, 20 for +CCHO on a card without a free channel, 22
+ * for an AID the card does not have.
  *
  * The fake lives in the thread-default main context of the thread that
  * creates it and never blocks.  It keeps its own descriptor on the pty slave,
@@ -49,6 +56,12 @@ typedef enum {
 	/* 61xx answers to +CGLA/+CSIM are fetched with GET RESPONSE by the
 	 * modem, so the whole response comes at once (Quectel, vectors.md V10) */
 	FAKE_AT_MODEM_FLAG_AUTO_GET_RESPONSE = 1 << 7,
+	/* +CCHO is refused (operation not allowed), e.g. firmware that keeps
+	 * logical channels for itself; +CGLA and +CCHC are still there */
+	FAKE_AT_MODEM_FLAG_CCHO_REFUSED      = 1 << 8,
+	/* AT+CMEE is not known (ERROR): errors stay plain ERROR (ModemManager
+	 * makes +CMEE=1 optional for such devices, mm-broadband-modem.c) */
+	FAKE_AT_MODEM_FLAG_NO_CMEE           = 1 << 9,
 } FakeAtModemFlags;
 
 typedef enum {
@@ -57,6 +70,7 @@ typedef enum {
 	FAKE_AT_FAULT_SILENT,  /* never answer that command */
 	FAKE_AT_FAULT_HANG_UP, /* close the pty instead of answering (modem gone mid-command) */
 	FAKE_AT_FAULT_GARBLED, /* answer an information line that is not hex, then OK */
+	FAKE_AT_FAULT_NOT_ALLOWED, /* +CME ERROR: 3 "operation not allowed" (as +CMEE says) */
 } FakeAtModemFault;
 
 FakeAtModem     *fake_at_modem_new (EsimVeuicc *card, GError **error);
@@ -74,6 +88,19 @@ FakeAtModemFlags fake_at_modem_get_flags (FakeAtModem *self);
  * +CME ERROR: 21) and "+CPIN: READY" is sent unsolicited. */
 void             fake_at_modem_set_reset_after_switch (FakeAtModem *self, gboolean reset);
 guint            fake_at_modem_get_n_card_resets (FakeAtModem *self);
+/* The same reset now, whatever the card was doing. */
+void             fake_at_modem_reset_card (FakeAtModem *self);
+
+/* +CCHO session ids: 0 (the default) makes a session id the card's channel
+ * number, as on the modems lpac's at driver was written for; any other
+ * value makes them @first_id, @first_id + 1… in the order the sessions are
+ * opened, never reused (an MT that numbers sessions its own way: 257 and up,
+ * or ids that grow past 19). */
+void             fake_at_modem_set_first_session_id (FakeAtModem *self, guint first_id);
+/* +CCHO sessions the MT holds now (ours, stale or foreign). */
+guint            fake_at_modem_count_sessions (FakeAtModem *self);
+/* The +CMEE mode now (27.007 §9.1: 0 ERROR only, 1 numeric, 2 verbose). */
+guint            fake_at_modem_get_cmee (FakeAtModem *self);
 
 /* Everything the modem writes (echo included) is held for @delay_ms before
  * it is sent, as by a slow modem; 0 (the default) writes at once. */
@@ -87,8 +114,8 @@ void             fake_at_modem_inject_fault (FakeAtModem *self, const gchar *com
 void             fake_at_modem_clear_faults (FakeAtModem *self);
 
 /* Opens up to @n logical channels on the card and leaves them open, as a
- * crashed +CCHO user would (they count as +CCHO sessions, so +CCHC closes
- * them).  Returns how many were opened. */
+ * crashed +CCHO user would (they are +CCHO sessions with ids of the MT's
+ * numbering, so +CCHC closes them).  Returns how many were opened. */
 guint            fake_at_modem_open_stale_channels (FakeAtModem *self, guint n);
 /* Logical channels open on the card now, however they were opened. */
 guint            fake_at_modem_count_open_channels (FakeAtModem *self);

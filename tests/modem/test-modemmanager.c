@@ -1308,6 +1308,56 @@ test_at_inhibited (Fixture *f, gconstpointer data)
 #endif
 }
 
+/* An AT modem whose +CCHO session ids are 257 and up (27.007 §8.45: the MT
+ * chooses them) and whose card resets after a switch: the enable goes
+ * through, esimd reopens and re-reads the card, and shows the NEW profile
+ * enabled, also after a restart; +CMEE was set while esimd held the port. */
+static void
+test_at_session_ids (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_FAKE_AT
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *out = NULL;
+
+	f->at = fake_at_modem_new (f->card, &error);
+	g_assert_no_error (error);
+	fake_at_modem_set_first_session_id (f->at, 257);
+	fake_at_modem_set_reset_after_switch (f->at, TRUE);
+	f->modem = add_modem (f, NULL, NULL, fake_at_modem_get_port (f->at), 0, 0);
+	fake_mm_modem_set_sim (f->modem, 0, MM_SIM_TYPE_ESIM, MM_SIM_ESIM_STATUS_WITH_PROFILES, NULL);
+	fake_modemmanager_start (f->mm);
+	start_daemon (f);
+
+	euicc = wait_euicc (f, "at", "ready");
+	g_assert_cmpstr (esimd_gdbus_euicc_get_eid (euicc), ==, esim_veuicc_get_eid (f->card));
+	assert_profile_state (f, ICCID_OPERATIONAL, "enabled");
+	g_assert_cmpuint (fake_at_modem_get_cmee (f->at), ==, 1);
+
+	out = cli (f, 0, NULL, "profile", "enable", ICCID_TEST, NULL);
+	g_assert_cmpuint (fake_at_modem_get_n_card_resets (f->at), ==, 1);
+	assert_profile_state (f, ICCID_TEST, "enabled");
+	assert_profile_state (f, ICCID_OPERATIONAL, "disabled");
+	/* the re-read ran on a session the modem opened after the reset */
+	g_assert_cmpuint (fake_at_modem_count_commands (f->at, "AT+CGLA=259,"), >, 0);
+	g_assert_cmpuint (fake_at_modem_count_commands (f->at, "AT+CGLA=2,"), ==, 0);
+	g_assert_cmpuint (fake_at_modem_count_sessions (f->at), ==, 0);
+	g_assert_cmpuint (fake_at_modem_count_open_channels (f->at), ==, 0);
+	g_clear_object (&euicc);
+	euicc = wait_euicc (f, "at", "ready");
+
+	/* what the card holds, read afresh by a new esimd */
+	g_clear_object (&euicc);
+	stop_daemon (f);
+	start_daemon (f);
+	euicc = wait_euicc (f, "at", "ready");
+	assert_profile_state (f, ICCID_TEST, "enabled");
+	assert_profile_state (f, ICCID_OPERATIONAL, "disabled");
+#else
+	skip_without (HAVE_AT, "built without the fake AT modem");
+#endif
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1334,6 +1384,7 @@ main (int argc, char *argv[])
 	ADD ("mbim/enable", test_mbim_enable);
 	ADD ("mbim/quirks-file", test_mbim_quirks_file);
 	ADD ("at/inhibited", test_at_inhibited);
+	ADD ("at/session-ids-257", test_at_session_ids);
 #undef ADD
 
 	return g_test_run ();
