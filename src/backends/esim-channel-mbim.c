@@ -6,6 +6,13 @@
  *   - the port: one MbimDevice, opened on demand by whoever needs it first
  *     (callers queue while it opens or closes) and closed when nothing uses
  *     it; "device-removed" fails every command in flight at once;
+ *   - a lost session: the modem answers NotOpened when its function no
+ *     longer knows our OPEN (the function restarted, another program closed
+ *     it, or mbim-proxy found the device closed); the device is dropped with
+ *     every channel and the next open starts a new session.  mbim-proxy
+ *     closes its device on NotOpened and answers NotOpened from then on
+ *     (libmbim NEWS 1.12, mbim-proxy.c proxy_device_error_cb()); libmbim
+ *     1.28's proxy then never reopens it, which esimd can only report;
  *   - commands: mbim_device_command() with a cancellable of our own per
  *     command, so both the caller and a vanished port can abort it;
  *   - the open step machine: port, slot mapping, card ready, Open Channel;
@@ -51,7 +58,13 @@ struct _EsimChannelMbim {
 	PortState            port_state;
 	MbimDevice          *device;
 	gulong               removed_id;
+	gulong               error_id;
+	guint                lost_idle_id;   /* a NotOpened no command waited for, handled here */
+	guint                lost_idle_session; /* the port session it was for */
+	MbimDevice          *dropped;        /* a gone session's device: closed before the next opens */
+	guint                dropped_idle_id;
 	guint                port_session;   /* counts port openings, to spot stale callbacks */
+	gboolean             session_lost;   /* the modem dropped our session: channels gone */
 	GQueue               port_waiters;   /* GTask *, completed when the port is open or failed */
 	GPtrArray           *in_flight;      /* CommandContext *, not owned */
 	GArray              *channels;       /* guint32: logical channels open in the modem */
@@ -97,6 +110,24 @@ port_gone_error (EsimChannelMbim *self)
 	                    self->device_path);
 }
 
+/* For a command that never left: the session it needed is gone. */
+static GError *
+session_lost_error (EsimChannelMbim *self)
+{
+	return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST,
+	                    "the MBIM session with %s was lost (the modem's function restarted, "
+	                    "or mbim-proxy went away); its logical channels are gone",
+	                    self->device_path);
+}
+
+/* A FUNCTION_ERROR NotOpened: the function refused the command outright. */
+static gboolean
+response_is_not_opened (MbimMessage *response)
+{
+	return mbim_message_get_message_type (response) == MBIM_MESSAGE_TYPE_FUNCTION_ERROR &&
+	       mbim_message_error_get_error_status_code (response) == MBIM_PROTOCOL_ERROR_NOT_OPENED;
+}
+
 /* Card states in which the eUICC answers: anything but "still starting". */
 static gboolean
 ready_state_is_settled (MbimSubscriberReadyState state)
@@ -114,6 +145,8 @@ typedef struct {
 	GCancellable    *caller;
 	gulong           caller_id;
 	gboolean         port_gone;
+	gboolean         session_lost; /* with port_gone: the session ended, not the port */
+	guint            port_session; /* the session the command was sent in */
 	guint            timeout_s;
 } CommandContext;
 
@@ -143,6 +176,8 @@ command_caller_cancelled (GCancellable *caller, gpointer user_data)
 	                 g_object_unref);
 }
 
+static void port_session_lost (EsimChannelMbim *self, guint session);
+
 static void
 command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -153,6 +188,18 @@ command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 
 	g_ptr_array_remove (ctx->self->in_flight, ctx);
 	response = mbim_device_command_finish (MBIM_DEVICE (source), res, &error);
+	/* the function refused this very command: it never reached the card */
+	if (response != NULL && response_is_not_opened (response)) {
+		port_session_lost (ctx->self, ctx->port_session);
+		g_task_return_error (task, session_lost_error (ctx->self));
+		return;
+	}
+	if (ctx->port_gone && ctx->session_lost) {
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+		                         "the MBIM session with %s was lost during the command",
+		                         ctx->self->device_path);
+		return;
+	}
 	if (ctx->port_gone) {
 		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 		                         "the MBIM port %s went away during the command",
@@ -170,6 +217,14 @@ command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 			g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 			                         "MBIM command on %s failed: %s",
 			                         ctx->self->device_path, error->message);
+		return;
+	}
+	if (mbim_message_get_message_type (response) == MBIM_MESSAGE_TYPE_FUNCTION_ERROR) {
+		g_autoptr(GError) function_error = mbim_message_error_get_error (response);
+
+		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
+		                         "the modem at %s refused the command (MBIM function error: %s)",
+		                         ctx->self->device_path, function_error->message);
 		return;
 	}
 	if (mbim_message_get_message_type (response) != MBIM_MESSAGE_TYPE_COMMAND_DONE) {
@@ -199,6 +254,7 @@ command_async (EsimChannelMbim *self, MbimMessage *request, guint timeout_s,
 	ctx = g_new0 (CommandContext, 1);
 	ctx->self = self;
 	ctx->timeout_s = timeout_s;
+	ctx->port_session = self->port_session;
 	ctx->cancellable = g_cancellable_new ();
 	g_task_set_task_data (task, ctx, (GDestroyNotify) command_context_free);
 	if (cancellable != NULL) {
@@ -292,16 +348,52 @@ teardown_next (Teardown *teardown)
 	                     teardown_channel_closed, teardown);
 }
 
-static gboolean
-drop_device_idle (gpointer user_data)
+/* Closes the device of a session that is gone, without a CLOSE (the modem
+ * or mbim-proxy no longer knows it).  It must be closed before a new device
+ * opens the port: the two would read each other's answers. */
+static void
+port_release_dropped (EsimChannelMbim *self)
 {
-	g_object_unref (user_data);
+	g_autoptr(MbimDevice) device = g_steal_pointer (&self->dropped);
+
+	if (device != NULL && mbim_device_is_open (device))
+		mbim_device_close_force (device, NULL);
+}
+
+static gboolean
+port_dropped_idle (gpointer user_data)
+{
+	EsimChannelMbim *self = ESIM_CHANNEL_MBIM (user_data);
+
+	self->dropped_idle_id = 0;
+	port_release_dropped (self);
 	return G_SOURCE_REMOVE;
 }
 
-/* Fails every command in flight and every waiter: the port is gone. */
+/* Forgets the device and every channel; the next use opens a new session. */
 static void
-port_abort_all (EsimChannelMbim *self)
+port_drop_device (EsimChannelMbim *self)
+{
+	MbimDevice *device = g_steal_pointer (&self->device);
+
+	g_clear_signal_handler (&self->removed_id, device);
+	g_clear_signal_handler (&self->error_id, device);
+	/* we may be inside one of the device's emissions or callbacks: close it
+	 * from an idle, or when the next session opens, whichever comes first */
+	port_release_dropped (self);
+	self->dropped = device;
+	if (self->dropped_idle_id == 0)
+		self->dropped_idle_id = g_idle_add_full (G_PRIORITY_HIGH, port_dropped_idle,
+		                                         g_object_ref (self), g_object_unref);
+	self->port_state = PORT_CLOSED;
+	self->session_lost = TRUE;
+	g_array_set_size (self->channels, 0);
+}
+
+/* Fails every command in flight and every waiter: the port or its session is
+ * gone.  Waiters get @waiter_error (copied). */
+static void
+port_abort_all (EsimChannelMbim *self, gboolean session_lost, const GError *waiter_error)
 {
 	g_autoptr(GPtrArray) cancellables = g_ptr_array_new_with_free_func (g_object_unref);
 	GTask *waiter;
@@ -311,12 +403,13 @@ port_abort_all (EsimChannelMbim *self)
 		CommandContext *ctx = g_ptr_array_index (self->in_flight, i);
 
 		ctx->port_gone = TRUE;
+		ctx->session_lost = session_lost;
 		g_ptr_array_add (cancellables, g_object_ref (ctx->cancellable));
 	}
 	for (guint i = 0; i < cancellables->len; i++)
 		g_cancellable_cancel (g_ptr_array_index (cancellables, i));
 	while ((waiter = g_queue_pop_head (&self->port_waiters)) != NULL) {
-		g_task_return_error (waiter, port_gone_error (self));
+		g_task_return_error (waiter, g_error_copy (waiter_error));
 		g_object_unref (waiter);
 	}
 }
@@ -325,15 +418,69 @@ static void
 port_removed_cb (MbimDevice *device, gpointer user_data)
 {
 	EsimChannelMbim *self = ESIM_CHANNEL_MBIM (user_data);
+	g_autoptr(GError) error = port_gone_error (self);
 
+	/* the modem went away, or mbim-proxy did (it restarts on the next open) */
 	g_message ("MBIM port %s went away; %u logical channel(s) lost", self->device_path,
 	           self->channels->len);
-	g_clear_signal_handler (&self->removed_id, device);
-	/* we are inside the device's own signal emission: release it later */
-	g_idle_add (drop_device_idle, g_steal_pointer (&self->device));
-	self->port_state = PORT_CLOSED;
-	g_array_set_size (self->channels, 0);
-	port_abort_all (self);
+	port_drop_device (self);
+	port_abort_all (self, FALSE, error);
+}
+
+/* The modem's function no longer knows our MBIM session (NotOpened): every
+ * logical channel went with it.  @session is the port session that learnt
+ * it; a later one is left alone. */
+static void
+port_session_lost (EsimChannelMbim *self, guint session)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (session != self->port_session || self->device == NULL ||
+	    (self->port_state != PORT_OPEN && self->port_state != PORT_OPENING))
+		return;
+	if (self->port_state == PORT_OPENING && (self->flags & ESIM_CHANNEL_MBIM_FLAGS_PROXY))
+		/* libmbim 1.28's proxy force-closes its device on NotOpened but still
+		 * takes it for open when a client comes back: it never reopens it */
+		g_warning ("MBIM port %s: mbim-proxy refuses the new session too (NotOpened): it "
+		           "does not reopen the modem after the modem's MBIM function restarted; "
+		           "restarting mbim-proxy (with ModemManager) reopens it",
+		           self->device_path);
+	else
+		g_message ("MBIM port %s: the modem no longer knows esimd's MBIM session (its "
+		           "function restarted?); %u logical channel(s) lost, a new session opens "
+		           "at the next use", self->device_path, self->channels->len);
+	error = session_lost_error (self);
+	port_drop_device (self);
+	port_abort_all (self, TRUE, error);
+}
+
+static gboolean
+port_lost_idle (gpointer user_data)
+{
+	EsimChannelMbim *self = ESIM_CHANNEL_MBIM (user_data);
+
+	self->lost_idle_id = 0;
+	port_session_lost (self, self->lost_idle_session);
+	return G_SOURCE_REMOVE;
+}
+
+/* "device-error": a NotOpened the modem sent for a command is handled when
+ * that command completes (right after this emission); one no command waits
+ * for (a timed-out command's, an unsolicited one) from an idle. */
+static void
+port_error_cb (MbimDevice *device, GError *error, gpointer user_data)
+{
+	EsimChannelMbim *self = ESIM_CHANNEL_MBIM (user_data);
+
+	if (!g_error_matches (error, MBIM_PROTOCOL_ERROR, MBIM_PROTOCOL_ERROR_NOT_OPENED)) {
+		g_debug ("MBIM port %s: function error %s", self->device_path, error->message);
+		return;
+	}
+	if (self->lost_idle_id != 0)
+		return;
+	self->lost_idle_session = self->port_session;
+	self->lost_idle_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, port_lost_idle,
+	                                      g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -357,6 +504,7 @@ port_open_failed (EsimChannelMbim *self, GError *error)
 
 	if (self->device != NULL) {
 		g_clear_signal_handler (&self->removed_id, self->device);
+		g_clear_signal_handler (&self->error_id, self->device);
 		if (mbim_device_is_open (self->device))
 			mbim_device_close_force (self->device, NULL);
 		g_clear_object (&self->device);
@@ -369,6 +517,7 @@ static void
 port_opened (EsimChannelMbim *self)
 {
 	self->port_state = PORT_OPEN;
+	self->session_lost = FALSE;
 	g_debug ("MBIM port %s open", self->device_path);
 	port_complete_waiters (self, NULL);
 }
@@ -435,6 +584,7 @@ port_device_created (GObject *source, GAsyncResult *res, gpointer user_data)
 	MbimDeviceOpenFlags open_flags = MBIM_DEVICE_OPEN_FLAGS_NONE;
 
 	self->device = mbim_device_new_finish (res, &error);
+	port_release_dropped (self);
 	if (self->device == NULL) {
 		port_open_failed (self, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 		                                     "cannot use the MBIM port %s: %s",
@@ -443,6 +593,8 @@ port_device_created (GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 	self->removed_id = g_signal_connect (self->device, MBIM_DEVICE_SIGNAL_REMOVED,
 	                                     G_CALLBACK (port_removed_cb), self);
+	self->error_id = g_signal_connect (self->device, MBIM_DEVICE_SIGNAL_ERROR,
+	                                   G_CALLBACK (port_error_cb), self);
 	if (self->flags & ESIM_CHANNEL_MBIM_FLAGS_PROXY)
 		open_flags |= MBIM_DEVICE_OPEN_FLAGS_PROXY;
 	mbim_device_open_full (self->device, open_flags, PORT_OPEN_TIMEOUT_S, NULL,
@@ -510,6 +662,7 @@ port_release_if_idle (EsimChannelMbim *self)
 		return;
 	device = g_steal_pointer (&self->device);
 	g_clear_signal_handler (&self->removed_id, device);
+	g_clear_signal_handler (&self->error_id, device);
 	self->port_state = PORT_CLOSING;
 	mbim_device_close (device, PORT_CLOSE_TIMEOUT_S, NULL, port_device_closed,
 	                   g_object_ref (self));
@@ -806,7 +959,8 @@ open_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	OpenContext *ctx = g_task_get_task_data (task);
 	g_autoptr(MbimMessage) response = NULL;
 	GError *error = NULL;
-	guint32 status = 0, sw = 0, channel = 0;
+	guint32 status = 0, channel = 0;
+	guint16 sw = 0;
 
 	response = command_finish (self, res, &status, &error);
 	if (response == NULL) {
@@ -818,17 +972,19 @@ open_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	if (!esim_mbim_uicc_parse_open_channel (response, &channel, &sw, &error)) {
-		g_prefix_error (&error, "%s: ", self->device_path);
+		g_prefix_error (&error, "%s: Open Channel: ", self->device_path);
+		/* a channel the modem named is ours to close, whatever else it said */
+		if (channel >= 1 && channel <= MAX_LOGICAL_CHANNEL) {
+			g_array_append_val (self->channels, channel);
+			esim_channel_close_async (ESIM_CHANNEL (self), (gint) channel, NULL, NULL, NULL);
+		}
 		open_fail (task, error);
 		return;
 	}
 	/* the channel counts as ours as soon as the modem names one: closed on error */
 	if (channel >= 1 && channel <= MAX_LOGICAL_CHANNEL)
 		g_array_append_val (self->channels, channel);
-	if (sw > 0xFFFF || !esim_apdu_check_sw ((guint16) sw, &error)) {
-		if (error == NULL)
-			error = g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-			                     "Open Channel answered status %08X", sw);
+	if (!esim_apdu_check_sw (sw, &error)) {
 		g_prefix_error (&error, "selecting the ISD-R through %s: ", self->device_path);
 		if (channel_is_open (self, channel))
 			esim_channel_close_async (ESIM_CHANNEL (self), (gint) channel, NULL, NULL, NULL);
@@ -1036,7 +1192,9 @@ esim_channel_mbim_transmit_async (EsimChannel *channel, gint logical_channel, GB
 		return;
 	}
 	if (self->port_state != PORT_OPEN) {
-		g_task_return_error (task, port_gone_error (self));
+		/* lost with the session: the command never left */
+		g_task_return_error (task, self->session_lost ? session_lost_error (self) :
+		                     port_gone_error (self));
 		return;
 	}
 	ctx = g_new0 (TransmitContext, 1);
@@ -1273,6 +1431,7 @@ esim_channel_mbim_dispose (GObject *object)
 	 * channels may still be open; free them in the modem without us */
 	if (self->device != NULL) {
 		g_clear_signal_handler (&self->removed_id, self->device);
+		g_clear_signal_handler (&self->error_id, self->device);
 		if (self->port_state == PORT_OPEN) {
 			Teardown *teardown = g_new0 (Teardown, 1);
 
@@ -1288,6 +1447,7 @@ esim_channel_mbim_dispose (GObject *object)
 		g_clear_object (&self->device);
 		self->port_state = PORT_CLOSED;
 	}
+	port_release_dropped (self);
 	G_OBJECT_CLASS (esim_channel_mbim_parent_class)->dispose (object);
 }
 

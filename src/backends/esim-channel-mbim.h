@@ -14,13 +14,24 @@
  *   and, when another slot is mapped, set to @slot, then the card is given
  *   time to come up (subscriber ready state).  Single-slot modems that answer
  *   NoDeviceSupport count as mapped for slot 1 (lpac#416).
- * - MBIM returns the status word separately from the data; transmit appends
- *   SW1 SW2 so callers get a normal response APDU.
+ * - MBIM returns the status word separately from the data, in a 32-bit
+ *   field with SW1 in its low byte and SW2 in the next (as ModemManager,
+ *   Hermes and lpac read it, see esim-mbim-uicc.c); transmit appends SW1 SW2
+ *   so callers get a normal response APDU.
  * - Errors: a modem refusing the logical channel -> ESIM_APDU_ERROR_NO_CHANNEL;
  *   the port gone, timeouts and modem failures -> ESIM_APDU_ERROR_TRANSPORT;
  *   a channel the modem no longer knows (card reset) ->
  *   ESIM_APDU_ERROR_CHANNEL_CLOSED.  Pending commands fail at once when the
  *   port goes away (no waiting for the command timeout).
+ * - A lost session heals (see esim-channel.h): when the modem answers
+ *   NotOpened (its MBIM function restarted or was closed by another program;
+ *   mbim-proxy answers so once it found the device closed), or the port went
+ *   away (mbim-proxy restarted), every channel is forgotten and the device
+ *   dropped.  The refused command, and every later command on a lost
+ *   channel, fails with ESIM_APDU_ERROR_SESSION_LOST (it never reached the
+ *   card); a command that was in flight fails with ESIM_APDU_ERROR_TRANSPORT
+ *   (it may have).  The next open_async opens a new session (through
+ *   mbim-proxy with ESIM_CHANNEL_MBIM_FLAGS_PROXY, which reopens the modem).
  * - reset_card_async sends MS UICC Reset (pass-through disabled): every
  *   logical channel is gone afterwards.
  */

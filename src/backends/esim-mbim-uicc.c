@@ -7,6 +7,20 @@
  * here: libmbim 1.28 allocates their arrays from the element count the modem
  * announces before checking it against the message, so a garbled count
  * would make esimd ask for gigabytes; we need one field of each anyway.
+ *
+ * The Status field of Open Channel and APDU answers is a guint32
+ * (libmbim:data/mbim-service-ms-uicc-low-level-access.json), read
+ * little-endian as every MBIM field.  The clients that run on MBIM modems
+ * take SW1 from its low byte and SW2 from the next, so 90 00 arrives as
+ * 0x00000090 (144):
+ *   - ModemManager:src/mm-sim-mbim.c: UICC_STATUS_OK 144 for Open and Close
+ *     Channel;
+ *   - ChromeOS Hermes hermes/modem_mbim.{h,cc}: kMbimMessageSuccess = 144 for
+ *     Open Channel, and the APDU status appended as status & 0xFF, then
+ *     (status >> 8) & 0xFF;
+ *   - lpac driver/apdu/mbim.c copy_data_with_status(): the same two bytes.
+ * No modem is known to send 0x00009000 for 90 00; such a value holds no
+ * status word here (SW1 would be 00) and is refused as malformed.
  */
 
 #define G_LOG_DOMAIN "esim"
@@ -14,8 +28,8 @@
 #include "esim-error.h"
 #include "esim-mbim-uicc.h"
 
-/* The lowest status word a card answers with (61xx: more data). */
-#define SW_MIN 0x6100
+/* ISO/IEC 7816-4 5.1.3: SW1 is 61-6F (60 is a procedure byte) or 90-9F. */
+#define SW1_IS_VALID(sw1) (((sw1) >= 0x61 && (sw1) <= 0x6F) || ((sw1) >= 0x90 && (sw1) <= 0x9F))
 
 /* COMMAND_DONE: header (type, length, transaction), fragment header (total,
  * current), service UUID, CID, status, information buffer length. */
@@ -63,6 +77,24 @@ malformed (GError **error, const gchar *what, const gchar *why)
 	return FALSE;
 }
 
+gboolean
+esim_mbim_uicc_status_to_sw (guint32 status, guint16 *sw, GError **error)
+{
+	guint8 sw1 = status & 0xFF;
+	guint8 sw2 = (status >> 8) & 0xFF;
+
+	g_return_val_if_fail (sw != NULL, FALSE);
+
+	if ((status >> 16) != 0 || !SW1_IS_VALID (sw1)) {
+		g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
+		             "the modem returned status 0x%08X, which holds no status word "
+		             "(SW1 is expected in the low byte: 90 00 as 0x00000090)", status);
+		return FALSE;
+	}
+	*sw = (guint16) ((sw1 << 8) | sw2);
+	return TRUE;
+}
+
 /* The information buffer of @response, checked to lie inside the message.
  * libmbim hands over reassembled answers only: a COMMAND_DONE made of one
  * fragment (its accessors refuse anything else). */
@@ -96,11 +128,12 @@ malformed_parse (GError **error, GError *parse_error, const gchar *what)
 }
 
 gboolean
-esim_mbim_uicc_parse_open_channel (MbimMessage *response, guint32 *channel, guint32 *sw,
+esim_mbim_uicc_parse_open_channel (MbimMessage *response, guint32 *channel, guint16 *sw,
                                    GError **error)
 {
 	const guint8 *info = NULL;
 	guint32 info_len = 0;
+	guint32 status = 0;
 	GError *parse_error = NULL;
 
 	g_return_val_if_fail (response != NULL, FALSE);
@@ -108,11 +141,11 @@ esim_mbim_uicc_parse_open_channel (MbimMessage *response, guint32 *channel, guin
 
 	if (!command_done_info (response, "Open Channel", &info, &info_len, error))
 		return FALSE;
-	if (!mbim_message_ms_uicc_low_level_access_open_channel_response_parse (response, sw,
+	if (!mbim_message_ms_uicc_low_level_access_open_channel_response_parse (response, &status,
 	                                                                        channel, NULL,
 	                                                                        NULL, &parse_error))
 		return malformed_parse (error, parse_error, "Open Channel");
-	return TRUE;
+	return esim_mbim_uicc_status_to_sw (status, sw, error);
 }
 
 GBytes *
@@ -121,26 +154,25 @@ esim_mbim_uicc_parse_apdu (MbimMessage *response, GError **error)
 	const guint8 *info = NULL;
 	const guint8 *data = NULL;
 	guint32 info_len = 0;
-	guint32 sw = 0;
+	guint32 status = 0;
 	guint32 data_len = 0;
 	GError *parse_error = NULL;
 	GByteArray *answer;
+	guint16 sw = 0;
 	guint8 sw_bytes[2];
 
 	g_return_val_if_fail (response != NULL, NULL);
 
 	if (!command_done_info (response, "APDU", &info, &info_len, error))
 		return NULL;
-	if (!mbim_message_ms_uicc_low_level_access_apdu_response_parse (response, &sw, &data_len,
-	                                                                &data, &parse_error)) {
+	if (!mbim_message_ms_uicc_low_level_access_apdu_response_parse (response, &status,
+	                                                                &data_len, &data,
+	                                                                &parse_error)) {
 		malformed_parse (error, parse_error, "APDU");
 		return NULL;
 	}
-	if (sw > 0xFFFF || sw < SW_MIN) {
-		g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
-		             "the modem returned status word %08X", sw);
+	if (!esim_mbim_uicc_status_to_sw (status, &sw, error))
 		return NULL;
-	}
 	if (data_len > 0 && data == NULL) {
 		malformed (error, "APDU", "response data missing");
 		return NULL;

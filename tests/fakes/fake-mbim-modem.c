@@ -8,6 +8,23 @@
  * service UUID, CID, command type or status, information buffer length and
  * the buffer.  In MS UICC low-level access the variable fields are described
  * by (size, offset) pairs; everywhere else by (offset, size) pairs.
+ *
+ * The Status field of Open Channel, Close Channel and APDU answers (a guint32,
+ * libmbim:data/mbim-service-ms-uicc-low-level-access.json) carries the card's
+ * status word with SW1 in the low byte and SW2 in the next, as the clients
+ * that run on real MBIM modems read it: ModemManager:src/mm-sim-mbim.c
+ * (UICC_STATUS_OK 144 for Open and Close Channel), ChromeOS Hermes
+ * hermes/modem_mbim.cc (kMbimMessageSuccess 144; APDU status split as
+ * status & 0xFF, (status >> 8) & 0xFF) and lpac driver/apdu/mbim.c
+ * (copy_data_with_status).  So 90 00 goes out as 0x00000090: the bytes
+ * 90 00 00 00.
+ *
+ * A function that is not opened (before the host's OPEN, or after the
+ * function restarted and forgot it) answers every command with a
+ * FUNCTION_ERROR carrying NotOpened and the command's transaction id
+ * (MBIM 1.0, MBIM_FUNCTION_ERROR_MSG / MBIM_ERROR_NOT_OPENED; libmbim's
+ * mbim-proxy answers its clients the same way once it found its device
+ * closed: libmbim:src/libmbim-glib/mbim-proxy.c device_command_ready()).
  */
 
 #include <errno.h>
@@ -82,11 +99,14 @@ struct _FakeMbimModem {
 	GQueue        held;          /* MbimMessage * */
 	gboolean      unplug_on_apdu;
 	gboolean      reset_after_switch;
+	gint          close_function_after; /* APDUs to answer before the function closes; -1 never */
 
 	guint         n_apdus;
 	guint         n_resets;
 	guint         n_slot_switches;
 	guint         n_fragmented;
+	guint         n_opens;
+	guint         n_not_opened;
 	guint32       last_group;
 	gint          last_select_p2;
 };
@@ -120,6 +140,14 @@ pad4 (GByteArray *array)
 
 	if (array->len % 4 != 0)
 		g_byte_array_append (array, zeros, 4 - array->len % 4);
+}
+
+/* The Status field of MS UICC low-level access answers for @sw (0xSW1SW2):
+ * SW1 in the low byte, SW2 in the next (see the top of this file). */
+static guint32
+status_field (guint16 sw)
+{
+	return (guint32) (sw >> 8) | ((guint32) (sw & 0xFF) << 8);
 }
 
 static gboolean
@@ -320,6 +348,8 @@ fake_handle_message (FakeMbimModem *self, const guint8 *raw, guint32 len)
 		if (self->max_transfer < 64 || self->max_transfer > MAX_MESSAGE_LEN)
 			self->max_transfer = DEFAULT_MAX_TRANSFER;
 		self->session_open = TRUE;
+		self->n_opens++;
+		g_debug ("fake MBIM modem: OPEN (%u so far)", self->n_opens);
 		done = mbim_message_open_done_new (tid, MBIM_STATUS_ERROR_NONE);
 		fake_send_message (self, done);
 		return;
@@ -340,6 +370,15 @@ fake_handle_message (FakeMbimModem *self, const guint8 *raw, guint32 len)
 		if (mbim_message_get_message_length (message) < COMMAND_HEADER_LEN ||
 		    !mbim_message_validate (message, NULL)) {
 			g_debug ("fake MBIM modem: dropping an invalid COMMAND");
+			return;
+		}
+		if (!self->session_open) {
+			g_autoptr(MbimMessage) refused = NULL;
+
+			g_debug ("fake MBIM modem: COMMAND while not opened: NotOpened");
+			self->n_not_opened++;
+			refused = mbim_message_function_error_new (tid, MBIM_PROTOCOL_ERROR_NOT_OPENED);
+			fake_send_message (self, refused);
 			return;
 		}
 		fake_handle_command (self, message);
@@ -583,7 +622,7 @@ fake_uicc_open_channel (FakeMbimModem *self, MbimMessage *request, const guint8 
 	entry->group = group;
 	entry->answer = g_byte_array_new ();
 	g_ptr_array_add (self->channels, entry);
-	put_u32 (answer, sw);
+	put_u32 (answer, status_field (sw));
 	put_u32 (answer, channel);
 	put_u32 (answer, fci->len);
 	put_u32 (answer, 16);
@@ -619,7 +658,7 @@ fake_uicc_close_channel (FakeMbimModem *self, MbimMessage *request, const guint8
 		}
 		fake_card_close_channel (self, channel);
 	}
-	put_u32 (answer, 0x9000);
+	put_u32 (answer, status_field (0x9000));
 	fake_send_info (self, request, answer);
 }
 
@@ -689,12 +728,16 @@ fake_uicc_apdu (FakeMbimModem *self, MbimMessage *request, const guint8 *info, g
 			sw = 0x9000;
 		}
 	}
-	put_u32 (answer, sw);
+	put_u32 (answer, status_field (sw));
 	put_u32 (answer, (guint32) g_bytes_get_size (data));
 	put_u32 (answer, 12);
 	g_byte_array_append (answer, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
 	pad4 (answer);
 	fake_send_info (self, request, answer);
+	if (self->close_function_after > 0 && --self->close_function_after == 0) {
+		self->close_function_after = -1;
+		fake_mbim_modem_close_function (self);
+	}
 	if (switched && self->reset_after_switch) {
 		g_debug ("fake MBIM modem: profile switch done, the card resets (REFRESH)");
 		fake_mbim_modem_reset_card (self);
@@ -886,6 +929,7 @@ fake_mbim_modem_new (EsimVeuicc *slot1, EsimVeuicc *slot2, guint active_slot, GE
 	self->channels = g_ptr_array_new_with_free_func ((GDestroyNotify) fake_channel_free);
 	self->require_select_p2 = -1;
 	self->last_select_p2 = -1;
+	self->close_function_after = -1;
 	g_queue_init (&self->held);
 	if (!fake_open_pty (self, error)) {
 		fake_mbim_modem_free (self);
@@ -1013,6 +1057,26 @@ fake_mbim_modem_set_reset_after_switch (FakeMbimModem *self, gboolean reset)
 	self->reset_after_switch = reset;
 }
 
+void
+fake_mbim_modem_close_function (FakeMbimModem *self)
+{
+	g_return_if_fail (self != NULL);
+	g_debug ("fake MBIM modem %s: the function restarts and forgets the host's OPEN",
+	         self->port);
+	self->session_open = FALSE;
+}
+
+void
+fake_mbim_modem_close_function_after_apdus (FakeMbimModem *self, guint n_apdus)
+{
+	g_return_if_fail (self != NULL);
+	if (n_apdus == 0) {
+		fake_mbim_modem_close_function (self);
+		return;
+	}
+	self->close_function_after = (gint) n_apdus;
+}
+
 guint
 fake_mbim_modem_open_stale_channel (FakeMbimModem *self, guint32 group)
 {
@@ -1089,6 +1153,18 @@ guint
 fake_mbim_modem_get_n_fragmented (FakeMbimModem *self)
 {
 	return self->n_fragmented;
+}
+
+guint
+fake_mbim_modem_get_n_opens (FakeMbimModem *self)
+{
+	return self->n_opens;
+}
+
+guint
+fake_mbim_modem_get_n_not_opened (FakeMbimModem *self)
+{
+	return self->n_not_opened;
 }
 
 guint32

@@ -16,7 +16,10 @@
  *
  * Like a real modem, the logical channels outlive the MBIM session (an MBIM
  * CLOSE or a reopened port does not close them); a card reset, a slot switch
- * and Close Channel do.
+ * and Close Channel do.  Status words go out as modems send them: SW1 in the
+ * low byte of the 32-bit Status field, SW2 in the next (90 00 is 0x00000090).
+ * Until the host's OPEN (and after the function restarted) every command is
+ * answered with a FUNCTION_ERROR NotOpened.
  *
  * It runs in the main context that is the thread default when it is created,
  * so the test's main loop (or a thread's) must be iterating for it to answer.
@@ -82,6 +85,14 @@ void fake_mbim_modem_hold_apdus (FakeMbimModem *self, gboolean hold);
 void fake_mbim_modem_set_reset_after_switch (FakeMbimModem *self, gboolean reset);
 /* Resets the active card now (same effects). */
 void fake_mbim_modem_reset_card (FakeMbimModem *self);
+/* The MBIM function restarts now, as after a firmware restart of the
+ * function or another program's CLOSE: it forgets the host's OPEN and answers
+ * every command with FUNCTION_ERROR NotOpened until the next OPEN.  The
+ * card and its logical channels are left as they were. */
+void fake_mbim_modem_close_function (FakeMbimModem *self);
+/* The same once @n_apdus more APDU commands have been answered (0: now):
+ * the next command after them is refused NotOpened. */
+void fake_mbim_modem_close_function_after_apdus (FakeMbimModem *self, guint n_apdus);
 /* Opens a logical channel in @group as a crashed earlier client would have
  * left it; returns its number (0 if the card has none free). */
 guint fake_mbim_modem_open_stale_channel (FakeMbimModem *self, guint32 group);
@@ -96,6 +107,8 @@ guint    fake_mbim_modem_get_n_held (FakeMbimModem *self);          /* APDUs wai
 guint    fake_mbim_modem_get_n_resets (FakeMbimModem *self);        /* card resets (any cause) */
 guint    fake_mbim_modem_get_n_slot_switches (FakeMbimModem *self);
 guint    fake_mbim_modem_get_n_fragmented (FakeMbimModem *self);    /* responses sent in > 1 fragment */
+guint    fake_mbim_modem_get_n_opens (FakeMbimModem *self);         /* MBIM OPEN messages received */
+guint    fake_mbim_modem_get_n_not_opened (FakeMbimModem *self);    /* commands refused NotOpened */
 guint32  fake_mbim_modem_get_last_channel_group (FakeMbimModem *self); /* of the last Open Channel */
 gint     fake_mbim_modem_get_last_select_p2 (FakeMbimModem *self);  /* -1 before any Open Channel */
 

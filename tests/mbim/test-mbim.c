@@ -913,6 +913,40 @@ test_mbim_bad_arguments (void)
 
 #define MBIM_PROXY_PATH "/usr/libexec/mbim-proxy"
 
+/* Starts our own mbim-proxy; FALSE (test skipped) where it cannot serve us. */
+static gboolean
+proxy_start (GPid *proxy_pid)
+{
+	const gchar *argv[] = { MBIM_PROXY_PATH, "--empty-timeout=5", NULL };
+	g_autoptr(GError) error = NULL;
+
+	if (getuid () != 0) {
+		g_test_skip ("mbim-proxy only serves root here; run as root to test the proxy path");
+		return FALSE;
+	}
+	if (!g_file_test (MBIM_PROXY_PATH, G_FILE_TEST_IS_EXECUTABLE)) {
+		g_test_skip (MBIM_PROXY_PATH " is not installed");
+		return FALSE;
+	}
+	/* ours, so that it can be ended by its pid; if another proxy already
+	 * serves the socket, ours exits and libmbim uses that one */
+	g_assert_true (g_spawn_async (NULL, (gchar **) argv, NULL,
+	                              G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL |
+	                              G_SPAWN_DO_NOT_REAP_CHILD,
+	                              NULL, NULL, proxy_pid, &error));
+	g_assert_no_error (error);
+	spin (200);
+	return TRUE;
+}
+
+static void
+proxy_stop (GPid proxy_pid)
+{
+	kill (proxy_pid, SIGTERM);
+	waitpid (proxy_pid, NULL, 0);
+	g_spawn_close_pid (proxy_pid);
+}
+
 static void
 test_mbim_proxy (void)
 {
@@ -922,25 +956,10 @@ test_mbim_proxy (void)
 	g_autoptr(EsimChannelMbim) mbim = NULL;
 	g_autoptr(EsimIsdr) isdr = NULL;
 	g_autofree gchar *eid = NULL;
-	const gchar *argv[] = { MBIM_PROXY_PATH, "--empty-timeout=5", NULL };
 	GPid proxy_pid = 0;
 
-	if (getuid () != 0) {
-		g_test_skip ("mbim-proxy only serves root here; run as root to test the proxy path");
+	if (!proxy_start (&proxy_pid))
 		return;
-	}
-	if (!g_file_test (MBIM_PROXY_PATH, G_FILE_TEST_IS_EXECUTABLE)) {
-		g_test_skip (MBIM_PROXY_PATH " is not installed");
-		return;
-	}
-	/* ours, so that it can be ended by its pid; if another proxy already
-	 * serves the socket, ours exits and libmbim uses that one */
-	g_assert_true (g_spawn_async (NULL, (gchar **) argv, NULL,
-	                              G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL |
-	                              G_SPAWN_DO_NOT_REAP_CHILD,
-	                              NULL, NULL, &proxy_pid, &error));
-	g_assert_no_error (error);
-	spin (200);
 
 	card = esim_veuicc_new_ephemeral ();
 	fake = fake_mbim_modem_new (card, NULL, 1, &error);
@@ -959,10 +978,129 @@ test_mbim_proxy (void)
 	g_assert_no_error (error);
 	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (fake), ==, 0);
 	wait_port_closed (mbim);
+	proxy_stop (proxy_pid);
+}
 
-	kill (proxy_pid, SIGTERM);
-	waitpid (proxy_pid, NULL, 0);
-	g_spawn_close_pid (proxy_pid);
+/* The modem's MBIM function restarts (it forgets esimd's OPEN and answers
+ * NotOpened): the request it refused is sent again on a new session, once,
+ * as long as the card had not run it yet. */
+static void
+test_mbim_function_restart (void)
+{
+	g_autoptr(EsimVeuicc) card = esim_veuicc_new_ephemeral ();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FakeMbimModem) fake = fake_mbim_modem_new (card, NULL, 1, &error);
+	g_autoptr(EsimChannelMbim) mbim = NULL;
+	g_autoptr(EsimIsdr) isdr = NULL;
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autoptr(GPtrArray) not_again = NULL;
+	g_autofree gchar *eid = NULL;
+	g_autofree gchar *eid_after = NULL;
+	guint opens, apdus;
+
+	g_assert_no_error (error);
+	/* GetProfilesInfo then answers 61xx and needs GET RESPONSE */
+	add_profiles (card, 8);
+	mbim = esim_channel_mbim_new (fake_mbim_modem_get_port (fake), 0, NULL,
+	                              ESIM_CHANNEL_MBIM_FLAGS_NONE);
+	isdr = esim_isdr_new (ESIM_CHANNEL (mbim));
+	g_assert_true (isdr_open (isdr, &error));
+	g_assert_no_error (error);
+	eid = isdr_get_eid (isdr, &error);
+	g_assert_no_error (error);
+	opens = fake_mbim_modem_get_n_opens (fake);
+	apdus = fake_mbim_modem_get_n_apdus (fake);
+	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (fake), ==, 1);
+
+	/* between two requests: the next STORE DATA is refused, then healed */
+	fake_mbim_modem_close_function (fake);
+	profiles = isdr_get_profiles (isdr, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (profiles->len, ==, 2 + 8);
+	g_assert_cmpuint (fake_mbim_modem_get_n_not_opened (fake), ==, 1);
+	/* one new session */
+	g_assert_cmpuint (fake_mbim_modem_get_n_opens (fake), ==, opens + 1);
+	/* the refused STORE DATA never reached the card: it went again, and the
+	 * old session's channel was closed with esimd's channel group */
+	g_assert_cmpuint (fake_mbim_modem_get_n_apdus (fake) - apdus, >=, 1 + 1 + 2);
+	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (fake), ==, 1);
+	g_assert_cmpuint (esim_channel_mbim_get_n_open_channels (mbim), ==, 1);
+
+	/* in the middle of a request, once the card has run it (its answer is
+	 * waiting for GET RESPONSE): not sent again, the loss is reported */
+	fake_mbim_modem_close_function_after_apdus (fake, 1);
+	not_again = isdr_get_profiles (isdr, &error);
+	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST);
+	g_assert_nonnull (strstr (error->message, fake_mbim_modem_get_port (fake)));
+	g_assert_null (not_again);
+	g_assert_cmpuint (fake_mbim_modem_get_n_not_opened (fake), ==, 2);
+	g_assert_cmpuint (esim_channel_mbim_get_n_open_channels (mbim), ==, 0);
+	g_clear_error (&error);
+	/* closing the lost channel is a no-op; reopening starts a new session */
+	g_assert_true (isdr_close (isdr, &error));
+	g_assert_no_error (error);
+	g_assert_true (isdr_open (isdr, &error));
+	g_assert_no_error (error);
+	eid_after = isdr_get_eid (isdr, &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (eid_after, ==, eid);
+	g_assert_cmpuint (fake_mbim_modem_get_n_opens (fake), ==, opens + 2);
+	g_assert_true (isdr_close (isdr, &error));
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (fake), ==, 0);
+	wait_port_closed (mbim);
+}
+
+/* mbim-proxy restarts between two requests: esimd's port goes away with
+ * it, and the next request reopens through the new proxy.  (Through
+ * libmbim 1.28's proxy a NotOpened cannot heal: the proxy force-closes its
+ * device but still takes it for open, and never sends the modem a new
+ * OPEN; esimd then reports the lost session.) */
+static void
+test_mbim_proxy_restart (void)
+{
+	g_autoptr(EsimVeuicc) card = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FakeMbimModem) fake = NULL;
+	g_autoptr(EsimChannelMbim) mbim = NULL;
+	g_autoptr(EsimIsdr) isdr = NULL;
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autofree gchar *eid = NULL;
+	GPid proxy_pid = 0;
+	guint opens;
+
+	if (!proxy_start (&proxy_pid))
+		return;
+	card = esim_veuicc_new_ephemeral ();
+	fake = fake_mbim_modem_new (card, NULL, 1, &error);
+	g_assert_no_error (error);
+	mbim = esim_channel_mbim_new (fake_mbim_modem_get_port (fake), 0, NULL,
+	                              ESIM_CHANNEL_MBIM_FLAGS_PROXY);
+	isdr = esim_isdr_new (ESIM_CHANNEL (mbim));
+	g_assert_true (isdr_open (isdr, &error));
+	g_assert_no_error (error);
+	eid = isdr_get_eid (isdr, &error);
+	g_assert_no_error (error);
+	opens = fake_mbim_modem_get_n_opens (fake);
+
+	/* a new proxy listens before esimd needs it (else libmbim would start
+	 * one we could not end) */
+	proxy_stop (proxy_pid);
+	g_assert_true (proxy_start (&proxy_pid));
+	g_assert_false (esim_channel_mbim_is_port_open (mbim));
+
+	profiles = isdr_get_profiles (isdr, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (profiles->len, ==, 2);
+	/* the new proxy opened the modem for esimd; nothing was refused */
+	g_assert_cmpuint (fake_mbim_modem_get_n_opens (fake), ==, opens + 1);
+	g_assert_cmpuint (fake_mbim_modem_get_n_not_opened (fake), ==, 0);
+	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (fake), ==, 1);
+	g_assert_true (isdr_close (isdr, &error));
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (fake), ==, 0);
+	wait_port_closed (mbim);
+	proxy_stop (proxy_pid);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1165,6 +1303,8 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/mbim/dispose-releases", test_mbim_dispose_releases);
 	g_test_add_func ("/esim/mbim/bad-arguments", test_mbim_bad_arguments);
 	g_test_add_func ("/esim/mbim/proxy", test_mbim_proxy);
+	g_test_add_func ("/esim/mbim/function-restart", test_mbim_function_restart);
+	g_test_add_func ("/esim/mbim/proxy-restart", test_mbim_proxy_restart);
 	g_test_add_func ("/esim/mbim/quirks/defaults", test_mbim_quirks_defaults);
 	g_test_add_func ("/esim/mbim/quirks/match", test_mbim_quirks_match);
 	g_test_add_func ("/esim/mbim/quirks/errors", test_mbim_quirks_errors);
