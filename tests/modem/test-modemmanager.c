@@ -1268,6 +1268,41 @@ test_mbim_quirks_file (Fixture *f, gconstpointer data)
 #endif
 }
 
+/* The modem's MBIM function restarts while esimd holds the ISD-R open: the
+ * next operation is refused NotOpened, and esimd opens a new session and
+ * channel and sends it again; the user sees it succeed. */
+static void
+test_mbim_function_restart (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_FAKE_MBIM
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *nickname = NULL;
+	guint opens;
+
+	set_up_mbim_modem (f);
+	fake_modemmanager_start (f->mm);
+	start_daemon (f);
+	euicc = wait_euicc (f, "mbim", "ready");
+	opens = fake_mbim_modem_get_n_opens (f->mbim);
+	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (f->mbim), ==, 1);
+
+	fake_mbim_modem_close_function (f->mbim);
+	out = cli (f, 0, NULL, "profile", "nickname", ICCID_TEST, "After restart", NULL);
+	g_assert_cmpuint (fake_mbim_modem_get_n_not_opened (f->mbim), ==, 1);
+	g_assert_cmpuint (fake_mbim_modem_get_n_opens (f->mbim), ==, opens + 1);
+	g_assert_true (log_contains (f, "no longer knows esimd's MBIM session"));
+	/* the card has it, and esimd shows it */
+	nickname = cli (f, 0, NULL, "-g", "nickname", "profile", "show", ICCID_TEST, NULL);
+	g_assert_cmpstr (nickname, ==, "After restart\n");
+	g_assert_cmpstr (esimd_gdbus_euicc_get_state (euicc), ==, "ready");
+	/* the old session's channel was closed with esimd's group: one left */
+	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (f->mbim), ==, 1);
+#else
+	skip_without (HAVE_MBIM, "built without MBIM support");
+#endif
+}
+
 /* ---- AT ---- */
 
 static void
@@ -1383,6 +1418,7 @@ main (int argc, char *argv[])
 	ADD ("qmi/inhibit-released-on-shutdown", test_inhibit_released_on_shutdown);
 	ADD ("mbim/enable", test_mbim_enable);
 	ADD ("mbim/quirks-file", test_mbim_quirks_file);
+	ADD ("mbim/function-restart", test_mbim_function_restart);
 	ADD ("at/inhibited", test_at_inhibited);
 	ADD ("at/session-ids-257", test_at_session_ids);
 #undef ADD
