@@ -976,9 +976,34 @@ static const struct {
 	{ 0xBF65, handle_set_default_dp },
 };
 
+/* A refusal the state file's [faults] asked for: a status word, or ("error")
+ * undefinedError in the function's error arm, where RSPDefinitions (SGP.22 v2.5) and
+ * SGP32Definitions v1.2 put it: 81 where the response is a CHOICE with an error [1]
+ * (ListNotification, RetrieveNotificationsList, GetProfilesInfo, GetCerts,
+ * AddInitialEim), 80 elsewhere.  Where the ASN.1 has no error result (GetEUICCInfo2,
+ * GetEID…) 80 is what a card that reports every refusal as a result code would send;
+ * for EuiccConfiguredAddresses that is its defaultDpAddress, so a client reads an
+ * address of "\x7F" there, not a refusal. */
+static GBytes *
+fault_response (const VeuiccFault *fault, guint16 *sw)
+{
+	static const EsimTag choice_responses[] = { 0xBF28, 0xBF2B, 0xBF2D, 0xBF56, 0xBF57 };
+	EsimTag code_tag = RESULT_TAG;
+
+	g_debug ("ES10 request %X refused as [faults] asks", fault->tag);
+	if (fault->sw != 0)
+		return fail_sw (fault->sw, sw);
+	for (guint i = 0; i < G_N_ELEMENTS (choice_responses); i++) {
+		if (choice_responses[i] == fault->tag)
+			code_tag = CHOICE_ERROR_TAG;
+	}
+	return code_response (fault->tag, code_tag, RESULT_UNDEFINED_ERROR, sw);
+}
+
 GBytes *
 veuicc_es10_dispatch (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *sw)
 {
+	const VeuiccFault *fault;
 	EsimTlv request;
 
 	g_return_val_if_fail (ESIM_IS_VEUICC (self), NULL);
@@ -986,6 +1011,9 @@ veuicc_es10_dispatch (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *
 
 	if (!esim_tlv_parse_exact (data, len, &request, NULL))
 		return fail_sw (SW_WRONG_DATA, sw);
+	fault = veuicc_find_fault (self, request.tag);
+	if (fault != NULL)
+		return fault_response (fault, sw);
 	for (guint i = 0; i < G_N_ELEMENTS (es10_handlers); i++) {
 		if (es10_handlers[i].tag == request.tag) {
 			g_debug ("ES10 request %X (%" G_GSIZE_FORMAT " bytes)", request.tag, len);

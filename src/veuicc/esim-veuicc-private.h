@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "esim-der.h"
+#include "esim-file.h"
 #include "esim-veuicc.h"
 
 G_BEGIN_DECLS
@@ -25,6 +26,8 @@ G_BEGIN_DECLS
 #define VEUICC_MAX_NOTIFICATIONS 256
 /* A full card's file is a few hundred KiB at most (8 eIMs with certificates, 256 notifications) */
 #define VEUICC_MAX_STATE_FILE_SIZE (1024 * 1024)
+/* Functions a test may make the card refuse ([faults] in the state file) */
+#define VEUICC_MAX_FAULTS 32
 
 #define VEUICC_ROOT_DS_DEFAULT "testrootsmds.example.com"
 #define VEUICC_NOTIFICATION_ADDRESS_DEFAULT "smdp.example.com"
@@ -74,6 +77,13 @@ typedef struct {
 	gint64   counter;
 } VeuiccEim;
 
+/* A refusal a test asked for: the card answers this ES10 function with @sw, or
+ * (sw 0) with an error result code, whatever the request. */
+typedef struct {
+	EsimTag tag;
+	guint16 sw;
+} VeuiccFault;
+
 typedef struct _VeuiccCrypto VeuiccCrypto;
 
 typedef struct {
@@ -87,7 +97,8 @@ typedef struct {
 
 struct _EsimVeuicc {
 	GObject        parent_instance;
-	gchar         *path;         /* NULL when ephemeral */
+	gchar         *path;         /* NULL when ephemeral; symbolic links resolved */
+	EsimFileId     file_id;      /* of the file at @path as last read or written */
 	gchar         *eid;
 	GPtrArray     *profiles;     /* VeuiccProfile */
 	GPtrArray     *notifications; /* VeuiccNotification, ascending seq */
@@ -97,6 +108,7 @@ struct _EsimVeuicc {
 	gchar         *default_dp_address; /* NULL when unset */
 	gchar         *root_ds_address;
 	VeuiccCrypto  *crypto;
+	GArray        *faults;       /* VeuiccFault, from [faults]; kept as loaded */
 	gchar         *saved_state;  /* the key file as the disk holds it; NULL when ephemeral */
 	VeuiccChannel  channels[VEUICC_N_CHANNELS];
 };
@@ -106,7 +118,11 @@ void           veuicc_profile_free (VeuiccProfile *profile);
 void           veuicc_notification_free (VeuiccNotification *notification);
 void           veuicc_eim_free (VeuiccEim *eim);
 gboolean       veuicc_state_init_fresh (EsimVeuicc *self, GError **error);
-gboolean       veuicc_state_load (EsimVeuicc *self, const gchar *path, GError **error);
+/* Loads self->path; FALSE with *missing set (and no error) when there is no file. */
+gboolean       veuicc_state_load (EsimVeuicc *self, gboolean *missing, GError **error);
+/* Deletes the temporaries a killed save left next to self->path, and names
+ * older ones it cannot tell from a user's copy. */
+void           veuicc_state_remove_leftovers (EsimVeuicc *self);
 gboolean       veuicc_state_save (EsimVeuicc *self, GError **error);
 /* Saves a change; if that fails, the state last saved is put back in memory, so
  * the card never holds a change its file does not. */
@@ -116,6 +132,7 @@ void           veuicc_state_clear_saved (EsimVeuicc *self);
 VeuiccProfile *veuicc_find_profile_by_iccid_bcd (EsimVeuicc *self, const guint8 *bcd, gsize len);
 VeuiccProfile *veuicc_find_profile_by_aid (EsimVeuicc *self, const guint8 *aid, gsize len);
 VeuiccProfile *veuicc_find_enabled_profile (EsimVeuicc *self);
+const VeuiccFault *veuicc_find_fault (EsimVeuicc *self, EsimTag tag);
 gboolean       veuicc_add_profile_full (EsimVeuicc *self, const gchar *iccid, const gchar *name,
                                         const gchar *provider, VeuiccProfileClass klass,
                                         gboolean enabled, gboolean preloaded, GError **error);

@@ -11,23 +11,37 @@
  *                         nickname (optional), notification-address, preloaded
  *   [notification N]      seq-number, event, iccid (optional), address, signature (hex r||s)
  *   [eim N]               configuration (hex DER), association-token, counter (both optional)
+ *   [faults]              (optional, for tests) ES10 functions the card refuses: the key is
+ *                         the request tag in hex, the value the status word to answer (6xxx,
+ *                         not 61xx) or "error" for an error result code, e.g. BF22=6D00
  *
  * next-seq-number only grows, so a seqNumber is never handed out twice, even
  * after the notification it belonged to was removed and the card reloaded.
  * Unknown groups and keys are ignored (a later version may add some); anything
  * that fails to parse or validate makes the whole file CORRUPT and untouched.
+ *
+ * Only a regular file is read (a FIFO, a device or a directory is refused
+ * without blocking), of at most VEUICC_MAX_STATE_FILE_SIZE bytes.  Symbolic
+ * links are resolved once, when the card is opened, and the real file is the
+ * one read and replaced.  Saves go through esim_file_replace(): an unnamed
+ * temporary where the file system allows, so a killed daemon leaves no copy of
+ * the private keys behind; a named one it did leave is deleted at the next load.
  */
 
 #define G_LOG_DOMAIN "esim-veuicc"
 
-#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "esim-util.h"
 #include "esim-veuicc-private.h"
 
 #define GROUP_CARD "card"
 #define GROUP_KEYS "keys"
+#define GROUP_FAULTS "faults"
 #define PREFIX_PROFILE "profile "
 #define PREFIX_NOTIFICATION "notification "
 #define PREFIX_EIM "eim "
@@ -132,6 +146,17 @@ veuicc_find_enabled_profile (EsimVeuicc *self)
 		VeuiccProfile *profile = g_ptr_array_index (self->profiles, i);
 		if (profile->enabled)
 			return profile;
+	}
+	return NULL;
+}
+
+const VeuiccFault *
+veuicc_find_fault (EsimVeuicc *self, EsimTag tag)
+{
+	for (guint i = 0; i < self->faults->len; i++) {
+		const VeuiccFault *fault = &g_array_index (self->faults, VeuiccFault, i);
+		if (fault->tag == tag)
+			return fault;
 	}
 	return NULL;
 }
@@ -641,6 +666,41 @@ load_eim_group (EsimVeuicc *self, Loader *ld)
 	return TRUE;
 }
 
+/* [faults]: a test's knob, so a daemon can be shown a card that refuses a read. */
+static gboolean
+load_faults_group (EsimVeuicc *self, Loader *ld)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys (ld->kf, GROUP_FAULTS, NULL, NULL);
+
+	for (guint i = 0; keys != NULL && keys[i] != NULL; i++) {
+		g_autofree gchar *value = loader_string (ld, keys[i], TRUE);
+		VeuiccFault fault = { 0 };
+		guint64 number = 0;
+
+		if (value == NULL)
+			return FALSE;
+		if (!g_ascii_string_to_unsigned (keys[i], 16, 1, 0xFFFFFF, &number, NULL))
+			return loader_fail (ld, keys[i], "not an ES10 request tag in hex");
+		fault.tag = (EsimTag) number;
+		if (g_strcmp0 (value, "error") != 0) {
+			/* 61xx would announce a response that is not there */
+			if (strlen (value) != 4 ||
+			    !g_ascii_string_to_unsigned (value, 16, 0x6000, 0x6FFF, &number, NULL) ||
+			    (number >> 8) == 0x61)
+				return loader_fail (ld, keys[i],
+				                    "'%s' is neither a status word 6xxx (not 61xx) nor error",
+				                    value);
+			fault.sw = (guint16) number;
+		}
+		if (veuicc_find_fault (self, fault.tag) != NULL)
+			return loader_fail (ld, keys[i], "tag given twice");
+		if (self->faults->len >= VEUICC_MAX_FAULTS)
+			return loader_fail (ld, NULL, "too many faults");
+		g_array_append_val (self->faults, fault);
+	}
+	return TRUE;
+}
+
 /* Fills the empty card @self from the key file text @contents. */
 static gboolean
 state_load_data (EsimVeuicc *self, const gchar *contents, gsize len, const gchar *path,
@@ -666,6 +726,8 @@ state_load_data (EsimVeuicc *self, const gchar *contents, gsize len, const gchar
 				load_notification_group (self, &ld);
 			else if (g_str_has_prefix (groups[i], PREFIX_EIM))
 				load_eim_group (self, &ld);
+			else if (g_strcmp0 (groups[i], GROUP_FAULTS) == 0)
+				load_faults_group (self, &ld);
 		}
 	}
 	if (ld.problem != NULL) {
@@ -686,34 +748,90 @@ veuicc_state_clear_saved (EsimVeuicc *self)
 }
 
 gboolean
-veuicc_state_load (EsimVeuicc *self, const gchar *path, GError **error)
+veuicc_state_load (EsimVeuicc *self, gboolean *missing, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
 	g_autofree gchar *contents = NULL;
 	gsize len = 0;
-	GStatBuf st;
+	guint n_links = 0;
 
-	if (g_stat (path, &st) == 0 && st.st_size > VEUICC_MAX_STATE_FILE_SIZE) {
-		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,
-		             "state file %s is corrupt: larger than %u bytes", path,
-		             (guint) VEUICC_MAX_STATE_FILE_SIZE);
-		return FALSE;
-	}
-	if (!g_file_get_contents (path, &contents, &len, &error_local)) {
-		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO, "%s", error_local->message);
+	*missing = FALSE;
+	/* the path is resolved: a link there now was put in after, and is not followed */
+	if (!esim_file_read_regular (self->path, VEUICC_MAX_STATE_FILE_SIZE, TRUE, &contents, &len,
+	                             &self->file_id, &n_links, &error_local)) {
+		if (g_error_matches (error_local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
+			*missing = TRUE;
+			return FALSE;
+		}
+		if (g_error_matches (error_local, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+			g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,
+			             "state file %s is corrupt: %s", self->path, error_local->message);
+		else
+			g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
+			             "state file %s: %s", self->path, error_local->message);
 		return FALSE;
 	}
 	/* a NUL inside would cut the copy kept for rollbacks short of what was loaded */
 	if (memchr (contents, '\0', len) != NULL) {
 		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,
-		             "state file %s is corrupt: it contains a NUL byte", path);
+		             "state file %s is corrupt: it contains a NUL byte", self->path);
 		return FALSE;
 	}
-	if (!state_load_data (self, contents, len, path, error))
+	if (!state_load_data (self, contents, len, self->path, error))
 		return FALSE;
+	if (n_links > 1)
+		g_warning ("state file %s has %u names (hard links): a save replaces this one, "
+		           "the others keep the card as it was", self->path, n_links);
 	veuicc_state_clear_saved (self);
 	self->saved_state = g_steal_pointer (&contents);
 	return TRUE;
+}
+
+/* "<file>.XXXXXX" from GLib's g_file_set_contents(), which saved the card before
+ * esim_file_replace() did: a state file copy under that name may as well be one the
+ * user keeps (card.ini.backup), so it is named, never deleted. */
+static void
+warn_old_temporary (const gchar *dir, const gchar *name)
+{
+	g_autofree gchar *full = g_build_filename (dir, name, NULL);
+	g_autofree gchar *contents = NULL;
+	gsize len = 0;
+	GStatBuf st;
+
+	if (g_lstat (full, &st) != 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid () ||
+	    (st.st_mode & 0077) != 0)
+		return;
+	if (!esim_file_read_regular (full, VEUICC_MAX_STATE_FILE_SIZE, TRUE, &contents, &len, NULL,
+	                             NULL, NULL) ||
+	    !g_str_has_prefix (contents, "[" GROUP_CARD "]"))
+		return;
+	g_warning ("%s looks like a temporary file an older esimd left when it was killed while "
+	           "saving: it holds the card's private keys; delete it unless it is a copy you keep",
+	           full);
+}
+
+void
+veuicc_state_remove_leftovers (EsimVeuicc *self)
+{
+	g_autofree gchar *dir = g_path_get_dirname (self->path);
+	g_autofree gchar *base = g_path_get_basename (self->path);
+	g_autoptr(GDir) listing = NULL;
+	gsize base_len = strlen (base);
+	const gchar *name;
+	guint removed;
+
+	removed = esim_file_remove_temporaries (self->path);
+	if (removed > 0)
+		g_message ("removed %u temporary file(s) a killed save of %s left behind", removed,
+		           self->path);
+	listing = g_dir_open (dir, 0, NULL);
+	while (listing != NULL && (name = g_dir_read_name (listing)) != NULL) {
+		if (strlen (name) == base_len + 7 && g_str_has_prefix (name, base) &&
+		    name[base_len] == '.' &&
+		    strspn (name + base_len + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                                 "abcdefghijklmnopqrstuvwxyz0123456789") == 6)
+			warn_old_temporary (dir, name);
+	}
 }
 
 /* ---- saving ----------------------------------------------------------------------------- */
@@ -790,6 +908,12 @@ state_to_keyfile (EsimVeuicc *self)
 		g_autofree gchar *group = g_strdup_printf (PREFIX_EIM "%u", i);
 		save_eim (kf, group, g_ptr_array_index (self->eims, i));
 	}
+	for (guint i = 0; i < self->faults->len; i++) {
+		const VeuiccFault *fault = &g_array_index (self->faults, VeuiccFault, i);
+		g_autofree gchar *key = g_strdup_printf ("%X", fault->tag);
+		g_autofree gchar *sw = g_strdup_printf ("%04X", fault->sw);
+		g_key_file_set_string (kf, GROUP_FAULTS, key, fault->sw != 0 ? sw : "error");
+	}
 	return kf;
 }
 
@@ -805,13 +929,11 @@ veuicc_state_save (EsimVeuicc *self, GError **error)
 		return TRUE;
 	kf = state_to_keyfile (self);
 	data = g_key_file_to_data (kf, &len, NULL);
-	/* private keys inside: owner-only.  CONSISTENT + DURABLE: temp file, fsync, rename, so a
-	 * crash leaves the old or the new card, never half of one (seqNumbers must not repeat) */
-	if (!g_file_set_contents_full (self->path, data, (gssize) len,
-	                               G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-	                               0600, &error_local)) {
+	/* private keys inside: owner-only.  Temporary file, fsync, rename, so a crash
+	 * leaves the old or the new card, never half of one (seqNumbers must not repeat) */
+	if (!esim_file_replace (self->path, data, len, &self->file_id, &error_local)) {
 		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
-		             "cannot write state file: %s", error_local->message);
+		             "cannot write state file %s: %s", self->path, error_local->message);
 		return FALSE;
 	}
 	veuicc_state_clear_saved (self);

@@ -417,6 +417,13 @@ esim_veuicc_get_path (EsimVeuicc *self)
 	return self->path;
 }
 
+const EsimFileId *
+esim_veuicc_get_file_id (EsimVeuicc *self)
+{
+	g_return_val_if_fail (ESIM_IS_VEUICC (self), NULL);
+	return self->path != NULL ? &self->file_id : NULL;
+}
+
 guint
 esim_veuicc_get_n_profiles (EsimVeuicc *self)
 {
@@ -463,6 +470,7 @@ esim_veuicc_finalize (GObject *object)
 	g_ptr_array_unref (self->profiles);
 	g_ptr_array_unref (self->notifications);
 	g_ptr_array_unref (self->eims);
+	g_array_unref (self->faults);
 	g_free (self->default_dp_address);
 	g_free (self->root_ds_address);
 	veuicc_crypto_free (self->crypto);
@@ -484,6 +492,7 @@ esim_veuicc_init (EsimVeuicc *self)
 	self->profiles = g_ptr_array_new_with_free_func ((GDestroyNotify) veuicc_profile_free);
 	self->notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) veuicc_notification_free);
 	self->eims = g_ptr_array_new_with_free_func ((GDestroyNotify) veuicc_eim_free);
+	self->faults = g_array_new (FALSE, TRUE, sizeof (VeuiccFault));
 	self->channels[0].open = TRUE;
 }
 
@@ -491,34 +500,42 @@ EsimVeuicc *
 esim_veuicc_new_from_file (const gchar *path, gboolean create, GError **error)
 {
 	g_autoptr(EsimVeuicc) self = NULL;
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *real_path = NULL;
+	g_autofree gchar *eid = NULL;
+	gboolean missing = FALSE;
 
 	g_return_val_if_fail (path != NULL, NULL);
 	g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-	self = g_object_new (ESIM_TYPE_VEUICC, NULL);
-	self->path = g_strdup (path);
-	if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-		g_autoptr(GError) error_local = NULL;
-		if (!create) {
-			g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
-			             "state file %s does not exist", path);
-			return NULL;
-		}
-		if (!veuicc_state_init_fresh (self, &error_local)) {
-			g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
-			             "cannot create a card for %s: %s", path, error_local->message);
-			return NULL;
-		}
-		if (!veuicc_state_save (self, error))
-			return NULL;
-		{
-			g_autofree gchar *eid = esim_log_personal (self->eid);
-			g_debug ("created software eUICC %s in %s", eid, path);
-		}
-		return g_steal_pointer (&self);
-	}
-	if (!veuicc_state_load (self, path, error))
+	/* a link is written through: the file it names is the card */
+	real_path = esim_file_resolve (path, &error_local);
+	if (real_path == NULL) {
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO, "state file %s: %s", path,
+		             error_local->message);
 		return NULL;
+	}
+	self = g_object_new (ESIM_TYPE_VEUICC, NULL);
+	self->path = g_steal_pointer (&real_path);
+	veuicc_state_remove_leftovers (self);
+	if (veuicc_state_load (self, &missing, error))
+		return g_steal_pointer (&self);
+	if (!missing)
+		return NULL;
+	if (!create) {
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
+		             "state file %s does not exist", path);
+		return NULL;
+	}
+	if (!veuicc_state_init_fresh (self, &error_local)) {
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
+		             "cannot create a card for %s: %s", path, error_local->message);
+		return NULL;
+	}
+	if (!veuicc_state_save (self, error))
+		return NULL;
+	eid = esim_log_personal (self->eid);
+	g_debug ("created software eUICC %s in %s", eid, self->path);
 	return g_steal_pointer (&self);
 }
 

@@ -9,14 +9,22 @@
  * most 256 bytes, and SGP.22/SGP.32 result codes on bad requests.
  *
  * Its whole state persists in one key file written atomically
- * (write-then-rename) after every change.  A change whose file cannot be
+ * (write-then-rename) after every change.  Only a regular file is read; a
+ * symbolic link is written through to the file it names.  A change whose file cannot be
  * written is undone in memory as well and answered with SW 6581 (memory
  * failure), so the card always is what its file says.  A file that cannot be
  * parsed is refused with ESIM_VEUICC_ERROR_CORRUPT and never overwritten.
+ *
+ * For tests, a [faults] group in the file makes the card refuse chosen ES10
+ * functions (BF22=6D00: status word 6D00 to GetEUICCInfo2; BF3C=error: an
+ * error result code), so a client can be shown a card without a function.
+ * Nothing else writes that group: a card created by esimd never has one.
  */
 #pragma once
 
 #include <glib-object.h>
+
+#include "esim-file.h"
 
 G_BEGIN_DECLS
 
@@ -33,13 +41,18 @@ G_DECLARE_FINAL_TYPE (EsimVeuicc, esim_veuicc, ESIM, VEUICC, GObject)
 
 /* Loads @path; if it does not exist and @create is TRUE, creates a new card
  * with a fresh EID, keys and certificates and two demo profiles (one enabled)
- * and saves it. */
+ * and saves it.  Anything but a regular file (or a missing one) is refused
+ * with ESIM_VEUICC_ERROR_IO.  Deletes the temporaries of a save that was
+ * killed half-way. */
 EsimVeuicc  *esim_veuicc_new_from_file (const gchar *path, gboolean create, GError **error);
 /* A card that lives in memory only (fuzzing, unit tests); same demo content. */
 EsimVeuicc  *esim_veuicc_new_ephemeral (void);
 
 const gchar *esim_veuicc_get_eid (EsimVeuicc *self);
-const gchar *esim_veuicc_get_path (EsimVeuicc *self);  /* NULL when ephemeral */
+/* The state file, symbolic links resolved; NULL when ephemeral. */
+const gchar *esim_veuicc_get_path (EsimVeuicc *self);
+/* Device and inode of that file as last read or written; NULL when ephemeral. */
+const EsimFileId *esim_veuicc_get_file_id (EsimVeuicc *self);
 
 /* Processes one command APDU; always returns response data + SW1 SW2. */
 GBytes      *esim_veuicc_process_apdu (EsimVeuicc *self, GBytes *command);
