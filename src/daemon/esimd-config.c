@@ -4,7 +4,11 @@
 
 #include <gio/gio.h>
 
+#include "esim-file.h"
 #include "esimd-config.h"
+
+/* a configuration is a few hundred bytes; anything near this is not one */
+#define ESIMD_CONFIG_MAX_SIZE (1024 * 1024)
 
 typedef struct {
 	const gchar *group;
@@ -386,11 +390,16 @@ esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 {
 	g_autoptr(GKeyFile) keyfile = g_key_file_new ();
 	g_autoptr(GError) local_error = NULL;
+	g_autofree gchar *contents = NULL;
+	gsize length = 0;
 
 	g_return_val_if_fail (self != NULL, FALSE);
 	g_return_val_if_fail (path != NULL, FALSE);
 
-	if (!g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, &local_error)) {
+	/* a FIFO or a device named as configuration must not hang or exhaust esimd */
+	if (!esim_file_read_regular (path, ESIMD_CONFIG_MAX_SIZE, FALSE, &contents, &length, NULL,
+	                             NULL, &local_error) ||
+	    !g_key_file_load_from_data (keyfile, contents, length, G_KEY_FILE_NONE, &local_error)) {
 		g_set_error (error, local_error->domain, local_error->code, "%s: %s", path,
 		             local_error->message);
 		return FALSE;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include "esim-channel-virtual.h"
+#include "esim-file.h"
 #include "esim-veuicc.h"
 #include "esimd-auth.h"
 #include "esimd-error.h"
@@ -25,7 +26,7 @@ struct _EsimdManager {
 	GDBusObjectManagerServer *object_manager;
 	EsimdGdbusManager        *skeleton;
 	GPtrArray                *euiccs;         /* EsimdEuicc* in the order they were added */
-	GHashTable               *virtual_files;  /* canonical paths already attached */
+	GHashTable               *virtual_files;  /* real path -> EsimVeuicc, attached already */
 	GStrv                     pcsc_readers;
 	gboolean                  pcsc_auto_detect;
 	gboolean                  watch_modems;
@@ -97,22 +98,50 @@ handle_set_logging (EsimdGdbusManager *skeleton,
 
 /* ---- eUICCs ---- */
 
+/* The software eUICC attached from the same file as @card under another name (a hard link). */
+static EsimVeuicc *
+find_virtual_by_file (EsimdManager *self, EsimVeuicc *card)
+{
+	const EsimFileId *id = esim_veuicc_get_file_id (card);
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init (&iter, self->virtual_files);
+	while (g_hash_table_iter_next (&iter, NULL, &value)) {
+		if (esim_file_id_equal (esim_veuicc_get_file_id (value), id))
+			return value;
+	}
+	return NULL;
+}
+
 gboolean
 esimd_manager_add_virtual_euicc (EsimdManager *self, const gchar *path)
 {
 	g_autofree gchar *canonical = NULL;
+	g_autofree gchar *real_path = NULL;
 	g_autoptr(EsimVeuicc) card = NULL;
 	g_autoptr(EsimChannelVirtual) channel = NULL;
 	g_autoptr(GError) error = NULL;
+	EsimVeuicc *same;
 	EsimdEuicc *euicc;
 
 	g_return_val_if_fail (ESIMD_IS_MANAGER (self), FALSE);
 	g_return_val_if_fail (path != NULL, FALSE);
 
-	/* two eUICCs over one state file would overwrite each other's changes */
+	/* two eUICCs over one state file would overwrite each other's changes: one file is
+	 * one eUICC, whatever symbolic or hard links lead to it */
 	canonical = g_canonicalize_filename (path, NULL);
-	if (g_hash_table_contains (self->virtual_files, canonical)) {
-		g_debug ("software eUICC %s given twice", canonical);
+	real_path = esim_file_resolve (canonical, &error);
+	if (real_path == NULL) {
+		g_warning ("refusing software eUICC %s: %s", canonical, error->message);
+		return FALSE;
+	}
+	if (g_hash_table_contains (self->virtual_files, real_path)) {
+		if (g_strcmp0 (canonical, real_path) == 0)
+			g_debug ("software eUICC %s given twice", canonical);
+		else
+			g_warning ("software eUICC %s leads to %s, attached already: ignored", canonical,
+			           real_path);
 		return FALSE;
 	}
 	card = esim_veuicc_new_from_file (canonical, TRUE, &error);
@@ -120,12 +149,23 @@ esimd_manager_add_virtual_euicc (EsimdManager *self, const gchar *path)
 		g_warning ("refusing software eUICC %s: %s", canonical, error->message);
 		return FALSE;
 	}
+	same = find_virtual_by_file (self, card);
+	if (same != NULL) {
+		g_warning ("software eUICC %s is the same file as %s (a hard link), attached already: "
+		           "ignored", canonical, esim_veuicc_get_path (same));
+		return FALSE;
+	}
 	channel = esim_channel_virtual_new (card);
 	euicc = esimd_euicc_new (self->object_manager, self->auth, self->config,
 	                         ESIM_CHANNEL (channel));
 	g_ptr_array_add (self->euiccs, euicc);
-	esimd_obj_info (esimd_euicc_get_log_id (euicc), "software eUICC %s", canonical);
-	g_hash_table_add (self->virtual_files, g_steal_pointer (&canonical));
+	if (g_strcmp0 (canonical, esim_veuicc_get_path (card)) == 0)
+		esimd_obj_info (esimd_euicc_get_log_id (euicc), "software eUICC %s", canonical);
+	else
+		esimd_obj_info (esimd_euicc_get_log_id (euicc), "software eUICC %s (kept in %s)",
+		                canonical, esim_veuicc_get_path (card));
+	g_hash_table_insert (self->virtual_files, g_strdup (esim_veuicc_get_path (card)),
+	                     g_object_ref (card));
 	return TRUE;
 }
 
@@ -608,6 +648,7 @@ static void
 esimd_manager_init (EsimdManager *self)
 {
 	self->euiccs = g_ptr_array_new_with_free_func (g_object_unref);
-	self->virtual_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	self->virtual_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+	                                             g_object_unref);
 	self->modem_euiccs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
