@@ -56,6 +56,7 @@ struct _EsimdEuicc {
 	EsimEs10Variant           variant;
 	gchar                    *eid;
 	gboolean                  healthy;   /* the last refresh worked */
+	guint                     refused_reads; /* EsimdRefreshFlags of optional reads the card refused */
 	gboolean                  probing;   /* the first probe runs: operations wait */
 	EsimdGdbusObjectSkeleton *object;
 	EsimdGdbusEuicc          *skeleton;

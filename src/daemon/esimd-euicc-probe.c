@@ -8,8 +8,16 @@
  * A card that dropped our logical channel (a REFRESH after a profile switch,
  * a reset) answers with "no channel" or "conditions not satisfied": the ISD-R
  * is then opened again once and the step repeated.
+ *
+ * Only the EID and the profile list are needed to use a card.  The other
+ * reads (EUICCInfo2, configured addresses, notification count, eIM
+ * configuration) only fill properties: when the card refuses one, that
+ * property keeps its value (empty at first), the reason is logged (a warning
+ * the first time, then at debug level) and the refresh goes on.  A card that
+ * no longer answers at all still ends the refresh.
  */
 
+#include "esim-der.h"
 #include "esimd-euicc-private.h"
 #include "esimd-log.h"
 
@@ -40,6 +48,21 @@ refresh_error_is_lost_channel (const GError *error)
 	return g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED) ||
 	       g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL) ||
 	       g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CONDITIONS);
+}
+
+/* The card answered, and the answer was no (a status word, an error result, or
+ * something we cannot decode) — not a transport failure, a cancellation or a
+ * channel it dropped. */
+static gboolean
+refresh_error_is_refusal (const GError *error)
+{
+	if (error->domain == ESIM_ES10_ERROR || error->domain == ESIM_DER_ERROR)
+		return TRUE;
+	if (error->domain != ESIM_APDU_ERROR)
+		return FALSE;
+	return error->code != ESIM_APDU_ERROR_TRANSPORT &&
+	       error->code != ESIM_APDU_ERROR_CHANNEL_CLOSED &&
+	       error->code != ESIM_APDU_ERROR_NO_CHANNEL;
 }
 
 static void
@@ -103,6 +126,32 @@ refresh_next (GTask *task)
 	refresh_step (task);
 }
 
+/* An optional read failed with @error (taken): what it fills stays as it is, unless
+ * the card is gone or dropped the channel, which ends the refresh as for any read. */
+static void
+refresh_skip_optional (GTask *task, guint what, const gchar *function, const gchar *properties,
+                       GError *error)
+{
+	EsimdEuicc *self = g_task_get_source_object (task);
+	RefreshContext *ctx = g_task_get_task_data (task);
+
+	/* "conditions not satisfied" is first taken for a dropped channel: reopen once */
+	if (!refresh_error_is_refusal (error) ||
+	    (!ctx->reopened && refresh_error_is_lost_channel (error))) {
+		refresh_fail (task, error);
+		return;
+	}
+	if (self->refused_reads & what) {
+		esimd_obj_debug (self->log_id, "%s refused again: %s", function, error->message);
+	} else {
+		esimd_obj_warn (self->log_id, "the eUICC refused %s (%s): %s not read", function,
+		                error->message, properties);
+		self->refused_reads |= what;
+	}
+	g_error_free (error);
+	refresh_next (task);
+}
+
 static void
 refresh_open_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -142,9 +191,12 @@ refresh_info2_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	                                                                   &error);
 
 	if (info == NULL) {
-		refresh_fail (task, error);
+		refresh_skip_optional (task, ESIMD_REFRESH_INFO, "GetEUICCInfo2",
+		                       "SvnVersion, ProfileVersion, FirmwareVersion and FreeNvMemory",
+		                       error);
 		return;
 	}
+	self->refused_reads &= ~ESIMD_REFRESH_INFO;
 	esimd_euicc_apply_info2 (self, info);
 	refresh_next (task);
 }
@@ -159,16 +211,11 @@ refresh_addresses_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 
 	addresses = esim_es10_get_configured_addresses_finish (ESIM_ISDR (source), res, &error);
 	if (addresses == NULL) {
-		/* an optional property: a card without the function is still usable */
-		if (!refresh_error_is_lost_channel (error)) {
-			esimd_obj_debug (self->log_id, "no configured addresses: %s", error->message);
-			g_error_free (error);
-			refresh_next (task);
-			return;
-		}
-		refresh_fail (task, error);
+		refresh_skip_optional (task, ESIMD_REFRESH_ADDRESSES, "EuiccConfiguredAddresses",
+		                       "DefaultDpAddress", error);
 		return;
 	}
+	self->refused_reads &= ~ESIMD_REFRESH_ADDRESSES;
 	esimd_euicc_apply_addresses (self, addresses);
 	refresh_next (task);
 }
@@ -200,9 +247,11 @@ refresh_notifications_ready (GObject *source, GAsyncResult *res, gpointer user_d
 	                                                                &error);
 
 	if (list == NULL) {
-		refresh_fail (task, error);
+		refresh_skip_optional (task, ESIMD_REFRESH_NOTIFICATIONS, "ListNotification",
+		                       "PendingNotifications", error);
 		return;
 	}
+	self->refused_reads &= ~ESIMD_REFRESH_NOTIFICATIONS;
 	esimd_euicc_set_pending_notifications (self, list->len);
 	refresh_next (task);
 }
@@ -217,17 +266,14 @@ refresh_eims_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 
 	configs = esim_es10_get_eim_configuration_data_finish (ESIM_ISDR (source), res, &error);
 	if (configs == NULL) {
-		/* consumer (SGP.22) cards do not know the function */
-		if (self->variant == ESIM_ES10_VARIANT_SGP22 && !refresh_error_is_lost_channel (error)) {
-			esimd_obj_debug (self->log_id, "no eIM configuration on an SGP.22 eUICC: %s",
-			                 error->message);
-			g_error_free (error);
-			refresh_next (task);
-			return;
-		}
-		refresh_fail (task, error);
+		/* consumer (SGP.22) cards do not know the function: nothing to warn about */
+		if (self->variant == ESIM_ES10_VARIANT_SGP22)
+			self->refused_reads |= ESIMD_REFRESH_EIMS;
+		refresh_skip_optional (task, ESIMD_REFRESH_EIMS, "GetEimConfigurationData", "Eims",
+		                       error);
 		return;
 	}
+	self->refused_reads &= ~ESIMD_REFRESH_EIMS;
 	esimd_euicc_sync_eims (self, configs);
 	refresh_next (task);
 }
