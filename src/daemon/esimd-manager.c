@@ -27,6 +27,7 @@ struct _EsimdManager {
 	EsimdGdbusManager        *skeleton;
 	GPtrArray                *euiccs;         /* EsimdEuicc* in the order they were added */
 	GHashTable               *virtual_files;  /* real path -> EsimVeuicc, attached already */
+	GHashTable               *virtual_given;  /* the paths they were given as */
 	GStrv                     pcsc_readers;
 	gboolean                  pcsc_auto_detect;
 	gboolean                  watch_modems;
@@ -137,8 +138,11 @@ esimd_manager_add_virtual_euicc (EsimdManager *self, const gchar *path)
 		return FALSE;
 	}
 	if (g_hash_table_contains (self->virtual_files, real_path)) {
-		if (g_strcmp0 (canonical, real_path) == 0)
+		if (g_hash_table_contains (self->virtual_given, canonical))
 			g_debug ("software eUICC %s given twice", canonical);
+		else if (g_strcmp0 (canonical, real_path) == 0)
+			g_warning ("software eUICC %s is attached already through a link: ignored",
+			           canonical);
 		else
 			g_warning ("software eUICC %s leads to %s, attached already: ignored", canonical,
 			           real_path);
@@ -166,6 +170,7 @@ esimd_manager_add_virtual_euicc (EsimdManager *self, const gchar *path)
 		                canonical, esim_veuicc_get_path (card));
 	g_hash_table_insert (self->virtual_files, g_strdup (esim_veuicc_get_path (card)),
 	                     g_object_ref (card));
+	g_hash_table_add (self->virtual_given, g_steal_pointer (&canonical));
 	return TRUE;
 }
 
@@ -631,6 +636,7 @@ esimd_manager_finalize (GObject *object)
 	EsimdManager *self = ESIMD_MANAGER (object);
 
 	g_hash_table_unref (self->virtual_files);
+	g_hash_table_unref (self->virtual_given);
 	g_strfreev (self->pcsc_readers);
 	G_OBJECT_CLASS (esimd_manager_parent_class)->finalize (object);
 }
@@ -650,5 +656,6 @@ esimd_manager_init (EsimdManager *self)
 	self->euiccs = g_ptr_array_new_with_free_func (g_object_unref);
 	self->virtual_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
 	                                             g_object_unref);
+	self->virtual_given = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 	self->modem_euiccs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

@@ -204,8 +204,10 @@ test_same_file_twice (void)
 	g_autofree gchar *soft_arg = g_strdup_printf ("--virtual-euicc=%s", soft);
 	g_autofree gchar *hard_arg = g_strdup_printf ("--virtual-euicc=%s", hard);
 	g_autofree gchar *dotted_arg = g_strdup_printf ("--virtual-euicc=%s", dotted);
+	g_autofree gchar *real_arg = NULL;
 	g_autofree gchar *soft_line = NULL;
 	g_autofree gchar *hard_line = NULL;
+	g_autofree gchar *real_line = NULL;
 
 	g_assert_cmpint (symlink (real, soft), ==, 0);
 	g_assert_cmpint (link (real, hard), ==, 0);
@@ -219,6 +221,15 @@ test_same_file_twice (void)
 	hard_line = g_strdup_printf ("software eUICC %s is the same file as %s (a hard link), "
 	                             "attached already: ignored", hard, real);
 	assert_log_has (h, hard_line);
+	esimd_test_harness_stop_daemon (h);
+
+	/* the link first, then the file itself */
+	real_arg = g_strdup_printf ("--virtual-euicc=%s", real);
+	esimd_test_harness_start_daemon (h, 0, (const gchar *const[]) { soft_arg, real_arg, NULL });
+	g_assert_cmpuint (count_euiccs (h), ==, 1);
+	real_line = g_strdup_printf ("software eUICC %s is attached already through a link: ignored",
+	                             real);
+	assert_log_has (h, real_line);
 }
 
 static void
