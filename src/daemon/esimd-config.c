@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "esim-file.h"
 #include "esimd-config.h"
@@ -385,6 +388,23 @@ config_read_pcsc (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GErro
 	                            error);
 }
 
+/* The text of a configuration file.  A FIFO, a device or a directory is refused without
+ * blocking or reading without end, except /dev/null: no configuration at all
+ * (--config=/dev/null, or a drop-in masked as systemd's are). */
+static gboolean
+config_read_text (const gchar *path, gchar **contents, gsize *length, GError **error)
+{
+	GStatBuf st;
+
+	if (g_stat (path, &st) == 0 && S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3)) {
+		*contents = g_strdup ("");
+		*length = 0;
+		return TRUE;
+	}
+	return esim_file_read_regular (path, ESIMD_CONFIG_MAX_SIZE, FALSE, contents, length, NULL,
+	                               NULL, error);
+}
+
 gboolean
 esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 {
@@ -396,9 +416,7 @@ esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 	g_return_val_if_fail (self != NULL, FALSE);
 	g_return_val_if_fail (path != NULL, FALSE);
 
-	/* a FIFO or a device named as configuration must not hang or exhaust esimd */
-	if (!esim_file_read_regular (path, ESIMD_CONFIG_MAX_SIZE, FALSE, &contents, &length, NULL,
-	                             NULL, &local_error) ||
+	if (!config_read_text (path, &contents, &length, &local_error) ||
 	    !g_key_file_load_from_data (keyfile, contents, length, G_KEY_FILE_NONE, &local_error)) {
 		g_set_error (error, local_error->domain, local_error->code, "%s: %s", path,
 		             local_error->message);

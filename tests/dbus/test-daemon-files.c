@@ -4,7 +4,8 @@
  * device is refused at once (esimd starts with the other cards), a symbolic
  * link is written through, two paths to one file make one eUICC, the
  * temporaries of a killed save are deleted at start, and a configuration
- * file or drop-in that is not a regular file stops esimd with a clear line.
+ * file or drop-in that is not a regular file (or /dev/null) stops esimd with
+ * a clear line.
  */
 
 #include <string.h>
@@ -305,6 +306,12 @@ test_config (void)
 	g_assert_cmpint (mkfifo (drop_in, 0600), ==, 0);
 	assert_refused_config (h, (const gchar *const[]) { "--session", config_arg, NULL }, drop_in,
 	                       "a FIFO");
+	g_unlink (drop_in);
+
+	/* /dev/null is no configuration: as --config, and as a masked drop-in */
+	g_assert_cmpint (symlink ("/dev/null", drop_in), ==, 0);
+	esimd_test_harness_start_daemon (h, 1, (const gchar *const[]) { "--config=/dev/null", NULL });
+	g_assert_cmpuint (count_euiccs (h), ==, 1);
 	g_unlink (drop_in);
 }
 
