@@ -292,6 +292,7 @@ replace_via_unnamed (const gchar *dir, const gchar *path, const gchar *data, gsi
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *proc_path = NULL;
 	gint fd = open (dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	gint saved_errno = EEXIST;
 
 	if (fd < 0)
 		return -1;
@@ -308,10 +309,11 @@ replace_via_unnamed (const gchar *dir, const gchar *path, const gchar *data, gsi
 			*tmp_out = g_steal_pointer (&tmp);
 			return fd;
 		}
-		if (errno != EEXIST)
+		saved_errno = errno;
+		if (saved_errno != EEXIST)
 			break;
 	}
-	g_debug ("cannot name an unnamed temporary in %s: %s", dir, g_strerror (errno));
+	g_debug ("cannot name an unnamed temporary in %s: %s", dir, g_strerror (saved_errno));
 	close (fd);
 	return -1;
 }
@@ -370,7 +372,14 @@ esim_file_replace (const gchar *path, const gchar *data, gsize len, EsimFileId *
 		fd = replace_via_named (path, data, len, &tmp, error);
 	if (fd < 0)
 		return FALSE;
-	if (fstat (fd, &st) != 0 || close (fd) != 0) {
+	/* close() reports the write errors some file systems defer to it */
+	if (fstat (fd, &st) != 0) {
+		set_errno_error (error, errno, "cannot look at the new file");
+		close (fd);
+		g_unlink (tmp);
+		return FALSE;
+	}
+	if (close (fd) != 0) {
 		set_errno_error (error, errno, "cannot write it");
 		g_unlink (tmp);
 		return FALSE;
