@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "esim-file.h"
 #include "esim-mbim-quirks.h"
 
 #define QUIRKS_FILE_NAME "mbim-quirks.conf"
@@ -260,12 +261,20 @@ esim_mbim_quirks_load (EsimMbimQuirks *out, GKeyFile *file, guint16 vid, guint16
 	return TRUE;
 }
 
+/* a quirks table is a few KiB; anything near this is not one */
+#define QUIRKS_FILE_MAX_SIZE (1024 * 1024)
+
 static GKeyFile *
 load_file (const gchar *path, GError **error)
 {
 	g_autoptr(GKeyFile) file = g_key_file_new ();
+	g_autofree gchar *contents = NULL;
+	gsize length = 0;
 
-	if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error)) {
+	/* a FIFO or a device in its place must not hang or flood the daemon */
+	if (!esim_file_read_regular (path, QUIRKS_FILE_MAX_SIZE, FALSE, &contents, &length, NULL,
+	                             NULL, error) ||
+	    !g_key_file_load_from_data (file, contents, length, G_KEY_FILE_NONE, error)) {
 		g_prefix_error (error, "%s: ", path);
 		return NULL;
 	}

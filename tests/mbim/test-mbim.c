@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -1280,6 +1281,33 @@ test_mbim_quirks_shipped_file (void)
 	g_rmdir (empty_dir);
 }
 
+/* A FIFO where the quirks file should be: refused at once, start-up never hangs
+ * on it (the same rule as for every file esimd is given). */
+static void
+test_mbim_quirks_not_regular (void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GKeyFile) file = NULL;
+	g_autofree gchar *dir = g_dir_make_tmp ("esimd-mbim-XXXXXX", &error);
+	g_autofree gchar *fifo = NULL;
+	g_autofree gchar *saved = g_strdup (g_getenv ("ESIMD_DATADIR"));
+
+	g_assert_no_error (error);
+	fifo = g_build_filename (dir, "mbim-quirks.conf", NULL);
+	g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+	g_setenv ("ESIMD_DATADIR", dir, TRUE);
+	file = esim_mbim_quirks_load_default_file (&error);
+	if (saved != NULL)
+		g_setenv ("ESIMD_DATADIR", saved, TRUE);
+	else
+		g_unsetenv ("ESIMD_DATADIR");
+	g_assert_null (file);
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE);
+	g_assert_nonnull (strstr (error->message, fifo));
+	g_unlink (fifo);
+	g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1309,5 +1337,6 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/mbim/quirks/match", test_mbim_quirks_match);
 	g_test_add_func ("/esim/mbim/quirks/errors", test_mbim_quirks_errors);
 	g_test_add_func ("/esim/mbim/quirks/shipped-file", test_mbim_quirks_shipped_file);
+	g_test_add_func ("/esim/mbim/quirks/not-regular", test_mbim_quirks_not_regular);
 	return g_test_run ();
 }
