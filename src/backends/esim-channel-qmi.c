@@ -49,6 +49,27 @@
  * device's "generation": when the port disappears (QmiDevice
  * "device-removed") the generation is cancelled, so requests in flight fail
  * at once with a TRANSPORT error instead of waiting for their timeout.
+ *
+ * A lost client.  The modem forgets client ids when its firmware or QMI
+ * service restarts and when another program sends CTL Sync on the port; it
+ * then refuses every request of the old id with QMI InvalidClientId, before
+ * the request reaches the card.  So a request refused that way fails with
+ * ESIM_APDU_ERROR_SESSION_LOST, the channels the client held are forgotten,
+ * and the next open allocates a new client on the same QmiDevice (EsimIsdr
+ * then reopens the ISD-R and sends its request again).  The dead client is
+ * dropped from the QmiDevice without Release CID: the modem may have given
+ * its id to another program since.  Over a direct port the modem's CTL Sync
+ * indication (its QMI service restarted) says the same before any request is
+ * refused; libqmi 1.32 hands it to us through QmiDevice::indication, which it
+ * emits for every indication, CTL ones included (its own CTL client only logs
+ * "Sync indication received").  qmi-proxy forwards no CTL indication, so
+ * through the proxy the refusal is the only sign.  A port that hangs up
+ * (QmiDevice "device-removed": the port went away, or the qmi-proxy we talk
+ * through died) loses its channels the same way: a later transmit on one of
+ * them fails with SESSION_LOST without being sent, and the next open starts
+ * over with a new QmiDevice (which respawns the proxy) — or fails if the port
+ * is really gone.  A request in flight when the port hangs up may have reached
+ * the card: it fails with TRANSPORT, never SESSION_LOST.
  */
 
 #define G_LOG_DOMAIN "esim"
@@ -70,6 +91,7 @@
 #define SLOT_POLL_INTERVAL_MS    500
 #define SLOT_POLL_ATTEMPTS       20
 #define APDU_MAX_LEN             261 /* short APDU: 4 + 1 + 255 + 1 */
+#define QMI_CTL_MESSAGE_SYNC     0x0027 /* libqmi data/qmi-service-ctl.json */
 
 struct _EsimChannelQmi {
 	GObject              parent_instance;
@@ -81,12 +103,16 @@ struct _EsimChannelQmi {
 	QmiDevice           *device;
 	QmiClient           *client;        /* UIM */
 	gulong               removed_id;
+	gulong               indication_id;
+	guint                session;       /* counts the clients allocated; requests note it */
 	guint8               logical_slot;  /* the "slot" TLV; 0 until set up */
 	gboolean             ready;
 	gboolean             setup_running;
 	GList               *setup_waiters; /* GTask */
 	GCancellable        *generation;    /* cancelled when the port goes away */
 	guint32              open_channels; /* bit n: channel n opened by us */
+	guint32              lost_channels; /* bit n: channel n went with a lost client or port */
+	gchar               *lost_reason;   /* why they went */
 	gboolean             device_gone;   /* @device was removed under us */
 	gchar               *gone_reason;   /* why the last device went away */
 };
@@ -184,9 +210,27 @@ qmi_protocol_error_name (const GError *error)
 	return name != NULL ? name : "unknown error";
 }
 
+/* The modem no longer knows the client id of the request: refused before
+ * the request reached the card. */
+static gboolean
+qmi_error_is_client_gone (const GError *error)
+{
+	return g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_INVALID_CLIENT_ID);
+}
+
+static GError *
+session_lost_error (EsimChannelQmi *self, const gchar *what)
+{
+	return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST,
+			    "%s: the modem at %s no longer knows esimd's UIM client "
+			    "(QMI InvalidClientId); the command did not reach the card", what,
+			    self->device_path);
+}
+
 /* A refusal by the modem (QMI_PROTOCOL_ERROR in @error, taken) becomes a
- * TRANSPORT error "<what> failed on the modem at <port> (QMI <name>)"; other
- * errors are in our domains already and pass unchanged. */
+ * TRANSPORT error "<what> failed on the modem at <port> (QMI <name>)", or
+ * SESSION_LOST for a client the modem forgot; other errors are in our
+ * domains already and pass unchanged. */
 G_GNUC_PRINTF (3, 4) static GError *
 qmi_refusal_error (EsimChannelQmi *self, GError *error, const gchar *format, ...)
 {
@@ -199,9 +243,35 @@ qmi_refusal_error (EsimChannelQmi *self, GError *error, const gchar *format, ...
 	va_start (args, format);
 	what = g_strdup_vprintf (format, args);
 	va_end (args);
+	if (qmi_error_is_client_gone (owned))
+		return session_lost_error (self, what);
 	return g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 			    "%s failed on the modem at %s (QMI %s)", what, self->device_path,
 			    qmi_protocol_error_name (owned));
+}
+
+/* The modem forgot our UIM client @session (the value of self->session when
+ * the failed request was sent): every channel went with it.  The client is
+ * dropped from the QmiDevice without Release CID — the modem no longer knows
+ * the id and may have given it to another program since — and the next open
+ * allocates a new one on the same device.  Nothing happens when @session is
+ * an older client than the current one, or when there is none. */
+static void
+session_lost (EsimChannelQmi *self, guint session, const gchar *why)
+{
+	if (session != self->session || self->client == NULL)
+		return;
+	g_message ("QMI: the modem at %s no longer knows esimd's UIM client %u (%s); "
+		   "a new client is allocated at the next open", self->device_path,
+		   qmi_client_get_cid (self->client), why);
+	qmi_device_release_client (self->device, self->client, QMI_DEVICE_RELEASE_CLIENT_FLAGS_NONE,
+				   1, NULL, NULL, NULL);
+	g_clear_object (&self->client);
+	self->lost_channels |= self->open_channels;
+	self->open_channels = 0;
+	g_free (self->lost_reason);
+	self->lost_reason = g_strdup_printf ("the modem forgot esimd's UIM client: %s", why);
+	self->ready = FALSE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -669,7 +739,10 @@ esim_channel_qmi_teardown (EsimChannelQmi *self, gboolean gone, GAsyncReadyCallb
 	td->gone = gone;
 	if (td->device != NULL && self->removed_id != 0)
 		g_signal_handler_disconnect (td->device, self->removed_id);
+	if (td->device != NULL && self->indication_id != 0)
+		g_signal_handler_disconnect (td->device, self->indication_id);
 	self->removed_id = 0;
+	self->indication_id = 0;
 	self->open_channels = 0;
 	self->logical_slot = 0;
 	self->ready = FALSE;
@@ -712,13 +785,36 @@ device_removed_cb (QmiDevice *device, gpointer user_data)
 	g_warning ("QMI port %s went away", self->device_path);
 	self->device_gone = TRUE;
 	self->ready = FALSE;
+	/* not sent yet, a command on these fails as lost with the session */
+	self->lost_channels |= self->open_channels;
 	self->open_channels = 0;
+	g_free (self->lost_reason);
+	self->lost_reason = g_strdup_printf ("the modem port %s went away", self->device_path);
 	/* fail everything in flight now rather than at its timeout */
 	abort_requests (self, g_strdup_printf ("the modem port %s went away", self->device_path));
 	/* not from inside the device's own signal emission */
 	idle = g_idle_source_new ();
 	g_source_set_callback (idle, device_removed_idle_cb, g_object_ref (self), g_object_unref);
 	g_source_attach (idle, context);
+}
+
+/* Over a direct port, the modem's CTL Sync indication says that its QMI
+ * service restarted and forgot every client.  Only a client that is set up
+ * is dropped: during setup the refusals of the next steps say it. */
+static void
+device_indication_cb (QmiDevice *device, GByteArray *message, gpointer user_data)
+{
+	EsimChannelQmi *self = ESIM_CHANNEL_QMI (user_data);
+	QmiMessage *msg = (QmiMessage *) message;
+
+	if (qmi_message_get_service (msg) != QMI_SERVICE_CTL ||
+	    qmi_message_get_message_id (msg) != QMI_CTL_MESSAGE_SYNC)
+		return;
+	if (!self->ready) {
+		g_debug ("QMI: CTL Sync indication from %s while setting up", self->device_path);
+		return;
+	}
+	session_lost (self, self->session, "CTL Sync indication: its QMI service restarted");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -757,6 +853,10 @@ setup_fail (GTask *task, GError *error)
 	SetupCtx *ctx = g_task_get_task_data (task);
 	g_autofree gchar *what = NULL;
 
+	/* dropped here, or the teardown would release an id the modem may have reused */
+	if (qmi_error_is_client_gone (error) ||
+	    g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST))
+		session_lost (self, self->session, "refused while setting up the port");
 	if (error->domain == ESIM_APDU_ERROR || error->domain == QMI_PROTOCOL_ERROR) {
 		g_task_return_error (task, qmi_refusal_error (self, error, "setting up the port"));
 		return;
@@ -781,6 +881,8 @@ setup_device_new_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 	self->removed_id = g_signal_connect (self->device, QMI_DEVICE_SIGNAL_REMOVED,
 					     G_CALLBACK (device_removed_cb), self);
+	self->indication_id = g_signal_connect (self->device, QMI_DEVICE_SIGNAL_INDICATION,
+						G_CALLBACK (device_indication_cb), self);
 	ctx->step = SETUP_STEP_DEVICE_OPEN;
 	setup_step (task);
 }
@@ -813,6 +915,7 @@ setup_client_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		setup_fail (task, error);
 		return;
 	}
+	self->session++;
 	ctx->step = SETUP_STEP_RESET_CLIENT_STATE;
 	setup_step (task);
 }
@@ -858,7 +961,7 @@ setup_slot_status_failed (GTask *task, GError *error)
 		setup_step (task);
 		return;
 	}
-	if (error->domain != QMI_PROTOCOL_ERROR) {
+	if (error->domain != QMI_PROTOCOL_ERROR || qmi_error_is_client_gone (error)) {
 		setup_fail (task, error);
 		return;
 	}
@@ -1083,12 +1186,18 @@ ensure_ready (EsimChannelQmi *self, GAsyncReadyCallback callback, gpointer user_
 	if (self->setup_running)
 		return;
 
-	/* a previous device being torn down is dropped first */
-	if (self->device != NULL)
-		esim_channel_qmi_teardown (self, self->device_gone, NULL, NULL);
 	self->setup_running = TRUE;
 	ctx = g_new0 (SetupCtx, 1);
 	ctx->lc = linked_cancellable_new (self->generation, NULL);
+	if (self->device != NULL && !self->device_gone && self->client == NULL &&
+	    qmi_device_is_open (self->device)) {
+		/* the modem forgot our client, the port is fine: a new client will do */
+		g_debug ("QMI: allocating a new UIM client on %s", self->device_path);
+		ctx->step = SETUP_STEP_ALLOCATE_CLIENT;
+	} else if (self->device != NULL) {
+		/* a previous device being torn down is dropped first */
+		esim_channel_qmi_teardown (self, self->device_gone, NULL, NULL);
+	}
 	task = g_task_new (self, NULL, setup_done, NULL);
 	g_task_set_task_data (task, ctx, (GDestroyNotify) setup_ctx_free);
 	setup_step (task);
@@ -1116,6 +1225,7 @@ typedef struct {
 	gboolean swept;
 	guint    sweep_channel;
 	gint     channel;
+	guint    session;  /* the client the request in flight was sent with */
 } OpenCtx;
 
 static void
@@ -1200,6 +1310,12 @@ open_channel_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 	GError *sw_error = NULL;
 
 	if (!uim_open_channel_finish (self, res, &result, &error)) {
+		if (qmi_error_is_client_gone (error)) {
+			session_lost (self, ctx->session, "QMI InvalidClientId");
+			g_error_free (error);
+			g_task_return_error (task, session_lost_error (self, "UIM Open Logical Channel"));
+			return;
+		}
 		if (!ctx->swept && open_failure_is_card_full (error, &result)) {
 			g_message ("QMI: the card has no free logical channel; closing stale ones");
 			g_error_free (error);
@@ -1217,6 +1333,7 @@ open_channel_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	self->open_channels |= 1u << result.channel;
+	self->lost_channels &= ~(1u << result.channel);
 	if (result.has_sw && !esim_apdu_check_sw (result.sw, &sw_error)) {
 		/* a modem passing a failed SELECT as success: do not keep the channel */
 		g_prefix_error (&sw_error, "SELECT through the modem: ");
@@ -1239,6 +1356,13 @@ open_sweep_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GError) error = NULL;
 
 	if (!uim_close_channel_finish (self, res, &error)) {
+		if (qmi_error_is_client_gone (error)) {
+			OpenCtx *ctx = g_task_get_task_data (task);
+
+			session_lost (self, ctx->session, "QMI InvalidClientId");
+			g_task_return_error (task, session_lost_error (self, "UIM Logical Channel close"));
+			return;
+		}
 		if (error->domain != QMI_PROTOCOL_ERROR) {
 			g_task_return_error (task, g_steal_pointer (&error));
 			return;
@@ -1268,6 +1392,7 @@ open_step (GTask *task)
 			open_step (task);
 			return;
 		}
+		ctx->session = self->session;
 		uim_open_channel (self, ctx->aid, g_task_get_cancellable (task), open_channel_cb,
 				  g_object_ref (task));
 		return;
@@ -1282,6 +1407,7 @@ open_step (GTask *task)
 			open_step (task);
 			return;
 		}
+		ctx->session = self->session;
 		uim_close_channel (self, ctx->sweep_channel, g_task_get_cancellable (task),
 				   open_sweep_cb, g_object_ref (task));
 		return;
@@ -1326,6 +1452,7 @@ esim_channel_qmi_open_finish (EsimChannel *channel, GAsyncResult *res, GError **
 typedef struct {
 	guint8  channel;
 	GBytes *command;
+	guint   session;  /* the client the command was sent with */
 } TransmitCtx;
 
 static void
@@ -1358,6 +1485,11 @@ transmit_sent_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GBytes) response = uim_send_apdu_finish (self, res, &error);
 
 	if (response == NULL) {
+		if (qmi_error_is_client_gone (error)) {
+			session_lost (self, ctx->session, "QMI InvalidClientId");
+			g_task_return_error (task, session_lost_error (self, "UIM Send APDU"));
+			return;
+		}
 		if (transmit_error_is_channel_gone (error)) {
 			self->open_channels &= ~(1u << ctx->channel);
 			g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED,
@@ -1379,12 +1511,22 @@ transmit_sent_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_task_return_pointer (task, g_steal_pointer (&response), (GDestroyNotify) g_bytes_unref);
 }
 
-/* Channels 1–19 must be ones we opened and still hold; 0 is the basic channel. */
+/* Channels 1–19 must be ones we opened and still hold; 0 is the basic channel.
+ * A channel that went with a lost client or port fails once as SESSION_LOST
+ * (the command is not sent), then as any channel that is not open. */
 static gboolean
 transmit_check_channel (EsimChannelQmi *self, guint8 channel, GError **error)
 {
 	if (channel == 0 || (self->ready && (self->open_channels & (1u << channel))))
 		return TRUE;
+	if (self->lost_channels & (1u << channel)) {
+		self->lost_channels &= ~(1u << channel);
+		g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST,
+			     "logical channel %u went with the modem session at %s (%s); "
+			     "the command was not sent", channel, self->device_path,
+			     self->lost_reason != NULL ? self->lost_reason : "lost");
+		return FALSE;
+	}
 	g_set_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED,
 		     "logical channel %u is not open on the modem at %s%s%s%s", channel,
 		     self->device_path, self->gone_reason != NULL ? " (" : "",
@@ -1408,6 +1550,12 @@ transmit_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 	if (g_task_return_error_if_cancelled (task))
 		return;
+	/* the basic channel, and the client lost since setup completed */
+	if (!self->ready) {
+		ensure_ready (self, transmit_ready_cb, g_object_ref (task));
+		return;
+	}
+	ctx->session = self->session;
 	uim_send_apdu (self, ctx->channel, ctx->command, g_task_get_cancellable (task),
 		       transmit_sent_cb, g_object_ref (task));
 }
@@ -1464,10 +1612,14 @@ close_sent_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelQmi *self = g_task_get_source_object (task);
 	g_autoptr(GError) error = NULL;
+	gboolean closed = uim_close_channel_finish (self, res, &error);
 
-	if (uim_close_channel_finish (self, res, &error) ||
+	if (qmi_error_is_client_gone (error))
+		session_lost (self, GPOINTER_TO_UINT (g_task_get_task_data (task)),
+			      "QMI InvalidClientId");
+	if (closed || qmi_error_is_client_gone (error) ||
 	    transmit_error_is_channel_gone (error) || self->device_gone) {
-		/* closed now, or already gone with a card reset or the port */
+		/* closed now, or already gone with a card reset, our client or the port */
 		g_task_return_boolean (task, TRUE);
 		return;
 	}
@@ -1489,13 +1641,15 @@ esim_channel_qmi_close_async (EsimChannel *channel, gint logical_channel,
 					 "invalid logical channel %d", logical_channel);
 		return;
 	}
-	/* not ours (any more): a card reset or a lost port already closed it */
+	/* not ours (any more): a card reset, a lost client or port already closed it */
+	self->lost_channels &= ~(1u << logical_channel);
 	if (!self->ready || !(self->open_channels & (1u << logical_channel))) {
 		g_task_return_boolean (task, TRUE);
 		return;
 	}
 	/* forgotten now: whatever the modem answers, we will not use it again */
 	self->open_channels &= ~(1u << logical_channel);
+	g_task_set_task_data (task, GUINT_TO_POINTER (self->session), NULL);
 	uim_close_channel (self, logical_channel, cancellable, close_sent_cb, g_steal_pointer (&task));
 }
 
@@ -1507,10 +1661,14 @@ esim_channel_qmi_close_finish (EsimChannel *channel, GAsyncResult *res, GError *
 }
 
 /* ------------------------------------------------------------------------ */
-/* reset_card: UIM Power Off SIM + Power On SIM */
+/* reset_card: UIM Power Off SIM + Power On SIM.  A refusal for a client the
+ * modem forgot reached no card: the reset starts over once with a new client
+ * (Power Off on a card already off is NoEffect, which counts as done). */
 
 typedef struct {
 	LinkedCancellable *lc;
+	guint              session;  /* the client the request in flight was sent with */
+	gboolean           retried;  /* started over once for a lost client */
 } ResetCtx;
 
 static void
@@ -1520,6 +1678,28 @@ reset_ctx_free (ResetCtx *ctx)
 	g_free (ctx);
 }
 
+static void reset_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data);
+
+/* The client is gone (@error, taken, or none when it went between two steps):
+ * TRUE if the reset starts over with a new client, FALSE if @task was failed. */
+static gboolean
+reset_restart (GTask *task, GError *error, const gchar *what)
+{
+	EsimChannelQmi *self = g_task_get_source_object (task);
+	ResetCtx *ctx = g_task_get_task_data (task);
+	g_autoptr(GError) owned = error;
+
+	session_lost (self, ctx->session, "QMI InvalidClientId");
+	if (ctx->retried) {
+		g_task_return_error (task, session_lost_error (self, what));
+		return FALSE;
+	}
+	ctx->retried = TRUE;
+	ensure_ready (self, reset_ready_cb, g_object_ref (task));
+	return TRUE;
+}
+
+/* TRUE if the power request succeeded; otherwise @task was failed or restarted. */
 static gboolean
 reset_check_power_result (GTask *task, gboolean ok, GError *error, const gchar *what)
 {
@@ -1530,6 +1710,10 @@ reset_check_power_result (GTask *task, gboolean ok, GError *error, const gchar *
 	if (ok || g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_NO_EFFECT)) {
 		g_clear_error (&error);
 		return TRUE;
+	}
+	if (qmi_error_is_client_gone (error)) {
+		reset_restart (task, error, what);
+		return FALSE;
 	}
 	if (error->domain == QMI_PROTOCOL_ERROR) {
 		g_task_return_error (task, qmi_refusal_error (self, error,
@@ -1575,8 +1759,13 @@ reset_power_off_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	/* every logical channel died with the power */
 	self->open_channels = 0;
+	if (self->client == NULL) {
+		reset_restart (task, NULL, "UIM Power On SIM");
+		return;
+	}
 	input = qmi_message_uim_power_on_sim_input_new ();
 	qmi_message_uim_power_on_sim_input_set_slot (input, self->logical_slot, NULL);
+	ctx->session = self->session;
 	qmi_client_uim_power_on_sim (QMI_CLIENT_UIM (self->client), input, self->timeout,
 				     ctx->lc->cancellable, reset_power_on_cb, g_steal_pointer (&task));
 }
@@ -1586,7 +1775,7 @@ reset_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = G_TASK (user_data);
 	EsimChannelQmi *self = g_task_get_source_object (task);
-	ResetCtx *ctx;
+	ResetCtx *ctx = g_task_get_task_data (task);
 	g_autoptr(QmiMessageUimPowerOffSimInput) input = NULL;
 	GError *error = NULL;
 
@@ -1596,11 +1785,14 @@ reset_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 	if (g_task_return_error_if_cancelled (task))
 		return;
-	ctx = g_new0 (ResetCtx, 1);
-	ctx->lc = linked_cancellable_new (self->generation, g_task_get_cancellable (task));
-	g_task_set_task_data (task, ctx, (GDestroyNotify) reset_ctx_free);
+	/* the client was lost again since setup completed */
+	if (!self->ready) {
+		ensure_ready (self, reset_ready_cb, g_steal_pointer (&task));
+		return;
+	}
 	input = qmi_message_uim_power_off_sim_input_new ();
 	qmi_message_uim_power_off_sim_input_set_slot (input, self->logical_slot, NULL);
+	ctx->session = self->session;
 	qmi_client_uim_power_off_sim (QMI_CLIENT_UIM (self->client), input, self->timeout,
 				      ctx->lc->cancellable, reset_power_off_cb, g_steal_pointer (&task));
 }
@@ -1611,8 +1803,11 @@ esim_channel_qmi_reset_card_async (EsimChannel *channel, GCancellable *cancellab
 {
 	EsimChannelQmi *self = ESIM_CHANNEL_QMI (channel);
 	GTask *task = g_task_new (self, cancellable, callback, user_data);
+	ResetCtx *ctx = g_new0 (ResetCtx, 1);
 
 	g_task_set_source_tag (task, esim_channel_qmi_reset_card_async);
+	ctx->lc = linked_cancellable_new (self->generation, cancellable);
+	g_task_set_task_data (task, ctx, (GDestroyNotify) reset_ctx_free);
 	ensure_ready (self, reset_ready_cb, task);
 }
 
@@ -1657,6 +1852,8 @@ esim_channel_qmi_shutdown_async (EsimChannelQmi *self, GCancellable *cancellable
 	/* whoever still waits for the modem learns why it will not answer */
 	abort_requests (self, g_strdup_printf ("the channel to the modem at %s was shut down",
 					       self->device_path));
+	/* closed by us, not lost */
+	self->lost_channels = 0;
 	if (self->setup_running) {
 		GTask *waiter = g_task_new (self, NULL, shutdown_setup_done_cb, g_steal_pointer (&task));
 
@@ -1717,6 +1914,7 @@ esim_channel_qmi_finalize (GObject *object)
 	g_clear_object (&self->generation);
 	g_free (self->device_path);
 	g_free (self->gone_reason);
+	g_free (self->lost_reason);
 	G_OBJECT_CLASS (esim_channel_qmi_parent_class)->finalize (object);
 }
 

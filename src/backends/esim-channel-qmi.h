@@ -13,7 +13,11 @@
  * SIMCom, Telit and SDM670 firmware), CHANNEL_CLOSED when the modem no longer
  * knows a channel (the card was reset, e.g. after a profile switch),
  * TRANSPORT for everything between us and the card (port gone, timeouts,
- * missing SIM slot); G_IO_ERROR_CANCELLED when the caller cancelled.
+ * missing SIM slot); SESSION_LOST when the modem forgot esimd's UIM client
+ * (QMI InvalidClientId, CTL Sync indication) or the port hung up before the
+ * command was sent — the command did not reach the card, every channel is
+ * gone, and the next open allocates a new client (or reopens the port);
+ * G_IO_ERROR_CANCELLED when the caller cancelled.
  */
 #pragma once
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
 #include "fake-qmi-modem.h"
 
@@ -25,6 +26,7 @@
 #define QMI_SERVICE_UIM_ID     0x0B
 
 #define CTL_FLAG_RESPONSE      0x01
+#define CTL_FLAG_INDICATION    0x02
 #define SERVICE_FLAG_RESPONSE  0x02
 
 #define CTL_GET_VERSION_INFO   0x0021
@@ -98,6 +100,8 @@ struct _FakeQmiModem {
 	gboolean      all_active;
 	guint8        next_cid;
 	GArray       *uim_cids;     /* guint8 */
+	gchar        *link_dir;     /* holds the "ttyQMI0" link to the pty, once asked for */
+	gchar        *link;
 
 	/* faults */
 	guint         open_channel_error;
@@ -108,6 +112,7 @@ struct _FakeQmiModem {
 	gboolean      malformed_apdu_response;
 	guint         switch_delay_polls;
 	guint         switch_settling;  /* Get Slot Status answers left before the switch shows */
+	guint         forget_countdown; /* Send APDU answers left before the clients are forgotten */
 	FakeQmiModemCardResetFunc reset_func;
 	gpointer      reset_func_data;
 
@@ -115,7 +120,9 @@ struct _FakeQmiModem {
 	guint         n_apdus;
 	guint         n_card_resets;
 	guint         n_slot_switches;
+	guint         n_unknown_client; /* UIM requests refused with InvalidClientId */
 	GHashTable   *n_requests;   /* message id -> count */
+	GHashTable   *n_ctl_requests; /* CTL message id -> count */
 };
 
 static void fake_process_frame (FakeQmiModem *self, const guint8 *frame, gsize len);
@@ -238,9 +245,10 @@ fake_out_ready_cb (gint fd, GIOCondition condition, gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/* A response, or with @indication a CTL indication (flag 0x02 in the CTL header). */
 static void
-fake_send (FakeQmiModem *self, guint8 service, guint8 cid, guint16 txn, guint16 msg_id,
-	   GByteArray *tlvs)
+fake_send_full (FakeQmiModem *self, guint8 service, guint8 cid, guint16 txn, guint16 msg_id,
+		gboolean indication, GByteArray *tlvs)
 {
 	guint8 hdr[13];
 	gsize hdr_len;
@@ -252,7 +260,7 @@ fake_send (FakeQmiModem *self, guint8 service, guint8 cid, guint16 txn, guint16 
 	hdr[4] = service;
 	hdr[5] = cid;
 	if (service == QMI_SERVICE_CTL_ID) {
-		hdr[6] = CTL_FLAG_RESPONSE;
+		hdr[6] = indication ? CTL_FLAG_INDICATION : CTL_FLAG_RESPONSE;
 		hdr[7] = txn & 0xFF;
 		put_u16 (hdr + 8, msg_id);
 		put_u16 (hdr + 10, tlvs->len);
@@ -268,6 +276,13 @@ fake_send (FakeQmiModem *self, guint8 service, guint8 cid, guint16 txn, guint16 
 	g_byte_array_append (self->out_buf, hdr, hdr_len);
 	g_byte_array_append (self->out_buf, tlvs->data, tlvs->len);
 	fake_flush (self);
+}
+
+static void
+fake_send (FakeQmiModem *self, guint8 service, guint8 cid, guint16 txn, guint16 msg_id,
+	   GByteArray *tlvs)
+{
+	fake_send_full (self, service, cid, txn, msg_id, FALSE, tlvs);
 }
 
 /* Answers @req with the result TLV for @qmi_error plus @extra (nullable). */
@@ -420,6 +435,38 @@ fake_card_open_channel (FakeSlot *slot, const guint8 *aid, gsize aid_len, guint8
 /* ------------------------------------------------------------------------ */
 /* CTL service */
 
+/* Every UIM client id is released, and the channels each had open with it. */
+static void
+fake_release_all_clients (FakeQmiModem *self)
+{
+	for (guint i = 0; i < self->uim_cids->len; i++)
+		fake_close_client_channels (self, g_array_index (self->uim_cids, guint8, i));
+	g_array_set_size (self->uim_cids, 0);
+}
+
+/* The modem forgets its clients without being asked by them: its QMI service
+ * restarted (firmware crash, subsystem restart) or another control point sent
+ * CTL Sync (0x0027, libqmi data/qmi-service-ctl.json) on the same port.  The
+ * answer to that Sync goes to the program that sent it only; a restart of
+ * the QMI service is announced to every control point with a CTL Sync
+ * indication: CTL message 0x0027 with the indication flag (0x02) and no TLV,
+ * as Qualcomm's QMICTL_SYNC_IND in GobiNet and quectel-CM's qmi headers
+ * define it; libqmi's QmiDevice (qmi-device.c sync_indication_cb) only logs
+ * it, and qmi-proxy forwards no CTL indication to its clients (qmi-proxy.c
+ * indication_cb matches a client's allocated service ids, never CTL). */
+static void
+fake_forget_clients (FakeQmiModem *self, gboolean sync_indication)
+{
+	g_debug ("fake QMI modem %s: every client id forgotten%s", self->port,
+		 sync_indication ? " (CTL Sync indication)" : "");
+	fake_release_all_clients (self);
+	if (sync_indication) {
+		g_autoptr(GByteArray) none = g_byte_array_new ();
+
+		fake_send_full (self, QMI_SERVICE_CTL_ID, 0, 0, CTL_SYNC, TRUE, none);
+	}
+}
+
 static void
 fake_handle_ctl (FakeQmiModem *self, const QmuxRequest *req)
 {
@@ -479,9 +526,7 @@ fake_handle_ctl (FakeQmiModem *self, const QmuxRequest *req)
 	}
 	case CTL_SYNC:
 		/* releases every client id: their channels go with them */
-		for (guint i = 0; i < self->uim_cids->len; i++)
-			fake_close_client_channels (self, g_array_index (self->uim_cids, guint8, i));
-		g_array_set_size (self->uim_cids, 0);
+		fake_release_all_clients (self);
 		fake_reply (self, req, QMI_ERR_NONE, NULL);
 		return;
 	default:
@@ -768,6 +813,8 @@ fake_uim_send_apdu (FakeQmiModem *self, const QmuxRequest *req)
 	}
 	fake_reply (self, req, QMI_ERR_NONE, extra);
 
+	if (self->forget_countdown > 0 && --self->forget_countdown == 0)
+		fake_forget_clients (self, FALSE);
 	/* the REFRESH after the answer: the card restarts, channels are gone */
 	if (reset_card) {
 		fake_reset_card (self, physical);
@@ -809,7 +856,10 @@ fake_uim_power (FakeQmiModem *self, const QmuxRequest *req, gboolean on)
 static void
 fake_handle_uim (FakeQmiModem *self, const QmuxRequest *req)
 {
+	/* an id the modem never gave out or has forgotten: refused before it
+	 * reaches the card (libqmi QMI_PROTOCOL_ERROR_INVALID_CLIENT_ID, 7) */
 	if (!fake_uim_client_known (self, req->cid)) {
+		self->n_unknown_client++;
 		fake_reply (self, req, QMI_ERR_INVALID_CLIENT_ID, NULL);
 		return;
 	}
@@ -901,6 +951,11 @@ fake_process_frame (FakeQmiModem *self, const guint8 *frame, gsize len)
 		return;
 	}
 	if (req.service == QMI_SERVICE_CTL_ID) {
+		gpointer key = GUINT_TO_POINTER ((guint) req.msg_id);
+
+		g_hash_table_insert (self->n_ctl_requests, key,
+				     GUINT_TO_POINTER (GPOINTER_TO_UINT (
+					     g_hash_table_lookup (self->n_ctl_requests, key)) + 1));
 		fake_handle_ctl (self, &req);
 		return;
 	}
@@ -994,6 +1049,14 @@ fake_open_pty (FakeQmiModem *self, GError **error)
 	return TRUE;
 }
 
+static void
+fake_watch_input (FakeQmiModem *self)
+{
+	self->in_source = g_unix_fd_source_new (self->master_fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+	g_source_set_callback (self->in_source, G_SOURCE_FUNC (fake_in_ready_cb), self, NULL);
+	g_source_attach (self->in_source, self->context);
+}
+
 FakeQmiModem *
 fake_qmi_modem_new (EsimVeuicc *slot1, EsimVeuicc *slot2, guint active_slot, GError **error)
 {
@@ -1011,6 +1074,7 @@ fake_qmi_modem_new (EsimVeuicc *slot1, EsimVeuicc *slot2, guint active_slot, GEr
 	self->out_buf = g_byte_array_new ();
 	self->uim_cids = g_array_new (FALSE, FALSE, sizeof (guint8));
 	self->n_requests = g_hash_table_new (g_direct_hash, g_direct_equal);
+	self->n_ctl_requests = g_hash_table_new (g_direct_hash, g_direct_equal);
 	self->active_slot = active_slot;
 	self->next_cid = 1;
 	g_queue_init (&self->held);
@@ -1021,9 +1085,7 @@ fake_qmi_modem_new (EsimVeuicc *slot1, EsimVeuicc *slot2, guint active_slot, GEr
 	}
 	if (!fake_open_pty (self, error))
 		return NULL;
-	self->in_source = g_unix_fd_source_new (self->master_fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
-	g_source_set_callback (self->in_source, G_SOURCE_FUNC (fake_in_ready_cb), self, NULL);
-	g_source_attach (self->in_source, self->context);
+	fake_watch_input (self);
 	return g_steal_pointer (&self);
 }
 
@@ -1059,7 +1121,14 @@ fake_qmi_modem_free (FakeQmiModem *self)
 	g_byte_array_unref (self->out_buf);
 	g_array_unref (self->uim_cids);
 	g_hash_table_unref (self->n_requests);
+	g_hash_table_unref (self->n_ctl_requests);
 	g_main_context_unref (self->context);
+	if (self->link != NULL)
+		g_unlink (self->link);
+	if (self->link_dir != NULL)
+		g_rmdir (self->link_dir);
+	g_free (self->link);
+	g_free (self->link_dir);
 	g_free (self->port);
 	g_free (self);
 }
@@ -1246,4 +1315,87 @@ fake_qmi_modem_is_gone (FakeQmiModem *self)
 {
 	g_return_val_if_fail (self != NULL, TRUE);
 	return self->gone;
+}
+
+void
+fake_qmi_modem_forget_clients (FakeQmiModem *self, gboolean sync_indication)
+{
+	g_return_if_fail (self != NULL);
+	fake_forget_clients (self, sync_indication);
+}
+
+void
+fake_qmi_modem_forget_clients_after_apdus (FakeQmiModem *self, guint n)
+{
+	g_return_if_fail (self != NULL);
+	self->forget_countdown = n;
+}
+
+/* Points @self->link at the current pty, atomically (rename over the old link). */
+static gboolean
+fake_update_link (FakeQmiModem *self, GError **error)
+{
+	g_autofree gchar *tmp = g_strconcat (self->link, ".new", NULL);
+
+	g_unlink (tmp);
+	if (symlink (self->port, tmp) != 0 || g_rename (tmp, self->link) != 0) {
+		g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+			     "cannot link %s to %s: %s", self->link, self->port, g_strerror (errno));
+		g_unlink (tmp);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+const gchar *
+fake_qmi_modem_get_link (FakeQmiModem *self, GError **error)
+{
+	g_return_val_if_fail (self != NULL, NULL);
+	if (self->link != NULL)
+		return self->link;
+	self->link_dir = g_dir_make_tmp ("esimd-fake-qmi-XXXXXX", error);
+	if (self->link_dir == NULL)
+		return NULL;
+	/* a tty name: the backend opens it in plain QMUX mode, as it does the pty */
+	self->link = g_build_filename (self->link_dir, "ttyQMI0", NULL);
+	if (!fake_update_link (self, error)) {
+		g_clear_pointer (&self->link, g_free);
+		return NULL;
+	}
+	return self->link;
+}
+
+gboolean
+fake_qmi_modem_restart (FakeQmiModem *self, GError **error)
+{
+	g_return_val_if_fail (self != NULL, FALSE);
+	g_return_val_if_fail (!self->gone, FALSE);
+
+	g_debug ("fake QMI modem %s: restarting its QMI port", self->port);
+	fake_release_all_clients (self);
+	/* whoever has the old pty open sees it hang up */
+	fake_close_fds (self);
+	g_byte_array_set_size (self->in_buf, 0);
+	g_byte_array_set_size (self->out_buf, 0);
+	g_queue_clear_full (&self->held, (GDestroyNotify) g_bytes_unref);
+	g_clear_pointer (&self->port, g_free);
+	if (!fake_open_pty (self, error))
+		return FALSE;
+	fake_watch_input (self);
+	return self->link == NULL || fake_update_link (self, error);
+}
+
+guint
+fake_qmi_modem_get_n_ctl_requests (FakeQmiModem *self, guint16 message_id)
+{
+	g_return_val_if_fail (self != NULL, 0);
+	return GPOINTER_TO_UINT (g_hash_table_lookup (self->n_ctl_requests,
+						      GUINT_TO_POINTER ((guint) message_id)));
+}
+
+guint
+fake_qmi_modem_get_n_unknown_client (FakeQmiModem *self)
+{
+	g_return_val_if_fail (self != NULL, 0);
+	return self->n_unknown_client;
 }

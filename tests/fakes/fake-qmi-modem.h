@@ -6,7 +6,8 @@
  * service, client id, then the CTL or service header and TLVs), so libqmi's
  * QmiDevice — or the real qmi-proxy — can open the pty slave path exactly as
  * it opens /dev/cdc-wdmN.  Served messages:
- *   CTL: Get Version Info, Allocate CID, Release CID, Sync;
+ *   CTL: Get Version Info, Allocate CID, Release CID, Sync (and the Sync
+ *        indication when it forgets its clients on its own);
  *   UIM: Reset, Get Slot Status, Switch Slot, Open Logical Channel, Send APDU,
  *        Logical Channel (close), Power Off SIM, Power On SIM.
  * Anything else is answered with QMI error InvalidQmiCommand.
@@ -84,6 +85,26 @@ void     fake_qmi_modem_set_malformed_apdu_response (FakeQmiModem *self, gboolea
 guint    fake_qmi_modem_add_stale_channel (FakeQmiModem *self, guint physical_slot,
                                            gboolean qmi_client);
 
+/* The modem forgets every client id it gave out, and the logical channels
+ * they held: its QMI service restarted, or another program sent CTL Sync on
+ * the same port.  Requests still using a forgotten id are refused with QMI
+ * InvalidClientId (7) before they reach the card.  With @sync_indication the
+ * modem says so with a CTL Sync indication (a restart of its QMI service);
+ * without, nothing is said (another program's Sync is answered to it only). */
+void     fake_qmi_modem_forget_clients (FakeQmiModem *self, gboolean sync_indication);
+/* The same, silently, right after the @n-th next Send APDU answer (mid-operation).
+ * 0 disables. */
+void     fake_qmi_modem_forget_clients_after_apdus (FakeQmiModem *self, guint n);
+/* A path that keeps leading to the modem across fake_qmi_modem_restart(): a
+ * symbolic link named like a tty, in a temporary directory removed with the
+ * fake.  NULL if it cannot be made. */
+const gchar *fake_qmi_modem_get_link (FakeQmiModem *self, GError **error);
+/* The QMI port goes away and comes back, as when the qmi-proxy a program talks
+ * through dies or the firmware restarts: whoever has the port open sees a
+ * hang-up, every client id and its channels are forgotten, and a new port
+ * comes up (fake_qmi_modem_get_port() changes; the link follows it). */
+gboolean fake_qmi_modem_restart (FakeQmiModem *self, GError **error);
+
 /* --- counters and state ------------------------------------------------ */
 
 guint    fake_qmi_modem_get_n_apdus (FakeQmiModem *self);          /* Send APDU requests answered */
@@ -94,6 +115,11 @@ guint    fake_qmi_modem_get_n_slot_switches (FakeQmiModem *self);
 guint    fake_qmi_modem_get_active_slot (FakeQmiModem *self);
 /* How many UIM requests with @message_id (e.g. 0x0030 Power Off SIM) arrived. */
 guint    fake_qmi_modem_get_n_requests (FakeQmiModem *self, guint16 message_id);
+/* How many CTL requests with @message_id (0x0022 Allocate CID, 0x0023 Release
+ * CID, 0x0027 Sync) arrived. */
+guint    fake_qmi_modem_get_n_ctl_requests (FakeQmiModem *self, guint16 message_id);
+/* How many UIM requests were refused because the modem did not know their client id. */
+guint    fake_qmi_modem_get_n_unknown_client (FakeQmiModem *self);
 gboolean fake_qmi_modem_is_gone (FakeQmiModem *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeQmiModem, fake_qmi_modem_free)

@@ -23,6 +23,11 @@
 #define UIM_LOGICAL_CHANNEL   0x003F
 #define UIM_RESET             0x0000
 #define UIM_GET_SLOT_STATUS   0x0047
+#define UIM_SEND_APDU         0x003B
+#define UIM_OPEN_CHANNEL      0x0042
+#define CTL_ALLOCATE_CID      0x0022
+#define CTL_RELEASE_CID       0x0023
+#define CTL_SYNC              0x0027
 
 typedef struct {
 	EsimVeuicc     *card1;
@@ -484,9 +489,15 @@ test_port_gone (Fixture *f, gconstpointer user_data)
 	g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
 	g_assert_true (fake_qmi_modem_is_gone (f->modem));
 
-	/* later calls fail fast too, and closing is not an error */
+	/* later calls fail fast too: the next command on the channel was not sent,
+	 * so it is a lost session (worth reopening), then the channel is closed */
 	g_clear_error (&error);
 	start = g_get_monotonic_time ();
+	response = channel_transmit (f, ch, command, NULL, &error);
+	g_assert_null (response);
+	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST);
+	g_assert_nonnull (strstr (error->message, "went away"));
+	g_clear_error (&error);
 	response = channel_transmit (f, ch, command, NULL, &error);
 	g_assert_null (response);
 	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED);
@@ -907,6 +918,182 @@ test_proxy (Fixture *f, gconstpointer user_data)
 	g_assert_cmpuint (fake_qmi_modem_get_n_uim_clients (f->modem), ==, 0);
 }
 
+/* ------------------------------------------------------------------------ */
+/* a modem that forgets esimd's client */
+
+static gboolean
+channel_not_ready (EsimChannelQmi *channel)
+{
+	return esim_channel_qmi_get_logical_slot (channel) == 0;
+}
+
+/* Spins until the backend noticed that its client or port is gone. */
+static void
+wait_session_noticed (Fixture *f, const gchar *what)
+{
+	gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+	while (!channel_not_ready (f->channel)) {
+		if (g_get_monotonic_time () >= deadline)
+			g_error ("the QMI backend never noticed %s", what);
+		g_main_context_iteration (NULL, FALSE);
+		g_usleep (1000);
+	}
+}
+
+/* The modem forgets our client between two commands (another program's CTL
+ * Sync, a firmware restart) and says nothing: the next command is refused
+ * with InvalidClientId before it reaches the card, so EsimIsdr gets
+ * SESSION_LOST, a new client is allocated on the open port, the ISD-R is
+ * reopened and the request sent once more.  The caller sees its answer. */
+static void
+test_client_forgotten (Fixture *f, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *eid = NULL;
+	guint apdus, sent;
+
+	new_channel (f, 0);
+	g_assert_true (isdr_open (f, &error));
+	g_assert_no_error (error);
+	eid = isdr_get_eid (f, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->modem, CTL_ALLOCATE_CID), ==, 1);
+	apdus = fake_qmi_modem_get_n_apdus (f->modem);
+	sent = fake_qmi_modem_get_n_requests (f->modem, UIM_SEND_APDU);
+
+	fake_qmi_modem_forget_clients (f->modem, FALSE);
+	g_assert_cmpuint (fake_qmi_modem_get_n_uim_clients (f->modem), ==, 0);
+	g_assert_cmpuint (fake_qmi_modem_get_n_open_channels (f->modem), ==, 0);
+
+	g_clear_pointer (&eid, g_free);
+	g_test_expect_message ("esim", G_LOG_LEVEL_MESSAGE,
+			       "*no longer knows esimd's UIM client*InvalidClientId*");
+	g_test_expect_message ("esim", G_LOG_LEVEL_MESSAGE, "*lost its session*reopening the ISD-R*");
+	eid = isdr_get_eid (f, &error);
+	g_test_assert_expected_messages ();
+	g_assert_no_error (error);
+	g_assert_cmpstr (eid, ==, esim_veuicc_get_eid (f->card1));
+
+	/* one refused command, then on a new client and channel: TERMINAL CAPABILITY
+	 * (the ISD-R reopened) and the request once more, STORE DATA + GET RESPONSE */
+	g_assert_cmpuint (fake_qmi_modem_get_n_unknown_client (f->modem), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->modem, CTL_ALLOCATE_CID), ==, 2);
+	g_assert_cmpuint (fake_qmi_modem_get_n_requests (f->modem, UIM_OPEN_CHANNEL), ==, 2);
+	g_assert_cmpuint (fake_qmi_modem_get_n_requests (f->modem, UIM_SEND_APDU) - sent, ==, 4);
+	g_assert_cmpuint (fake_qmi_modem_get_n_apdus (f->modem) - apdus, ==, 3);
+	/* the port stayed open: no second CTL Sync */
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->modem, CTL_SYNC), ==, 1);
+	/* the forgotten id is not released: the modem may have given it to someone else */
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->modem, CTL_RELEASE_CID), ==, 0);
+	g_assert_cmpuint (fake_qmi_modem_get_n_uim_clients (f->modem), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_open_channels (f->modem), ==, 1);
+
+	/* the new client is the one released at the end */
+	isdr_close (f);
+	channel_shutdown (f);
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->modem, CTL_RELEASE_CID), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_uim_clients (f->modem), ==, 0);
+	g_assert_cmpuint (fake_qmi_modem_get_n_unknown_client (f->modem), ==, 1);
+}
+
+/* The modem's QMI service restarts and says so with a CTL Sync indication:
+ * the client is dropped at once, so its dead id is never used again. */
+static void
+test_client_forgotten_sync_indication (Fixture *f, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *eid = NULL;
+
+	new_channel (f, 0);
+	g_assert_true (isdr_open (f, &error));
+	g_assert_no_error (error);
+
+	fake_qmi_modem_forget_clients (f->modem, TRUE);
+	wait_session_noticed (f, "the CTL Sync indication");
+	eid = isdr_get_eid (f, &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (eid, ==, esim_veuicc_get_eid (f->card1));
+	g_assert_cmpuint (fake_qmi_modem_get_n_unknown_client (f->modem), ==, 0);
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->modem, CTL_ALLOCATE_CID), ==, 2);
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->modem, CTL_RELEASE_CID), ==, 0);
+	g_assert_cmpuint (fake_qmi_modem_get_n_requests (f->modem, UIM_OPEN_CHANNEL), ==, 2);
+	isdr_close (f);
+	g_assert_cmpuint (fake_qmi_modem_get_n_open_channels (f->modem), ==, 0);
+}
+
+/* The card power cycle starts over once on a new client; so does a close,
+ * which has nothing left to close. */
+static void
+test_client_forgotten_reset_close (Fixture *f, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	gint ch;
+
+	new_channel (f, 0);
+	ch = open_isdr (f, &error);
+	g_assert_no_error (error);
+
+	fake_qmi_modem_forget_clients (f->modem, FALSE);
+	esim_channel_reset_card_async (ESIM_CHANNEL (f->channel), NULL, async_done, f);
+	g_assert_true (esim_channel_reset_card_finish (ESIM_CHANNEL (f->channel), wait_result (f),
+						       &error));
+	clear_result (f);
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_qmi_modem_get_n_card_resets (f->modem), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_requests (f->modem, UIM_POWER_OFF_SIM), ==, 2);
+	g_assert_cmpuint (fake_qmi_modem_get_n_requests (f->modem, UIM_POWER_ON_SIM), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_unknown_client (f->modem), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->modem, CTL_ALLOCATE_CID), ==, 2);
+
+	/* the channel went with the old client */
+	g_assert_true (channel_close (f, ch, &error));
+	g_assert_no_error (error);
+
+	ch = open_isdr (f, &error);
+	g_assert_no_error (error);
+	fake_qmi_modem_forget_clients (f->modem, FALSE);
+	g_assert_true (channel_close (f, ch, &error));
+	g_assert_no_error (error);
+	g_assert_cmpuint (fake_qmi_modem_get_n_unknown_client (f->modem), ==, 2);
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->modem, CTL_RELEASE_CID), ==, 0);
+}
+
+/* The port hangs up and comes back under the same name (the qmi-proxy esimd
+ * talks through restarted, the firmware crashed): the next command is not
+ * sent but fails as a lost session, and the reopen brings up a new device. */
+static void
+test_port_restart (Fixture *f, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *eid = NULL;
+	const gchar *link;
+	guint apdus;
+
+	link = fake_qmi_modem_get_link (f->modem, &error);
+	g_assert_no_error (error);
+	f->channel = esim_channel_qmi_new (link, 0, ESIM_CHANNEL_QMI_FLAGS_NONE);
+	f->isdr = esim_isdr_new (ESIM_CHANNEL (f->channel));
+	g_assert_true (isdr_open (f, &error));
+	g_assert_no_error (error);
+
+	g_assert_true (fake_qmi_modem_restart (f->modem, &error));
+	g_assert_no_error (error);
+	wait_session_noticed (f, "the port hanging up");
+	apdus = fake_qmi_modem_get_n_apdus (f->modem);
+	eid = isdr_get_eid (f, &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (eid, ==, esim_veuicc_get_eid (f->card1));
+	/* opened anew: CTL Sync and a client on the new port; TERMINAL CAPABILITY,
+	 * then the request, sent once */
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->modem, CTL_SYNC), ==, 2);
+	g_assert_cmpuint (fake_qmi_modem_get_n_uim_clients (f->modem), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_apdus (f->modem) - apdus, ==, 3);
+	isdr_close (f);
+	channel_shutdown (f);
+	g_assert_cmpuint (fake_qmi_modem_get_n_uim_clients (f->modem), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -935,6 +1122,10 @@ main (int argc, char **argv)
 	ADD ("bad-input", test_bad_input);
 	ADD ("concurrent-open", test_concurrent_open);
 	ADD ("proxy", test_proxy);
+	ADD ("client-forgotten", test_client_forgotten);
+	ADD ("client-forgotten/sync-indication", test_client_forgotten_sync_indication);
+	ADD ("client-forgotten/reset-close", test_client_forgotten_reset_close);
+	ADD ("port-restart", test_port_restart);
 #undef ADD
 	return g_test_run ();
 }
