@@ -960,6 +960,56 @@ test_qmi_access_denied (Fixture *f, gconstpointer data)
 #endif
 }
 
+static void
+test_qmi_client_forgotten (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_FAKE_QMI
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *path = NULL;
+	LogWait wait = { f, "no longer knows esimd's UIM client" };
+	guint refused;
+	Call call;
+
+	set_up_qmi_modem (f);
+	fake_modemmanager_start (f->mm);
+	start_daemon (f);
+	euicc = wait_euicc (f, "qmi", "ready");
+	path = g_strdup (g_dbus_proxy_get_object_path (G_DBUS_PROXY (euicc)));
+
+	/* another program sends CTL Sync on the port while esimd holds the ISD-R
+	 * open: the modem forgets esimd's client, and the switch still goes through */
+	fake_qmi_modem_forget_clients (f->qmi, FALSE);
+	out = cli (f, 0, NULL, "profile", "enable", ICCID_TEST, NULL);
+	assert_profile_state (f, ICCID_TEST, "enabled");
+	assert_profile_state (f, ICCID_OPERATIONAL, "disabled");
+	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &wait));
+	refused = fake_qmi_modem_get_n_unknown_client (f->qmi);
+	g_assert_cmpuint (refused, ==, 1);
+	g_clear_object (&euicc);
+	euicc = wait_euicc (f, "qmi", "ready");
+
+	/* the modem's QMI service restarts and says so (CTL Sync indication):
+	 * esimd drops the client at once, a D-Bus call never sees the dead id */
+	fake_qmi_modem_forget_clients (f->qmi, TRUE);
+	wait.text = "CTL Sync indication";
+	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &wait));
+	call_start (f, &call, path, "SetNickname", g_variant_new ("(ss)", ICCID_TEST, "healed"));
+	call_wait (f, &call);
+	g_assert_no_error (call.error);
+	call_clear (&call);
+	g_assert_cmpuint (fake_qmi_modem_get_n_unknown_client (f->qmi), ==, refused);
+	g_clear_pointer (&out, g_free);
+	out = cli (f, 0, NULL, "-g", "nickname", "profile", "show", ICCID_TEST, NULL);
+	g_assert_cmpstr (out, ==, "healed\n");
+	/* one client on the modem, one channel: nothing leaked on the way */
+	g_assert_cmpuint (fake_qmi_modem_get_n_uim_clients (f->qmi), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_open_channels (f->qmi), ==, 1);
+#else
+	skip_without (HAVE_QMI, "built without QMI support");
+#endif
+}
+
 /* ---- runtime changes ---- */
 
 G_GNUC_UNUSED static gboolean
@@ -1411,6 +1461,7 @@ main (int argc, char *argv[])
 	ADD ("qmi/reset-fallbacks", test_qmi_reset_fallbacks);
 	ADD ("qmi/non-active-slot", test_qmi_non_active_slot);
 	ADD ("qmi/access-denied", test_qmi_access_denied);
+	ADD ("qmi/client-forgotten", test_qmi_client_forgotten);
 	ADD ("qmi/modems-come-and-go", test_modems_come_and_go);
 	ADD ("qmi/restart", test_modemmanager_restarts);
 	ADD ("qmi/removed-mid-operation", test_removed_mid_operation);
