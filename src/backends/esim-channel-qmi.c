@@ -115,6 +115,7 @@ struct _EsimChannelQmi {
 	gchar               *lost_reason;   /* why they went */
 	gboolean             device_gone;   /* @device was removed under us */
 	gchar               *gone_reason;   /* why the last device went away */
+	GObject             *open_token;    /* held until the port is closed for good */
 };
 
 static void esim_channel_qmi_iface_init (EsimChannelInterface *iface);
@@ -611,6 +612,7 @@ typedef struct {
 	guint32      channels;
 	guint        timeout;
 	gboolean     gone;      /* the port vanished: nothing to say to it */
+	GObject     *open_token; /* see esim_channel_qmi_hold_while_open() */
 } Teardown;
 
 static void
@@ -618,6 +620,7 @@ teardown_free (Teardown *td)
 {
 	g_clear_object (&td->client);
 	g_clear_object (&td->device);
+	g_clear_object (&td->open_token);
 	g_free (td);
 }
 
@@ -737,6 +740,8 @@ esim_channel_qmi_teardown (EsimChannelQmi *self, gboolean gone, GAsyncReadyCallb
 	td->channels = self->open_channels;
 	td->timeout = MIN (self->timeout, 5);
 	td->gone = gone;
+	if (td->device != NULL && self->open_token != NULL)
+		td->open_token = g_object_ref (self->open_token);
 	if (td->device != NULL && self->removed_id != 0)
 		g_signal_handler_disconnect (td->device, self->removed_id);
 	if (td->device != NULL && self->indication_id != 0)
@@ -1912,6 +1917,7 @@ esim_channel_qmi_finalize (GObject *object)
 	EsimChannelQmi *self = ESIM_CHANNEL_QMI (object);
 
 	g_clear_object (&self->generation);
+	g_clear_object (&self->open_token);
 	g_free (self->device_path);
 	g_free (self->gone_reason);
 	g_free (self->lost_reason);
@@ -1966,6 +1972,14 @@ esim_channel_qmi_get_logical_slot (EsimChannelQmi *self)
 {
 	g_return_val_if_fail (ESIM_IS_CHANNEL_QMI (self), 0);
 	return self->ready ? self->logical_slot : 0;
+}
+
+void
+esim_channel_qmi_hold_while_open (EsimChannelQmi *self, GObject *token)
+{
+	g_return_if_fail (ESIM_IS_CHANNEL_QMI (self));
+	g_return_if_fail (G_IS_OBJECT (token));
+	g_set_object (&self->open_token, token);
 }
 
 void

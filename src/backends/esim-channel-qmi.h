@@ -51,6 +51,11 @@ guint           esim_channel_qmi_get_slot (EsimChannelQmi *self);
 /* The "slot" the UIM commands address once the device is set up (the
  * modem's logical slot for the eUICC), 0 before. */
 guint           esim_channel_qmi_get_logical_slot (EsimChannelQmi *self);
+/* Keeps a reference to @token until the port is closed for good: past the
+ * end of @self, until the teardown its dispose started has closed the device
+ * (dispose does not wait for it).  Whoever must not open the port again
+ * before then watches @token. */
+void            esim_channel_qmi_hold_while_open (EsimChannelQmi *self, GObject *token);
 /* Seconds each QMI request may take before failing with "timed out". */
 void            esim_channel_qmi_set_timeout (EsimChannelQmi *self, guint seconds);
 

@@ -16,6 +16,7 @@
 
 #include "esim-util.h"
 #include "esimd-log.h"
+#include "esimd-modem-channel.h"
 #include "esimd-modem-watcher.h"
 
 #define WATCHER_LOG_ID "mm"
@@ -598,12 +599,30 @@ watcher_name_vanished_cb (GDBusConnection *connection, const gchar *name, gpoint
 	esimd_obj_info (WATCHER_LOG_ID, "ModemManager is not running; waiting for it");
 }
 
+/* A port that was refused to @refused's modem (another modem held it, see
+ * esimd_modem_channel_new()) is free: that modem takes it over, announced
+ * again, if ModemManager still shows the eUICC on that port. */
+static void
+watcher_port_freed (const EsimdModemEuicc *refused, gpointer user_data)
+{
+	EsimdModemWatcher *self = user_data;
+	ModemEntry *entry = g_hash_table_lookup (self->modems, refused->modem_path);
+	EsimdModemEuicc *info = entry != NULL ? euiccs_find_slot (entry->euiccs, refused->slot) : NULL;
+
+	if (info == NULL || g_strcmp0 (info->port, refused->port) != 0)
+		return;
+	esimd_obj_info (WATCHER_LOG_ID, "port %s is free again: offering it to modem %s", info->port,
+	                entry->path);
+	g_signal_emit (self, signals[SIGNAL_EUICC_ADDED], 0, info);
+}
+
 void
 esimd_modem_watcher_start (EsimdModemWatcher *self)
 {
 	g_return_if_fail (ESIMD_IS_MODEM_WATCHER (self));
 	g_return_if_fail (self->watch_id == 0);
 
+	esimd_modem_channel_set_port_freed_func (watcher_port_freed, self);
 	self->watch_id = g_bus_watch_name_on_connection (self->connection, ESIMD_MM_BUS_NAME,
 	                                                 G_BUS_NAME_WATCHER_FLAGS_NONE,
 	                                                 watcher_name_appeared_cb,
@@ -822,8 +841,12 @@ esimd_modem_watcher_dispose (GObject *object)
 {
 	EsimdModemWatcher *self = ESIMD_MODEM_WATCHER (object);
 
-	if (self->watch_id != 0)
+	if (self->watch_id != 0) {
 		g_bus_unwatch_name (self->watch_id);
+#ifdef WITH_MODEMMANAGER
+		esimd_modem_channel_set_port_freed_func (NULL, NULL);
+#endif
+	}
 	self->watch_id = 0;
 #ifdef WITH_MODEMMANAGER
 	watcher_drop_manager (self);

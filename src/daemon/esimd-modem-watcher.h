@@ -47,7 +47,9 @@ G_DECLARE_FINAL_TYPE (EsimdModemWatcher, esimd_modem_watcher, ESIMD, MODEM_WATCH
 /*
  * Signals:
  *  "euicc-added" (const EsimdModemEuicc *info): a new eUICC, or one whose
- *      modem path, port or model changed (same key).
+ *      modem path, port or model changed (same key), or again one whose port
+ *      was refused while another modem held it and is free now (see
+ *      esimd_modem_channel_new()).
  *  "euicc-removed" (const EsimdModemEuicc *info, gboolean modemmanager_gone):
  *      its SIM or modem went away, or ModemManager left the bus.
  * Property "running" (boolean): ModemManager is on the bus and being followed.

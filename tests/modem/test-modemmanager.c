@@ -7,7 +7,10 @@
  * is therefore asynchronous or made through esimcli, never a blocking call.
  */
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -56,6 +59,7 @@ typedef struct {
 #ifdef HAVE_FAKE_AT
 	FakeAtModem        *at;
 #endif
+	gchar              *dev_dir;   /* under /dev/shm: other names for a modem's port */
 	GDBusObjectManager *objects;   /* esimd's objects, once it runs */
 	EsimdGdbusManager  *manager;
 	gchar              *saved_datadir;
@@ -125,6 +129,17 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 #endif
 	g_clear_object (&f->card);
 	g_clear_object (&f->card2);
+	if (f->dev_dir != NULL) {
+		g_autoptr(GDir) dir = g_dir_open (f->dev_dir, 0, NULL);
+		const gchar *name;
+
+		while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+			g_autofree gchar *path = g_build_filename (f->dev_dir, name, NULL);
+			g_unlink (path);
+		}
+		g_rmdir (f->dev_dir);
+		g_free (f->dev_dir);
+	}
 	g_free (f->usb_dir);
 	if (f->saved_datadir != NULL)
 		g_setenv ("ESIMD_DATADIR", f->saved_datadir, TRUE);
@@ -1010,6 +1025,187 @@ test_qmi_client_forgotten (Fixture *f, gconstpointer data)
 #endif
 }
 
+#ifdef HAVE_FAKE_QMI
+/* A second Modem.Device for a duplicate modem: a directory beside f->usb_dir. */
+static gchar *
+make_usb_dir (Fixture *f, const gchar *name)
+{
+	gchar *dir = g_build_filename (esimd_test_harness_get_tmpdir (f->h), name, NULL);
+
+	g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+	return dir;
+}
+
+/* Another name under /dev (ModemManager lists names below it) for @port:
+ * a symbolic link, or with @node a second device node with the same device
+ * number.  NULL (with a note) where /dev/shm or mknod is not available. */
+static gchar *
+make_dev_alias (Fixture *f, const gchar *port, gboolean node)
+{
+	g_autofree gchar *alias = NULL;
+	struct stat st;
+
+	if (f->dev_dir == NULL) {
+		f->dev_dir = g_strdup ("/dev/shm/esimd-test-XXXXXX");
+		if (g_mkdtemp (f->dev_dir) == NULL) {
+			g_test_message ("no /dev/shm here: %s", g_strerror (errno));
+			g_clear_pointer (&f->dev_dir, g_free);
+			return NULL;
+		}
+	}
+	/* tty names: the backend opens them in plain QMUX mode, as it opens the pty */
+	alias = g_build_filename (f->dev_dir, node ? "ttyQMI-node" : "ttyQMI-link", NULL);
+	if (node) {
+		g_assert_cmpint (stat (port, &st), ==, 0);
+		if (mknod (alias, S_IFCHR | 0600, st.st_rdev) != 0) {
+			g_test_message ("cannot make a second node for %s: %s", port, g_strerror (errno));
+			return NULL;
+		}
+	} else {
+		g_assert_cmpint (symlink (port, alias), ==, 0);
+	}
+	return g_steal_pointer (&alias);
+}
+
+typedef struct {
+	Fixture     *f;
+	const gchar *not_modem;
+} TakeoverWait;
+
+/* One eUICC, ready, on another modem than @not_modem. */
+static gboolean
+euicc_taken_over (gpointer user_data)
+{
+	TakeoverWait *wait = user_data;
+	g_autoptr(EsimdGdbusEuicc) euicc = find_euicc_in_state (wait->f, "qmi", "ready");
+
+	return euicc != NULL && count_euiccs (wait->f) == 1 &&
+	       g_strcmp0 (esimd_gdbus_euicc_get_modem (euicc), wait->not_modem) != 0;
+}
+#endif
+
+/* A duplicate of the modem holding @port, under another Device, naming the
+ * port @alias. */
+G_GNUC_UNUSED static FakeMmModem *
+add_duplicate_modem (Fixture *f, const gchar *alias)
+{
+	static guint n;
+	g_autofree gchar *name = g_strdup_printf ("usb-2-%u", n++);
+	g_autofree gchar *uid = make_usb_dir (f, name);
+	FakeMmModemInfo info = {
+		.device = uid, .manufacturer = MODEM_MANUFACTURER, .model = MODEM_MODEL,
+		.qmi_port = alias,
+	};
+	FakeMmModem *modem = fake_modemmanager_add_modem (f->mm, &info);
+
+	fake_mm_modem_set_sim (modem, 0, MM_SIM_TYPE_ESIM, MM_SIM_ESIM_STATUS_WITH_PROFILES,
+	                       esim_veuicc_get_eid (f->card));
+	return modem;
+}
+
+/* How many lines of esimd's log name a duplicate of @holder, each naming the
+ * ignored modem too. */
+G_GNUC_UNUSED static guint
+count_duplicate_lines (Fixture *f, const gchar *holder)
+{
+	g_autofree gchar *log = esimd_test_harness_read_log (f->h);
+	g_auto(GStrv) lines = g_strsplit (log, "\n", -1);
+	guint n = 0;
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_autofree gchar *expected = g_strdup_printf ("in use for modem %s: a duplicate", holder);
+
+		if (strstr (lines[i], expected) == NULL)
+			continue;
+		g_assert_nonnull (strstr (lines[i], "ignoring the eUICC in slot 0 of modem "));
+		n++;
+	}
+	return n;
+}
+
+/* ModemManager shows the same QMI port on several modems (under another
+ * Device, by the same path, through a link, through a second device node):
+ * esimd opens it for the first only, says in one line why it ignores each
+ * other one, keeps it through a switch, and offers it to the others once the
+ * first is gone. */
+static void
+test_qmi_same_port_twice (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_FAKE_QMI
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autoptr(GPtrArray) modems = g_ptr_array_new ();
+	g_autofree gchar *link = NULL;
+	g_autofree gchar *node = NULL;
+	g_autofree gchar *holder = NULL;
+	g_autofree gchar *out = NULL;
+	TakeoverWait takeover = { f, NULL };
+	LogWait wait = { f, "is free again: offering it" };
+	FakeMmModem *holder_modem = NULL;
+	const gchar *port;
+
+	set_up_qmi_modem (f);
+	port = fake_qmi_modem_get_port (f->qmi);
+	g_ptr_array_add (modems, f->modem);
+	g_ptr_array_add (modems, add_duplicate_modem (f, port));
+	link = make_dev_alias (f, port, FALSE);
+	if (link != NULL)
+		g_ptr_array_add (modems, add_duplicate_modem (f, link));
+	fake_modemmanager_start (f->mm);
+	start_daemon (f);
+
+	euicc = wait_euicc (f, "qmi", "ready");
+	holder = g_strdup (esimd_gdbus_euicc_get_modem (euicc));
+	for (guint i = 0; i < modems->len; i++) {
+		if (g_strcmp0 (fake_mm_modem_get_path (modems->pdata[i]), holder) == 0)
+			holder_modem = modems->pdata[i];
+	}
+	g_assert_nonnull (holder_modem);
+	/* a second device node for the port (it cannot be opened in /dev/shm, but
+	 * it is the same device): a duplicate too */
+	node = make_dev_alias (f, port, TRUE);
+	if (node != NULL) {
+		FakeMmModem *by_node = add_duplicate_modem (f, node);
+		LogWait dup = { f, node };
+
+		g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &dup));
+		esimd_test_harness_spin (f->h, 300);
+		g_assert_cmpuint (count_duplicate_lines (f, holder), ==, modems->len);
+		fake_modemmanager_remove_modem (f->mm, by_node);
+	}
+	esimd_test_harness_spin (f->h, 300);
+	g_assert_cmpuint (count_duplicate_lines (f, holder), ==, modems->len - (node == NULL));
+	/* opened once: one CTL Sync, one client, one channel, one eUICC */
+	g_assert_cmpuint (count_euiccs (f), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_ctl_requests (f->qmi, 0x0027), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_uim_clients (f->qmi), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_open_channels (f->qmi), ==, 1);
+
+	/* a switch inhibits the holder (ModemManager hides it): still held, not offered */
+	out = cli (f, 0, NULL, "profile", "enable", ICCID_TEST, NULL);
+	assert_profile_state (f, ICCID_TEST, "enabled");
+	assert_follows_modem (f, euicc, holder_modem);
+	g_assert_cmpuint (count_euiccs (f), ==, 1);
+	g_assert_false (log_contains (f, "is free again"));
+	g_free (holder);
+	holder = g_strdup (fake_mm_modem_get_path (holder_modem));
+
+	/* the holder is unplugged: another takes the port over once it is closed */
+	fake_modemmanager_remove_modem (f->mm, holder_modem);
+	if (holder_modem == f->modem)
+		f->modem = NULL;
+	takeover.not_modem = holder;
+	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &wait));
+	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, euicc_taken_over, &takeover));
+	esimd_test_harness_spin (f->h, 300);
+	g_assert_cmpuint (count_euiccs (f), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_uim_clients (f->qmi), ==, 1);
+	g_assert_cmpuint (fake_qmi_modem_get_n_open_channels (f->qmi), ==, 1);
+	assert_profile_state (f, ICCID_TEST, "enabled");
+#else
+	skip_without (HAVE_QMI, "built without QMI support");
+#endif
+}
+
 /* ---- runtime changes ---- */
 
 G_GNUC_UNUSED static gboolean
@@ -1462,6 +1658,7 @@ main (int argc, char *argv[])
 	ADD ("qmi/non-active-slot", test_qmi_non_active_slot);
 	ADD ("qmi/access-denied", test_qmi_access_denied);
 	ADD ("qmi/client-forgotten", test_qmi_client_forgotten);
+	ADD ("qmi/same-port-twice", test_qmi_same_port_twice);
 	ADD ("qmi/modems-come-and-go", test_modems_come_and_go);
 	ADD ("qmi/restart", test_modemmanager_restarts);
 	ADD ("qmi/removed-mid-operation", test_removed_mid_operation);
