@@ -786,17 +786,24 @@ device_removed_cb (QmiDevice *device, gpointer user_data)
 	EsimChannelQmi *self = ESIM_CHANNEL_QMI (user_data);
 	g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
 	g_autoptr(GSource) idle = NULL;
+	g_autofree gchar *reason = NULL;
 
-	g_warning ("QMI port %s went away", self->device_path);
+	/* through the proxy, the port or the proxy itself (restarted, crashed) */
+	if (self->flags & ESIM_CHANNEL_QMI_FLAGS_PROXY)
+		reason = g_strdup_printf ("the connection through qmi-proxy to %s went away",
+					  self->device_path);
+	else
+		reason = g_strdup_printf ("the modem port %s went away", self->device_path);
+	g_warning ("QMI: %s", reason);
 	self->device_gone = TRUE;
 	self->ready = FALSE;
 	/* not sent yet, a command on these fails as lost with the session */
 	self->lost_channels |= self->open_channels;
 	self->open_channels = 0;
 	g_free (self->lost_reason);
-	self->lost_reason = g_strdup_printf ("the modem port %s went away", self->device_path);
+	self->lost_reason = g_strdup (reason);
 	/* fail everything in flight now rather than at its timeout */
-	abort_requests (self, g_strdup_printf ("the modem port %s went away", self->device_path));
+	abort_requests (self, g_steal_pointer (&reason));
 	/* not from inside the device's own signal emission */
 	idle = g_idle_source_new ();
 	g_source_set_callback (idle, device_removed_idle_cb, g_object_ref (self), g_object_unref);

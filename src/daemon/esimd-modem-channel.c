@@ -138,6 +138,27 @@ port_identity (const gchar *port)
 }
 
 void
+esimd_modem_channel_holder_moved (const EsimdModemEuicc *info)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_return_if_fail (info != NULL);
+	if (port_claims == NULL)
+		return;
+	g_hash_table_iter_init (&iter, port_claims);
+	while (g_hash_table_iter_next (&iter, NULL, &value)) {
+		PortClaim *claim = value;
+
+		if (g_strcmp0 (claim->uid, info->uid) == 0 &&
+		    g_strcmp0 (claim->modem_path, info->modem_path) != 0) {
+			g_free (claim->modem_path);
+			claim->modem_path = g_strdup (info->modem_path);
+		}
+	}
+}
+
+void
 esimd_modem_channel_set_port_freed_func (EsimdModemPortFreedFunc func, gpointer user_data)
 {
 	port_freed_func = func;

@@ -19,6 +19,9 @@ gboolean     esimd_modem_channel_supported (const gchar *transport, GError **err
 EsimChannel *esimd_modem_channel_new (const EsimdModemEuicc *info, const EsimdConfig *config,
                                       GError **error);
 
+/* The modem (Modem.Device) of @info shows up at a new object path: a port it
+ * holds is named by that path from now on. */
+void         esimd_modem_channel_holder_moved (const EsimdModemEuicc *info);
 /* Called (from an idle) with each eUICC turned away from a port once the
  * last channel on it is gone, so that its modem can take the port over. */
 typedef void (*EsimdModemPortFreedFunc) (const EsimdModemEuicc *refused, gpointer user_data);

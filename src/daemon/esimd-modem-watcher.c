@@ -294,6 +294,8 @@ modem_entry_update (ModemEntry *entry, GPtrArray *found)
 		model = esimd_modem_euicc_get_model_string (info);
 		esimd_obj_info (WATCHER_LOG_ID, "eUICC in slot %u of modem %s (%s) over %s %s",
 		                info->slot, entry->path, model, info->transport, info->port);
+		/* a duplicate is told who holds the port now */
+		esimd_modem_channel_holder_moved (info);
 		g_signal_emit (self, signals[SIGNAL_EUICC_ADDED], 0, info);
 	}
 }

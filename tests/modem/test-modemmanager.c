@@ -1188,6 +1188,16 @@ test_qmi_same_port_twice (Fixture *f, gconstpointer data)
 	g_assert_false (log_contains (f, "is free again"));
 	g_free (holder);
 	holder = g_strdup (fake_mm_modem_get_path (holder_modem));
+	/* a duplicate appearing now is told the holder's path of now */
+	{
+		LogWait dup = { f, NULL };
+		g_autofree gchar *text = g_strdup_printf ("in use for modem %s: a duplicate", holder);
+
+		g_ptr_array_add (modems, add_duplicate_modem (f, port));
+		dup.text = text;
+		g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &dup));
+		g_assert_cmpuint (count_duplicate_lines (f, holder), ==, 1);
+	}
 
 	/* the holder is unplugged: another takes the port over once it is closed */
 	fake_modemmanager_remove_modem (f->mm, holder_modem);
