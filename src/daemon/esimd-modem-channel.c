@@ -93,15 +93,15 @@ modem_channel_create (const EsimdModemEuicc *info, const EsimdConfig *config, GE
  * Opening a QMI or MBIM port again from esimd for a second modem would fight
  * the first: an exclusive QMI open sends CTL Sync, which releases the first
  * eUICC's client.  So a port is held by the modem (Modem.Device) whose
- * channel opened it first, for as long as a channel on it exists and until
- * that channel has closed the port (a removed eUICC's channel lives until it
- * is closed; a QMI channel closes its device after its end).  Ports are compared by what they
- * are, not how they are named: two names (a symbolic link, a second node) can
- * reach one cdc-wdm device. */
+ * channel opened it first, until its channels have closed it (a removed
+ * eUICC's channel lives until it is closed; a QMI channel closes its device
+ * after its end).  Ports are compared by what they are, not how they are
+ * named: two names (a symbolic link, a second node) can reach one cdc-wdm
+ * device. */
 
 typedef struct {
 	gchar     *uid;         /* Modem.Device of the modem holding the port */
-	gchar     *modem_path;  /* its path when it opened the port */
+	gchar     *modem_path;  /* its object path, as the watcher last reported it */
 	guint      n_channels;
 	GPtrArray *refused;     /* EsimdModemEuicc* of other modems turned away */
 } PortClaim;

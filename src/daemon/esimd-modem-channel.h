@@ -12,10 +12,10 @@ G_BEGIN_DECLS
 /* FALSE (with a reason in @error) when this build has no such backend. */
 gboolean     esimd_modem_channel_supported (const gchar *transport, GError **error);
 /* A QMI or MBIM port is held by the modem (Modem.Device) whose channel opened
- * it first, as long as one of its channels exists: for another modem naming
- * the same port — by any name: ports are compared by device number — this
- * fails with G_IO_ERROR_BUSY, naming the holder.  AT ports, opened per
- * access, are not held. */
+ * it first, until its channels have closed it: for another modem naming the
+ * same port — by any name: ports are compared by device number — this fails
+ * with G_IO_ERROR_BUSY, naming the holder.  AT ports, opened per access, are
+ * not held. */
 EsimChannel *esimd_modem_channel_new (const EsimdModemEuicc *info, const EsimdConfig *config,
                                       GError **error);
 
