@@ -25,13 +25,16 @@
  * STORE DATA block (the blocks the card had taken died with their channel);
  * once the card has answered the last block (a GET RESPONSE chain runs), the
  * function has been executed and sending it again could repeat it, so the
- * error is returned instead.
+ * error is returned instead — unless the function only reads (GetEID,
+ * GetProfilesInfo…), which runs again without harm.
  */
 
 #define G_LOG_DOMAIN "esim"
 
 #include "esim-apdu.h"
+#include "esim-der.h"
 #include "esim-error.h"
+#include "esim-tags.h"
 #include "esim-util.h"
 
 #define ESIM_ISDR_DEFAULT_SEGMENT_SIZE 255
@@ -380,6 +383,30 @@ isdr_open_step (GTask *task)
 	}
 }
 
+/* ES10 functions that change nothing on the card: running one twice is harmless. */
+static gboolean
+request_only_reads (GBytes *request)
+{
+	static const EsimTag read_only[] = {
+		ESIM_TAG_GET_EUICC_INFO1, ESIM_TAG_GET_EUICC_INFO2, ESIM_TAG_LIST_NOTIFICATION,
+		ESIM_TAG_RETRIEVE_NOTIFICATIONS, ESIM_TAG_GET_PROFILES_INFO,
+		ESIM_TAG_GET_EUICC_CHALLENGE, ESIM_TAG_GET_CONFIGURED_ADDRESSES, ESIM_TAG_GET_EID,
+		ESIM_TAG_GET_RAT, ESIM_TAG_GET_EIM_CONFIGURATION_DATA, ESIM_TAG_GET_CERTS,
+		ESIM_TAG_GET_CONNECTIVITY_PARAMS,
+	};
+	EsimTlv tlv;
+	gsize consumed = 0;
+
+	if (!esim_tlv_parse (g_bytes_get_data (request, NULL), g_bytes_get_size (request), &tlv,
+	                     &consumed, NULL))
+		return FALSE;
+	for (gsize i = 0; i < G_N_ELEMENTS (read_only); i++) {
+		if (tlv.tag == read_only[i])
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* Called with a failure of a command or open: TRUE if it was a lost modem
  * session that is healed now (the ISD-R is reopened and the operation goes on
  * from there), FALSE if the caller must report @error. */
@@ -395,7 +422,7 @@ isdr_heal_session (GTask *task, const GError *error)
 	self->logical_channel = -1;
 	if (op->session_retried || op->kind == ISDR_OP_CLOSE)
 		return FALSE;
-	if (op->kind == ISDR_OP_TRANSCEIVE && op->executed) {
+	if (op->kind == ISDR_OP_TRANSCEIVE && op->executed && !request_only_reads (op->request)) {
 		g_message ("ISD-R: the modem lost its session after the card ran the command; "
 			   "not sending it again: %s", error->message);
 		return FALSE;

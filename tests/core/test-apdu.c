@@ -1239,6 +1239,27 @@ test_isdr_session_lost_after_execution (void)
 	fake_channel_assert_done (fake);
 }
 
+/* A function that only reads runs again even after the card answered it. */
+static void
+test_isdr_session_lost_read_only_resent (void)
+{
+	g_autoptr(FakeChannel) fake = fake_channel_new ();
+	g_autoptr(EsimIsdr) isdr = open_isdr (fake, 1);
+	g_autoptr(GBytes) response = NULL;
+	g_autoptr(GError) error = NULL;
+
+	fake_channel_expect (fake, "81E2910006BF3E035C015A", "6112");
+	fake_channel_expect_session_lost (fake, "01C0000012");
+	script_isdr_open (fake, 2, "9000");
+	fake_channel_expect (fake, "82E2910006BF3E035C015A", V2_EID_HEX "9000");
+	g_test_expect_message ("esim", G_LOG_LEVEL_MESSAGE, "*lost its session*reopening*");
+	response = transceive (isdr, "BF3E035C015A", &error);
+	g_test_assert_expected_messages ();
+	g_assert_no_error (error);
+	assert_bytes_hex (response, V2_EID_HEX);
+	close_isdr (fake, isdr);
+}
+
 /* Healed once per operation: a session lost again is reported, not chased. */
 static void
 test_isdr_session_lost_twice (void)
@@ -1323,6 +1344,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/isdr/session-lost/resends-request", test_isdr_session_lost_resends_request);
 	g_test_add_func ("/esim/isdr/session-lost/after-execution", test_isdr_session_lost_after_execution);
 	g_test_add_func ("/esim/isdr/session-lost/twice", test_isdr_session_lost_twice);
+	g_test_add_func ("/esim/isdr/session-lost/read-only-resent", test_isdr_session_lost_read_only_resent);
 	g_test_add_func ("/esim/isdr/session-lost/open-close", test_isdr_session_lost_open_close);
 	g_test_add_func ("/esim/fake-channel/rejects-unexpected", test_fake_channel_rejects_unexpected);
 	return g_test_run ();
