@@ -984,7 +984,7 @@ test_mbim_proxy (void)
 
 /* The modem's MBIM function restarts (it forgets esimd's OPEN and answers
  * NotOpened): the request it refused is sent again on a new session, once,
- * as long as the card had not run it yet. */
+ * as long as the card had not run it yet or it only reads. */
 static void
 test_mbim_function_restart (void)
 {
@@ -994,7 +994,8 @@ test_mbim_function_restart (void)
 	g_autoptr(EsimChannelMbim) mbim = NULL;
 	g_autoptr(EsimIsdr) isdr = NULL;
 	g_autoptr(GPtrArray) profiles = NULL;
-	g_autoptr(GPtrArray) not_again = NULL;
+	g_autoptr(GPtrArray) again = NULL;
+	const gchar *disabled = NULL;
 	g_autofree gchar *eid = NULL;
 	g_autofree gchar *eid_after = NULL;
 	guint opens, apdus;
@@ -1027,14 +1028,28 @@ test_mbim_function_restart (void)
 	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (fake), ==, 1);
 	g_assert_cmpuint (esim_channel_mbim_get_n_open_channels (mbim), ==, 1);
 
-	/* in the middle of a request, once the card has run it (its answer is
-	 * waiting for GET RESPONSE): not sent again, the loss is reported */
+	/* in the middle of a request that only reads (its answer is waiting for
+	 * GET RESPONSE): running it again is harmless, so it is sent again */
 	fake_mbim_modem_close_function_after_apdus (fake, 1);
-	not_again = isdr_get_profiles (isdr, &error);
+	again = isdr_get_profiles (isdr, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (again->len, ==, 2 + 8);
+	g_assert_cmpuint (fake_mbim_modem_get_n_not_opened (fake), ==, 2);
+
+	/* in the middle of one the card has run (an enable): not sent again, the
+	 * loss is reported */
+	for (guint i = 0; i < again->len && disabled == NULL; i++) {
+		const EsimProfileInfo *info = g_ptr_array_index (again, i);
+
+		if (info->state == ESIM_PROFILE_STATE_DISABLED)
+			disabled = info->iccid;
+	}
+	g_assert_nonnull (disabled);
+	fake_mbim_modem_close_function_after_apdus (fake, 1);
+	g_assert_false (isdr_enable (isdr, disabled, &error));
 	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_SESSION_LOST);
 	g_assert_nonnull (strstr (error->message, fake_mbim_modem_get_port (fake)));
-	g_assert_null (not_again);
-	g_assert_cmpuint (fake_mbim_modem_get_n_not_opened (fake), ==, 2);
+	g_assert_cmpuint (fake_mbim_modem_get_n_not_opened (fake), ==, 3);
 	g_assert_cmpuint (esim_channel_mbim_get_n_open_channels (mbim), ==, 0);
 	g_clear_error (&error);
 	/* closing the lost channel is a no-op; reopening starts a new session */
@@ -1045,7 +1060,7 @@ test_mbim_function_restart (void)
 	eid_after = isdr_get_eid (isdr, &error);
 	g_assert_no_error (error);
 	g_assert_cmpstr (eid_after, ==, eid);
-	g_assert_cmpuint (fake_mbim_modem_get_n_opens (fake), ==, opens + 2);
+	g_assert_cmpuint (fake_mbim_modem_get_n_opens (fake), ==, opens + 3);
 	g_assert_true (isdr_close (isdr, &error));
 	g_assert_no_error (error);
 	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (fake), ==, 0);
