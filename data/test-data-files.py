@@ -22,6 +22,7 @@ ACTIONS = {
     'org.freedesktop.Esimd1.download',
     'org.freedesktop.Esimd1.configure-eim',
     'org.freedesktop.Esimd1.reset',
+    'org.freedesktop.Esimd1.set-logging',
 }
 POLKIT_DEFAULTS = {
     'allow_any': 'no',

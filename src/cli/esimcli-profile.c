@@ -228,7 +228,9 @@ run_profile_action (EsimcliCli *cli, EsimcliArgs *args, ProfileAction action, GE
 		break;
 	case PROFILE_ACTION_DELETE:
 	default:
-		ok = esimd_gdbus_euicc_call_delete_profile_sync (euicc, iccid, NULL, error);
+		ok = esimd_gdbus_euicc_call_delete_profile_sync (euicc, iccid,
+								 g_variant_new ("a{sv}", NULL),
+								 NULL, error);
 		if (!ok)
 			return esimcli_convert_error (error, _("cannot delete profile %s"), shown);
 		esimcli_print_done (cli, _("Profile %s deleted."), shown);

@@ -114,6 +114,13 @@ apply_switch_option (EsimdRequest *request, const gchar *key, gboolean value)
 	return TRUE;
 }
 
+/* DeleteProfile has no option yet: refusing every key lets clients rely on the ones to come */
+static gboolean
+apply_delete_option (EsimdRequest *request, const gchar *key, gboolean value)
+{
+	return FALSE;
+}
+
 static gboolean
 apply_reset_option (EsimdRequest *request, const gchar *key, gboolean value)
 {
@@ -222,7 +229,8 @@ esimd_request_validate (EsimdRequest *request, GError **error)
 		return validate_profile (request, error) &&
 		       parse_boolean_options (request->arg, apply_switch_option, request, error);
 	case ESIMD_OP_DELETE_PROFILE:
-		return validate_profile (request, error);
+		return validate_profile (request, error) &&
+		       parse_boolean_options (request->arg, apply_delete_option, request, error);
 	case ESIMD_OP_SET_NICKNAME:
 		return validate_profile (request, error) && validate_nickname (request, error);
 	case ESIMD_OP_ADD_INITIAL_EIM:

@@ -341,7 +341,24 @@ esimd_request_free (EsimdRequest *request)
 	g_free (request);
 }
 
-/* Replies to the caller: every error goes through esimd_error_normalize(). */
+/* Refuses a request that never reached the card (not authorised, bad arguments, queue
+ * full, eUICC gone): the caller's own failure is theirs, and LastError, which every user
+ * reads, keeps what the card last said. */
+static void
+euicc_request_refuse (EsimdRequest *request, const GError *error)
+{
+	g_autoptr(GError) normalized = esimd_error_normalize (error);
+
+	if (request->replied)
+		return;
+	request->replied = TRUE;
+	esimd_obj_debug (request->euicc->log_id, "%s refused: %s",
+	                 esimd_op_get_info (request->kind)->name, normalized->message);
+	g_dbus_method_invocation_return_gerror (request->invocation, normalized);
+}
+
+/* Replies to the caller of an operation that ran: every error goes through
+ * esimd_error_normalize() and is kept in LastError. */
 static void
 euicc_request_complete (EsimdRequest *request, const GError *error)
 {
@@ -474,7 +491,7 @@ euicc_enqueue (EsimdEuicc *self, EsimdRequest *request)
 		                     (guint) ESIMD_EUICC_MAX_QUEUED);
 	}
 	if (error != NULL) {
-		euicc_request_complete (request, error);
+		euicc_request_refuse (request, error);
 		esimd_request_free (request);
 		return;
 	}
@@ -491,7 +508,7 @@ euicc_auth_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 
 	if (!esimd_auth_check_finish (ESIMD_AUTH (source), res, &error) ||
 	    !esimd_request_validate (request, &error)) {
-		euicc_request_complete (request, error);
+		euicc_request_refuse (request, error);
 		return;
 	}
 	euicc_enqueue (self, g_steal_pointer (&request));
@@ -541,9 +558,9 @@ handle_disable_profile (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invoca
 
 static gboolean
 handle_delete_profile (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
-                       const gchar *iccid, EsimdEuicc *self)
+                       const gchar *iccid, GVariant *options, EsimdEuicc *self)
 {
-	esimd_euicc_submit (self, invocation, ESIMD_OP_DELETE_PROFILE, iccid, NULL);
+	esimd_euicc_submit (self, invocation, ESIMD_OP_DELETE_PROFILE, iccid, options);
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -635,7 +652,7 @@ euicc_shutdown (EsimdEuicc *self, GTask *task, const GError *reason)
 
 	self->close_task = task;
 	while ((request = g_queue_pop_head (&self->requests)) != NULL) {
-		euicc_request_complete (request, reason);
+		euicc_request_refuse (request, reason);
 		esimd_request_free (request);
 	}
 	g_cancellable_cancel (self->cancellable);

@@ -92,7 +92,7 @@ handle_set_logging (EsimdGdbusManager *skeleton,
 	ctx->self = g_object_ref (self);
 	ctx->invocation = g_object_ref (invocation);
 	ctx->level = g_strdup (level);
-	esimd_auth_check_async (self->auth, invocation, ESIMD_AUTH_CONFIGURE_EIM, NULL,
+	esimd_auth_check_async (self->auth, invocation, ESIMD_AUTH_SET_LOGGING, NULL,
 	                        set_logging_auth_ready, ctx);
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

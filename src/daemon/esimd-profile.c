@@ -49,9 +49,10 @@ handle_disable (EsimdGdbusProfile *skeleton, GDBusMethodInvocation *invocation, 
 }
 
 static gboolean
-handle_delete (EsimdGdbusProfile *skeleton, GDBusMethodInvocation *invocation, EsimdProfile *self)
+handle_delete (EsimdGdbusProfile *skeleton, GDBusMethodInvocation *invocation, GVariant *options,
+               EsimdProfile *self)
 {
-	return profile_forward (self, invocation, ESIMD_OP_DELETE_PROFILE, NULL);
+	return profile_forward (self, invocation, ESIMD_OP_DELETE_PROFILE, options);
 }
 
 static gboolean

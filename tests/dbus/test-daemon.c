@@ -579,15 +579,17 @@ test_errors (void)
 	g_autoptr(ProfileProxy) disabled = find_profile_in_state (om, "disabled");
 	g_autoptr(GVariant) notifications = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree gchar *last_error = NULL;
 	const gchar *enabled_iccid = esimd_gdbus_profile_get_iccid (enabled);
 
-	/* a well-formed ICCID the card does not hold */
+	/* a well-formed ICCID the card does not hold: the caller's mistake, refused before the
+	 * card is asked, so LastError (what the card last said) stays as it was */
 	esimd_gdbus_euicc_call_enable_profile_sync (euicc, "8944476500000009999", empty_options (),
 	                                            NULL, &error);
 	assert_error_name (error, "NotFound");
 	g_clear_error (&error);
 	drain_events ();
-	g_assert_cmpstr (esimd_gdbus_euicc_get_last_error (euicc), !=, "");
+	g_assert_cmpstr (esimd_gdbus_euicc_get_last_error (euicc), ==, "");
 
 	/* the daemon still serves */
 	esimd_gdbus_euicc_call_list_notifications_sync (euicc, &notifications, NULL, &error);
@@ -599,14 +601,25 @@ test_errors (void)
 	esimd_gdbus_euicc_call_enable_profile_sync (euicc, "89ab", empty_options (), NULL, &error);
 	assert_error_name (error, "InvalidArgs");
 	g_clear_error (&error);
-	esimd_gdbus_euicc_call_delete_profile_sync (euicc, "", NULL, &error);
+	esimd_gdbus_euicc_call_delete_profile_sync (euicc, "", empty_options (), NULL, &error);
 	assert_error_name (error, "InvalidArgs");
 	g_clear_error (&error);
 
-	/* the card refuses: enabled profiles cannot be deleted nor enabled again */
-	esimd_gdbus_euicc_call_delete_profile_sync (euicc, enabled_iccid, NULL, &error);
+	/* the card refuses: enabled profiles cannot be deleted nor enabled again; that is the
+	 * card's answer, kept in LastError */
+	esimd_gdbus_euicc_call_delete_profile_sync (euicc, enabled_iccid, empty_options (), NULL,
+	                                            &error);
 	assert_error_name (error, "WrongState");
 	g_clear_error (&error);
+	drain_events ();
+	last_error = g_strdup (esimd_gdbus_euicc_get_last_error (euicc));
+	g_assert_cmpstr (last_error, !=, "");
+	/* and a caller's own bad arguments do not overwrite it */
+	esimd_gdbus_euicc_call_delete_profile_sync (euicc, "123", empty_options (), NULL, &error);
+	assert_error_name (error, "InvalidArgs");
+	g_clear_error (&error);
+	drain_events ();
+	g_assert_cmpstr (esimd_gdbus_euicc_get_last_error (euicc), ==, last_error);
 	esimd_gdbus_euicc_call_enable_profile_sync (euicc, enabled_iccid, empty_options (), NULL,
 	                                            &error);
 	assert_error_name (error, "WrongState");
@@ -632,6 +645,42 @@ test_errors (void)
 	drain_events ();
 	g_assert_cmpstr (esimd_gdbus_profile_get_state (enabled), ==, "enabled");
 	g_assert_cmpstr (esimd_gdbus_euicc_get_state (euicc), ==, "ready");
+	g_assert_false (esimd_test_harness_daemon_exited (h, NULL));
+}
+
+/* DeleteProfile takes a{sv} like its siblings; no option is defined, so every key is
+ * refused before the card is touched.  Profile.Delete forwards its options. */
+static void
+test_delete_options (void)
+{
+	g_autoptr(GDBusObjectManager) om = NULL;
+	g_autoptr(EsimdTestHarness) h = start_session (1, &om);
+	g_autoptr(EuiccProxy) euicc = first_euicc (om);
+	g_autoptr(ProfileProxy) disabled = find_profile_in_state (om, "disabled");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *iccid = g_strdup (esimd_gdbus_profile_get_iccid (disabled));
+	guint n_before = count_interfaces (om, "org.freedesktop.Esimd1.Profile");
+
+	esimd_gdbus_euicc_call_delete_profile_sync (euicc, iccid,
+	                                            g_variant_new_parsed ("{'force': <true>}"),
+	                                            NULL, &error);
+	assert_error_name (error, "InvalidArgs");
+	g_assert_nonnull (strstr (error->message, "force"));
+	g_clear_error (&error);
+	esimd_gdbus_profile_call_delete_sync (disabled, g_variant_new_parsed ("{'x': <'y'>}"), NULL,
+	                                      &error);
+	assert_error_name (error, "InvalidArgs");
+	g_clear_error (&error);
+	drain_events ();
+	g_assert_cmpuint (count_interfaces (om, "org.freedesktop.Esimd1.Profile"), ==, n_before);
+	/* refused arguments are the caller's: LastError keeps what the card said last */
+	g_assert_cmpstr (esimd_gdbus_euicc_get_last_error (euicc), ==, "");
+
+	/* an empty dictionary deletes, through the Profile object too */
+	esimd_gdbus_profile_call_delete_sync (disabled, empty_options (), NULL, &error);
+	g_assert_no_error (error);
+	drain_events ();
+	g_assert_cmpuint (count_interfaces (om, "org.freedesktop.Esimd1.Profile"), ==, n_before - 1);
 	g_assert_false (esimd_test_harness_daemon_exited (h, NULL));
 }
 
@@ -1041,6 +1090,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esimd/daemon/enable-and-restart", test_enable_and_restart);
 	g_test_add_func ("/esimd/daemon/profile-interface", test_profile_interface);
 	g_test_add_func ("/esimd/daemon/errors", test_errors);
+	g_test_add_func ("/esimd/daemon/delete-options", test_delete_options);
 	g_test_add_func ("/esimd/daemon/nickname", test_nickname);
 	g_test_add_func ("/esimd/daemon/notifications", test_notifications);
 	g_test_add_func ("/esimd/daemon/memory-reset", test_memory_reset);

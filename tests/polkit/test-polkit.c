@@ -14,6 +14,7 @@
 #define ACTION_MANAGE_PROFILES "org.freedesktop.Esimd1.manage-profiles"
 #define ACTION_CONFIGURE_EIM   "org.freedesktop.Esimd1.configure-eim"
 #define ACTION_RESET           "org.freedesktop.Esimd1.reset"
+#define ACTION_SET_LOGGING     "org.freedesktop.Esimd1.set-logging"
 #define IFACE_MANAGER          "org.freedesktop.Esimd1"
 #define IFACE_EUICC            "org.freedesktop.Esimd1.Euicc"
 #define IFACE_PROFILE          "org.freedesktop.Esimd1.Profile"
@@ -44,6 +45,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestProfile, test_profile_free)
 /* What the daemon publishes, read afresh with GetManagedObjects. */
 typedef struct {
 	gchar     *euicc_path;
+	gchar     *last_error; /* LastError of the (last) eUICC */
 	guint      n_euiccs;
 	GPtrArray *profiles; /* of TestProfile, sorted by ICCID */
 } TestTree;
@@ -52,6 +54,7 @@ static void
 test_tree_free (TestTree *tree)
 {
 	g_free (tree->euicc_path);
+	g_free (tree->last_error);
 	g_ptr_array_unref (tree->profiles);
 	g_free (tree);
 }
@@ -106,6 +109,9 @@ read_tree (EsimdTestHarness *h)
 			tree->n_euiccs++;
 			g_free (tree->euicc_path);
 			tree->euicc_path = g_strdup (path);
+			g_free (tree->last_error);
+			tree->last_error = dup_string_property (euicc, "LastError");
+			g_assert_nonnull (tree->last_error);
 		}
 		if (props != NULL) {
 			TestProfile *profile = g_new0 (TestProfile, 1);
@@ -293,7 +299,7 @@ test_polkit_nothing_allowed (void)
 	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "DisableProfile",
 	                          g_variant_new ("(s@a{sv})", enabled->iccid, empty_options ()));
 	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "DeleteProfile",
-	                          g_variant_new ("(s)", disabled->iccid));
+	                          g_variant_new ("(s@a{sv})", disabled->iccid, empty_options ()));
 	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "SetNickname",
 	                          g_variant_new ("(ss)", disabled->iccid, "denied"));
 	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "RemoveNotification",
@@ -309,16 +315,18 @@ test_polkit_nothing_allowed (void)
 	                          g_variant_new ("(@a{sv})", empty_options ()));
 	assert_call_unauthorized (h, enabled->path, IFACE_PROFILE, "Disable",
 	                          g_variant_new ("(@a{sv})", empty_options ()));
-	assert_call_unauthorized (h, disabled->path, IFACE_PROFILE, "Delete", NULL);
+	assert_call_unauthorized (h, disabled->path, IFACE_PROFILE, "Delete",
+	                          g_variant_new ("(@a{sv})", empty_options ()));
 	assert_call_unauthorized (h, disabled->path, IFACE_PROFILE, "SetNickname",
 	                          g_variant_new ("(s)", "denied"));
 	assert_call_unauthorized (h, ESIMD_TEST_ROOT_PATH, IFACE_MANAGER, "SetLogging",
 	                          g_variant_new ("(s)", "debug"));
 
-	/* nothing changed on the card */
+	/* nothing changed on the card, and no refusal was published in LastError */
 	after = read_tree (h);
 	after_str = describe_profiles (after);
 	g_assert_cmpstr (after_str, ==, before_str);
+	g_assert_cmpstr (after->last_error, ==, "");
 
 	/* reading is free: properties and notifications */
 	reply = call (h, before->euicc_path, "org.freedesktop.DBus.Properties", "GetAll",
@@ -416,7 +424,7 @@ uncommented_default_config (void)
 static void
 test_polkit_default_config (void)
 {
-	const gchar *allowed[] = { ACTION_MANAGE_PROFILES, ACTION_CONFIGURE_EIM, NULL };
+	const gchar *allowed[] = { ACTION_MANAGE_PROFILES, ACTION_SET_LOGGING, NULL };
 	const gchar *keys[] = { "LogLevel", "LogPersonalInfo", "StoreDataSegmentSize",
 		                "RefreshOnSwitch", "Files", NULL };
 	g_autoptr(EsimdTestHarness) h = esimd_test_harness_new (ESIMD_TEST_BUS_SYSTEM);
@@ -459,6 +467,76 @@ test_polkit_default_config (void)
 			g_assert_null (strstr (lines[i], keys[j]));
 		}
 	}
+}
+
+/* SetLogging has an action of its own: configuring the eIM does not allow it, and
+ * allowing it allows nothing else. */
+static void
+test_polkit_set_logging (void)
+{
+	const gchar *allowed[] = { ACTION_CONFIGURE_EIM, ACTION_MANAGE_PROFILES, ACTION_RESET, NULL };
+	g_autoptr(EsimdTestHarness) h = start_harness (allowed);
+	g_autoptr(TestTree) tree = NULL;
+
+	if (h == NULL)
+		return;
+	assert_call_unauthorized (h, ESIMD_TEST_ROOT_PATH, IFACE_MANAGER, "SetLogging",
+	                          g_variant_new ("(s)", "debug"));
+
+	esimd_test_harness_polkit_set_allowed (h, (const gchar *const[]) { ACTION_SET_LOGGING,
+	                                                                    NULL });
+	assert_call_ok (h, ESIMD_TEST_ROOT_PATH, IFACE_MANAGER, "SetLogging",
+	                g_variant_new ("(s)", "debug"));
+	tree = read_tree (h);
+	assert_call_unauthorized (h, tree->euicc_path, IFACE_EUICC, "EnableProfile",
+	                          g_variant_new ("(s@a{sv})", find_profile (tree, "disabled")->iccid,
+	                                         empty_options ()));
+	assert_call_unauthorized (h, tree->euicc_path, IFACE_EUICC, "AddInitialEim",
+	                          g_variant_new ("(@ay)",
+	                                         g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
+	                                                                    "\x30\x00", 2, 1)));
+}
+
+/* LastError is readable by every user: it says what the card last answered, never that
+ * some caller was refused. */
+static void
+test_polkit_denied_keeps_last_error (void)
+{
+	const gchar *allowed[] = { ACTION_MANAGE_PROFILES, NULL };
+	g_autoptr(EsimdTestHarness) h = start_harness (allowed);
+	g_autoptr(TestTree) before = NULL;
+	g_autoptr(TestTree) failed = NULL;
+	g_autoptr(TestTree) denied = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+
+	if (h == NULL)
+		return;
+	before = read_tree (h);
+	g_assert_cmpstr (before->last_error, ==, "");
+
+	/* the card refuses to delete the enabled profile: that goes to LastError */
+	reply = call (h, before->euicc_path, IFACE_EUICC, "DeleteProfile",
+	              g_variant_new ("(s@a{sv})", find_profile (before, "enabled")->iccid,
+	                             empty_options ()), &error);
+	g_assert_null (reply);
+	g_assert_nonnull (error);
+	failed = read_tree (h);
+	g_test_message ("LastError after the card's refusal: %s", failed->last_error);
+	g_assert_cmpstr (failed->last_error, !=, "");
+
+	/* now every caller is refused by polkit: LastError does not change */
+	esimd_test_harness_polkit_set_allowed (h, NULL);
+	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "EnableProfile",
+	                          g_variant_new ("(s@a{sv})", find_profile (before, "disabled")->iccid,
+	                                         empty_options ()));
+	assert_call_unauthorized (h, find_profile (before, "disabled")->path, IFACE_PROFILE,
+	                          "SetNickname", g_variant_new ("(s)", "denied"));
+	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "MemoryReset",
+	                          g_variant_new ("(@a{sv})", empty_options ()));
+	denied = read_tree (h);
+	g_assert_cmpstr (denied->last_error, ==, failed->last_error);
+	g_assert_null (strstr (denied->last_error, "authori"));
 }
 
 static gboolean
@@ -531,6 +609,9 @@ main (int argc, char **argv)
 	g_test_add_func ("/esimd/polkit/reset-only", test_polkit_reset_only);
 	g_test_add_func ("/esimd/polkit/default-config", test_polkit_default_config);
 	g_test_add_func ("/esimd/polkit/cli", test_polkit_cli);
+	g_test_add_func ("/esimd/polkit/set-logging", test_polkit_set_logging);
+	g_test_add_func ("/esimd/polkit/denied-keeps-last-error",
+	                 test_polkit_denied_keeps_last_error);
 
 	return g_test_run ();
 }
