@@ -9,7 +9,7 @@ G_BEGIN_DECLS
 
 typedef enum {
 	ESIMCLI_ARG_NONE,
-	ESIMCLI_ARG_ICCID,
+	ESIMCLI_ARG_PROFILE,	/* ICCID, index or nickname */
 	ESIMCLI_ARG_EUICC,	/* EID, index or object path */
 	ESIMCLI_ARG_SEQ,
 	ESIMCLI_ARG_TEXT,
@@ -45,7 +45,7 @@ typedef struct {
 	const gchar *arg_name;		/* NULL: takes no value */
 	const gchar *const *values;	/* the accepted values, for completion; NULL if free */
 	EsimcliCommandOptions command_flag;	/* 0 for a global option */
-	const gchar *description;	/* N_() */
+	const gchar *description;	/* N_(); NULL: obsolete, accepted but not offered */
 } EsimcliOption;
 
 typedef struct {
@@ -64,6 +64,7 @@ typedef struct {
 	const EsimcliCommand *commands;	/* terminated by name NULL; the first is the default */
 	const EsimcliCommand *direct;	/* run when the object has no commands (monitor) */
 	const EsimcliFieldTable *const *tables;	/* the field tables shown by its commands */
+	const gchar *notes;		/* N_(), for its help: what its arguments mean */
 } EsimcliObject;
 
 extern const EsimcliOption esimcli_options[];

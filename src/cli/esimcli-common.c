@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Connection to esimd, object lookup, personal-data masking and error → exit code mapping. */
+/* Connection to esimd, object lookup and error → exit code mapping. */
 
 #include <stdio.h>
 #include <string.h>
@@ -283,7 +283,6 @@ esimcli_find_euicc (EsimcliCli *cli, const gchar *spec, GError **error)
 	gboolean is_path = spec[0] == '/';
 	gboolean is_eid = is_all_digits (spec) && strlen (spec) == 32;
 	gboolean is_index = is_all_digits (spec) && strlen (spec) <= 9;
-	g_autofree gchar *shown = NULL;
 
 	if (!is_path && !is_eid && !is_index) {
 		esimcli_usage_error (error,
@@ -308,8 +307,7 @@ esimcli_find_euicc (EsimcliCli *cli, const gchar *spec, GError **error)
 		if (match)
 			return g_object_ref (euicc);
 	}
-	shown = is_eid ? esimcli_personal (cli, spec) : g_strdup (spec);
-	g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND, _("no eUICC '%s'"), shown);
+	g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND, _("no eUICC '%s'"), spec);
 	return NULL;
 }
 
@@ -340,6 +338,43 @@ esimcli_pick_euicc (EsimcliCli *cli, const gchar *spec, GError **error)
 	return g_object_ref (euiccs->data);
 }
 
+/* Digits, then an optional F pad: how ICCIDs are written (and indexes, without the pad). */
+static gboolean
+is_numeric (const gchar *value, gsize *n_digits, gsize *n_pad)
+{
+	const gchar *p = value;
+
+	*n_digits = 0;
+	*n_pad = 0;
+	for (; g_ascii_isdigit (*p); p++)
+		(*n_digits)++;
+	for (; *p == 'F' || *p == 'f'; p++)
+		(*n_pad)++;
+	return *p == '\0' && *n_digits > 0;
+}
+
+/* An ICCID has 18 to 20 digits, and at most 20 characters with its F pad. */
+EsimcliProfileSpec
+esimcli_profile_spec_kind (const gchar *spec, GError **error)
+{
+	gsize n_digits, n_pad;
+
+	if (spec == NULL || *spec == '\0') {
+		esimcli_usage_error (error, _("empty profile: expected an ICCID, an index or a "
+					      "nickname"));
+		return ESIMCLI_PROFILE_SPEC_INVALID;
+	}
+	if (!is_numeric (spec, &n_digits, &n_pad))
+		return ESIMCLI_PROFILE_SPEC_NICKNAME;
+	if (n_digits >= 18 && n_digits <= 20 && n_digits + n_pad <= 20)
+		return ESIMCLI_PROFILE_SPEC_ICCID;
+	if (n_pad == 0 && n_digits <= 9)
+		return ESIMCLI_PROFILE_SPEC_INDEX;
+	esimcli_usage_error (error, _("malformed ICCID '%s': expected 18 to 20 digits (or an index "
+				      "of up to 9 digits)"), spec);
+	return ESIMCLI_PROFILE_SPEC_INVALID;
+}
+
 /* ICCIDs compare without their optional F padding. */
 static gboolean
 iccid_equal (const gchar *a, const gchar *b)
@@ -357,74 +392,92 @@ iccid_equal (const gchar *a, const gchar *b)
 	return len_a == len_b && strncmp (a, b, len_a) == 0;
 }
 
+static gboolean
+profile_matches (EsimdGdbusProfile *profile, EsimcliProfileSpec kind, const gchar *spec)
+{
+	const gchar *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (profile));
+
+	switch (kind) {
+	case ESIMCLI_PROFILE_SPEC_ICCID:
+		return iccid_equal (esimd_gdbus_profile_get_iccid (profile), spec);
+	case ESIMCLI_PROFILE_SPEC_INDEX:
+		return g_str_has_prefix (path, ESIMCLI_PROFILE_PATH) &&
+		       esimcli_path_index (path) == (guint) g_ascii_strtoull (spec, NULL, 10);
+	case ESIMCLI_PROFILE_SPEC_NICKNAME:
+		return g_strcmp0 (esimd_gdbus_profile_get_nickname (profile), spec) == 0;
+	case ESIMCLI_PROFILE_SPEC_INVALID:
+	default:
+		return FALSE;
+	}
+}
+
+/* A nickname two profiles share, or an ICCID on two eUICCs, names neither: list the
+ * candidates by index, which is unique. */
+static void
+set_ambiguous_error (EsimcliCli *cli, GError **error, const gchar *spec, GPtrArray *matches)
+{
+	g_autoptr(GString) list = g_string_new (NULL);
+
+	for (guint i = 0; i < matches->len; i++) {
+		EsimdGdbusProfile *profile = g_ptr_array_index (matches, i);
+		const gchar *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (profile));
+		g_autoptr(EsimdGdbusEuicc) euicc =
+			esimcli_euicc_by_path (cli, esimd_gdbus_profile_get_euicc (profile));
+		const gchar *eid = euicc != NULL ? esimd_gdbus_euicc_get_eid (euicc) : NULL;
+
+		if (i > 0)
+			g_string_append (list, ", ");
+		/* TRANSLATORS: one candidate of an ambiguous profile name: its index, ICCID and the
+		 * EID of its eUICC */
+		g_string_append_printf (list, _("%u (ICCID %s, eUICC %s)"), esimcli_path_index (path),
+					esimd_gdbus_profile_get_iccid (profile),
+					eid != NULL && *eid != '\0' ? eid : "--");
+	}
+	esimcli_usage_error (error, _("'%s' names %u profiles, use the index of one: %s"), spec,
+			     matches->len, list->str);
+}
+
+/* A PROFILE argument: an ICCID, an index N (as in /org/freedesktop/Esimd1/Profile/N, the
+ * INDEX field) or the nickname of exactly one profile. */
 EsimdGdbusProfile *
-esimcli_find_profile (EsimcliCli *cli, const gchar *iccid, GError **error)
+esimcli_find_profile (EsimcliCli *cli, const gchar *spec, GError **error)
 {
-	g_autolist(EsimdGdbusProfile) profiles = esimcli_list_profiles (cli, NULL);
-	g_autofree gchar *shown = NULL;
+	EsimcliProfileSpec kind = esimcli_profile_spec_kind (spec, error);
+	g_autolist(EsimdGdbusProfile) profiles = NULL;
+	g_autoptr(GPtrArray) matches = g_ptr_array_new ();
 
+	if (kind == ESIMCLI_PROFILE_SPEC_INVALID)
+		return NULL;
+	profiles = esimcli_list_profiles (cli, NULL);
 	for (GList *l = profiles; l != NULL; l = l->next) {
-		if (iccid_equal (esimd_gdbus_profile_get_iccid (l->data), iccid))
-			return g_object_ref (l->data);
+		if (profile_matches (l->data, kind, spec))
+			g_ptr_array_add (matches, l->data);
 	}
-	shown = esimcli_personal (cli, iccid);
-	g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND,
-		     _("no profile with ICCID %s"), shown);
+	if (matches->len == 1)
+		return g_object_ref (g_ptr_array_index (matches, 0));
+	/* an ICCID is unique on one card only: two cards may hold the same */
+	if (matches->len > 1) {
+		set_ambiguous_error (cli, error, spec, matches);
+		return NULL;
+	}
+
+	switch (kind) {
+	case ESIMCLI_PROFILE_SPEC_ICCID:
+		g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND,
+			     _("no profile with ICCID %s"), spec);
+		break;
+	case ESIMCLI_PROFILE_SPEC_INDEX:
+		g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND,
+			     _("no profile with index %s"), spec);
+		break;
+	case ESIMCLI_PROFILE_SPEC_NICKNAME:
+	case ESIMCLI_PROFILE_SPEC_INVALID:
+	default:
+		g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND,
+			     _("no profile with nickname '%s'"), spec);
+		break;
+	}
 	return NULL;
-}
-
-/* 18 to 20 digits; an F pad is accepted at the end, as printed on some cards. */
-gboolean
-esimcli_iccid_check (const gchar *iccid, GError **error)
-{
-	gsize n_digits = 0;
-	gsize len = strlen (iccid);
-
-	while (len > 0 && g_ascii_toupper (iccid[len - 1]) == 'F')
-		len--;
-	for (gsize i = 0; i < len; i++) {
-		if (!g_ascii_isdigit (iccid[i])) {
-			n_digits = 0;
-			break;
-		}
-		n_digits++;
-	}
-	if (n_digits < 18 || n_digits > 20 || strlen (iccid) > 20)
-		return esimcli_usage_error (error, _("malformed ICCID '%s': expected 18 to 20 digits"),
-					    iccid);
-	return TRUE;
-}
-
-/* Keep the first 4 and the last 2 characters, hide the rest. */
-gchar *
-esimcli_mask (const gchar *value)
-{
-	glong n_chars;
-	GString *masked;
-	const gchar *p;
-
-	if (value == NULL)
-		return g_strdup ("");
-	n_chars = g_utf8_strlen (value, -1);
-	masked = g_string_new (NULL);
-	p = value;
-	for (glong i = 0; i < n_chars; i++) {
-		gboolean visible = n_chars > 6 && (i < 4 || i >= n_chars - 2);
-		if (visible)
-			g_string_append_unichar (masked, g_utf8_get_char (p));
-		else
-			g_string_append_c (masked, '*');
-		p = g_utf8_next_char (p);
-	}
-	return g_string_free (masked, FALSE);
-}
-
-gchar *
-esimcli_personal (EsimcliCli *cli, const gchar *value)
-{
-	if (cli->show_secrets)
-		return g_strdup (value != NULL ? value : "");
-	return esimcli_mask (value);
 }
 
 static gboolean

@@ -18,6 +18,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EsimdGdbusManager, g_object_unref)
 #define ESIMCLI_BUS_NAME    "org.freedesktop.Esimd1"
 #define ESIMCLI_ROOT_PATH   "/org/freedesktop/Esimd1"
 #define ESIMCLI_EUICC_PATH  ESIMCLI_ROOT_PATH "/Euicc/"
+#define ESIMCLI_PROFILE_PATH ESIMCLI_ROOT_PATH "/Profile/"
 #define ESIMCLI_ERROR_NAME_PREFIX "org.freedesktop.Esimd1.Error."
 
 #define ESIMCLI_DEFAULT_TIMEOUT_SECONDS 60
@@ -56,7 +57,6 @@ typedef struct {
 	EsimcliOutputMode output;
 	gint wait_seconds;		/* -1 if -w was not given */
 	EsimcliColorMode color_mode;
-	gboolean show_secrets;
 	gboolean session;
 
 	/* resolved after option parsing */
@@ -93,13 +93,22 @@ EsimdGdbusEuicc   *esimcli_find_euicc (EsimcliCli *cli, const gchar *spec, GErro
 EsimdGdbusEuicc   *esimcli_pick_euicc (EsimcliCli *cli, const gchar *spec, GError **error);
 EsimdGdbusManager *esimcli_get_manager (EsimcliCli *cli);	/* NULL if unreachable */
 EsimdGdbusEuicc   *esimcli_euicc_by_path (EsimcliCli *cli, const gchar *path);
-EsimdGdbusProfile *esimcli_find_profile (EsimcliCli *cli, const gchar *iccid, GError **error);
 guint    esimcli_path_index (const gchar *object_path);
-gboolean esimcli_iccid_check (const gchar *iccid, GError **error);
 
-/* personal data */
-gchar   *esimcli_mask (const gchar *value);
-gchar   *esimcli_personal (EsimcliCli *cli, const gchar *value);
+/* A PROFILE argument (esimcli(1)): an ICCID of 18 to 20 digits (an F pad accepted), an
+ * index N of up to 9 digits (as in /org/freedesktop/Esimd1/Profile/N, the INDEX field)
+ * or, if it is not made of digits, the nickname of exactly one profile. */
+typedef enum {
+	ESIMCLI_PROFILE_SPEC_INVALID,
+	ESIMCLI_PROFILE_SPEC_ICCID,
+	ESIMCLI_PROFILE_SPEC_INDEX,
+	ESIMCLI_PROFILE_SPEC_NICKNAME,
+} EsimcliProfileSpec;
+
+/* INVALID with a usage error for an empty or malformed argument, checked before connecting */
+EsimcliProfileSpec esimcli_profile_spec_kind (const gchar *spec, GError **error);
+/* not found: exit 10; a name that fits several profiles: usage error listing them */
+EsimdGdbusProfile *esimcli_find_profile (EsimcliCli *cli, const gchar *spec, GError **error);
 
 /* errors */
 gint     esimcli_error_to_exit (const GError *error);

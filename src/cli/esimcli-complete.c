@@ -179,7 +179,7 @@ complete_options (Completion *self, const gchar *typed)
 		return;
 	}
 	for (guint i = 0; esimcli_options[i].long_name != NULL; i++) {
-		if (option_applies (self, &esimcli_options[i]))
+		if (esimcli_options[i].description != NULL && option_applies (self, &esimcli_options[i]))
 			print_candidate ("--", esimcli_options[i].long_name, typed);
 	}
 }
@@ -300,7 +300,7 @@ complete_last (Completion *self, const gchar *typed)
 	if (index < 0 || index >= (gint) G_N_ELEMENTS (self->command->args))
 		return;
 	switch (self->command->args[index]) {
-	case ESIMCLI_ARG_ICCID:
+	case ESIMCLI_ARG_PROFILE:
 		complete_iccids (self, typed);
 		break;
 	case ESIMCLI_ARG_EUICC:

@@ -177,11 +177,11 @@ get_next_poll (EsimcliCli *cli, gpointer item)
 
 static const EsimcliField euicc_fields[] = {
 	{ "INDEX", get_index, FALSE },
-	{ "EID", get_eid, TRUE },
+	{ "EID", get_eid, FALSE },
 	{ "TRANSPORT", get_transport, FALSE },
 	{ "STATE", get_state, FALSE },
 	{ "PROFILES", get_profiles, FALSE },
-	{ "ENABLED", get_enabled, TRUE },
+	{ "ENABLED", get_enabled, FALSE },
 	{ "NOTIFICATIONS", get_notifications, FALSE },
 	{ "EIMS", get_eims, FALSE },
 	{ "SVN", get_svn, FALSE },
@@ -268,7 +268,7 @@ esimcli_euicc_show (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 static gboolean
 confirm_reset (EsimcliCli *cli, EsimdGdbusEuicc *euicc, EsimcliArgs *args, GError **error)
 {
-	g_autofree gchar *eid = esimcli_personal (cli, esimd_gdbus_euicc_get_eid (euicc));
+	const gchar *eid = esimd_gdbus_euicc_get_eid (euicc);
 	gchar answer[64] = { 0 };
 
 	if (args->keep_test_profiles)
@@ -293,7 +293,7 @@ esimcli_euicc_reset (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 {
 	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
 	g_autoptr(GVariantBuilder) options = g_variant_builder_new (G_VARIANT_TYPE_VARDICT);
-	g_autofree gchar *eid = NULL;
+	const gchar *eid;
 
 	if (!esimcli_expect_args (args, 0, 1, NULL, error))
 		return FALSE;
@@ -316,7 +316,7 @@ esimcli_euicc_reset (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 		g_variant_builder_add (options, "{sv}", "reset-default-smdp-address",
 				       g_variant_new_boolean (TRUE));
 	}
-	eid = esimcli_personal (cli, esimd_gdbus_euicc_get_eid (euicc));
+	eid = esimd_gdbus_euicc_get_eid (euicc);
 	if (!esimd_gdbus_euicc_call_memory_reset_sync (euicc, g_variant_builder_end (options),
 							NULL, error))
 		return esimcli_convert_error (error, _("cannot reset eUICC %s"), eid);

@@ -64,7 +64,8 @@ get_modemmanager (EsimcliCli *cli, gpointer item)
 
 	if (!status->running)
 		return NULL;
-	return g_variant_new_string (status->modemmanager ? _("running") : _("not running"));
+	/* translated in human output only (the field is marked so) */
+	return g_variant_new_string (status->modemmanager ? N_("running") : N_("not running"));
 }
 
 static const EsimcliField general_fields[] = {
@@ -73,7 +74,7 @@ static const EsimcliField general_fields[] = {
 	{ "EUICCS", get_euiccs, FALSE },
 	{ "PROFILES", get_profiles, FALSE },
 	{ "NOTIFICATIONS", get_notifications, FALSE },
-	{ "MODEMMANAGER", get_modemmanager, FALSE },
+	{ "MODEMMANAGER", get_modemmanager, TRUE },
 	{ NULL, NULL, FALSE },
 };
 

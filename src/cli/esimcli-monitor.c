@@ -58,24 +58,11 @@ describe_path (const gchar *path)
 	return esimcli_sanitize (path);
 }
 
-static gboolean
-property_is_personal (const gchar *name)
-{
-	return g_strcmp0 (name, "Eid") == 0 || g_strcmp0 (name, "Iccid") == 0;
-}
-
 static gchar *
-property_text (Monitor *self, const gchar *name, GVariant *value)
+property_text (GVariant *value)
 {
-	g_autofree gchar *text = NULL;
+	g_autofree gchar *text = esimcli_value_to_text (value, TRUE);
 
-	if (property_is_personal (name) && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-		g_autofree gchar *shown =
-			esimcli_personal (self->cli, g_variant_get_string (value, NULL));
-		text = esimcli_sanitize (shown);
-	} else {
-		text = esimcli_value_to_text (value);
-	}
 	if (*text == '\0')
 		return g_strdup ("--");
 	return g_steal_pointer (&text);
@@ -90,13 +77,13 @@ describe_object (Monitor *self, GDBusObject *object)
 	EsimdGdbusEim *eim = esimd_gdbus_object_peek_eim (typed);
 
 	if (euicc != NULL) {
-		g_autofree gchar *eid = esimcli_personal (self->cli, esimd_gdbus_euicc_get_eid (euicc));
+		g_autofree gchar *eid = esimcli_sanitize (esimd_gdbus_euicc_get_eid (euicc) ?: "");
 		g_autofree gchar *state = esimcli_sanitize (esimd_gdbus_euicc_get_state (euicc) ?: "");
 		return g_strdup_printf (_("EID %s, %s"), eid, state);
 	}
 	if (profile != NULL) {
 		g_autofree gchar *iccid =
-			esimcli_personal (self->cli, esimd_gdbus_profile_get_iccid (profile));
+			esimcli_sanitize (esimd_gdbus_profile_get_iccid (profile) ?: "");
 		g_autofree gchar *state =
 			esimcli_sanitize (esimd_gdbus_profile_get_state (profile) ?: "");
 		return g_strdup_printf (_("ICCID %s, %s"), iccid, state);
@@ -141,7 +128,7 @@ on_properties_changed (GDBusObjectManagerClient *manager,
 	g_variant_iter_init (&iter, changed);
 	while (g_variant_iter_next (&iter, "{&sv}", &property, &value)) {
 		g_autoptr(GVariant) owned = value;
-		g_autofree gchar *text = property_text (self, property, owned);
+		g_autofree gchar *text = property_text (owned);
 		monitor_print ("%s: %s: %s", name, property, text);
 	}
 	for (guint i = 0; invalidated != NULL && invalidated[i] != NULL; i++)
@@ -171,7 +158,7 @@ on_interface_signal (GDBusObjectManagerClient *manager,
 		return;
 	}
 	{
-		g_autofree gchar *args = esimcli_value_to_text (parameters);
+		g_autofree gchar *args = esimcli_value_to_text (parameters, TRUE);
 		monitor_print (_("%s: signal %s %s"), name, signal_name, args);
 	}
 }

@@ -93,8 +93,8 @@ static const EsimcliField notification_fields[] = {
 	{ "SEQ", get_seq, FALSE },
 	{ "OPERATION", get_operation, FALSE },
 	{ "ADDRESS", get_address, FALSE },
-	{ "ICCID", get_iccid, TRUE },
-	{ "EUICC", get_euicc, TRUE },
+	{ "ICCID", get_iccid, FALSE },
+	{ "EUICC", get_euicc, FALSE },
 	{ NULL, NULL, FALSE },
 };
 
@@ -112,9 +112,8 @@ read_notifications (EsimcliCli *cli, EsimdGdbusEuicc *euicc, GPtrArray *notifica
 	GVariant *dict;
 
 	if (!esimd_gdbus_euicc_call_list_notifications_sync (euicc, &list, NULL, error)) {
-		g_autofree gchar *eid = esimcli_personal (cli, esimd_gdbus_euicc_get_eid (euicc));
 		return esimcli_convert_error (error, _("cannot list the notifications of eUICC %s"),
-					      eid);
+					      esimd_gdbus_euicc_get_eid (euicc));
 	}
 	g_variant_iter_init (&iter, list);
 	while ((dict = g_variant_iter_next_value (&iter)) != NULL) {

@@ -146,13 +146,6 @@ esimcli_output_add (EsimcliOutput *output, gpointer item)
 
 		if (value != NULL)
 			g_variant_ref_sink (value);
-		/* personal strings are masked at the source so no renderer can leak them */
-		if (value != NULL && field->personal && !output->cli->show_secrets &&
-		    g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-			g_autofree gchar *masked = esimcli_mask (g_variant_get_string (value, NULL));
-			g_variant_unref (value);
-			value = g_variant_ref_sink (g_variant_new_string (masked));
-		}
 		g_ptr_array_add (row, value);
 	}
 	g_ptr_array_add (output->rows, row);
@@ -179,15 +172,17 @@ esimcli_sanitize (const gchar *text)
 }
 
 gchar *
-esimcli_value_to_text (GVariant *value)
+esimcli_value_to_text (GVariant *value, gboolean human)
 {
 	if (value == NULL)
 		return g_strdup ("");
 	if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) ||
 	    g_variant_is_of_type (value, G_VARIANT_TYPE_OBJECT_PATH))
 		return esimcli_sanitize (g_variant_get_string (value, NULL));
-	if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-		return g_strdup (g_variant_get_boolean (value) ? _("yes") : _("no"));
+	if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)) {
+		const gchar *word = g_variant_get_boolean (value) ? N_("yes") : N_("no");
+		return g_strdup (human ? _(word) : word);
+	}
 	if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
 		return g_strdup_printf ("%u", g_variant_get_uint32 (value));
 	if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
@@ -280,12 +275,15 @@ value_color (const gchar *field_name, const gchar *text)
 }
 
 static gchar *
-human_text (GVariant *value)
+human_text (EsimcliOutput *output, guint column, GVariant *value)
 {
-	g_autofree gchar *text = esimcli_value_to_text (value);
+	const EsimcliField *field = &output->table->fields[selected_field (output, column)];
+	g_autofree gchar *text = esimcli_value_to_text (value, TRUE);
 
 	if (*text == '\0')
 		return g_strdup ("--");
+	if (field->translated)
+		return g_strdup (_(text));
 	return g_steal_pointer (&text);
 }
 
@@ -314,7 +312,7 @@ print_human_list (EsimcliOutput *output)
 	for (guint r = 0; r < output->rows->len; r++) {
 		GPtrArray *row = g_ptr_array_index (output->rows, r);
 		for (guint c = 0; c < n_columns; c++) {
-			gchar *text = human_text (cell_value (output, row, c));
+			gchar *text = human_text (output, c, cell_value (output, row, c));
 			widths[c] = MAX (widths[c], display_width (text));
 			g_ptr_array_add (texts, text);
 		}
@@ -354,7 +352,7 @@ print_human_show (EsimcliOutput *output)
 			g_print ("\n");
 		for (guint c = 0; c < output->selected->len; c++) {
 			const gchar *name = column_name (output, c);
-			g_autofree gchar *text = human_text (cell_value (output, row, c));
+			g_autofree gchar *text = human_text (output, c, cell_value (output, row, c));
 			g_autoptr(GString) line = g_string_new (NULL);
 
 			append_cell (line, name, NULL, 0);
@@ -371,7 +369,7 @@ print_human_show (EsimcliOutput *output)
 static gchar *
 terse_text (GVariant *value)
 {
-	g_autofree gchar *text = esimcli_value_to_text (value);
+	g_autofree gchar *text = esimcli_value_to_text (value, FALSE);
 	GString *escaped = g_string_new (NULL);
 
 	for (const gchar *p = text; *p != '\0'; p++) {
@@ -419,8 +417,8 @@ print_keyvalue (EsimcliOutput *output, gboolean list)
 		for (guint c = 0; c < output->selected->len; c++) {
 			const gchar *name = column_name (output, c);
 			g_autofree gchar *key = esimcli_field_key (name);
-			g_autofree gchar *text = human_text (cell_value (output, row, c));
-			g_print ("%s.%s: %s\n", prefix, key, text);
+			g_autofree gchar *text = esimcli_value_to_text (cell_value (output, row, c), FALSE);
+			g_print ("%s.%s: %s\n", prefix, key, *text != '\0' ? text : "--");
 		}
 	}
 }

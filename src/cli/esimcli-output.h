@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The single field table of esimcli (after mmcli-output): each object kind maps field names
- * to a getter and a "personal" flag, and one renderer prints human, terse, keyvalue or JSON. */
+ * to a getter, and one renderer prints human, terse, keyvalue or JSON.  Values are printed
+ * in full (EIDs and ICCIDs included) and, except in human output, never translated. */
 #pragma once
 
 #include "esimcli-common.h"
@@ -15,7 +16,8 @@ typedef struct {
 	/* upper case, as in headers and -f; the JSON/keyvalue key is lower case with '_' for '-' */
 	const gchar *name;
 	EsimcliFieldGetter get;
-	gboolean personal;		/* masked unless --show-secrets */
+	/* the value is a word of esimcli's own (N_()), translated in human output only */
+	gboolean translated;
 } EsimcliField;
 
 typedef struct {
@@ -35,7 +37,8 @@ void           esimcli_output_free (EsimcliOutput *output);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EsimcliOutput, esimcli_output_free)
 
 /* helpers shared with monitor */
-gchar         *esimcli_value_to_text (GVariant *value);
+/* @human: booleans as translated "yes"/"no"; otherwise the same text in every locale */
+gchar         *esimcli_value_to_text (GVariant *value, gboolean human);
 gchar         *esimcli_sanitize (const gchar *text);
 gchar         *esimcli_field_key (const gchar *name);
 gchar        **esimcli_field_names (const EsimcliFieldTable *table);

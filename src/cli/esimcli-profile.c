@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* esimcli profile list [--euicc EID] | show | enable | disable | delete ICCID | nickname ICCID NAME */
+/* esimcli profile list [--euicc EID] | show | enable | disable | delete PROFILE |
+ *         nickname PROFILE NAME */
 
 #include <string.h>
 
@@ -79,14 +80,14 @@ get_path (EsimcliCli *cli, gpointer item)
 }
 
 static const EsimcliField profile_fields[] = {
-	{ "ICCID", get_iccid, TRUE },
+	{ "ICCID", get_iccid, FALSE },
 	{ "STATE", get_state, FALSE },
 	{ "NAME", get_name, FALSE },
 	{ "PROVIDER", get_provider, FALSE },
 	{ "NICKNAME", get_nickname, FALSE },
 	{ "CLASS", get_class, FALSE },
 	{ "AID", get_aid, FALSE },
-	{ "EUICC", get_euicc, TRUE },
+	{ "EUICC", get_euicc, FALSE },
 	{ "INDEX", get_index, FALSE },
 	{ "PATH", get_path, FALSE },
 	{ NULL, NULL, FALSE },
@@ -138,25 +139,22 @@ static gboolean
 lookup_profile (EsimcliCli *cli, EsimcliArgs *args, EsimdGdbusProfile **profile_out,
 		EsimdGdbusEuicc **euicc_out, GError **error)
 {
-	const gchar *iccid = g_ptr_array_index (args->positional, 0);
+	const gchar *spec = g_ptr_array_index (args->positional, 0);
 	g_autoptr(EsimdGdbusProfile) profile = NULL;
 	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
 
-	if (!esimcli_iccid_check (iccid, error))
+	if (esimcli_profile_spec_kind (spec, error) == ESIMCLI_PROFILE_SPEC_INVALID)
 		return FALSE;
-	if (args->euicc != NULL)
-		return esimcli_usage_error (error, _("--euicc is not needed: the ICCID names the "
-						     "eUICC"));
 	if (!esimcli_connect (cli, TRUE, error))
 		return FALSE;
-	profile = esimcli_find_profile (cli, iccid, error);
+	profile = esimcli_find_profile (cli, spec, error);
 	if (profile == NULL)
 		return FALSE;
 	euicc = esimcli_euicc_by_path (cli, esimd_gdbus_profile_get_euicc (profile));
 	if (euicc == NULL && euicc_out != NULL) {
-		g_autofree gchar *shown = esimcli_personal (cli, iccid);
 		g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND,
-			     _("the eUICC holding profile %s is gone"), shown);
+			     _("the eUICC holding profile %s is gone"),
+			     esimd_gdbus_profile_get_iccid (profile));
 		return FALSE;
 	}
 	*profile_out = g_steal_pointer (&profile);
@@ -165,8 +163,8 @@ lookup_profile (EsimcliCli *cli, EsimcliArgs *args, EsimdGdbusProfile **profile_
 	return TRUE;
 }
 
-static const gchar *const iccid_arg[] = { "ICCID", NULL };
-static const gchar *const nickname_args[] = { "ICCID", "NAME", NULL };
+static const gchar *const profile_arg[] = { "PROFILE", NULL };
+static const gchar *const nickname_args[] = { "PROFILE", "NAME", NULL };
 
 gboolean
 esimcli_profile_show (EsimcliCli *cli, EsimcliArgs *args, GError **error)
@@ -174,7 +172,7 @@ esimcli_profile_show (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 	g_autoptr(EsimcliOutput) output = NULL;
 	g_autoptr(EsimdGdbusProfile) profile = NULL;
 
-	if (!esimcli_expect_args (args, 1, 1, iccid_arg, error))
+	if (!esimcli_expect_args (args, 1, 1, profile_arg, error))
 		return FALSE;
 	output = esimcli_output_new (cli, &esimcli_profile_table, error);
 	if (output == NULL)
@@ -197,17 +195,15 @@ run_profile_action (EsimcliCli *cli, EsimcliArgs *args, ProfileAction action, GE
 {
 	g_autoptr(EsimdGdbusProfile) profile = NULL;
 	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
-	g_autofree gchar *shown = NULL;
 	const gchar *iccid;
 	gboolean ok = FALSE;
 
-	if (!esimcli_expect_args (args, 1, 1, iccid_arg, error))
+	if (!esimcli_expect_args (args, 1, 1, profile_arg, error))
 		return FALSE;
 	if (!lookup_profile (cli, args, &profile, &euicc, error))
 		return FALSE;
-	/* the daemon's spelling of the ICCID, which may differ in F padding from the user's */
+	/* the daemon's spelling of the ICCID, whatever named the profile */
 	iccid = esimd_gdbus_profile_get_iccid (profile);
-	shown = esimcli_personal (cli, iccid);
 
 	switch (action) {
 	case PROFILE_ACTION_ENABLE:
@@ -215,16 +211,16 @@ run_profile_action (EsimcliCli *cli, EsimcliArgs *args, ProfileAction action, GE
 								 g_variant_new ("a{sv}", NULL),
 								 NULL, error);
 		if (!ok)
-			return esimcli_convert_error (error, _("cannot enable profile %s"), shown);
-		esimcli_print_done (cli, _("Profile %s enabled."), shown);
+			return esimcli_convert_error (error, _("cannot enable profile %s"), iccid);
+		esimcli_print_done (cli, _("Profile %s enabled."), iccid);
 		break;
 	case PROFILE_ACTION_DISABLE:
 		ok = esimd_gdbus_euicc_call_disable_profile_sync (euicc, iccid,
 								  g_variant_new ("a{sv}", NULL),
 								  NULL, error);
 		if (!ok)
-			return esimcli_convert_error (error, _("cannot disable profile %s"), shown);
-		esimcli_print_done (cli, _("Profile %s disabled."), shown);
+			return esimcli_convert_error (error, _("cannot disable profile %s"), iccid);
+		esimcli_print_done (cli, _("Profile %s disabled."), iccid);
 		break;
 	case PROFILE_ACTION_DELETE:
 	default:
@@ -232,8 +228,8 @@ run_profile_action (EsimcliCli *cli, EsimcliArgs *args, ProfileAction action, GE
 								 g_variant_new ("a{sv}", NULL),
 								 NULL, error);
 		if (!ok)
-			return esimcli_convert_error (error, _("cannot delete profile %s"), shown);
-		esimcli_print_done (cli, _("Profile %s deleted."), shown);
+			return esimcli_convert_error (error, _("cannot delete profile %s"), iccid);
+		esimcli_print_done (cli, _("Profile %s deleted."), iccid);
 		break;
 	}
 	return TRUE;
@@ -262,13 +258,14 @@ esimcli_profile_nickname (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 {
 	g_autoptr(EsimdGdbusProfile) profile = NULL;
 	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
-	g_autofree gchar *shown = NULL;
 	g_autofree gchar *shown_name = NULL;
+	const gchar *iccid;
 	const gchar *nickname;
 
 	if (!esimcli_expect_args (args, 2, 2, nickname_args, error))
 		return FALSE;
-	if (!esimcli_iccid_check (g_ptr_array_index (args->positional, 0), error))
+	if (esimcli_profile_spec_kind (g_ptr_array_index (args->positional, 0), error) ==
+	    ESIMCLI_PROFILE_SPEC_INVALID)
 		return FALSE;
 	nickname = g_ptr_array_index (args->positional, 1);
 	if (!g_utf8_validate (nickname, -1, NULL))
@@ -279,15 +276,14 @@ esimcli_profile_nickname (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 	if (!lookup_profile (cli, args, &profile, &euicc, error))
 		return FALSE;
 
-	shown = esimcli_personal (cli, esimd_gdbus_profile_get_iccid (profile));
-	if (!esimd_gdbus_euicc_call_set_nickname_sync (euicc, esimd_gdbus_profile_get_iccid (profile),
-						       nickname, NULL, error))
+	iccid = esimd_gdbus_profile_get_iccid (profile);
+	if (!esimd_gdbus_euicc_call_set_nickname_sync (euicc, iccid, nickname, NULL, error))
 		return esimcli_convert_error (error, _("cannot set the nickname of profile %s"),
-					      shown);
+					      iccid);
 	shown_name = esimcli_sanitize (nickname);
 	if (*nickname == '\0')
-		esimcli_print_done (cli, _("Nickname of profile %s cleared."), shown);
+		esimcli_print_done (cli, _("Nickname of profile %s cleared."), iccid);
 	else
-		esimcli_print_done (cli, _("Nickname of profile %s set to '%s'."), shown, shown_name);
+		esimcli_print_done (cli, _("Nickname of profile %s set to '%s'."), iccid, shown_name);
 	return TRUE;
 }

@@ -26,8 +26,9 @@ const EsimcliOption esimcli_options[] = {
 	  N_("timeout of D-Bus calls (default: 60, 0: none); monitor exits after SECONDS") },
 	{ ESIMCLI_OPT_COLOR, 'c', "color", "auto|yes|no", color_values, 0,
 	  N_("colour output (auto honours NO_COLOR, TERM=dumb and terminals)") },
-	{ ESIMCLI_OPT_SHOW_SECRETS, 's', "show-secrets", NULL, NULL, 0,
-	  N_("show EIDs and ICCIDs in full instead of masked") },
+	/* identifiers are always printed in full now: accepted so that old scripts still run,
+	 * and hidden from help and completion (no description) */
+	{ ESIMCLI_OPT_SHOW_SECRETS, 's', "show-secrets", NULL, NULL, 0, NULL },
 	{ ESIMCLI_OPT_SESSION, 0, "session", NULL, NULL, 0,
 	  N_("talk to esimd on the session bus instead of the system bus") },
 	{ ESIMCLI_OPT_VERSION, 'v', "version", NULL, NULL, 0,
@@ -69,17 +70,17 @@ static const EsimcliCommand profile_commands[] = {
 	{ "list", esimcli_profile_list, "[--euicc EID]",
 	  N_("list the profiles of every eUICC, or of one"),
 	  ESIMCLI_CMD_OPT_EUICC, { ESIMCLI_ARG_NONE }, TRUE },
-	{ "show", esimcli_profile_show, "ICCID",
-	  N_("show every field of one profile"), 0, { ESIMCLI_ARG_ICCID }, TRUE },
-	{ "enable", esimcli_profile_enable, "ICCID",
-	  N_("enable a profile (the enabled one is disabled)"), 0, { ESIMCLI_ARG_ICCID }, FALSE },
-	{ "disable", esimcli_profile_disable, "ICCID",
-	  N_("disable the enabled profile"), 0, { ESIMCLI_ARG_ICCID }, FALSE },
-	{ "delete", esimcli_profile_delete, "ICCID",
-	  N_("delete a disabled profile"), 0, { ESIMCLI_ARG_ICCID }, FALSE },
-	{ "nickname", esimcli_profile_nickname, "ICCID NAME",
+	{ "show", esimcli_profile_show, "PROFILE",
+	  N_("show every field of one profile"), 0, { ESIMCLI_ARG_PROFILE }, TRUE },
+	{ "enable", esimcli_profile_enable, "PROFILE",
+	  N_("enable a profile (the enabled one is disabled)"), 0, { ESIMCLI_ARG_PROFILE }, FALSE },
+	{ "disable", esimcli_profile_disable, "PROFILE",
+	  N_("disable the enabled profile"), 0, { ESIMCLI_ARG_PROFILE }, FALSE },
+	{ "delete", esimcli_profile_delete, "PROFILE",
+	  N_("delete a disabled profile"), 0, { ESIMCLI_ARG_PROFILE }, FALSE },
+	{ "nickname", esimcli_profile_nickname, "PROFILE NAME",
 	  N_("set the nickname of a profile (an empty NAME clears it)"),
-	  0, { ESIMCLI_ARG_ICCID, ESIMCLI_ARG_TEXT }, FALSE },
+	  0, { ESIMCLI_ARG_PROFILE, ESIMCLI_ARG_TEXT }, FALSE },
 	{ NULL, NULL, NULL, NULL, 0, { ESIMCLI_ARG_NONE }, FALSE },
 };
 
@@ -106,14 +107,20 @@ static const EsimcliFieldTable *const euicc_tables[] = { &esimcli_euicc_table, N
 static const EsimcliFieldTable *const profile_tables[] = { &esimcli_profile_table, NULL };
 static const EsimcliFieldTable *const notification_tables[] = { &esimcli_notification_table, NULL };
 
+static const gchar profile_notes[] =
+	N_("PROFILE is the profile's ICCID (18 to 20 digits), its index N (up to 9 digits:\n"
+	   "the INDEX field, as in /org/freedesktop/Esimd1/Profile/N) or its nickname when no\n"
+	   "other profile has it. Exit status 10 if no profile fits, 2 if several do.");
+
 const EsimcliObject esimcli_objects[] = {
-	{ "general", N_("the daemon's status"), general_commands, NULL, general_tables },
-	{ "euicc", N_("eUICCs (eSIM chips)"), euicc_commands, NULL, euicc_tables },
-	{ "profile", N_("profiles on the eUICCs"), profile_commands, NULL, profile_tables },
+	{ "general", N_("the daemon's status"), general_commands, NULL, general_tables, NULL },
+	{ "euicc", N_("eUICCs (eSIM chips)"), euicc_commands, NULL, euicc_tables, NULL },
+	{ "profile", N_("profiles on the eUICCs"), profile_commands, NULL, profile_tables,
+	  profile_notes },
 	{ "notification", N_("notifications pending on the eUICCs"), notification_commands, NULL,
-	  notification_tables },
-	{ "monitor", N_("watch changes as they happen"), NULL, &monitor_command, NULL },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  notification_tables, NULL },
+	{ "monitor", N_("watch changes as they happen"), NULL, &monitor_command, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 const EsimcliOption *
@@ -249,9 +256,6 @@ esimcli_apply_option (EsimcliCli *cli, EsimcliArgs *args, const EsimcliOption *o
 			return esimcli_usage_error (error, _("invalid colour mode '%s' (auto, yes, "
 							     "no)"), value);
 		break;
-	case ESIMCLI_OPT_SHOW_SECRETS:
-		cli->show_secrets = TRUE;
-		break;
 	case ESIMCLI_OPT_SESSION:
 		cli->session = TRUE;
 		break;
@@ -265,6 +269,7 @@ esimcli_apply_option (EsimcliCli *cli, EsimcliArgs *args, const EsimcliOption *o
 	case ESIMCLI_OPT_KEEP_TEST:
 		args->keep_test_profiles = TRUE;
 		break;
+	case ESIMCLI_OPT_SHOW_SECRETS:
 	case ESIMCLI_OPT_VERSION:
 	case ESIMCLI_OPT_HELP:
 	default:
@@ -383,6 +388,8 @@ print_option_list (EsimcliCommandOptions command_options)
 		if (command_options == 0 ? option->command_flag != 0
 					 : (option->command_flag & command_options) == 0)
 			continue;
+		if (option->description == NULL)
+			continue;
 		if (option->short_name != 0)
 			names = g_strdup_printf ("-%c, --%s", option->short_name, option->long_name);
 		else
@@ -414,7 +421,7 @@ print_main_help (void)
 				 "malformed argument"));
 	g_print ("  3   %s\n", _("timeout"));
 	g_print ("  8   %s\n", _("esimd is not running"));
-	g_print ("  10  %s\n", _("not found: unknown EID, ICCID or sequence number"));
+	g_print ("  10  %s\n", _("not found: unknown eUICC, profile or sequence number"));
 	g_print ("\n%s\n", _("Run 'esimcli OBJECT help' for the commands of an object and "
 			     "'man esimcli' for more."));
 }
@@ -464,6 +471,8 @@ print_object_help (const EsimcliObject *object)
 	} else {
 		print_command_usage (object, object->direct);
 	}
+	if (object->notes != NULL)
+		g_print ("\n%s\n", _(object->notes));
 	print_fields_help (object);
 	for (guint i = 0; object->commands != NULL && object->commands[i].name != NULL; i++)
 		command_options |= object->commands[i].options;
@@ -478,6 +487,8 @@ print_command_help (const EsimcliObject *object, const EsimcliCommand *command)
 {
 	g_print ("%s\n", _("Usage:"));
 	print_command_usage (object, command);
+	if (object->notes != NULL && command->args[0] == ESIMCLI_ARG_PROFILE)
+		g_print ("\n%s\n", _(object->notes));
 	if (command->options != 0) {
 		g_print ("\n%s\n", _("Options:"));
 		print_option_list (command->options);

@@ -86,11 +86,11 @@ parse_json (const gchar *text)
 	return json_node_copy (json_parser_get_root (parser));
 }
 
-/* `esimcli -s -o json profile list` as a JSON array */
+/* `esimcli -o json profile list` as a JSON array */
 static JsonNode *
 list_profiles (EsimdTestHarness *h)
 {
-	g_autofree gchar *out = cli_expect (h, EXIT_OK, NULL, "-s", "-o", "json", "profile", "list",
+	g_autofree gchar *out = cli_expect (h, EXIT_OK, NULL, "-o", "json", "profile", "list",
 					    NULL);
 	JsonNode *root = parse_json (out);
 
@@ -215,12 +215,12 @@ test_human_and_terse (void)
 	}
 
 	/* show: FIELD: value block; keyvalue: profile.field: value */
-	show = cli_expect (h, EXIT_OK, NULL, "-s", "profile", "show", iccid, NULL);
+	show = cli_expect (h, EXIT_OK, NULL, "profile", "show", iccid, NULL);
 	g_assert_true (g_str_has_prefix (show, "ICCID:"));
 	g_assert_nonnull (strstr (show, iccid));
 	g_assert_nonnull (strstr (show, "\nAID:"));
 	g_clear_pointer (&show, g_free);
-	show = cli_expect (h, EXIT_OK, NULL, "-s", "-o", "keyvalue", "profile", "show", iccid, NULL);
+	show = cli_expect (h, EXIT_OK, NULL, "-o", "keyvalue", "profile", "show", iccid, NULL);
 	g_assert_true (g_str_has_prefix (show, "profile.iccid: "));
 	g_assert_nonnull (strstr (show, "\nprofile.state: enabled\n"));
 }
@@ -384,15 +384,19 @@ test_usage_errors (void)
 	g_autofree gchar *err = NULL;
 	g_autofree gchar *out = NULL;
 
-	out = cli_expect (h, EXIT_USAGE, &err, "profile", "enable", "8944abc", NULL);
+	/* digits that are neither an ICCID nor an index */
+	out = cli_expect (h, EXIT_USAGE, &err, "profile", "enable", "894412345678", NULL);
 	g_assert_nonnull (strstr (err, "ICCID"));
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	out = cli_expect (h, EXIT_USAGE, &err, "profile", "enable", "", NULL);
 	g_clear_pointer (&out, g_free);
 	g_clear_pointer (&err, g_free);
 	out = cli_expect (h, EXIT_USAGE, &err, "profile", "enable", "123456789012345678901", NULL);
 	g_clear_pointer (&out, g_free);
 	g_clear_pointer (&err, g_free);
 	out = cli_expect (h, EXIT_USAGE, &err, "profile", "enable", NULL);
-	g_assert_true (g_str_has_prefix (err, "Error: missing argument ICCID.\n"));
+	g_assert_true (g_str_has_prefix (err, "Error: missing argument PROFILE.\n"));
 	g_assert_nonnull (strstr (err, "Try 'esimcli profile help'."));
 	g_clear_pointer (&out, g_free);
 	g_clear_pointer (&err, g_free);
@@ -436,7 +440,7 @@ test_euicc (void)
 	g_autoptr(EsimdTestHarness) h = harness_with_daemon (1);
 	g_autofree gchar *list = cli_expect (h, EXIT_OK, NULL, "euicc", "list", NULL);
 	g_autofree gchar *json = cli_expect (h, EXIT_OK, NULL, "-o", "json", "euicc", "show", NULL);
-	g_autofree gchar *eid = cli_expect (h, EXIT_OK, NULL, "-s", "-g", "eid", "euicc", "show", NULL);
+	g_autofree gchar *eid = cli_expect (h, EXIT_OK, NULL, "-g", "eid", "euicc", "show", NULL);
 	g_autofree gchar *index = cli_expect (h, EXIT_OK, NULL, "-g", "index", "euicc", "list", NULL);
 	g_autofree gchar *by_eid = NULL;
 	g_autofree gchar *by_index = NULL;
@@ -461,7 +465,7 @@ test_euicc (void)
 	g_strchomp (index);
 	by_eid = cli_expect (h, EXIT_OK, NULL, "-g", "index", "euicc", "show", eid, NULL);
 	g_assert_cmpstr (g_strchomp (by_eid), ==, index);
-	by_index = cli_expect (h, EXIT_OK, NULL, "-s", "-g", "eid", "euicc", "show", "--euicc",
+	by_index = cli_expect (h, EXIT_OK, NULL, "-g", "eid", "euicc", "show", "--euicc",
 			       index, NULL);
 	g_assert_cmpstr (g_strchomp (by_index), ==, eid);
 	path = g_strdup_printf ("/org/freedesktop/Esimd1/Euicc/%s", index);
@@ -472,41 +476,150 @@ test_euicc (void)
 	by_path = cli_expect (h, EXIT_USAGE, NULL, "euicc", "show", "first", NULL);
 }
 
+static gboolean
+all_digits (const gchar *text)
+{
+	for (const gchar *p = text; *p != '\0'; p++) {
+		if (!g_ascii_isdigit (*p))
+			return FALSE;
+	}
+	return *text != '\0';
+}
+
+/* EIDs and ICCIDs are printed in full in every format, as mmcli prints them; the old
+ * -s/--show-secrets is still accepted, changes nothing and is no longer offered. */
 static void
-test_masking (void)
+test_identifiers_in_full (void)
 {
 	g_autoptr(EsimdTestHarness) h = harness_with_daemon (1);
-	g_autofree gchar *masked = cli_expect (h, EXIT_OK, NULL, "-g", "iccid", "profile", "list",
+	g_autofree gchar *iccids = cli_expect (h, EXIT_OK, NULL, "-g", "iccid", "profile", "list",
 					       NULL);
-	g_autofree gchar *full = cli_expect (h, EXIT_OK, NULL, "-s", "-g", "iccid", "profile",
-					     "list", NULL);
+	g_autofree gchar *old_flag = cli_expect (h, EXIT_OK, NULL, "-s", "-g", "iccid", "profile",
+						 "list", NULL);
+	g_autofree gchar *long_flag = cli_expect (h, EXIT_OK, NULL, "--show-secrets", "-g", "iccid",
+						  "profile", "list", NULL);
+	g_autofree gchar *human = cli_expect (h, EXIT_OK, NULL, "profile", "list", NULL);
 	g_autofree gchar *json = cli_expect (h, EXIT_OK, NULL, "-o", "json", "euicc", "show", NULL);
-	g_autofree gchar *eid = cli_expect (h, EXIT_OK, NULL, "-s", "-g", "eid", "euicc", "show",
-					    NULL);
-	g_auto(GStrv) masked_lines = g_strsplit (masked, "\n", -1);
-	g_auto(GStrv) full_lines = g_strsplit (full, "\n", -1);
+	g_autofree gchar *kv = cli_expect (h, EXIT_OK, NULL, "-o", "keyvalue", "euicc", "show", NULL);
+	g_autofree gchar *help = cli_expect (h, EXIT_OK, NULL, "help", NULL);
+	g_autofree gchar *options = cli_expect (h, EXIT_OK, NULL, "--complete-args", "--s", NULL);
+	g_autofree gchar *enabled = NULL;
+	g_autofree gchar *kv_eid = NULL;
+	g_auto(GStrv) lines = g_strsplit (iccids, "\n", -1);
 	g_autoptr(JsonNode) root = parse_json (json);
-	const gchar *json_eid;
+	JsonObject *euicc = json_node_get_object (root);
+	const gchar *eid = json_object_get_string_member (euicc, "eid");
 
-	g_assert_cmpuint (g_strv_length (masked_lines), ==, g_strv_length (full_lines));
-	for (guint i = 0; full_lines[i] != NULL && *full_lines[i] != '\0'; i++) {
-		gsize len = strlen (full_lines[i]);
-
-		g_assert_cmpuint (len, >=, 18);
-		for (gsize j = 0; j < len; j++)
-			g_assert_true (g_ascii_isdigit (full_lines[i][j]));
-		/* first 4 and last 2 visible */
-		g_assert_cmpuint (strlen (masked_lines[i]), ==, len);
-		g_assert_true (strncmp (masked_lines[i], full_lines[i], 4) == 0);
-		g_assert_cmpstr (masked_lines[i] + len - 2, ==, full_lines[i] + len - 2);
-		g_assert_nonnull (strstr (masked_lines[i], "****"));
+	g_assert_cmpuint (count_lines (iccids), >=, 2);
+	for (guint i = 0; lines[i] != NULL && *lines[i] != '\0'; i++) {
+		g_assert_cmpuint (strlen (lines[i]), >=, 18);
+		g_assert_true (all_digits (lines[i]));
+		g_assert_nonnull (strstr (human, lines[i]));
 	}
+	g_assert_cmpstr (old_flag, ==, iccids);
+	g_assert_cmpstr (long_flag, ==, iccids);
 
-	g_strchomp (eid);
-	json_eid = json_object_get_string_member (json_node_get_object (root), "eid");
-	g_assert_cmpstr (json_eid, !=, eid);
-	g_assert_true (strncmp (json_eid, eid, 4) == 0);
-	g_assert_null (strstr (json, eid));
+	g_assert_cmpuint (strlen (eid), ==, 32);
+	g_assert_true (all_digits (eid));
+	enabled = g_strdup (json_object_get_string_member (euicc, "enabled"));
+	g_assert_true (all_digits (enabled));
+	g_assert_nonnull (strstr (iccids, enabled));
+	kv_eid = g_strdup_printf ("euicc.eid: %s\n", eid);
+	g_assert_nonnull (strstr (kv, kv_eid));
+	g_assert_null (strchr (json, '*'));
+
+	g_assert_null (strstr (help, "secret"));
+	g_assert_cmpstr (options, ==, "--session\n");
+}
+
+/* Scripts read terse, -g, keyvalue and JSON values whatever the locale. */
+static void
+test_machine_values (void)
+{
+	g_autoptr(EsimdTestHarness) h = harness_with_daemon (1);
+	g_autofree gchar *running = cli_expect (h, EXIT_OK, NULL, "-g", "running,modemmanager",
+						"general", NULL);
+	g_autofree gchar *kv = cli_expect (h, EXIT_OK, NULL, "-o", "keyvalue", "general", NULL);
+	g_autofree gchar *json = cli_expect (h, EXIT_OK, NULL, "-o", "json", "general", NULL);
+	g_autoptr(JsonNode) root = parse_json (json);
+	JsonObject *status = json_node_get_object (root);
+
+	g_assert_cmpstr (running, ==, "yes\nnot running\n");
+	g_assert_nonnull (strstr (kv, "general.running: yes\n"));
+	g_assert_true (json_object_get_boolean_member (status, "running"));
+	g_assert_cmpstr (json_object_get_string_member (status, "modemmanager"), ==, "not running");
+}
+
+/* PROFILE: an ICCID, the index N of /org/freedesktop/Esimd1/Profile/N (the INDEX field),
+ * or a nickname only one profile has. */
+static void
+test_profile_names (void)
+{
+	g_autoptr(EsimdTestHarness) h = harness_with_daemon (1);
+	g_autofree gchar *disabled = find_iccid (h, "disabled");
+	g_autofree gchar *enabled = find_iccid (h, "enabled");
+	g_autofree gchar *index = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *help = NULL;
+	g_autoptr(JsonNode) root = NULL;
+
+	/* by index, as printed in the INDEX field */
+	index = cli_expect (h, EXIT_OK, NULL, "-g", "index", "profile", "show", disabled, NULL);
+	g_strchomp (index);
+	g_assert_true (all_digits (index));
+	path = cli_expect (h, EXIT_OK, NULL, "-g", "path", "profile", "show", index, NULL);
+	g_assert_true (g_str_has_prefix (path, "/org/freedesktop/Esimd1/Profile/"));
+	g_assert_cmpuint (strtoul (strrchr (path, '/') + 1, NULL, 10), ==,
+			  strtoul (index, NULL, 10));
+	out = cli_expect (h, EXIT_OK, NULL, "profile", "enable", index, NULL);
+	g_assert_nonnull (strstr (out, disabled));
+	root = list_profiles (h);
+	g_assert_cmpstr (profile_state (root, disabled), ==, "enabled");
+
+	/* by nickname */
+	g_clear_pointer (&out, g_free);
+	out = cli_expect (h, EXIT_OK, NULL, "profile", "nickname", enabled, "travel", NULL);
+	g_clear_pointer (&out, g_free);
+	out = cli_expect (h, EXIT_OK, NULL, "-g", "iccid", "profile", "show", "travel", NULL);
+	g_assert_cmpstr (g_strchomp (out), ==, enabled);
+	g_clear_pointer (&out, g_free);
+	out = cli_expect (h, EXIT_OK, NULL, "profile", "enable", "travel", NULL);
+	g_clear_pointer (&root, json_node_unref);
+	root = list_profiles (h);
+	g_assert_cmpstr (profile_state (root, enabled), ==, "enabled");
+	/* the nickname command itself takes any PROFILE */
+	g_clear_pointer (&out, g_free);
+	out = cli_expect (h, EXIT_OK, NULL, "profile", "nickname", "travel", "home", NULL);
+
+	/* a nickname two profiles share names neither: both are listed, with their index */
+	g_clear_pointer (&out, g_free);
+	out = cli_expect (h, EXIT_OK, NULL, "profile", "nickname", index, "home", NULL);
+	g_clear_pointer (&out, g_free);
+	out = cli_expect (h, EXIT_USAGE, &err, "profile", "show", "home", NULL);
+	g_assert_cmpstr (out, ==, "");
+	g_assert_nonnull (strstr (err, "'home'"));
+	g_assert_nonnull (strstr (err, enabled));
+	g_assert_nonnull (strstr (err, disabled));
+	g_assert_true (g_str_has_prefix (err, "Error: "));
+
+	/* unknown index or nickname: not found */
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	out = cli_expect (h, EXIT_NOT_FOUND, &err, "profile", "enable", "987654", NULL);
+	assert_one_error_line (err);
+	g_assert_nonnull (strstr (err, "index 987654"));
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	out = cli_expect (h, EXIT_NOT_FOUND, &err, "profile", "delete", "nobody's", NULL);
+	assert_one_error_line (err);
+
+	/* the help says what PROFILE is */
+	help = cli_expect (h, EXIT_OK, NULL, "profile", "enable", "help", NULL);
+	g_assert_nonnull (strstr (help, "esimcli profile enable PROFILE"));
+	g_assert_nonnull (strstr (help, "index"));
+	g_assert_nonnull (strstr (help, "nickname"));
 }
 
 static void
@@ -614,6 +727,36 @@ test_two_euiccs (void)
 	one = cli_expect (h, EXIT_OK, NULL, "-t", "profile", "list", "--euicc", indexes[1], NULL);
 	g_assert_cmpuint (count_lines (one), ==, 2);
 
+	/* both software eUICCs hold the same demo ICCIDs: the ICCID names neither, the error
+	 * lists both by index, and the index names one */
+	{
+		g_autofree gchar *iccid = find_iccid (h, "disabled");
+		g_autofree gchar *indexes_of = NULL;
+		g_auto(GStrv) profile_indexes = NULL;
+		g_autofree gchar *shown = NULL;
+
+		out = cli_expect (h, EXIT_USAGE, &err, "profile", "enable", iccid, NULL);
+		g_assert_nonnull (strstr (err, "2 profiles"));
+		indexes_of = cli_expect (h, EXIT_OK, NULL, "-g", "index,iccid", "profile", "list", NULL);
+		profile_indexes = g_strsplit (indexes_of, "\n", -1);
+		for (guint i = 0; profile_indexes[i] != NULL && *profile_indexes[i] != '\0'; i++) {
+			g_autofree gchar *candidate = NULL;
+
+			if (!g_str_has_suffix (profile_indexes[i], iccid))
+				continue;
+			*strchr (profile_indexes[i], ':') = '\0';
+			candidate = g_strdup_printf ("%s (ICCID %s", profile_indexes[i], iccid);
+			g_assert_nonnull (strstr (err, candidate));
+			g_clear_pointer (&shown, g_free);
+			shown = cli_expect (h, EXIT_OK, NULL, "-g", "iccid,state", "profile", "show",
+					    profile_indexes[i], NULL);
+			g_assert_true (g_str_has_prefix (shown, iccid));
+		}
+		g_assert_nonnull (shown);
+		g_clear_pointer (&out, g_free);
+		g_clear_pointer (&err, g_free);
+	}
+
 	/* a command that needs one eUICC refuses to guess */
 	out = cli_expect (h, EXIT_USAGE, &err, "notification", "remove", "1", NULL);
 	g_assert_nonnull (strstr (err, "--euicc"));
@@ -659,7 +802,7 @@ test_help (void)
 	{
 		g_autofree gchar *out = cli_expect (h, EXIT_OK, NULL, "profile", "enable", "help",
 						    NULL);
-		g_assert_nonnull (strstr (out, "esimcli profile enable ICCID"));
+		g_assert_nonnull (strstr (out, "esimcli profile enable PROFILE"));
 	}
 	{
 		g_autofree gchar *out = cli_expect (h, EXIT_OK, NULL, "--version", NULL);
@@ -680,7 +823,7 @@ test_complete (void)
 	g_autofree gchar *fields = cli_expect (h, EXIT_OK, NULL, "--complete-args", "profile", "-f",
 					       "ICCID,NI", NULL);
 	g_autofree gchar *iccids = NULL;
-	g_autofree gchar *full = cli_expect (h, EXIT_OK, NULL, "-s", "-g", "iccid", "profile", "list",
+	g_autofree gchar *full = cli_expect (h, EXIT_OK, NULL, "-g", "iccid", "profile", "list",
 					     NULL);
 
 	g_assert_cmpstr (objects, ==, "profile\n");
@@ -798,8 +941,6 @@ test_monitor (void)
 	g_assert_nonnull (strstr (rest, ": State: enabled\n"));
 	g_assert_nonnull (strstr (rest, ": State: disabled\n"));
 	g_assert_nonnull (strstr (rest, "profile "));
-	/* personal data stays masked */
-	g_assert_null (strstr (rest, disabled));
 }
 
 int
@@ -818,7 +959,9 @@ main (int argc, char **argv)
 	g_test_add_func ("/esimcli/not-running", test_not_running);
 	g_test_add_func ("/esimcli/timeout", test_timeout);
 	g_test_add_func ("/esimcli/euicc", test_euicc);
-	g_test_add_func ("/esimcli/masking", test_masking);
+	g_test_add_func ("/esimcli/identifiers-in-full", test_identifiers_in_full);
+	g_test_add_func ("/esimcli/machine-values", test_machine_values);
+	g_test_add_func ("/esimcli/profile-names", test_profile_names);
 	g_test_add_func ("/esimcli/reset", test_reset);
 	g_test_add_func ("/esimcli/notifications", test_notifications);
 	g_test_add_func ("/esimcli/two-euiccs", test_two_euiccs);
