@@ -97,6 +97,56 @@ const EsimcliFieldTable esimcli_profile_table = {
 	"profile", profile_fields, "ICCID,STATE,NAME,PROVIDER,NICKNAME,CLASS",
 };
 
+/* "eUICC 1 (EID 8904…, Quectel EG25)": the index, and what else tells the eUICC apart. */
+static gchar *
+describe_euicc (EsimdGdbusEuicc *euicc)
+{
+	const gchar *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (euicc));
+	const gchar *eid = esimd_gdbus_euicc_get_eid (euicc);
+	const gchar *model = esimd_gdbus_euicc_get_modem_model (euicc);
+	g_autoptr(GString) details = g_string_new (NULL);
+	g_autofree gchar *shown = NULL;
+
+	if (eid != NULL && *eid != '\0')
+		/* TRANSLATORS: part of the description of an eUICC, e.g. "EID 8904…" */
+		g_string_append_printf (details, _("EID %s"), eid);
+	if (model != NULL && *model != '\0')
+		g_string_append_printf (details, "%s%s", details->len > 0 ? ", " : "", model);
+	if (details->len == 0)
+		g_string_append (details, esimd_gdbus_euicc_get_transport (euicc) ?: "");
+	shown = esimcli_sanitize (details->str);
+	/* TRANSLATORS: an eUICC: its index and, in parentheses, its EID or modem */
+	return g_strdup_printf (_("eUICC %u (%s)"), esimcli_path_index (path), shown);
+}
+
+/* One error line for each eUICC of @euiccs in State "error"; TRUE if there was one. */
+static gboolean
+report_euiccs_in_error (EsimcliCli *cli, GList *euiccs)
+{
+	gboolean any = FALSE;
+
+	for (GList *l = euiccs; l != NULL; l = l->next) {
+		EsimdGdbusEuicc *euicc = l->data;
+		const gchar *reason = esimd_gdbus_euicc_get_last_error (euicc);
+		g_autofree gchar *described = NULL;
+		g_autofree gchar *shown = NULL;
+		g_autoptr(GError) error = NULL;
+
+		if (g_strcmp0 (esimd_gdbus_euicc_get_state (euicc), "error") != 0)
+			continue;
+		any = TRUE;
+		described = describe_euicc (euicc);
+		shown = esimcli_sanitize (reason != NULL && *reason != '\0' ? reason :
+					  _("esimd gives no reason"));
+		error = g_error_new (ESIMCLI_ERROR, ESIMCLI_EXIT_ERROR, _("%s is in error: %s"),
+				     described, shown);
+		esimcli_print_error (cli, error);
+	}
+	return any;
+}
+
+/* The profiles esimd shows; an eUICC in error makes the list incomplete, which is said on
+ * stderr, one line per eUICC, with exit status 1 (never an empty table and status 0). */
 gboolean
 esimcli_profile_list (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 {
@@ -105,6 +155,7 @@ esimcli_profile_list (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 	g_autolist(EsimdGdbusProfile) profiles = NULL;
 	g_autolist(EsimdGdbusEuicc) euiccs = NULL;
 	const gchar *euicc_path = NULL;
+	gboolean in_error;
 
 	if (!esimcli_expect_args (args, 0, 0, NULL, error))
 		return FALSE;
@@ -129,7 +180,17 @@ esimcli_profile_list (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 	profiles = esimcli_list_profiles (cli, euicc_path);
 	for (GList *l = profiles; l != NULL; l = l->next)
 		esimcli_output_add (output, l->data);
-	esimcli_output_print_list (output);
+	if (euicc != NULL) {
+		GList only = { euicc, NULL, NULL };
+		in_error = report_euiccs_in_error (cli, &only);
+	} else {
+		in_error = report_euiccs_in_error (cli, euiccs);
+	}
+	/* nothing listed and an eUICC in error: no table that could pass for an empty one */
+	if (profiles != NULL || !in_error)
+		esimcli_output_print_list (output);
+	if (in_error)
+		cli->exit_code = ESIMCLI_EXIT_ERROR;
 	return TRUE;
 }
 

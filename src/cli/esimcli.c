@@ -68,7 +68,8 @@ static const EsimcliCommand euicc_commands[] = {
 
 static const EsimcliCommand profile_commands[] = {
 	{ "list", esimcli_profile_list, "[--euicc EID]",
-	  N_("list the profiles of every eUICC, or of one"),
+	  N_("list the profiles of every eUICC, or of one; an eUICC in error is named on "
+	     "stderr and the exit status is 1"),
 	  ESIMCLI_CMD_OPT_EUICC, { ESIMCLI_ARG_NONE }, TRUE },
 	{ "show", esimcli_profile_show, "PROFILE",
 	  N_("show every field of one profile"), 0, { ESIMCLI_ARG_PROFILE }, TRUE },
