@@ -28,6 +28,7 @@ esimd_euicc_set_eid (EsimdEuicc *self, const gchar *eid)
 	g_free (self->eid);
 	self->eid = g_strdup (eid);
 	esimd_gdbus_euicc_set_eid (self->skeleton, eid != NULL ? eid : "");
+	esimd_log_set_eid (self->log_id, eid);
 	esimd_obj_info (self->log_id, "EID %s", eid_log);
 }
 
@@ -865,6 +866,7 @@ esimd_euicc_finalize (GObject *object)
 	g_hash_table_unref (self->eims);
 	g_object_unref (self->cancellable);
 	g_free (self->path);
+	esimd_log_set_eid (self->log_id, NULL);
 	g_free (self->log_id);
 	g_free (self->eid);
 	g_clear_error (&self->gone_error);
