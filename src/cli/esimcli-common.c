@@ -467,6 +467,15 @@ esimcli_find_profile (EsimcliCli *cli, const gchar *spec, GError **error)
 			     _("no profile with ICCID %s"), spec);
 		break;
 	case ESIMCLI_PROFILE_SPEC_INDEX:
+		/* digits are never a nickname, but say so when one was meant */
+		for (GList *l = profiles; l != NULL; l = l->next) {
+			if (!profile_matches (l->data, ESIMCLI_PROFILE_SPEC_NICKNAME, spec))
+				continue;
+			g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND,
+				     _("no profile with index %s (digits are read as an index: name "
+				       "the profile nicknamed '%s' by its ICCID)"), spec, spec);
+			return NULL;
+		}
 		g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND,
 			     _("no profile with index %s"), spec);
 		break;

@@ -79,7 +79,8 @@ invalid_args (GError **error, const gchar *format, ...)
 	return FALSE;
 }
 
-/* Reads an a{sv} whose known keys are all booleans; calls @apply for each. */
+/* Reads an a{sv} whose known keys are all booleans; calls @apply for each.  @apply with
+ * a NULL request only says whether it knows the key. */
 static gboolean
 parse_boolean_options (GVariant *options,
                        gboolean (*apply) (EsimdRequest *request, const gchar *key, gboolean value),
@@ -96,11 +97,12 @@ parse_boolean_options (GVariant *options,
 	while (g_variant_iter_next (&iter, "{&sv}", &key, &raw)) {
 		g_autoptr(GVariant) value = raw;
 
+		if (!apply (NULL, key, FALSE))
+			return invalid_args (error, "unknown option \"%s\"", key);
 		if (!g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
 			return invalid_args (error, "option \"%s\" must be a boolean (b), not %s", key,
 			                     g_variant_get_type_string (value));
-		if (!apply (request, key, g_variant_get_boolean (value)))
-			return invalid_args (error, "unknown option \"%s\"", key);
+		apply (request, key, g_variant_get_boolean (value));
 	}
 	return TRUE;
 }
@@ -110,7 +112,8 @@ apply_switch_option (EsimdRequest *request, const gchar *key, gboolean value)
 {
 	if (g_strcmp0 (key, "refresh") != 0)
 		return FALSE;
-	request->refresh = value;
+	if (request != NULL)
+		request->refresh = value;
 	return TRUE;
 }
 
@@ -127,6 +130,8 @@ apply_reset_option (EsimdRequest *request, const gchar *key, gboolean value)
 	for (guint i = 0; i < G_N_ELEMENTS (reset_options); i++) {
 		if (g_strcmp0 (key, reset_options[i].key) != 0)
 			continue;
+		if (request == NULL)
+			return TRUE;
 		if (value)
 			request->reset_options |= reset_options[i].bit;
 		else

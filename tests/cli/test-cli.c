@@ -615,6 +615,14 @@ test_profile_names (void)
 	out = cli_expect (h, EXIT_NOT_FOUND, &err, "profile", "delete", "nobody's", NULL);
 	assert_one_error_line (err);
 
+	/* digits are an index, never a nickname: the error says so */
+	g_clear_pointer (&out, g_free);
+	out = cli_expect (h, EXIT_OK, NULL, "profile", "nickname", index, "42", NULL);
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	out = cli_expect (h, EXIT_NOT_FOUND, &err, "profile", "show", "42", NULL);
+	g_assert_nonnull (strstr (err, "nicknamed '42'"));
+
 	/* the help says what PROFILE is */
 	help = cli_expect (h, EXIT_OK, NULL, "profile", "enable", "help", NULL);
 	g_assert_nonnull (strstr (help, "esimcli profile enable PROFILE"));

@@ -667,9 +667,11 @@ test_delete_options (void)
 	assert_error_name (error, "InvalidArgs");
 	g_assert_nonnull (strstr (error->message, "force"));
 	g_clear_error (&error);
+	/* an unknown key is named as unknown, whatever its value's type */
 	esimd_gdbus_profile_call_delete_sync (disabled, g_variant_new_parsed ("{'x': <'y'>}"), NULL,
 	                                      &error);
 	assert_error_name (error, "InvalidArgs");
+	g_assert_nonnull (strstr (error->message, "unknown option \"x\""));
 	g_clear_error (&error);
 	drain_events ();
 	g_assert_cmpuint (count_interfaces (om, "org.freedesktop.Esimd1.Profile"), ==, n_before);
