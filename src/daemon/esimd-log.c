@@ -174,8 +174,9 @@ esimd_log_journal_fields (GLogLevelFlags flags, const GLogField *fields, gsize n
 	if (find_field (fields, n_fields, "SYSLOG_IDENTIFIER") == NULL)
 		journal_fields_add (array, "SYSLOG_IDENTIFIER", ESIMD_LOG_IDENTIFIER, -1);
 	for (gsize i = 0; i < n_fields; i++) {
-		/* GLib's markers for its own API carry nothing worth keeping */
-		if (g_strcmp0 (fields[i].key, "GLIB_OLD_LOG_API") == 0)
+		/* GLib's markers for its own API carry nothing worth keeping; a field without
+		 * a value would crash the journald writer */
+		if (g_strcmp0 (fields[i].key, "GLIB_OLD_LOG_API") == 0 || fields[i].value == NULL)
 			continue;
 		journal_fields_add (array, fields[i].key, fields[i].value, fields[i].length);
 	}
