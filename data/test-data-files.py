@@ -321,9 +321,8 @@ def check_config(path):
 
 
 def check_man(path):
+    """esimd(8) documents every option, configuration key and polkit action."""
     text = read_text(path)
-    check(text.startswith('.\\" SPDX-License-Identifier:'), f'{path}: SPDX header')
-    check(re.search(r'(?m)^\.TH ESIMD 8 ', text), f'{path}: .TH ESIMD 8')
     for option in ('session', 'virtual', 'pcsc\\-reader', 'config', 'state', 'debug', 'log',
                    'version'):
         check('\\-\\-' + option in text, f'{path}: option --{option}… undocumented')
@@ -336,18 +335,51 @@ def check_man(path):
         check(key + '=' in text, f'{path}: {key} undocumented')
     for action in ACTIONS:
         check(action.replace('-', '\\-') in text, f'{path}: {action} undocumented')
+
+
+def check_man_page(path, version):
+    """Every man page: configured with the version and a date, renders without
+    warnings, and no option runs into the word after it."""
+    text = read_text(path)
+    check(text.startswith('.\\" SPDX-License-Identifier:'), f'{path}: SPDX header')
+    check(not re.search(r'@[A-Z_]+@', text), f'{path}: unsubstituted @VARIABLE@')
+    title = re.search(r'(?m)^\.TH (\S+) (\d) "([^"]*)" "([^"]*)"', text)
+    if not check(title, f'{path}: no .TH NAME SECTION "DATE" "SOURCE" line'):
+        return None
+    name, section, date, source = title.groups()
+    check(re.fullmatch(r'\d{4}-\d{2}-\d{2}', date), f'{path}: .TH date "{date}" is not YYYY-MM-DD')
+    check(source == f'esimd {version}', f'{path}: .TH source "{source}", expected "esimd {version}"')
+    check(os.path.basename(path) == f'{name.lower()}.{section}', f'{path}: .TH names {name}({section})')
     groff = shutil.which('groff')
     if groff:
         result = subprocess.run([groff, '-man', '-ww', '-z', path], capture_output=True, text=True,
                                 timeout=60, check=False)
         check(result.returncode == 0 and not result.stderr.strip(), f'{path}: groff: {result.stderr}')
+        rendered = subprocess.run([groff, '-man', '-Tascii', '-P-cbou', '-rLL=200n', path],
+                                  capture_output=True, text=True, timeout=60, check=False).stdout
+        # a font change without a space glues a metavariable to its option: "--euiccEID"
+        for glued in sorted(set(re.findall(r'(?<![\w-])--?[a-z][a-z-]*[A-Z][A-Za-z]*', rendered))):
+            check(False, f'{path}: "{glued}" renders without a space')
+    else:
+        print('man: groff not installed, rendering checks skipped')
+    return name.lower()
+
+
+def check_program_version(name, program, version):
+    result = subprocess.run([program, '--version'], capture_output=True, text=True, timeout=30,
+                            check=False, env=dict(os.environ, LANGUAGE='', LC_ALL='C.UTF-8'))
+    check(result.returncode == 0 and result.stdout == f'{name} {version}\n',
+          f'{program} --version: rc={result.returncode} {result.stdout!r} {result.stderr!r}')
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    for name in ('policy-in', 'policy', 'bus-policy', 'activation', 'unit', 'config', 'man',
-                 'po-dir', 'introspection-dir'):
+    for name in ('policy-in', 'policy', 'bus-policy', 'activation', 'unit', 'config',
+                 'po-dir', 'introspection-dir', 'version'):
         parser.add_argument('--' + name, required=True)
+    parser.add_argument('--man', action='append', required=True, help='a configured man page')
+    parser.add_argument('--program', action='append', default=[], metavar='NAME=PATH',
+                        help='a program whose --version must print "NAME VERSION"')
     args = parser.parse_args()
 
     interfaces, required_actions = introspection_interfaces(args.introspection_dir)
@@ -361,7 +393,16 @@ def main():
     exec_line = check_activation(args.activation)
     check_unit(args.unit, exec_line)
     check_config(args.config)
-    check_man(args.man)
+    pages = {}
+    for path in args.man:
+        pages[check_man_page(path, args.version)] = path
+    check('esimd' in pages, 'no esimd(8) among the man pages')
+    if 'esimd' in pages:
+        check_man(pages['esimd'])
+    for spec in args.program:
+        name, program = spec.split('=', 1)
+        check(name in pages, f'{name} has no man page')
+        check_program_version(name, program, args.version)
 
     for failure in failures:
         print('FAIL:', failure)

@@ -371,6 +371,7 @@ main (int argc, char **argv)
 	g_autofree gchar *eid = NULL;
 	gint port = BRIDGE_DEFAULT_PORT;
 	gboolean debug = FALSE;
+	gboolean version = FALSE;
 	gboolean t0 = FALSE;
 	gboolean t1 = FALSE;
 	Bridge bridge = { 0 };
@@ -383,6 +384,8 @@ main (int argc, char **argv)
 		  "Protocols the ATR announces: t0, t1 or t0,t1 (default t0,t1)", "LIST" },
 		{ "debug", 0, 0, G_OPTION_ARG_NONE, &debug,
 		  "Log every exchange (APDU headers and status words)", NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version,
+		  "Print the version and exit", NULL },
 		{ NULL },
 	};
 
@@ -396,6 +399,10 @@ main (int argc, char **argv)
 	if (!g_option_context_parse (context, &argc, &argv, &error)) {
 		g_printerr ("esimd-vpcd-bridge: %s\n", error->message);
 		return 2;
+	}
+	if (version) {
+		g_print ("esimd-vpcd-bridge %s\n", PACKAGE_VERSION);
+		return 0;
 	}
 	if (argc != 2) {
 		g_printerr ("esimd-vpcd-bridge: exactly one STATE-FILE expected (see --help)\n");
