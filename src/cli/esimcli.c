@@ -638,7 +638,9 @@ main (int argc, char **argv)
 	gint exit_code;
 
 	setlocale (LC_ALL, "");
-	bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+	/* ESIMD_LOCALEDIR: the catalogues of a build tree (meson devenv, tests) */
+	bindtextdomain (GETTEXT_PACKAGE, g_getenv ("ESIMD_LOCALEDIR") != NULL
+	                ? g_getenv ("ESIMD_LOCALEDIR") : LOCALEDIR);
 	bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 	textdomain (GETTEXT_PACKAGE);
 	g_set_prgname ("esimcli");
