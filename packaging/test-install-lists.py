@@ -6,7 +6,8 @@ Debian install list, the RPM %files section and the backup array of the Arch
 PKGBUILD (makepkg packages whatever meson installs, so it lists nothing else).
 Every installed file must be packaged (dh_missing fails the Debian build, rpm
 fails on unpackaged files), and every listed path must be installed (dh_install
-and rpm fail on a path that does not exist).  Run by meson (suite 'data')."""
+and rpm fail on a path that does not exist).  Also, the Debian Build-Depends
+name the packages of .ci/packages.  Run by meson (suite 'data')."""
 
 import argparse
 import fnmatch
@@ -188,11 +189,50 @@ def arch_backup(path):
     return shlex.split(match.group(1)) if match else []
 
 
+def ci_packages(path):
+    """{package: set of roles} from .ci/packages."""
+    packages = {}
+    for line in read_text(path).splitlines():
+        words = line.split('#', 1)[0].split()
+        if words:
+            packages[words[0]] = set(words[1:])
+    return packages
+
+
+def check_build_depends(control_path, packages_path):
+    """Build-Depends: the build packages (without gcc, which build-essential
+    brings), the test ones under <!nocheck>, the fuzzing ones under a profile."""
+    control = read_text(control_path)
+    match = re.search(r'(?ms)^Build-Depends:(.*?)^\S', control)
+    if not check(match, f'{control_path}: no Build-Depends'):
+        return
+    depends = {}
+    for item in match.group(1).split(','):
+        item = re.sub(r'(?m)^#.*$', '', item).strip()
+        if item:
+            name = item.split()[0]
+            depends[name] = re.findall(r'<([^>]*)>', item)
+    expected = {}
+    for name, roles in ci_packages(packages_path).items():
+        if 'build' in roles and name != 'gcc':
+            expected[name] = []
+        elif 'test' in roles:
+            expected[name] = ['!nocheck']
+        elif 'fuzz' in roles:
+            expected[name] = ['pkg.esimd.fuzzing']
+    expected['debhelper-compat'] = []
+    for name in sorted(set(expected) | set(depends)):
+        check(depends.get(name) == expected.get(name),
+              f'{control_path}: Build-Depends {name} {depends.get(name)}, '
+              f'.ci/packages says {expected.get(name)}')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--meson', required=True, help='the meson command')
     parser.add_argument('--build-dir', required=True)
     parser.add_argument('--packaging-dir', required=True)
+    parser.add_argument('--ci-packages', required=True, help='.ci/packages')
     parser.add_argument('--prefix', required=True)
     parser.add_argument('--sysconfdir', required=True)
     parser.add_argument('--unit-dir', default='')
@@ -230,6 +270,8 @@ def main():
     for path in sorted(arch_installed):
         if path.startswith('/etc/') and path not in arch_directories:
             check(path.lstrip('/') in backup, f'packaging/arch/PKGBUILD: {path} is not in backup')
+
+    check_build_depends(os.path.join(args.packaging_dir, 'debian', 'control'), args.ci_packages)
 
     for failure in failures:
         print('FAIL:', failure)
