@@ -8,6 +8,7 @@ that cannot be loaded) stops every service it started.  Run by meson (suite
 
 import argparse
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -77,11 +78,16 @@ def profiles(output):
 
 
 def test_command(lab):
-    """esimd-lab COMMAND: the demo profiles through the lab's system bus, then everything stops."""
-    result = lab.run('sh', '-c', SHOW_PIDS + '; esimcli -g NAME,STATE profile list')
+    """esimd-lab COMMAND: the demo profiles through the lab's system bus, then
+    everything stops; a second lab on the same directory refuses to start."""
+    second = ' '.join(shlex.quote(word) for word in lab.command + ['true'])
+    result = lab.run('sh', '-c', SHOW_PIDS + f'; {second}; echo "second lab: $?";'
+                     ' esimcli -g NAME,STATE profile list')
     print(result.stdout, result.stderr, sep='')
     check(result.returncode == 0, f'command: exit status {result.returncode}')
     check(profiles(result.stdout) == DEMO_PROFILES, f'command: profiles {profiles(result.stdout)}')
+    check('second lab: 1' in result.stdout and 'a lab already runs' in result.stderr,
+          'command: a second lab on the same directory did not refuse to start')
     check_stopped('command', service_pids(result.stdout), lab.lab_dir)
 
 
