@@ -9,7 +9,6 @@
 #include "esim-crypto-private.h"
 #include "esim-crypto.h"
 
-#define MAX_KEY_FILE_SIZE (64 * 1024)
 #define MAX_CI_FILES 64
 
 void
@@ -105,15 +104,8 @@ static gnutls_privkey_t
 load_key (const gchar *dir, const gchar *name, GError **error)
 {
 	g_autofree gchar *path = g_build_filename (dir, name, NULL);
-	g_autofree guint8 *data = NULL;
-	gsize len = 0;
-	gnutls_privkey_t key;
 
-	if (!esim_crypto_read_file (path, MAX_KEY_FILE_SIZE, &data, &len, error))
-		return NULL;
-	key = esim_ecdsa_privkey_import (data, len, path, error);
-	memset (data, 0, len);
-	return key;
+	return esim_ecdsa_privkey_new_from_file (path, error);
 }
 
 EsimEuiccCredentials *

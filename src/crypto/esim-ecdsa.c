@@ -250,6 +250,21 @@ esim_ecdsa_privkey_import (const guint8 *data, gsize len, const gchar *what, GEr
 	return key;
 }
 
+gnutls_privkey_t
+esim_ecdsa_privkey_new_from_file (const gchar *path, GError **error)
+{
+	g_autofree guint8 *data = NULL;
+	gsize len = 0;
+	gnutls_privkey_t key;
+
+	g_return_val_if_fail (path != NULL, NULL);
+	if (!esim_crypto_read_file (path, 64 * 1024, &data, &len, error))
+		return NULL;
+	key = esim_ecdsa_privkey_import (data, len, path, error);
+	memset (data, 0, len);
+	return key;
+}
+
 gboolean
 esim_ecdsa_privkey_get_point (gnutls_privkey_t key, guint8 point[65], GError **error)
 {

@@ -37,6 +37,8 @@ gboolean esim_ecdsa_verify_point (const guint8 *point, gsize point_len, const gu
  * SK_*.pem files use) or DER; must be P-256.  @what names it in errors. */
 gnutls_privkey_t esim_ecdsa_privkey_import (const guint8 *data, gsize len, const gchar *what,
                                             GError **error);
+/* The same from a file (at most 64 KiB); NOT_FOUND when it is missing. */
+gnutls_privkey_t esim_ecdsa_privkey_new_from_file (const gchar *path, GError **error);
 /* Its public key as an uncompressed point. */
 gboolean esim_ecdsa_privkey_get_point (gnutls_privkey_t key, guint8 point[65], GError **error);
 

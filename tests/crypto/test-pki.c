@@ -13,6 +13,7 @@
 #include "esim-cert.h"
 #include "esim-credentials.h"
 #include "esim-crypto.h"
+#include "esim-ecdsa.h"
 #include "esim-test-pki.h"
 #include "esim-util.h"
 
@@ -145,10 +146,11 @@ test_tree (void)
 
 	/* each SM-DP+ certificate has its role, the SM-DP+ OID, and chains to the CI */
 	{
-		const struct { const gchar *file; EsimCertRole role; } dps[] = {
-			{ "DPauth/CERT_S_SM_DPauth_ECDSA_NIST.der", ESIM_CERT_ROLE_DP_AUTH },
-			{ "DPpb/CERT_S_SM_DPpb_ECDSA_NIST.der", ESIM_CERT_ROLE_DP_PB },
-			{ "DPtls/CERT_S_SM_DP_TLS_NIST.der", ESIM_CERT_ROLE_DP_TLS },
+		const struct { const gchar *file; const gchar *key; EsimCertRole role; } dps[] = {
+			{ "DPauth/CERT_S_SM_DPauth_ECDSA_NIST.der", "DPauth/SK_S_SM_DPauth_ECDSA_NIST.pem",
+			  ESIM_CERT_ROLE_DP_AUTH },
+			{ "DPpb/CERT_S_SM_DPpb_ECDSA_NIST.der", "DPpb/SK_S_SM_DPpb_ECDSA_NIST.pem", ESIM_CERT_ROLE_DP_PB },
+			{ "DPtls/CERT_S_SM_DP_TLS_NIST.der", "DPtls/SK_S_SM_DP_TLS_NIST.pem", ESIM_CERT_ROLE_DP_TLS },
 		};
 
 		for (guint i = 0; i < G_N_ELEMENTS (dps); i++) {
@@ -157,6 +159,17 @@ test_tree (void)
 			g_autofree gchar *rid = esim_cert_dup_registered_id (cert);
 
 			g_assert_cmpstr (rid, ==, ESIM_TEST_PKI_SMDP_OID);
+			/* its key, as the SM-DP+ loads it */
+			{
+				g_autofree gchar *sk_path = g_build_filename (dir, dps[i].key, NULL);
+				gnutls_privkey_t key;
+
+				key = esim_ecdsa_privkey_new_from_file (sk_path, &error);
+				g_assert_no_error (error);
+				g_assert_true (esim_cert_matches_key (cert, key, &error));
+				g_assert_no_error (error);
+				gnutls_privkey_deinit (key);
+			}
 			assert_chain (cert, dps[i].role, cis, ESIM_CERT_TIME_NOW, -1);
 			assert_chain (foreign, dps[i].role, cis, ESIM_CERT_TIME_NOW, ESIM_CRYPTO_ERROR_UNTRUSTED);
 			assert_chain (foreign, dps[i].role, foreign_cis, ESIM_CERT_TIME_NOW, -1);
