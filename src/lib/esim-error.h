@@ -57,6 +57,11 @@ typedef enum {
 	ESIM_ES10_ERROR_ALREADY_EXISTS,       /* associatedEimAlreadyExists */
 	ESIM_ES10_ERROR_INVALID,              /* commandError, incorrectInputValues, ciPKUnknown, counterValueOutOfRange… */
 	ESIM_ES10_ERROR_ECALL_ACTIVE,         /* ecallActive (104) */
+	/* download (AuthenticateServer, PrepareDownload, LoadBoundProfilePackage, CancelSession) */
+	ESIM_ES10_ERROR_CERTIFICATE,          /* invalidCertificate, unsupportedCurve, invalidOid, ciPKUnknown */
+	ESIM_ES10_ERROR_VERIFICATION_FAILED,  /* invalidSignature, euiccChallengeMismatch, scp03tSecurityError */
+	ESIM_ES10_ERROR_NO_SESSION,           /* noSessionContext, invalidTransactionId */
+	ESIM_ES10_ERROR_INSTALL_FAILED,       /* a ProfileInstallationResult errorResult not named above */
 } EsimEs10Error;
 
 /* The card's answer could not be understood (bad DER, wrong tag…). Code is EsimDerError. */

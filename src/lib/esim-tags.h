@@ -94,6 +94,62 @@ G_BEGIN_DECLS
 #define ESIM_TAG_BPP_CONFIGURE_ISDP         0x87   /* also ReplaceSessionKeys, encrypted */
 #define ESIM_TAG_BPP_STORE_METADATA         0x88   /* MAC only */
 
+/* ---- inside the download structures (SGP.22 v2.5 RSPDefinitions, AUTOMATIC
+ * TAGS: a SEQUENCE/CHOICE with no tagged member gets [0], [1]… on every
+ * member; one with any tagged member keeps the universal tags of the rest).
+ * Checked against AOSP EuiccPort (ctxParams1, hashCc, CancelSession) and the
+ * V14 real-card ProfileInstallationResult. ---- */
+/* CHOICE answers of AuthenticateServer, PrepareDownload, CancelSession */
+#define ESIM_TAG_RESPONSE_OK                0xA0   /* …ResponseOk [0] */
+#define ESIM_TAG_RESPONSE_ERROR             0xA1   /* authenticate/downloadResponseError [1] SEQUENCE */
+#define ESIM_TAG_RESPONSE_COMPACT           0xA2   /* SGP.32 compact…Ok [2]: an IPA's form for ESipa */
+#define ESIM_TAG_CANCEL_SESSION_ERROR       0x81   /* cancelSessionResponseError [1] INTEGER */
+#define ESIM_TAG_ERROR_CODE                 0x02   /* authenticateErrorCode, downloadErrorCode: universal */
+#define ESIM_TAG_EUICC_CHALLENGE            0x80   /* GetEuiccChallengeResponse.euiccChallenge [0] */
+/* ServerSigned1, EuiccSigned1, SmdpSigned2, EUICCSigned2, error answers */
+#define ESIM_TAG_TRANSACTION_ID             0x80   /* transactionId [0] */
+#define ESIM_TAG_SIGNED1_EUICC_CHALLENGE    0x81   /* ServerSigned1.euiccChallenge [1] */
+#define ESIM_TAG_SIGNED1_SERVER_ADDRESS     0x83   /* serverAddress [3] */
+#define ESIM_TAG_SIGNED1_SERVER_CHALLENGE   0x84   /* serverChallenge [4] */
+#define ESIM_TAG_CC_REQUIRED_FLAG           0x01   /* SmdpSigned2.ccRequiredFlag: universal BOOLEAN */
+#define ESIM_TAG_OTPK                       0x5F49 /* [APPLICATION 73] euiccOtpk, bppEuiccOtpk, smdpOtpk */
+#define ESIM_TAG_SUBJECT_KEY_ID             0x04   /* euiccCiPKIdToBeUsed: universal OCTET STRING */
+#define ESIM_TAG_HASH_CC                    0x04   /* hashCc Octet32: universal, before smdpCertificate */
+/* ctxParams1 (CtxParamsForCommonAuthentication) and DeviceInfo */
+#define ESIM_TAG_CTX_PARAMS_COMMON_AUTH     0xA0   /* CHOICE alternative [0] */
+#define ESIM_TAG_CTX_MATCHING_ID            0x80
+#define ESIM_TAG_CTX_DEVICE_INFO            0xA1
+#define ESIM_TAG_DEVICE_TAC                 0x80
+#define ESIM_TAG_DEVICE_CAPABILITIES        0xA1
+#define ESIM_TAG_DEVICE_IMEI                0x82
+#define ESIM_TAG_DEVICE_CAPABILITY_BASE     0x80   /* + EsimDeviceCapability number */
+/* ProfileInstallationResultData (BF27) */
+#define ESIM_TAG_PIR_FINAL_RESULT           0xA2   /* finalResult [2] CHOICE: explicit */
+#define ESIM_TAG_PIR_SUCCESS_RESULT         0xA0
+#define ESIM_TAG_PIR_ERROR_RESULT           0xA1
+#define ESIM_TAG_PIR_SIMA_RESPONSE          0x04   /* SuccessResult: universal (aid is tagged) */
+#define ESIM_TAG_PIR_BPP_COMMAND_ID         0x80   /* ErrorResult: automatic */
+#define ESIM_TAG_PIR_ERROR_REASON           0x81
+#define ESIM_TAG_PIR_ERROR_SIMA_RESPONSE    0x82
+/* CancelSessionRequest and EuiccCancelSessionSigned (both automatic) */
+#define ESIM_TAG_CANCEL_TRANSACTION_ID      0x80
+#define ESIM_TAG_CANCEL_REASON              0x81   /* request: reason [1] */
+#define ESIM_TAG_CANCEL_SIGNED_SMDP_OID     0x81   /* signed: smdpOid [1] */
+#define ESIM_TAG_CANCEL_SIGNED_REASON       0x82   /* signed: reason [2] */
+/* NotificationMetadata (BF2F) */
+#define ESIM_TAG_NOTIF_SEQ_NUMBER           0x80
+#define ESIM_TAG_NOTIF_OPERATION            0x81
+#define ESIM_TAG_NOTIF_ADDRESS              0x0C   /* universal UTF8String */
+/* StoreMetadataRequest (BF25) */
+#define ESIM_TAG_META_SERVICE_PROVIDER      0x91
+#define ESIM_TAG_META_PROFILE_NAME          0x92
+#define ESIM_TAG_META_ICON_TYPE             0x93
+#define ESIM_TAG_META_PROFILE_CLASS         0x95
+#define ESIM_TAG_META_NOTIFICATION_CONFIG   0xB6   /* SEQUENCE OF NotificationConfigurationInformation */
+#define ESIM_TAG_META_PPR                   0x99
+#define ESIM_TAG_NOTIF_CONFIG_OPERATION     0x80   /* NotificationConfigurationInformation: automatic */
+#define ESIM_TAG_NOTIF_CONFIG_ADDRESS       0x81
+
 /* ---- ESipa message tags (SGP.32 v1.2 §6; envelope alternatives) ---- */
 #define ESIM_TAG_ESIPA_INITIATE_AUTHENTICATION 0xBF39
 #define ESIM_TAG_ESIPA_GET_BOUND_PROFILE_PACKAGE 0xBF3A
@@ -148,6 +204,10 @@ G_BEGIN_DECLS
 #define ESIM_ICCID_LENGTH             10
 #define ESIM_NICKNAME_MAX_LENGTH      64
 #define ESIM_EIM_ID_MAX_LENGTH        128
+#define ESIM_HASH_CC_LENGTH           32     /* Octet32 */
+#define ESIM_TAC_LENGTH               4      /* Octet4 */
+#define ESIM_IMEI_LENGTH              8      /* Octet8 */
+#define ESIM_BPP_MAX_SEGMENTS         4096   /* ours: 4 MiB of 1 KiB profile element segments */
 
 /* ISD-R application identifier (SGP.22 §2.2.3). */
 #define ESIM_ISDR_AID_BYTES 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, \
