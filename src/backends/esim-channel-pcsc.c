@@ -10,7 +10,10 @@
  *
  * The reader is connected lazily, on the first operation, in shared mode with
  * T=0 or T=1 (whatever the card and reader agree on); the request structure
- * given to SCardTransmit follows the active protocol.  Status words are passed
+ * given to SCardTransmit follows the active protocol.  Between operations the
+ * owner releases the channel (esim_channel_release_async): the handle is
+ * disconnected, leaving the card as it is, so that other PC/SC applications
+ * (pcsc_scan, lpac, even in exclusive mode) can use the reader meanwhile.  Status words are passed
  * up unchanged: 61xx / 6Cxx handling belongs to EsimIsdr.  When the card is
  * removed, the reader unplugged or pcscd stopped, the failing operation
  * reports ESIM_APDU_ERROR_TRANSPORT and the handles are dropped, so that the
@@ -76,6 +79,7 @@ G_DEFINE_TYPE_WITH_CODE (EsimChannelPcsc, esim_channel_pcsc, G_TYPE_OBJECT,
 typedef enum {
 	PCSC_OP_TRANSMIT,
 	PCSC_OP_RESET,
+	PCSC_OP_RELEASE,
 } PcscOpKind;
 
 typedef struct {
@@ -432,11 +436,22 @@ pcsc_worker (GTask *worker_task, gpointer source_object, gpointer task_data,
 	GError *error = NULL;
 
 	g_mutex_lock (&self->mutex);
-	if (op->kind == PCSC_OP_TRANSMIT) {
+	switch (op->kind) {
+	case PCSC_OP_TRANSMIT:
 		response = pcsc_transmit_locked (self, op->channel, op->command, &error);
 		ok = response != NULL;
-	} else {
+		break;
+	case PCSC_OP_RESET:
 		ok = pcsc_reset_locked (self, &error);
+		break;
+	case PCSC_OP_RELEASE:
+	default:
+		/* the context stays: establishing one costs a round trip to pcscd */
+		if (self->has_card)
+			g_debug ("PC/SC reader “%s”: released", self->reader_name);
+		pcsc_drop_card (self);
+		ok = TRUE;
+		break;
 	}
 	g_mutex_unlock (&self->mutex);
 
@@ -571,6 +586,24 @@ esim_channel_pcsc_reset_card_finish (EsimChannel *channel, GAsyncResult *res, GE
 }
 
 static void
+esim_channel_pcsc_release_async (EsimChannel *channel, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+	PcscOp *op = g_new0 (PcscOp, 1);
+
+	op->kind = PCSC_OP_RELEASE;
+	pcsc_queue_push (ESIM_CHANNEL_PCSC (channel), op, NULL, callback, user_data,
+	                 esim_channel_pcsc_release_async);
+}
+
+static void
+esim_channel_pcsc_release_finish (EsimChannel *channel, GAsyncResult *res)
+{
+	g_return_if_fail (g_task_is_valid (res, channel));
+	g_task_propagate_boolean (G_TASK (res), NULL);
+}
+
+static void
 esim_channel_pcsc_iface_init (EsimChannelInterface *iface)
 {
 	iface->get_transport = esim_channel_pcsc_get_transport;
@@ -580,6 +613,8 @@ esim_channel_pcsc_iface_init (EsimChannelInterface *iface)
 	iface->transmit_finish = esim_channel_pcsc_transmit_finish;
 	iface->reset_card_async = esim_channel_pcsc_reset_card_async;
 	iface->reset_card_finish = esim_channel_pcsc_reset_card_finish;
+	iface->release_async = esim_channel_pcsc_release_async;
+	iface->release_finish = esim_channel_pcsc_release_finish;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (EsimChannelPcsc, esim_channel_pcsc, ESIM, CHANNEL_PCSC, GObject)
 
 /* Nothing is opened here: the reader is connected on the first APDU (and again
- * after the card was removed or the reader went away). */
+ * after the card was removed, the reader went away, or the channel was
+ * released between operations: esim_channel_release_async() disconnects). */
 EsimChannelPcsc *esim_channel_pcsc_new (const gchar *reader_name);
 const gchar     *esim_channel_pcsc_get_reader_name (EsimChannelPcsc *self);
 /* "T=0" or "T=1" while connected to the card, NULL otherwise. */

@@ -447,6 +447,30 @@ release_closed (GObject *source, GAsyncResult *res, gpointer user_data)
 	release_channel (task);
 }
 
+/* A card shared with other applications (PC/SC) is let go of between operations. */
+static void
+release_shared_released (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+
+	esim_channel_release_finish (ESIM_CHANNEL (source), res);
+	g_task_return_boolean (task, TRUE);
+}
+
+static void
+release_shared_closed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GTask *task = user_data;
+	EsimdEuicc *self = g_task_get_source_object (task);
+	g_autoptr(GError) error = NULL;
+
+	/* a card taken out or reset has closed the channel already */
+	if (!esim_isdr_close_finish (ESIM_ISDR (source), res, &error))
+		esimd_obj_debug (self->log_id, "closing the ISD-R: %s", error->message);
+	esim_channel_release_async (esim_isdr_get_channel (ESIM_ISDR (source)),
+	                            release_shared_released, task);
+}
+
 void
 esimd_euicc_release_async (EsimdEuicc *self, GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -454,6 +478,15 @@ esimd_euicc_release_async (EsimdEuicc *self, GAsyncReadyCallback callback, gpoin
 
 	g_task_set_source_tag (task, esimd_euicc_release_async);
 	if (!self->per_access_channel) {
+		EsimChannel *channel = NULL;
+
+		if (self->isdr != NULL)
+			channel = esim_isdr_get_channel (self->isdr);
+		if (channel != NULL && esim_channel_can_release (channel)) {
+			esim_isdr_close_async (self->isdr, NULL, release_shared_closed,
+			                       g_steal_pointer (&task));
+			return;
+		}
 		g_task_return_boolean (task, TRUE);
 		return;
 	}

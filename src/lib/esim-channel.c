@@ -161,6 +161,45 @@ esim_channel_reset_card_finish (EsimChannel *self, GAsyncResult *res, GError **e
 	return iface->reset_card_finish (self, res, error);
 }
 
+gboolean
+esim_channel_can_release (EsimChannel *self)
+{
+	g_return_val_if_fail (ESIM_IS_CHANNEL (self), FALSE);
+	return ESIM_CHANNEL_GET_IFACE (self)->release_async != NULL;
+}
+
+void
+esim_channel_release_async (EsimChannel *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+	EsimChannelInterface *iface;
+	g_autoptr(GTask) task = NULL;
+
+	g_return_if_fail (ESIM_IS_CHANNEL (self));
+	iface = ESIM_CHANNEL_GET_IFACE (self);
+	if (iface->release_async != NULL) {
+		iface->release_async (self, callback, user_data);
+		return;
+	}
+	/* nothing held between operations */
+	task = g_task_new (self, NULL, callback, user_data);
+	g_task_set_source_tag (task, esim_channel_release_async);
+	g_task_return_boolean (task, TRUE);
+}
+
+void
+esim_channel_release_finish (EsimChannel *self, GAsyncResult *res)
+{
+	EsimChannelInterface *iface;
+
+	g_return_if_fail (ESIM_IS_CHANNEL (self));
+	if (g_async_result_is_tagged (res, esim_channel_release_async)) {
+		g_task_propagate_boolean (G_TASK (res), NULL);
+		return;
+	}
+	iface = ESIM_CHANNEL_GET_IFACE (self);
+	iface->release_finish (self, res);
+}
+
 /* ------------------------------------------------------------------------ */
 /* raw open: MANAGE CHANNEL open, SELECT by AID; close the channel again if SELECT fails */
 

@@ -63,6 +63,15 @@ struct _EsimChannelInterface {
 	void     (*reset_card_async) (EsimChannel *self, GCancellable *cancellable,
 	                              GAsyncReadyCallback callback, gpointer user_data);
 	gboolean (*reset_card_finish) (EsimChannel *self, GAsyncResult *res, GError **error);
+
+	/* Optional, for a card shared with other applications (PC/SC): the
+	 * caller closed its logical channels and sends nothing until its next
+	 * operation, so the backend lets go of the card now (PC/SC:
+	 * SCardDisconnect, leaving the card as it is) and takes it again on the
+	 * next transmit.  Never fails; queued behind the operations before it. */
+	void     (*release_async) (EsimChannel *self, GAsyncReadyCallback callback,
+	                           gpointer user_data);
+	void     (*release_finish) (EsimChannel *self, GAsyncResult *res);
 };
 
 const gchar *esim_channel_get_transport (EsimChannel *self);
@@ -79,6 +88,13 @@ gboolean esim_channel_close_finish (EsimChannel *self, GAsyncResult *res, GError
 void     esim_channel_reset_card_async (EsimChannel *self, GCancellable *cancellable,
                                         GAsyncReadyCallback callback, gpointer user_data);
 gboolean esim_channel_reset_card_finish (EsimChannel *self, GAsyncResult *res, GError **error);
+/* Whether the backend wants its logical channels closed and the card let go
+ * of between operations (release_async is implemented). */
+gboolean esim_channel_can_release (EsimChannel *self);
+/* Completes at once for a backend without release. */
+void     esim_channel_release_async (EsimChannel *self, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+void     esim_channel_release_finish (EsimChannel *self, GAsyncResult *res);
 
 /* Generic open/close for raw-APDU backends: MANAGE CHANNEL (00 70 00 00 01),
  * then SELECT by DF name (0c A4 04 00 Lc AID) on the new channel, accepting

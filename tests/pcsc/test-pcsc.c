@@ -444,6 +444,57 @@ test_pcsc_pcscd_restart (void)
 	pcsc_fixture_isdr_close (isdr2);
 }
 
+/* SCardConnect with SCARD_SHARE_EXCLUSIVE from a context of our own, as
+ * another PC/SC application would; the handle is disconnected at once. */
+static LONG
+connect_exclusive (void)
+{
+	SCARDCONTEXT context;
+	SCARDHANDLE card;
+	DWORD protocol = 0;
+	LONG rv;
+
+	g_assert_cmpint (SCardEstablishContext (SCARD_SCOPE_SYSTEM, NULL, NULL, &context), ==,
+	                 SCARD_S_SUCCESS);
+	rv = SCardConnect (context, READER_CARD, SCARD_SHARE_EXCLUSIVE,
+	                   SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &protocol);
+	if (rv == SCARD_S_SUCCESS)
+		SCardDisconnect (card, SCARD_LEAVE_CARD);
+	SCardReleaseContext (context);
+	return rv;
+}
+
+/* A released channel holds nothing: another application may take the card
+ * exclusively; the next command takes it again. */
+static void
+test_pcsc_release (void)
+{
+	g_autoptr(EsimChannelPcsc) channel = NULL;
+	g_autoptr(EsimIsdr) isdr = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *eid = NULL;
+	PcscFixtureWait wait = { 0 };
+
+	SKIP_IF_NEEDED ();
+	isdr = open_card_isdr (&channel);
+	g_assert_true (esim_channel_can_release (ESIM_CHANNEL (channel)));
+	g_assert_cmpint (connect_exclusive (), ==, SCARD_E_SHARING_VIOLATION);
+
+	pcsc_fixture_isdr_close (isdr);
+	esim_channel_release_async (ESIM_CHANNEL (channel), pcsc_fixture_wait_done, &wait);
+	esim_channel_release_finish (ESIM_CHANNEL (channel), pcsc_fixture_wait_result (&wait));
+	pcsc_fixture_wait_clear (&wait);
+	g_assert_null (esim_channel_pcsc_get_protocol (channel));
+	g_assert_cmpint (connect_exclusive (), ==, SCARD_S_SUCCESS);
+
+	g_assert_true (pcsc_fixture_isdr_open (isdr, &error));
+	g_assert_no_error (error);
+	eid = pcsc_fixture_get_eid_on (isdr, &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (eid, ==, pcsc_fixture_get_eid ());
+	pcsc_fixture_isdr_close (isdr);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -462,6 +513,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/pcsc/t1", test_pcsc_t1);
 	g_test_add_func ("/esim/pcsc/bridge-killed", test_pcsc_bridge_killed);
 	g_test_add_func ("/esim/pcsc/pcscd-restart", test_pcsc_pcscd_restart);
+	g_test_add_func ("/esim/pcsc/release", test_pcsc_release);
 	ret = g_test_run ();
 
 	pcsc_fixture_teardown (ret != 0);
