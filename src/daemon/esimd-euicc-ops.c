@@ -3,7 +3,8 @@
  * The operations behind the Euicc and Profile methods: argument validation
  * (no card needed) and one step machine that runs a validated request on the
  * card: (probe again if the eUICC is in error) -> open ISD-R -> ES10 call ->
- * refresh what the call changed.
+ * refresh what the call changed.  Profile switches go through the switch
+ * lifecycle of esimd-euicc-switch.c instead.
  */
 
 #include <string.h>
@@ -311,10 +312,6 @@ static gboolean
 op_call_finish (EsimdEuicc *self, EsimdRequest *request, GAsyncResult *res, GError **error)
 {
 	switch (request->kind) {
-	case ESIMD_OP_ENABLE_PROFILE:
-		return esim_es10_enable_profile_finish (self->isdr, res, error);
-	case ESIMD_OP_DISABLE_PROFILE:
-		return esim_es10_disable_profile_finish (self->isdr, res, error);
 	case ESIMD_OP_DELETE_PROFILE:
 		return esim_es10_delete_profile_finish (self->isdr, res, error);
 	case ESIMD_OP_SET_NICKNAME:
@@ -384,14 +381,6 @@ op_call (GTask *task)
 	GCancellable *cancellable = g_task_get_cancellable (task);
 
 	switch (request->kind) {
-	case ESIMD_OP_ENABLE_PROFILE:
-		esim_es10_enable_profile (self->isdr, request->iccid, request->refresh, cancellable,
-		                          op_call_ready, task);
-		break;
-	case ESIMD_OP_DISABLE_PROFILE:
-		esim_es10_disable_profile (self->isdr, request->iccid, request->refresh, cancellable,
-		                           op_call_ready, task);
-		break;
 	case ESIMD_OP_DELETE_PROFILE:
 		esim_es10_delete_profile (self->isdr, request->iccid, cancellable, op_call_ready, task);
 		break;
@@ -557,9 +546,8 @@ esimd_euicc_run_request_async (EsimdEuicc *self,
 	ctx->request = request;
 	ctx->step = OP_STEP_FIRST;
 	g_task_set_task_data (task, ctx, g_free);
-	/* a modem sees the card reset after a switch: that is a lifecycle of its own */
-	if (self->modem != NULL && (request->kind == ESIMD_OP_ENABLE_PROFILE ||
-	                            request->kind == ESIMD_OP_DISABLE_PROFILE)) {
+	/* the card may reset (or leave its reader) after a switch: a lifecycle of its own */
+	if (request->kind == ESIMD_OP_ENABLE_PROFILE || request->kind == ESIMD_OP_DISABLE_PROFILE) {
 		esimd_euicc_switch_async (self, request, cancellable, op_switch_ready, task);
 		return;
 	}

@@ -149,9 +149,11 @@ void     esimd_euicc_check_presence (EsimdEuicc *self);
 GError  *esimd_euicc_modem_removed_error (EsimdEuicc *self);
 void     esimd_euicc_modem_dispose (EsimdEuicc *self);
 
-/* esimd-euicc-switch.c: enable/disable on a modem's eUICC, as one lifecycle:
+/* esimd-euicc-switch.c: enable/disable on every eUICC, as one lifecycle:
  * [inhibit] -> ES10 call -> close -> [reset] -> reopen with backoff -> re-read
- * -> [release the inhibit, always] -> [wait for ModemManager]. */
+ * -> [release the inhibit, always] -> [wait for ModemManager].  Success means
+ * the card was read again and shows the switch; otherwise the profiles whose
+ * state is no longer known say "unknown". */
 void     esimd_euicc_switch_async (EsimdEuicc *self, EsimdRequest *request,
                                    GCancellable *cancellable, GAsyncReadyCallback callback,
                                    gpointer user_data);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The profile-switch lifecycle on a modem's eUICC.  Enabling or disabling a
- * profile makes the card reset (REFRESH) and the modem and ModemManager see
- * it go and come back; the D-Bus call completes only once esimd has the card
- * again and has read what changed:
+ * The profile-switch lifecycle, for every eUICC.  Enabling or disabling a
+ * profile may make the card reset (REFRESH): the modem and ModemManager see it
+ * go and come back, a card in a PC/SC reader may leave the reader and come
+ * back.  The D-Bus call completes only once esimd has the card again and has
+ * read what changed:
  *
  *   [probe if the eUICC is in error]
  *   [InhibitDevice (uid, TRUE)        when InhibitOnSwitch]
@@ -15,11 +16,19 @@
  *   [wait until ModemManager shows the eUICC again]
  *
  * A failure anywhere jumps to the release; the first error is the result.
+ *
+ * After a switch esimd shows what the card holds, or says that it does not
+ * know: never the profile that was enabled before.  Success means the card
+ * was read again (and is the same card).  When the command reached the card
+ * and its outcome was not read back (no answer, the card did not come back,
+ * the re-read failed), the call fails, the profiles' State is "unknown" and
+ * the eUICC is unhealthy, so that it is read afresh first thing next time.
  */
 
 #include "esimd-error.h"
 #include "esimd-euicc-private.h"
 #include "esimd-log.h"
+#include "esimd-profile.h"
 
 /* reopen backoff: 200 ms doubling up to 2 s */
 #define SWITCH_RETRY_FIRST_MS 200
@@ -48,6 +57,10 @@ typedef struct {
 	gboolean      refresh;     /* refreshFlag sent to the card */
 	gboolean      inhibited;   /* this switch holds the inhibit */
 	gboolean      call_retried;
+	gboolean      call_sent;   /* the ES10 call may have reached the card */
+	gboolean      unchanged;   /* the card answered that it did not switch */
+	gboolean      reread;      /* the card was read again after the switch */
+	gchar        *eid_before;
 	gint64        deadline;    /* monotonic time, µs */
 	guint         retry_ms;
 	guint         retry_id;
@@ -62,6 +75,7 @@ switch_context_free (SwitchContext *ctx)
 	if (ctx->retry_id != 0)
 		g_source_remove (ctx->retry_id);
 	g_clear_error (&ctx->error);
+	g_free (ctx->eid_before);
 	g_free (ctx);
 }
 
@@ -110,6 +124,34 @@ switch_error_is_lost_channel (const GError *error)
 {
 	return g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED) ||
 	       g_error_matches (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL);
+}
+
+/* Whether a failed ES10 call leaves the card as it was: it refused (an ES10
+ * result, a status word), or the backend never let the command reach it
+ * (CHANNEL_CLOSED).  No answer, an answer that cannot be read, a timeout:
+ * the card may have switched. */
+static gboolean
+switch_error_means_unchanged (const GError *error)
+{
+	if (error->domain == ESIM_ES10_ERROR)
+		return TRUE;
+	if (error->domain != ESIM_APDU_ERROR)
+		return FALSE;
+	return error->code != ESIM_APDU_ERROR_TRANSPORT &&
+	       error->code != ESIM_APDU_ERROR_MALFORMED_RESPONSE;
+}
+
+/* The profiles as far as esimd knows after a switch it could not read back. */
+static void
+switch_forget_profile_states (EsimdEuicc *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init (&iter, self->profiles);
+	while (g_hash_table_iter_next (&iter, NULL, &value))
+		esimd_profile_set_state_unknown (ESIMD_PROFILE (value));
+	self->healthy = FALSE;
 }
 
 /* ---- callbacks ---- */
@@ -194,6 +236,10 @@ switch_call_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 			return;
 		}
 		self->expect_reset = FALSE;
+		ctx->unchanged = switch_error_means_unchanged (error);
+		if (!ctx->unchanged)
+			g_prefix_error (&error, "%s: the eUICC's answer was lost, whether it "
+			                "switched is not known: ", switch_name (ctx));
 		switch_fail (task, error);
 		return;
 	}
@@ -315,10 +361,21 @@ switch_reread_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	SwitchContext *ctx = g_task_get_task_data (task);
 	g_autoptr(GError) error = NULL;
 
-	/* the switch itself worked: report it, and let State show the stale view */
-	if (!esimd_euicc_refresh_finish (self, res, &error))
-		esimd_obj_warn (self->log_id, "reading the eUICC after %s failed: %s",
-		                switch_name (ctx), error->message);
+	if (!esimd_euicc_refresh_finish (self, res, &error)) {
+		switch_fail (task, g_error_new (ESIMD_ERROR, ESIMD_ERROR_CARD_ERROR,
+		                                "%s was accepted by the eUICC, but it could not be "
+		                                "read afterwards: %s", switch_name (ctx),
+		                                error->message));
+		return;
+	}
+	/* the view is the card's now, whichever card it is */
+	ctx->reread = TRUE;
+	if (ctx->eid_before != NULL && g_strcmp0 (ctx->eid_before, self->eid) != 0) {
+		switch_fail (task, g_error_new (ESIMD_ERROR, ESIMD_ERROR_CARD_ERROR,
+		                                "after %s, another eUICC answers (its EID "
+		                                "differs)", switch_name (ctx)));
+		return;
+	}
 	switch_next (task);
 }
 
@@ -335,6 +392,7 @@ switch_call (GTask *task)
 	self->expect_reset = TRUE;
 	esimd_obj_debug (self->log_id, "running %s (refreshFlag %d)", switch_name (ctx),
 	                 ctx->refresh);
+	ctx->call_sent = TRUE;
 	if (ctx->request->kind == ESIMD_OP_ENABLE_PROFILE)
 		esim_es10_enable_profile (self->isdr, ctx->request->iccid, ctx->refresh, cancellable,
 		                          switch_call_ready, task);
@@ -375,6 +433,11 @@ switch_finish (GTask *task)
 	SwitchContext *ctx = g_task_get_task_data (task);
 
 	self->expect_reset = FALSE;
+	if (ctx->call_sent && !ctx->unchanged && !ctx->reread) {
+		esimd_obj_warn (self->log_id, "the profiles' state after %s is not known until the "
+		                "eUICC is read again", switch_name (ctx));
+		switch_forget_profile_states (self);
+	}
 	if (ctx->error != NULL) {
 		g_task_return_error (task, g_steal_pointer (&ctx->error));
 	} else {
@@ -461,7 +524,8 @@ switch_step (GTask *task)
 		return;
 	case SWITCH_STEP_REREAD:
 		/* the EID too: after a reset it proves this is still the same card */
-		g_clear_pointer (&self->eid, g_free);
+		g_free (ctx->eid_before);
+		ctx->eid_before = g_steal_pointer (&self->eid);
 		esimd_euicc_refresh_async (self, ESIMD_REFRESH_INFO | ESIMD_REFRESH_PROFILES |
 		                           ESIMD_REFRESH_NOTIFICATIONS, cancellable,
 		                           switch_reread_ready, task);
@@ -477,7 +541,7 @@ switch_step (GTask *task)
 		/* the call completes once ModemManager has the modem (and its new profile)
 		 * again; an AT eUICC's operation still holds the modem: it waits after that */
 		if (ctx->error == NULL && !g_cancellable_is_cancelled (cancellable) &&
-		    !self->modem_present && !self->inhibited) {
+		    self->modem != NULL && !self->modem_present && !self->inhibited) {
 			esimd_euicc_wait_present_async (self, MAX (switch_remaining_ms (ctx), 1000),
 			                                cancellable, switch_wait_present_ready, task);
 			return;

@@ -783,6 +783,9 @@ esimd_euicc_new (GDBusObjectManagerServer *object_manager,
 	self->auth = g_object_ref (auth);
 	self->refresh_default = config->refresh_on_switch;
 	self->config = config;
+	/* a profile switch without a modem: no inhibit, no reset, the card's own REFRESH */
+	self->policy.refresh = TRUE;
+	self->policy.switch_timeout_s = config->switch_timeout_s;
 
 	self->object = esimd_gdbus_object_skeleton_new (self->path);
 	self->skeleton = esimd_gdbus_euicc_skeleton_new ();

@@ -86,6 +86,13 @@ esimd_profile_update (EsimdProfile *self, const EsimProfileInfo *info)
 	                               esim_profile_class_to_string (info->profile_class));
 }
 
+void
+esimd_profile_set_state_unknown (EsimdProfile *self)
+{
+	g_return_if_fail (ESIMD_IS_PROFILE (self));
+	esimd_gdbus_profile_set_state (self->skeleton, "unknown");
+}
+
 EsimdProfile *
 esimd_profile_new (EsimdEuicc *euicc, const EsimProfileInfo *info)
 {

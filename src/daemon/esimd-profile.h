@@ -15,6 +15,9 @@ G_DECLARE_FINAL_TYPE (EsimdProfile, esimd_profile, ESIMD, PROFILE, GObject)
 /* @info must have an ICCID.  The methods of the object go to @euicc. */
 EsimdProfile        *esimd_profile_new (EsimdEuicc *euicc, const EsimProfileInfo *info);
 void                 esimd_profile_update (EsimdProfile *self, const EsimProfileInfo *info);
+/* State "unknown": esimd could not read the eUICC after a switch; the next
+ * esimd_profile_update() says again what the card holds. */
+void                 esimd_profile_set_state_unknown (EsimdProfile *self);
 const gchar         *esimd_profile_get_path (EsimdProfile *self);
 const gchar         *esimd_profile_get_iccid (EsimdProfile *self);
 GDBusObjectSkeleton *esimd_profile_get_object (EsimdProfile *self);

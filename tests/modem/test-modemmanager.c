@@ -64,6 +64,7 @@ typedef struct {
 	EsimdGdbusManager  *manager;
 	gchar              *saved_datadir;
 	guint               sim_reset_delay_ms;
+	gboolean            garble_after_reset; /* answers garbled once the card reset */
 } Fixture;
 
 /* ---- fixture ---- */
@@ -687,6 +688,8 @@ qmi_card_reset_cb (FakeQmiModem *qmi, guint slot, gpointer user_data)
 {
 	Fixture *f = user_data;
 
+	if (f->garble_after_reset)
+		fake_qmi_modem_set_malformed_apdu_response (qmi, TRUE);
 	/* ModemManager notices the card reset: the SIM object goes and comes back,
 	 * at once or (f->sim_reset_delay_ms) after esimd is done with the card */
 	if (f->sim_reset_delay_ms > 0)
@@ -789,6 +792,65 @@ test_qmi_enable (Fixture *f, gconstpointer data)
 	assert_inhibit_log (f, twice);
 	assert_profile_state (f, ICCID_TEST, "disabled");
 	g_assert_cmpuint (count_euiccs (f), ==, 1);
+#else
+	skip_without (HAVE_QMI, "built without QMI support");
+#endif
+}
+
+/* After a switch esimd shows what the card holds or says it does not know:
+ * when the card cannot be read after it, the call fails and no profile is
+ * still shown as enabled from before (issue 6, item 6). */
+static void
+test_qmi_reread_fails_after_switch (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_FAKE_QMI
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+
+	set_up_qmi_modem (f);
+	fake_modemmanager_start (f->mm);
+	start_daemon (f);
+	euicc = wait_euicc (f, "qmi", "ready");
+	g_assert_cmpstr (profile_state (f, ICCID_OPERATIONAL), ==, "enabled");
+
+	/* the card switches and resets; then every answer the modem passes on is garbled */
+	f->garble_after_reset = TRUE;
+	out = cli (f, 1, &err, "profile", "enable", ICCID_TEST, NULL);
+	g_test_message ("esimcli: %s", err);
+	g_assert_nonnull (strstr (err, "accepted by the eUICC, but it could not be read "
+	                          "afterwards"));
+	assert_profile_state (f, ICCID_OPERATIONAL, "unknown");
+	assert_profile_state (f, ICCID_TEST, "unknown");
+	g_clear_object (&euicc);
+	euicc = wait_euicc (f, "qmi", "error");
+	g_assert_nonnull (strstr (esimd_gdbus_euicc_get_last_error (euicc), "could not be read"));
+
+	/* the modem answers properly again: the next operation reads the card first */
+	f->garble_after_reset = FALSE;
+	fake_qmi_modem_set_malformed_apdu_response (f->qmi, FALSE);
+	g_clear_pointer (&out, g_free);
+	out = cli (f, 0, NULL, "profile", "nickname", ICCID_TEST, "travel", NULL);
+	assert_profile_state (f, ICCID_TEST, "enabled");
+	assert_profile_state (f, ICCID_OPERATIONAL, "disabled");
+	g_clear_object (&euicc);
+	euicc = wait_euicc (f, "qmi", "ready");
+	g_assert_cmpstr (esimd_gdbus_euicc_get_last_error (euicc), ==, "");
+
+	/* the card gets the switch, its answer is lost on the way: not known either */
+	fake_qmi_modem_set_malformed_apdu_response (f->qmi, TRUE);
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	out = cli (f, 1, &err, "profile", "enable", ICCID_OPERATIONAL, NULL);
+	g_test_message ("esimcli: %s", err);
+	g_assert_nonnull (strstr (err, "whether it switched is not known"));
+	assert_profile_state (f, ICCID_OPERATIONAL, "unknown");
+	assert_profile_state (f, ICCID_TEST, "unknown");
+	fake_qmi_modem_set_malformed_apdu_response (f->qmi, FALSE);
+	g_clear_pointer (&out, g_free);
+	out = cli (f, 0, NULL, "profile", "nickname", ICCID_TEST, "home", NULL);
+	assert_profile_state (f, ICCID_OPERATIONAL, "enabled");
+	assert_profile_state (f, ICCID_TEST, "disabled");
 #else
 	skip_without (HAVE_QMI, "built without QMI support");
 #endif
@@ -1662,6 +1724,7 @@ main (int argc, char *argv[])
 	ADD ("config-errors", test_config_errors);
 	ADD ("qmi/appears", test_qmi_appears);
 	ADD ("qmi/enable", test_qmi_enable);
+	ADD ("qmi/reread-fails-after-switch", test_qmi_reread_fails_after_switch);
 	ADD ("qmi/inhibit-released-on-error", test_qmi_inhibit_released_on_error);
 	ADD ("qmi/switch-without-inhibit", test_qmi_switch_without_inhibit);
 	ADD ("qmi/reset-fallbacks", test_qmi_reset_fallbacks);
