@@ -699,8 +699,8 @@ pcsc_split_multi_string (const gchar *buf, gsize len)
 	return g_strv_builder_end (builder);
 }
 
-static GStrv
-pcsc_list_readers_in_context (SCARDCONTEXT context, GError **error)
+GStrv
+esim_pcsc_list_readers_in_context (SCARDCONTEXT context, GError **error)
 {
 	LONG rv = SCARD_S_SUCCESS;
 
@@ -740,7 +740,7 @@ esim_pcsc_list_readers (GError **error)
 		g_propagate_error (error, pcsc_error_new (NULL, "SCardEstablishContext", rv));
 		return NULL;
 	}
-	readers = pcsc_list_readers_in_context (context, error);
+	readers = esim_pcsc_list_readers_in_context (context, error);
 	SCardReleaseContext (context);
 	return readers;
 }

@@ -9,6 +9,8 @@
  */
 #pragma once
 
+#include <winscard.h>
+
 #include "esim-channel.h"
 
 G_BEGIN_DECLS
@@ -27,5 +29,7 @@ const gchar     *esim_channel_pcsc_get_protocol (EsimChannelPcsc *self);
 /* The names of the readers pcscd knows (empty when there are none).  Blocks
  * briefly on pcscd's socket.  pcscd not running: ESIM_APDU_ERROR_TRANSPORT. */
 GStrv            esim_pcsc_list_readers (GError **error);
+/* The same on a context of the caller's (one thread at a time uses a context). */
+GStrv            esim_pcsc_list_readers_in_context (SCARDCONTEXT context, GError **error);
 
 G_END_DECLS

@@ -232,6 +232,9 @@ euicc_lost_timeout_cb (gpointer user_data)
 void
 esimd_euicc_check_presence (EsimdEuicc *self)
 {
+	/* a card put into its reader meanwhile is read first */
+	if (esimd_euicc_card_idle (self))
+		return;
 	if (self->modem == NULL || self->modem_present || self->inhibited || self->expect_reset ||
 	    self->gone_error != NULL || self->lost_timeout_id != 0)
 		return;

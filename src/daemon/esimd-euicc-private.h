@@ -83,6 +83,10 @@ struct _EsimdEuicc {
 	guint                     lost_timeout_id;
 	GList                    *presence_waiters; /* GTask* */
 	EsimChannel              *pending_channel; /* a new port of the same modem */
+
+	/* the card of a reader (PC/SC) (esimd-euicc-card.c) */
+	gboolean                  card_absent;    /* the reader reports no card */
+	gboolean                  card_reprobe;   /* a card came in: read it once idle */
 };
 
 /* An operation that ends with the eUICC still reachable through its isdr. */
@@ -148,6 +152,10 @@ void     esimd_euicc_apply_pending_channel (EsimdEuicc *self);
 void     esimd_euicc_check_presence (EsimdEuicc *self);
 GError  *esimd_euicc_modem_removed_error (EsimdEuicc *self);
 void     esimd_euicc_modem_dispose (EsimdEuicc *self);
+
+/* esimd-euicc-card.c: once the eUICC is idle, reads a card that came into its
+ * reader meanwhile; TRUE when that probe started (operations wait for it). */
+gboolean esimd_euicc_card_idle (EsimdEuicc *self);
 
 /* esimd-euicc-switch.c: enable/disable on every eUICC, as one lifecycle:
  * [inhibit] -> ES10 call -> close -> [reset] -> reopen with backoff -> re-read

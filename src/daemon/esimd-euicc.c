@@ -190,7 +190,7 @@ esimd_euicc_update_state (EsimdEuicc *self)
 
 	if (self->current != NULL || self->probing)
 		state = "busy";
-	else if (self->modem != NULL && !self->modem_present)
+	else if ((self->modem != NULL && !self->modem_present) || self->card_absent)
 		state = "absent";
 	else if (!self->healthy)
 		state = "error";

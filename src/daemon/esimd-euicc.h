@@ -73,6 +73,11 @@ void         esimd_euicc_modem_appeared (EsimdEuicc *self, const EsimdModemEuicc
  * inhibit, a switch or reset it runs) and the eUICC stays; FALSE: remove it. */
 gboolean     esimd_euicc_modem_vanished (EsimdEuicc *self);
 
+/* For an eUICC in a card reader (PC/SC): the reader reports its card gone
+ * (State "absent" at once; an operation on it fails) or back (read again as
+ * soon as no operation runs, without waiting for a client). */
+void         esimd_euicc_set_card_present (EsimdEuicc *self, gboolean present);
+
 /* Takes the eUICC off the bus now: queued operations and the running one are
  * answered with @reason (normalised), the running one is cancelled, then the
  * ISD-R is closed and the channel dropped. */

@@ -35,6 +35,11 @@ struct _EsimdManager {
 	EsimdModemWatcher        *watcher;
 	GHashTable               *modem_euiccs;   /* "uid#slot" -> EsimdEuicc* (in euiccs) */
 	guint                     mm_watch_id;    /* for ModemManagerRunning */
+#ifdef WITH_PCSC
+	EsimdPcscWatcher         *pcsc_watcher;
+	GHashTable               *pcsc_euiccs;    /* reader -> EsimdEuicc* (in euiccs) */
+	GHashTable               *pcsc_pending;   /* readers that changed during the start */
+#endif
 };
 
 G_DEFINE_TYPE (EsimdManager, esimd_manager, G_TYPE_OBJECT)
@@ -235,15 +240,147 @@ start_probe_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 #ifdef WITH_PCSC
-/* Adds an eUICC behind @channel (a PC/SC reader); it is probed at start. */
-static void
-manager_add_channel (EsimdManager *self, EsimChannel *channel, const gchar *what)
+/* Adds an eUICC behind the PC/SC reader of @channel, unless it has one;
+ * the caller probes it. */
+static EsimdEuicc *
+manager_pcsc_attach (EsimdManager *self, EsimChannelPcsc *channel)
 {
-	EsimdEuicc *euicc = esimd_euicc_new (self->object_manager, self->auth, self->config,
-	                                     channel);
+	const gchar *reader = esim_channel_pcsc_get_reader_name (channel);
+	EsimdEuicc *euicc;
 
+	if (g_hash_table_contains (self->pcsc_euiccs, reader))
+		return NULL;
+	euicc = esimd_euicc_new (self->object_manager, self->auth, self->config,
+	                         ESIM_CHANNEL (channel));
 	g_ptr_array_add (self->euiccs, euicc);
-	esimd_obj_info (esimd_euicc_get_log_id (euicc), "%s", what);
+	g_hash_table_insert (self->pcsc_euiccs, g_strdup (reader), euicc);
+	esimd_obj_info (esimd_euicc_get_log_id (euicc), "PC/SC reader \"%s\"", reader);
+	if (!esimd_pcsc_watcher_has_card (self->pcsc_watcher, reader))
+		esimd_euicc_set_card_present (euicc, FALSE);
+	return euicc;
+}
+
+static void manager_modem_probe_ready (GObject *source, GAsyncResult *res, gpointer user_data);
+
+/* A reader (or card) that came after the start: attached and probed at once. */
+static void
+manager_pcsc_attach_now (EsimdManager *self, EsimChannelPcsc *channel)
+{
+	EsimdEuicc *euicc = manager_pcsc_attach (self, channel);
+
+	if (euicc != NULL)
+		esimd_euicc_probe_async (euicc, NULL, manager_modem_probe_ready,
+		                         g_object_ref (self));
+}
+
+static void
+manager_pcsc_probe_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(EsimdManager) self = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(EsimChannelPcsc) channel = esimd_pcsc_probe_reader_finish (res, &error);
+
+	/* not an eUICC (the probe said why in the debug log), or esimd is stopping */
+	if (channel == NULL || self->pcsc_watcher == NULL)
+		return;
+	manager_pcsc_attach_now (self, channel);
+}
+
+/* A reader without an eUICC object: attached if named, probed with AutoDetect. */
+static void
+manager_pcsc_consider (EsimdManager *self, const gchar *reader)
+{
+	if (g_hash_table_contains (self->pcsc_euiccs, reader))
+		return;
+	if (self->pcsc_readers != NULL && self->pcsc_readers[0] != NULL) {
+		g_auto(GStrv) readers = esimd_pcsc_watcher_dup_readers (self->pcsc_watcher);
+		g_autoptr(EsimChannelPcsc) channel = NULL;
+
+		if (!esimd_pcsc_names_select ((const gchar *const *) self->pcsc_readers,
+		                              (const gchar *const *) readers, reader))
+			return;
+		channel = esim_channel_pcsc_new (reader);
+		manager_pcsc_attach_now (self, channel);
+		return;
+	}
+	if (self->pcsc_auto_detect && esimd_pcsc_watcher_has_card (self->pcsc_watcher, reader))
+		esimd_pcsc_probe_reader_async (reader, NULL, manager_pcsc_probe_ready,
+		                               g_object_ref (self));
+}
+
+/* What changed in @reader; until the start is done it is looked at afterwards. */
+static void
+manager_pcsc_reader_changed (EsimdManager *self, const gchar *reader)
+{
+	EsimdEuicc *euicc = g_hash_table_lookup (self->pcsc_euiccs, reader);
+	gboolean has_card = esimd_pcsc_watcher_has_card (self->pcsc_watcher, reader);
+
+	if (!self->started) {
+		g_hash_table_add (self->pcsc_pending, g_strdup (reader));
+		return;
+	}
+	if (euicc != NULL)
+		esimd_euicc_set_card_present (euicc, has_card);
+	else
+		manager_pcsc_consider (self, reader);
+}
+
+static void
+manager_pcsc_card_inserted (EsimdPcscWatcher *watcher, const gchar *reader, gpointer user_data)
+{
+	EsimdManager *self = user_data;
+	EsimdEuicc *euicc = g_hash_table_lookup (self->pcsc_euiccs, reader);
+
+	/* a card swapped between two looks arrives as removed, then inserted */
+	if (euicc != NULL && self->started)
+		esimd_euicc_set_card_present (euicc, TRUE);
+	else
+		manager_pcsc_reader_changed (self, reader);
+}
+
+static void
+manager_pcsc_card_removed (EsimdPcscWatcher *watcher, const gchar *reader, gpointer user_data)
+{
+	EsimdManager *self = user_data;
+	EsimdEuicc *euicc = g_hash_table_lookup (self->pcsc_euiccs, reader);
+
+	if (euicc != NULL && self->started)
+		esimd_euicc_set_card_present (euicc, FALSE);
+	else
+		manager_pcsc_reader_changed (self, reader);
+}
+
+static void
+manager_pcsc_reader_added (EsimdPcscWatcher *watcher, const gchar *reader, gpointer user_data)
+{
+	manager_pcsc_reader_changed (user_data, reader);
+}
+
+/* The readers that changed while esimd started, as they are now. */
+static void
+manager_pcsc_started (EsimdManager *self)
+{
+	g_autoptr(GHashTable) pending = NULL;
+	GHashTableIter iter;
+	gpointer reader;
+
+	if (self->pcsc_watcher == NULL)
+		return;
+	pending = g_steal_pointer (&self->pcsc_pending);
+	self->pcsc_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	g_hash_table_iter_init (&iter, pending);
+	while (g_hash_table_iter_next (&iter, &reader, NULL))
+		manager_pcsc_reader_changed (self, reader);
+}
+
+static void
+manager_pcsc_stop (EsimdManager *self)
+{
+	if (self->pcsc_watcher == NULL)
+		return;
+	g_signal_handlers_disconnect_by_data (self->pcsc_watcher, self);
+	esimd_pcsc_watcher_stop (self->pcsc_watcher);
+	g_clear_object (&self->pcsc_watcher);
 }
 
 static void
@@ -258,18 +395,26 @@ start_pcsc_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	if (channels == NULL) {
 		g_warning ("PC/SC readers: %s", error->message);
 	} else {
-		for (guint i = 0; i < channels->len; i++) {
-			EsimChannel *channel = g_ptr_array_index (channels, i);
-			g_autofree gchar *what = g_strdup_printf ("PC/SC reader \"%s\"",
-			                                          esim_channel_pcsc_get_reader_name (
-			                                                  ESIM_CHANNEL_PCSC (channel)));
-			manager_add_channel (self, channel, what);
-		}
+		for (guint i = 0; i < channels->len; i++)
+			manager_pcsc_attach (self, g_ptr_array_index (channels, i));
 		if (channels->len == 0)
 			g_message ("no PC/SC reader holds an eUICC");
 	}
 	ctx->step++;
 	start_step (task);
+}
+
+/* The watcher had its first look: readers are discovered against it. */
+static void
+start_pcsc_watching (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GTask *task = user_data;
+	EsimdManager *self = g_task_get_source_object (task);
+	gboolean named = self->pcsc_readers != NULL && self->pcsc_readers[0] != NULL;
+
+	esimd_pcsc_watcher_start_finish (ESIMD_PCSC_WATCHER (source), res);
+	esimd_pcsc_discover_async (named ? (const gchar *const *) self->pcsc_readers : NULL,
+	                           g_task_get_cancellable (task), start_pcsc_ready, task);
 }
 #endif
 
@@ -282,8 +427,15 @@ manager_discover_pcsc (EsimdManager *self, GTask *task)
 	if (!named && !self->pcsc_auto_detect)
 		return FALSE;
 #ifdef WITH_PCSC
-	esimd_pcsc_discover_async (named ? (const gchar *const *) self->pcsc_readers : NULL,
-	                           g_task_get_cancellable (task), start_pcsc_ready, task);
+	/* the readers are followed from before they are discovered: nothing is missed */
+	self->pcsc_watcher = esimd_pcsc_watcher_new ();
+	g_signal_connect (self->pcsc_watcher, "reader-added",
+	                  G_CALLBACK (manager_pcsc_reader_added), self);
+	g_signal_connect (self->pcsc_watcher, "card-inserted",
+	                  G_CALLBACK (manager_pcsc_card_inserted), self);
+	g_signal_connect (self->pcsc_watcher, "card-removed",
+	                  G_CALLBACK (manager_pcsc_card_removed), self);
+	esimd_pcsc_watcher_start_async (self->pcsc_watcher, start_pcsc_watching, task);
 	return TRUE;
 #else
 	g_warning ("PC/SC readers are configured, but esimd was built without PC/SC support");
@@ -332,6 +484,9 @@ start_step (GTask *task)
 	case START_STEP_PUBLISH:
 		manager_publish_euiccs (self, TRUE);
 		self->started = TRUE;
+#ifdef WITH_PCSC
+		manager_pcsc_started (self);
+#endif
 		if (self->watcher != NULL)
 			esimd_modem_watcher_start (self->watcher);
 		ctx->step++;
@@ -557,6 +712,9 @@ esimd_manager_stop_async (EsimdManager *self, GAsyncReadyCallback callback, gpoi
 	/* no new modem eUICC while the others close */
 	if (self->watcher != NULL)
 		g_signal_handlers_disconnect_by_data (self->watcher, self);
+#ifdef WITH_PCSC
+	manager_pcsc_stop (self);
+#endif
 	if (self->euiccs->len == 0) {
 		g_task_return_boolean (task, TRUE);
 		return;
@@ -615,6 +773,11 @@ esimd_manager_dispose (GObject *object)
 	self->mm_watch_id = 0;
 	if (self->watcher != NULL)
 		g_signal_handlers_disconnect_by_data (self->watcher, self);
+#ifdef WITH_PCSC
+	manager_pcsc_stop (self);
+	g_clear_pointer (&self->pcsc_euiccs, g_hash_table_unref);
+	g_clear_pointer (&self->pcsc_pending, g_hash_table_unref);
+#endif
 	g_clear_pointer (&self->modem_euiccs, g_hash_table_unref);
 	for (guint i = 0; self->euiccs != NULL && i < self->euiccs->len; i++)
 		g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->euiccs, i), self);
@@ -658,4 +821,8 @@ esimd_manager_init (EsimdManager *self)
 	                                             g_object_unref);
 	self->virtual_given = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 	self->modem_euiccs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+#ifdef WITH_PCSC
+	self->pcsc_euiccs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	self->pcsc_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+#endif
 }

@@ -25,9 +25,12 @@ EsimdManager *esimd_manager_new (GDBusConnection *connection, const EsimdConfig 
  * is logged and skipped (and never written); FALSE then. */
 gboolean      esimd_manager_add_virtual_euicc (EsimdManager *self, const gchar *path);
 
-/* PC/SC readers to attach at start: @readers by name (NULL or empty: none
- * named), or with @auto_detect every reader whose card has an ISD-R.  A reader
- * that cannot be used is logged and skipped. */
+/* PC/SC readers to attach: @readers by name (NULL or empty: none named), or
+ * with @auto_detect every reader whose card has an ISD-R.  A reader that
+ * cannot be used is logged and skipped.  Once started, the readers and their
+ * cards are followed (EsimdPcscWatcher): a named reader plugged in later is
+ * attached, with @auto_detect a card put in is probed, and the eUICCs show
+ * their cards taken out and put back. */
 void          esimd_manager_set_pcsc (EsimdManager *self, const gchar *const *readers,
                                       gboolean auto_detect);
 

@@ -13,6 +13,17 @@
  * on, reset: no answer; get ATR: answer the ATR); anything longer is a
  * command APDU, answered with the response APDU.  When vpcd goes away (pcscd
  * stopped) the card counts as pulled and the bridge reconnects every second.
+ *
+ * --reinsert-after-switch=MS makes the card behave like an eUICC that resets
+ * itself after a profile switch and is seen by the reader as taken out and put
+ * back: ES10c EnableProfile/DisableProfile with refreshFlag ends in a REFRESH
+ * (UICC reset) (SGP.22 v2.5 §5.7.16, §5.7.17); in a PC/SC reader nothing
+ * fetches that proactive command, and cards on Linux + pcscd need the reset
+ * before they answer again (Iapyx-Informatica/onomondo-ipa#3).  vpcd shows its
+ * card present exactly while the virtual ICC is connected
+ * (frankmorgner/vsmartcard:virtualsmartcard/src/vpcd/ifd.c, IFDHICCPresence),
+ * so after answering a successful switch the bridge disconnects (pcscd sees
+ * the card removed) and connects again MS milliseconds later (inserted).
  */
 
 #include <locale.h>
@@ -52,6 +63,9 @@ typedef struct {
 	guint8            *payload;      /* G_MAXUINT16 bytes */
 	gsize              payload_len;
 	GBytes            *frame;        /* the answer being written */
+	gint               reinsert_ms;  /* --reinsert-after-switch; -1: off */
+	gboolean           switch_pending; /* a switch was sent, its final answer not yet */
+	gboolean           pull_after_write; /* the answer in flight ends a switch */
 } Bridge;
 
 static void bridge_connect (Bridge *bridge);
@@ -140,6 +154,21 @@ bridge_schedule_retry (Bridge *bridge)
 		bridge->retry_id = g_timeout_add_seconds (BRIDGE_RETRY_S, bridge_retry_cb, bridge);
 }
 
+/* The card leaves the reader after a switch and comes back @reinsert_ms later. */
+static void
+bridge_pull_card (Bridge *bridge)
+{
+	g_io_stream_close (G_IO_STREAM (bridge->connection), NULL, NULL);
+	g_clear_object (&bridge->connection);
+	esim_veuicc_reset (bridge->card);
+	g_message ("profile switched: the card resets and leaves the reader for %d ms",
+	           bridge->reinsert_ms);
+	bridge->waiting_logged = FALSE;
+	if (bridge->retry_id == 0)
+		bridge->retry_id = g_timeout_add ((guint) bridge->reinsert_ms, bridge_retry_cb,
+		                                  bridge);
+}
+
 /* vpcd closed the connection or an exchange failed: the card is pulled. */
 static void
 bridge_disconnected (Bridge *bridge, const gchar *reason)
@@ -202,6 +231,11 @@ bridge_write_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		bridge_disconnected (bridge, error->message);
 		return;
 	}
+	if (bridge->pull_after_write) {
+		bridge->pull_after_write = FALSE;
+		bridge_pull_card (bridge);
+		return;
+	}
 	bridge_read_header (bridge);
 }
 
@@ -249,6 +283,24 @@ bridge_handle_control (Bridge *bridge, guint8 code)
 	}
 }
 
+/* ES10c EnableProfile (BF31) / DisableProfile (BF32) in the first STORE DATA
+ * block (INS E2, P2 block number 0) (SGP.22 v2.5 §5.7.2, §5.7.16, §5.7.17). */
+static gboolean
+bridge_apdu_starts_switch (const guint8 *apdu, gsize len)
+{
+	return len >= 7 && apdu[1] == 0xE2 && apdu[3] == 0x00 && apdu[5] == 0xBF &&
+	       (apdu[6] == 0x31 || apdu[6] == 0x32);
+}
+
+/* The final answer of a switch that worked: BF3x 03 80 01 00 (result ok) 90 00. */
+static gboolean
+bridge_response_is_switch_ok (const guint8 *data, gsize len)
+{
+	return len == 8 && data[0] == 0xBF && (data[1] == 0x31 || data[1] == 0x32) &&
+	       data[2] == 0x03 && data[3] == 0x80 && data[4] == 0x01 && data[5] == 0x00 &&
+	       data[6] == 0x90 && data[7] == 0x00;
+}
+
 static void
 bridge_handle_apdu (Bridge *bridge)
 {
@@ -264,6 +316,15 @@ bridge_handle_apdu (Bridge *bridge)
 		         " bytes, SW %02X%02X",
 		         bridge->payload[0], bridge->payload[1], bridge->payload[2], bridge->payload[3],
 		         bridge->payload_len, len - 2, data[len - 2], data[len - 1]);
+	if (bridge->reinsert_ms >= 0) {
+		if (bridge_apdu_starts_switch (bridge->payload, bridge->payload_len))
+			bridge->switch_pending = TRUE;
+		/* the answer may come in pieces through 61xx and GET RESPONSE */
+		if (bridge->switch_pending && len >= 2 && data[len - 2] != 0x61) {
+			bridge->switch_pending = FALSE;
+			bridge->pull_after_write = bridge_response_is_switch_ok (data, len);
+		}
+	}
 	bridge_send (bridge, response);
 }
 
@@ -370,6 +431,7 @@ main (int argc, char **argv)
 	g_autofree gchar *protocols = NULL;
 	g_autofree gchar *eid = NULL;
 	gint port = BRIDGE_DEFAULT_PORT;
+	gint reinsert_ms = -1;
 	gboolean debug = FALSE;
 	gboolean version = FALSE;
 	gboolean t0 = FALSE;
@@ -382,6 +444,9 @@ main (int argc, char **argv)
 		  "Port of the vpcd reader slot (default 35963; vpcd's next slot is PORT+1)", "PORT" },
 		{ "protocols", 0, 0, G_OPTION_ARG_STRING, &protocols,
 		  "Protocols the ATR announces: t0, t1 or t0,t1 (default t0,t1)", "LIST" },
+		{ "reinsert-after-switch", 0, 0, G_OPTION_ARG_INT, &reinsert_ms,
+		  "After a profile switch, take the card out of the reader and put it back MS "
+		  "milliseconds later, as a card that resets itself", "MS" },
 		{ "debug", 0, 0, G_OPTION_ARG_NONE, &debug,
 		  "Log every exchange (APDU headers and status words)", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version,
@@ -412,6 +477,11 @@ main (int argc, char **argv)
 		g_printerr ("esimd-vpcd-bridge: --port %d is not a TCP port\n", port);
 		return 2;
 	}
+	if (reinsert_ms != -1 && (reinsert_ms < 0 || reinsert_ms > 600000)) {
+		g_printerr ("esimd-vpcd-bridge: --reinsert-after-switch %d is not 0 to 600000 ms\n",
+		            reinsert_ms);
+		return 2;
+	}
 	if (!bridge_parse_protocols (protocols != NULL ? protocols : "t0,t1", &t0, &t1, &error)) {
 		g_printerr ("esimd-vpcd-bridge: %s\n", error->message);
 		return 2;
@@ -436,6 +506,7 @@ main (int argc, char **argv)
 	g_socket_client_set_enable_proxy (bridge.client, FALSE);
 	bridge.cancellable = g_cancellable_new ();
 	bridge.payload = g_malloc (G_MAXUINT16);
+	bridge.reinsert_ms = reinsert_ms;
 	bridge.loop = g_main_loop_new (NULL, FALSE);
 
 	eid = esim_log_personal (esim_veuicc_get_eid (bridge.card));

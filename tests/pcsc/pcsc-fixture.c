@@ -461,15 +461,34 @@ pcsc_fixture_wait_card (gboolean present)
 void
 pcsc_fixture_start_bridge (const gchar *protocols)
 {
+	pcsc_fixture_start_bridge_with (protocols, NULL);
+}
+
+gchar *
+pcsc_fixture_read_bridge_log (void)
+{
+	gchar *contents = NULL;
+
+	g_assert_true (g_file_get_contents (fixture.bridge_log, &contents, NULL, NULL));
+	return contents;
+}
+
+void
+pcsc_fixture_start_bridge_with (const gchar *protocols, const gchar *option)
+{
 	const gchar *bridge = g_getenv ("ESIMD_VPCD_BRIDGE");
 	g_autofree gchar *port_arg = g_strdup_printf ("--port=%u", fixture.port);
 	g_autofree gchar *protocols_arg = g_strdup_printf ("--protocols=%s", protocols);
-	const gchar *argv[] = { bridge, port_arg, protocols_arg, "--debug", fixture.state_file,
-	                        NULL };
+	const gchar *argv[] = { bridge, port_arg, protocols_arg, "--debug",
+	                        option != NULL ? option : fixture.state_file,
+	                        option != NULL ? fixture.state_file : NULL, NULL };
 	g_autoptr(GError) error = NULL;
 
 	g_assert_nonnull (bridge); /* set by tests/pcsc/meson.build */
 	g_assert_cmpint (fixture.bridge_pid, ==, 0);
+	/* pcscd polls vpcd: a bridge stopped and started within one poll would
+	 * never have been seen leaving, and the new one would not be powered up */
+	pcsc_fixture_wait_card (FALSE);
 	fixture.bridge_pid = spawn_logged (argv, fixture.bridge_log, &error);
 	g_assert_no_error (error);
 	pcsc_fixture_wait_card (TRUE);

@@ -47,8 +47,13 @@ const gchar *pcsc_fixture_get_tmpdir (void);
 const gchar *pcsc_fixture_get_state_file (void);
 const gchar *pcsc_fixture_get_eid (void);
 
-/* Starts the bridge on the card and waits until pcscd sees it. */
+/* Waits until pcscd saw the last bridge's card leave, starts the bridge on
+ * the card and waits until pcscd sees it. */
 void         pcsc_fixture_start_bridge (const gchar *protocols);
+/* The same with one more bridge option (e.g. "--reinsert-after-switch=1500"). */
+void         pcsc_fixture_start_bridge_with (const gchar *protocols, const gchar *option);
+/* The bridge's log so far. */
+gchar       *pcsc_fixture_read_bridge_log (void);
 /* Stops the bridge with @signum (SIGKILL after 3 s); returns its wait status. */
 gint         pcsc_fixture_stop_bridge (gint signum);
 /* SIGSTOP: the bridge takes the next command and never answers it. */

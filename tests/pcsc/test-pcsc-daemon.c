@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <winscard.h>
 #include <json-glib/json-glib.h>
 
 #include "esimd-test-harness.h"
@@ -66,17 +67,25 @@ card_iccids (gchar **enabled, gchar **disabled)
 /* ------------------------------------------------------------------------ */
 /* esimd and esimcli */
 
-/* A session-bus harness whose esimd never looks for modems. */
+/* A session-bus harness whose esimd never looks for modems; @modem_config
+ * adds to its [modem] group (SwitchTimeout). */
 static EsimdTestHarness *
-harness_new (const gchar *pcsc_config)
+harness_new_full (const gchar *modem_config, const gchar *pcsc_config)
 {
 	EsimdTestHarness *h = esimd_test_harness_new (ESIMD_TEST_BUS_SESSION);
 	g_autofree gchar *config_path = esimd_test_harness_config_path (h);
-	g_autofree gchar *config = g_strdup_printf ("[modem]\nEnabled=false\n\n[pcsc]\n%s",
+	g_autofree gchar *config = g_strdup_printf ("[modem]\nEnabled=false\n%s\n[pcsc]\n%s",
+	                                            modem_config != NULL ? modem_config : "",
 	                                            pcsc_config != NULL ? pcsc_config : "");
 
 	g_assert_true (g_file_set_contents (config_path, config, -1, NULL));
 	return h;
+}
+
+static EsimdTestHarness *
+harness_new (const gchar *pcsc_config)
+{
+	return harness_new_full (NULL, pcsc_config);
 }
 
 /* Runs esimcli, asserts its exit status and returns stdout (@err_out: stderr). */
@@ -444,7 +453,8 @@ test_pcsc_daemon_bridge_killed (void)
 	path = assert_one_pcsc_euicc (h);
 	owner = g_strdup (esimd_test_harness_get_name_owner (h));
 
-	/* frozen, the bridge takes the STORE DATA and never answers it... */
+	/* frozen, the bridge takes the first command of the enable (esimd opens
+	 * the ISD-R per operation) and never answers it... */
 	pcsc_fixture_freeze_bridge ();
 	g_dbus_connection_call (esimd_test_harness_get_connection (h), ESIMD_TEST_BUS_NAME, path,
 	                        EUICC_IFACE, "EnableProfile",
@@ -509,6 +519,326 @@ test_pcsc_daemon_bridge_killed (void)
 	assert_saved_profiles (disabled, enabled);
 }
 
+/* ---- the reader followed (issue 6, item 6) ---- */
+
+#define PROFILE_IFACE "org.freedesktop.Esimd1.Profile"
+
+static gboolean
+poll_tick (gpointer user_data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
+/* esimd_test_harness_wait_for() looks at @condition when the main loop wakes:
+ * conditions read with blocking calls (properties, the log) need a tick. */
+static gboolean
+poll_for (EsimdTestHarness *h, guint timeout_ms, EsimdTestHarnessCondition condition,
+          gpointer user_data)
+{
+	guint tick_id = g_timeout_add (50, poll_tick, NULL);
+	gboolean ok = esimd_test_harness_wait_for (h, timeout_ms, condition, user_data);
+
+	g_source_remove (tick_id);
+	return ok;
+}
+
+typedef struct {
+	EsimdTestHarness *h;
+	const gchar      *path;
+	const gchar      *state;
+} StateWait;
+
+static gboolean
+euicc_state_is (gpointer user_data)
+{
+	StateWait *wait = user_data;
+	g_autofree gchar *state = get_string_property (wait->h, wait->path, EUICC_IFACE, "State");
+
+	return g_strcmp0 (state, wait->state) == 0;
+}
+
+/* Waits (reading properties only: no operation is asked for) until the
+ * eUICC's State is @state. */
+static void
+wait_euicc_state (EsimdTestHarness *h, const gchar *path, const gchar *state, guint timeout_ms)
+{
+	StateWait wait = { h, path, state };
+
+	if (!poll_for (h, timeout_ms, euicc_state_is, &wait)) {
+		g_autofree gchar *now = get_string_property (h, path, EUICC_IFACE, "State");
+
+		g_printerr ("the eUICC's State stayed “%s” for %u ms, expected “%s”\n", now,
+		            timeout_ms, state);
+		g_assert_not_reached ();
+	}
+}
+
+/* ICCID -> State of the eUICC's profiles, read from the bus. */
+static GHashTable *
+profile_states (EsimdTestHarness *h, const gchar *path)
+{
+	g_autoptr(GVariant) profiles = get_property (h, path, EUICC_IFACE, "Profiles");
+	GHashTable *states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+	g_autofree const gchar **paths = g_variant_get_objv (profiles, NULL);
+
+	for (guint i = 0; paths[i] != NULL; i++)
+		g_hash_table_insert (states,
+		                     get_string_property (h, paths[i], PROFILE_IFACE, "Iccid"),
+		                     get_string_property (h, paths[i], PROFILE_IFACE, "State"));
+	return states;
+}
+
+static void
+assert_profile_states (EsimdTestHarness *h, const gchar *path, const gchar *first_iccid,
+                       const gchar *first_state, const gchar *second_iccid,
+                       const gchar *second_state)
+{
+	g_autoptr(GHashTable) states = profile_states (h, path);
+
+	g_assert_cmpuint (g_hash_table_size (states), ==, 2);
+	g_assert_cmpstr (g_hash_table_lookup (states, first_iccid), ==, first_state);
+	g_assert_cmpstr (g_hash_table_lookup (states, second_iccid), ==, second_state);
+}
+
+typedef struct {
+	EsimdTestHarness *h;
+	const gchar      *text;
+} LogWait;
+
+static gboolean
+log_has (gpointer user_data)
+{
+	LogWait *wait = user_data;
+	g_autofree gchar *log = esimd_test_harness_read_log (wait->h);
+
+	return strstr (log, wait->text) != NULL;
+}
+
+static void
+wait_log (EsimdTestHarness *h, const gchar *text, guint timeout_ms)
+{
+	LogWait wait = { h, text };
+
+	if (!poll_for (h, timeout_ms, log_has, &wait)) {
+		g_printerr ("the esimd log did not say “%s” within %u ms\n", text, timeout_ms);
+		g_assert_not_reached ();
+	}
+}
+
+/* The card taken out: "absent" at once; put back: read again and its
+ * profiles listed, all without a client asking for anything. */
+static void
+test_pcsc_daemon_follows_card (void)
+{
+	g_autoptr(EsimdTestHarness) h = NULL;
+	const gchar *args[] = { "--pcsc-reader=" READER_CARD, NULL };
+	g_autofree gchar *enabled = NULL;
+	g_autofree gchar *disabled = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *log = NULL;
+	g_autofree gchar *eid = NULL;
+
+	SKIP_IF_NEEDED ();
+	card_iccids (&enabled, &disabled);
+	h = harness_new (NULL);
+	esimd_test_harness_start_daemon (h, 0, args);
+	path = assert_one_pcsc_euicc (h);
+
+	pcsc_fixture_stop_bridge (SIGTERM);
+	wait_euicc_state (h, path, "absent", 5000);
+	wait_log (h, "the card was taken out of the reader", 1000);
+
+	pcsc_fixture_start_bridge ("t0");
+	wait_log (h, "a card was put into the reader: reading it", 5000);
+	wait_euicc_state (h, path, "ready", 10000);
+	eid = get_string_property (h, path, EUICC_IFACE, "Eid");
+	g_assert_cmpstr (eid, ==, pcsc_fixture_get_eid ());
+	assert_profile_states (h, path, enabled, "enabled", disabled, "disabled");
+
+	/* nobody asked: esimd followed the reader on its own */
+	log = esimd_test_harness_read_log (h);
+	g_assert_null (strstr (log, "requested by"));
+}
+
+/* Between operations the reader is free: another application may even take
+ * the card exclusively; esimd's operations meanwhile fail cleanly and work
+ * again once it is given back. */
+static void
+test_pcsc_daemon_reader_free_when_idle (void)
+{
+	g_autoptr(EsimdTestHarness) h = NULL;
+	const gchar *args[] = { "--pcsc-reader=" READER_CARD, NULL };
+	g_autofree gchar *enabled = NULL;
+	g_autofree gchar *disabled = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	SCARDCONTEXT context;
+	SCARDHANDLE card;
+	DWORD protocol = 0;
+	LONG rv;
+
+	SKIP_IF_NEEDED ();
+	card_iccids (&enabled, &disabled);
+	h = harness_new (NULL);
+	esimd_test_harness_start_daemon (h, 0, args);
+	path = assert_one_pcsc_euicc (h);
+
+	g_assert_cmpint (SCardEstablishContext (SCARD_SCOPE_SYSTEM, NULL, NULL, &context), ==,
+	                 SCARD_S_SUCCESS);
+	rv = SCardConnect (context, READER_CARD, SCARD_SHARE_EXCLUSIVE,
+	                   SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &protocol);
+	if (rv != SCARD_S_SUCCESS)
+		g_printerr ("exclusive SCardConnect while esimd is idle: %s\n",
+		            pcsc_stringify_error (rv));
+	g_assert_cmpint (rv, ==, SCARD_S_SUCCESS);
+
+	out = cli_expect (h, CLI_EXIT_ERROR, &err, "profile", "enable", disabled, NULL);
+	g_test_message ("esimcli: %s", err);
+	g_assert_nonnull (strstr (err, "held exclusively by another application"));
+	g_assert_cmpint (SCardDisconnect (card, SCARD_LEAVE_CARD), ==, SCARD_S_SUCCESS);
+	g_assert_cmpint (SCardReleaseContext (context), ==, SCARD_S_SUCCESS);
+
+	g_clear_pointer (&out, g_free);
+	out = cli_expect (h, CLI_EXIT_OK, NULL, "profile", "enable", disabled, NULL);
+	wait_euicc_state (h, path, "ready", 10000);
+	assert_profile_states (h, path, disabled, "enabled", enabled, "disabled");
+	assert_saved_profiles (disabled, enabled);
+}
+
+/* A card that leaves the reader and comes back after a switch: the call
+ * completes once esimd has read it again, with what it holds. */
+static void
+test_pcsc_daemon_switch_reinserts (void)
+{
+	g_autoptr(EsimdTestHarness) h = NULL;
+	const gchar *args[] = { "--pcsc-reader=" READER_CARD, NULL };
+	g_autofree gchar *enabled = NULL;
+	g_autofree gchar *disabled = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *bridge_log = NULL;
+
+	SKIP_IF_NEEDED ();
+	card_iccids (&enabled, &disabled);
+	pcsc_fixture_stop_bridge (SIGTERM);
+	pcsc_fixture_start_bridge_with ("t0", "--reinsert-after-switch=1500");
+	h = harness_new (NULL);
+	esimd_test_harness_start_daemon (h, 0, args);
+	path = assert_one_pcsc_euicc (h);
+
+	out = cli_expect (h, CLI_EXIT_OK, NULL, "profile", "enable", disabled, NULL);
+	bridge_log = pcsc_fixture_read_bridge_log ();
+	g_assert_nonnull (strstr (bridge_log, "the card resets and leaves the reader"));
+	/* what the reply stands on was read after the card came back */
+	assert_profile_states (h, path, disabled, "enabled", enabled, "disabled");
+	assert_saved_profiles (disabled, enabled);
+	wait_euicc_state (h, path, "ready", 10000);
+	assert_profile_states (h, path, disabled, "enabled", enabled, "disabled");
+
+	esimd_test_harness_stop_daemon (h);
+	pcsc_fixture_stop_bridge (SIGTERM);
+	pcsc_fixture_start_bridge ("t0");
+}
+
+/* The card does not come back within SwitchTimeout: the call fails, no
+ * profile is shown as it was before, and the card is read as soon as it is
+ * back. */
+static void
+test_pcsc_daemon_switch_card_stays_out (void)
+{
+	g_autoptr(EsimdTestHarness) h = NULL;
+	const gchar *args[] = { "--pcsc-reader=" READER_CARD, NULL };
+	g_autofree gchar *enabled = NULL;
+	g_autofree gchar *disabled = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *last_error = NULL;
+
+	SKIP_IF_NEEDED ();
+	card_iccids (&enabled, &disabled);
+	pcsc_fixture_stop_bridge (SIGTERM);
+	pcsc_fixture_start_bridge_with ("t0", "--reinsert-after-switch=600000");
+	h = harness_new_full ("SwitchTimeout=5\n", NULL);
+	esimd_test_harness_start_daemon (h, 0, args);
+	path = assert_one_pcsc_euicc (h);
+
+	out = cli_expect (h, CLI_EXIT_ERROR, &err, "profile", "enable", disabled, NULL);
+	g_test_message ("esimcli: %s", err);
+	g_assert_nonnull (strstr (err, "did not come back within 5 s"));
+	assert_profile_states (h, path, disabled, "unknown", enabled, "unknown");
+	wait_euicc_state (h, path, "absent", 1000);
+	last_error = get_string_property (h, path, EUICC_IFACE, "LastError");
+	g_assert_nonnull (strstr (last_error, "did not come back"));
+
+	/* back in: read by itself, showing the switch the card did make */
+	pcsc_fixture_stop_bridge (SIGTERM);
+	pcsc_fixture_start_bridge ("t0");
+	wait_euicc_state (h, path, "ready", 10000);
+	assert_profile_states (h, path, disabled, "enabled", enabled, "disabled");
+}
+
+static gboolean
+n_euiccs_is_one (gpointer user_data)
+{
+	g_auto(GStrv) euiccs = get_euiccs (user_data);
+
+	return g_strv_length (euiccs) == 1;
+}
+
+/* No card at start: a named reader's eUICC is "absent", and is read once a
+ * card comes; with AutoDetect the reader is probed when a card comes. */
+static void
+test_pcsc_daemon_card_later (void)
+{
+	const gchar *args[] = { "--pcsc-reader=" READER_CARD, NULL };
+	g_autofree gchar *enabled = NULL;
+	g_autofree gchar *disabled = NULL;
+
+	SKIP_IF_NEEDED ();
+	card_iccids (&enabled, &disabled);
+	pcsc_fixture_stop_bridge (SIGTERM);
+	pcsc_fixture_wait_card (FALSE);
+	{
+		g_autoptr(EsimdTestHarness) h = harness_new (NULL);
+		g_auto(GStrv) euiccs = NULL;
+		g_autofree gchar *last_error = NULL;
+
+		esimd_test_harness_start_daemon (h, 0, args);
+		euiccs = get_euiccs (h);
+		g_assert_cmpuint (g_strv_length (euiccs), ==, 1);
+		wait_euicc_state (h, euiccs[0], "absent", 5000);
+		pcsc_fixture_start_bridge ("t0");
+		wait_euicc_state (h, euiccs[0], "ready", 10000);
+		assert_profile_states (h, euiccs[0], enabled, "enabled", disabled, "disabled");
+		last_error = get_string_property (h, euiccs[0], EUICC_IFACE, "LastError");
+		g_assert_cmpstr (last_error, ==, "");
+		esimd_test_harness_stop_daemon (h);
+	}
+	pcsc_fixture_stop_bridge (SIGTERM);
+	pcsc_fixture_wait_card (FALSE);
+	{
+		g_autoptr(EsimdTestHarness) h = harness_new ("AutoDetect=true\n");
+		g_auto(GStrv) euiccs = NULL;
+		g_autofree gchar *path = NULL;
+
+		esimd_test_harness_start_daemon (h, 0, NULL);
+		euiccs = get_euiccs (h);
+		g_assert_cmpuint (g_strv_length (euiccs), ==, 0);
+		pcsc_fixture_start_bridge ("t0");
+		if (!poll_for (h, 10000, n_euiccs_is_one, h)) {
+			g_printerr ("no eUICC for the card put into “%s”\n", READER_CARD);
+			g_assert_not_reached ();
+		}
+		g_clear_pointer (&euiccs, g_strfreev);
+		euiccs = get_euiccs (h);
+		wait_euicc_state (h, euiccs[0], "ready", 10000);
+		path = assert_one_pcsc_euicc (h);
+		assert_profile_states (h, path, enabled, "enabled", disabled, "disabled");
+	}
+}
+
 int
 main (int argc, char **argv)
 {
@@ -522,6 +852,13 @@ main (int argc, char **argv)
 	g_test_add_func ("/esimd/pcsc/config-readers", test_pcsc_daemon_config_readers);
 	g_test_add_func ("/esimd/pcsc/unknown-reader", test_pcsc_daemon_unknown_reader);
 	g_test_add_func ("/esimd/pcsc/bridge-killed", test_pcsc_daemon_bridge_killed);
+	g_test_add_func ("/esimd/pcsc/follows-card", test_pcsc_daemon_follows_card);
+	g_test_add_func ("/esimd/pcsc/card-later", test_pcsc_daemon_card_later);
+	g_test_add_func ("/esimd/pcsc/reader-free-when-idle",
+	                 test_pcsc_daemon_reader_free_when_idle);
+	g_test_add_func ("/esimd/pcsc/switch-reinserts", test_pcsc_daemon_switch_reinserts);
+	g_test_add_func ("/esimd/pcsc/switch-card-stays-out",
+	                 test_pcsc_daemon_switch_card_stays_out);
 	ret = g_test_run ();
 
 	pcsc_fixture_teardown (ret != 0);

@@ -495,6 +495,119 @@ test_pcsc_release (void)
 	pcsc_fixture_isdr_close (isdr);
 }
 
+/* ---- the watcher ---- */
+
+#define WATCH_TIMEOUT_MS 10000
+
+static void
+watch_record (GPtrArray *events, const gchar *kind, const gchar *reader)
+{
+	g_ptr_array_add (events, g_strdup_printf ("%s %s", kind, reader));
+}
+
+static void
+watch_reader_added (EsimdPcscWatcher *watcher, const gchar *reader, GPtrArray *events)
+{
+	watch_record (events, "reader-added", reader);
+}
+
+static void
+watch_card_inserted (EsimdPcscWatcher *watcher, const gchar *reader, GPtrArray *events)
+{
+	watch_record (events, "card-inserted", reader);
+}
+
+static void
+watch_card_removed (EsimdPcscWatcher *watcher, const gchar *reader, GPtrArray *events)
+{
+	watch_record (events, "card-removed", reader);
+}
+
+static gboolean
+watch_deadline_cb (gpointer user_data)
+{
+	*(gboolean *) user_data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until @events holds @expected; fails naming it. */
+static void
+watch_wait_event (GPtrArray *events, const gchar *expected)
+{
+	gboolean expired = FALSE;
+	guint deadline_id = g_timeout_add (WATCH_TIMEOUT_MS, watch_deadline_cb, &expired);
+
+	while (!g_ptr_array_find_with_equal_func (events, expected, g_str_equal, NULL)) {
+		if (expired) {
+			g_printerr ("the watcher did not report “%s” within %d ms\n", expected,
+			            WATCH_TIMEOUT_MS);
+			g_assert_not_reached ();
+		}
+		g_main_context_iteration (NULL, TRUE);
+	}
+	g_source_remove (deadline_id);
+}
+
+/* Cards taken out and put back, pcscd stopped and started: reported from
+ * the watcher's thread in the main context; stop() ends its wait at once. */
+static void
+test_pcsc_watcher (void)
+{
+	g_autoptr(EsimdPcscWatcher) watcher = NULL;
+	g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+	g_auto(GStrv) readers = NULL;
+	PcscFixtureWait wait = { 0 };
+	gint64 started;
+
+	SKIP_IF_NEEDED ();
+	watcher = esimd_pcsc_watcher_new ();
+	g_signal_connect (watcher, "reader-added", G_CALLBACK (watch_reader_added), events);
+	g_signal_connect (watcher, "card-inserted", G_CALLBACK (watch_card_inserted), events);
+	g_signal_connect (watcher, "card-removed", G_CALLBACK (watch_card_removed), events);
+	esimd_pcsc_watcher_start_async (watcher, pcsc_fixture_wait_done, &wait);
+	esimd_pcsc_watcher_start_finish (watcher, pcsc_fixture_wait_result (&wait));
+	pcsc_fixture_wait_clear (&wait);
+
+	/* the first look is the starting point: nothing reported */
+	readers = esimd_pcsc_watcher_dup_readers (watcher);
+	g_assert_true (pcsc_fixture_reader_listed (readers, READER_CARD));
+	g_assert_true (pcsc_fixture_reader_listed (readers, READER_EMPTY));
+	g_assert_true (esimd_pcsc_watcher_has_card (watcher, READER_CARD));
+	g_assert_false (esimd_pcsc_watcher_has_card (watcher, READER_EMPTY));
+	g_main_context_iteration (NULL, FALSE);
+	g_assert_cmpuint (events->len, ==, 0);
+
+	pcsc_fixture_stop_bridge (SIGTERM);
+	watch_wait_event (events, "card-removed " READER_CARD);
+	g_assert_false (esimd_pcsc_watcher_has_card (watcher, READER_CARD));
+	pcsc_fixture_start_bridge ("t0");
+	watch_wait_event (events, "card-inserted " READER_CARD);
+	g_assert_true (esimd_pcsc_watcher_has_card (watcher, READER_CARD));
+
+	/* pcscd gone: its readers and their cards with it; back: new readers */
+	g_ptr_array_set_size (events, 0);
+	pcsc_fixture_stop_pcscd ();
+	watch_wait_event (events, "card-removed " READER_CARD);
+	pcsc_fixture_restart_pcscd ();
+	watch_wait_event (events, "reader-added " READER_CARD);
+	watch_wait_event (events, "reader-added " READER_EMPTY);
+	pcsc_fixture_wait_card (TRUE);
+	watch_wait_event (events, "card-inserted " READER_CARD);
+	g_assert_false (g_ptr_array_find_with_equal_func (events, "card-inserted " READER_EMPTY,
+	                                                  g_str_equal, NULL));
+
+	/* the thread waits in SCardGetStatusChange: SCardCancel ends it */
+	started = g_get_monotonic_time ();
+	esimd_pcsc_watcher_stop (watcher);
+	g_assert_cmpint (g_get_monotonic_time () - started, <, G_TIME_SPAN_SECOND);
+	g_ptr_array_set_size (events, 0);
+	pcsc_fixture_stop_bridge (SIGTERM);
+	pcsc_fixture_wait_card (FALSE);
+	g_main_context_iteration (NULL, FALSE);
+	g_assert_cmpuint (events->len, ==, 0);
+	pcsc_fixture_start_bridge ("t0");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -514,6 +627,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/pcsc/bridge-killed", test_pcsc_bridge_killed);
 	g_test_add_func ("/esim/pcsc/pcscd-restart", test_pcsc_pcscd_restart);
 	g_test_add_func ("/esim/pcsc/release", test_pcsc_release);
+	g_test_add_func ("/esimd/pcsc/watcher", test_pcsc_watcher);
 	ret = g_test_run ();
 
 	pcsc_fixture_teardown (ret != 0);
