@@ -231,10 +231,12 @@ pcsc_forget_after (EsimChannelPcsc *self, LONG rv)
 static gboolean
 pcsc_ensure_connected (EsimChannelPcsc *self, GError **error)
 {
+	gboolean had_context;
 	LONG rv;
 
 	if (self->has_card)
 		return TRUE;
+	had_context = self->has_context;
 	if (!self->has_context) {
 		rv = SCardEstablishContext (SCARD_SCOPE_SYSTEM, NULL, NULL, &self->context);
 		if (rv != SCARD_S_SUCCESS) {
@@ -248,6 +250,10 @@ pcsc_ensure_connected (EsimChannelPcsc *self, GError **error)
 	                   SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &self->card, &self->protocol);
 	if (rv != SCARD_S_SUCCESS) {
 		pcsc_forget_after (self, rv);
+		/* a context kept between operations may be from a pcscd that has
+		 * restarted since: once more on a new one */
+		if (had_context && pcsc_error_loses_context (rv))
+			return pcsc_ensure_connected (self, error);
 		g_propagate_error (error, pcsc_error_new (self->reader_name, "SCardConnect", rv));
 		return FALSE;
 	}

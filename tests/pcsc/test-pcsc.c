@@ -495,6 +495,34 @@ test_pcsc_release (void)
 	pcsc_fixture_isdr_close (isdr);
 }
 
+/* pcscd restarts while the channel is released: the next command works at
+ * once, on a context from the new pcscd. */
+static void
+test_pcsc_pcscd_restart_released (void)
+{
+	g_autoptr(EsimChannelPcsc) channel = NULL;
+	g_autoptr(EsimIsdr) isdr = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *eid = NULL;
+	PcscFixtureWait wait = { 0 };
+
+	SKIP_IF_NEEDED ();
+	isdr = open_card_isdr (&channel);
+	pcsc_fixture_isdr_close (isdr);
+	esim_channel_release_async (ESIM_CHANNEL (channel), pcsc_fixture_wait_done, &wait);
+	esim_channel_release_finish (ESIM_CHANNEL (channel), pcsc_fixture_wait_result (&wait));
+	pcsc_fixture_wait_clear (&wait);
+
+	pcsc_fixture_restart_pcscd ();
+	pcsc_fixture_wait_card (TRUE);
+	g_assert_true (pcsc_fixture_isdr_open (isdr, &error));
+	g_assert_no_error (error);
+	eid = pcsc_fixture_get_eid_on (isdr, &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (eid, ==, pcsc_fixture_get_eid ());
+	pcsc_fixture_isdr_close (isdr);
+}
+
 /* ---- the watcher ---- */
 
 #define WATCH_TIMEOUT_MS 10000
@@ -627,6 +655,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/pcsc/bridge-killed", test_pcsc_bridge_killed);
 	g_test_add_func ("/esim/pcsc/pcscd-restart", test_pcsc_pcscd_restart);
 	g_test_add_func ("/esim/pcsc/release", test_pcsc_release);
+	g_test_add_func ("/esim/pcsc/pcscd-restart-released", test_pcsc_pcscd_restart_released);
 	g_test_add_func ("/esimd/pcsc/watcher", test_pcsc_watcher);
 	ret = g_test_run ();
 
