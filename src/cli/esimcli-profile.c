@@ -119,7 +119,9 @@ describe_euicc (EsimdGdbusEuicc *euicc)
 	return g_strdup_printf (_("eUICC %u (%s)"), esimcli_path_index (path), shown);
 }
 
-/* One error line for each eUICC of @euiccs in State "error"; TRUE if there was one. */
+/* One error line for each eUICC of @euiccs whose profiles esimd cannot vouch for: State
+ * "error" (the card failed) or "absent" (the card is gone; its profiles are what it last
+ * held); TRUE if there was one. */
 static gboolean
 report_euiccs_in_error (EsimcliCli *cli, GList *euiccs)
 {
@@ -132,10 +134,19 @@ report_euiccs_in_error (EsimcliCli *cli, GList *euiccs)
 		g_autofree gchar *shown = NULL;
 		g_autoptr(GError) error = NULL;
 
-		if (g_strcmp0 (esimd_gdbus_euicc_get_state (euicc), "error") != 0)
+		const gchar *state = esimd_gdbus_euicc_get_state (euicc);
+
+		if (g_strcmp0 (state, "error") != 0 && g_strcmp0 (state, "absent") != 0)
 			continue;
 		any = TRUE;
 		described = describe_euicc (euicc);
+		if (g_strcmp0 (state, "absent") == 0) {
+			error = g_error_new (ESIMCLI_ERROR, ESIMCLI_EXIT_ERROR,
+					     _("%s is absent: its profiles are shown as it last held them"),
+					     described);
+			esimcli_print_error (cli, error);
+			continue;
+		}
 		shown = esimcli_sanitize (reason != NULL && *reason != '\0' ? reason :
 					  _("esimd gives no reason"));
 		error = g_error_new (ESIMCLI_ERROR, ESIMCLI_EXIT_ERROR, _("%s is in error: %s"),

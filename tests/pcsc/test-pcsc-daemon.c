@@ -493,12 +493,12 @@ test_pcsc_daemon_bridge_killed (void)
 	g_assert_nonnull (strstr (last_error, "“" READER_CARD "”"));
 	g_clear_pointer (&out, g_free);
 	g_clear_pointer (&err, g_free);
-	/* the eUICC is in error: profile list still shows what esimd knows, names the eUICC
-	 * and its error on stderr, and exits 1 */
+	/* the card is out: profile list still shows what esimd knew, says on stderr that
+	 * the eUICC is absent, and exits 1 */
 	out = cli_expect (h, CLI_EXIT_ERROR, &err, "profile", "list", NULL);
 	g_assert_nonnull (strstr (out, enabled));
 	g_assert_nonnull (strstr (out, disabled));
-	g_assert_nonnull (strstr (err, "is in error: "));
+	g_assert_nonnull (strstr (err, "is absent"));
 	g_clear_pointer (&out, g_free);
 	g_clear_pointer (&err, g_free);
 
