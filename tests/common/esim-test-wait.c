@@ -31,7 +31,7 @@ esim_test_wait_scaled_ms (guint timeout_ms)
 
 		scale = g_ascii_strtod (text, &end);
 		if (end == text || *end != '\0' || !(scale > 0.0))
-			g_error ("$ESIM_TEST_WAIT_SCALE is “%s”, not a positive number", text);
+			g_error ("$ESIM_TEST_WAIT_SCALE is \"%s\", not a positive number", text);
 	}
 	scaled = timeout_ms * scale;
 	return scaled >= G_MAXUINT ? G_MAXUINT : MAX ((guint) scaled, 1);

@@ -5,7 +5,7 @@
  *
  *   esim_test_wait_until (res != NULL, "the answer to GET EID");
  *   esim_test_wait_until_ms (2000, n_events >= 3, "%u events", 3);
- *   esim_test_wait_until_func (0, log_has, &wait, "the log to say “%s”", wait.text);
+ *   esim_test_wait_until_func (0, log_has, &wait, "the log to say \"%s\"", wait.text);
  *
  * On expiry the test aborts with "timed out after N s waiting for <what>"
  * (as a failed g_assert does; the message names the caller's file and line).
