@@ -106,30 +106,43 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 	esimd_test_harness_free (f->h);
 }
 
+typedef struct {
+	Fixture *f;
+	gchar   *out;   /* the last list */
+	gchar   *index; /* of the eUICC in error */
+} ErrorWait;
+
+static gboolean
+euicc_listed_in_error (gpointer user_data)
+{
+	ErrorWait *wait = user_data;
+	g_auto(GStrv) lines = NULL;
+
+	g_free (wait->out);
+	wait->out = cli (wait->f, EXIT_OK, NULL, "-g", "index,model,state", "euicc", "list", NULL);
+	lines = g_strsplit (wait->out, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (g_str_has_suffix (lines[i], ":" MODEL ":error")) {
+			wait->index = g_strndup (lines[i], strcspn (lines[i], ":"));
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
 /* The INDEX of the modem's eUICC once it is in State "error"; fails the test if it never
  * gets there. */
 static gchar *
 wait_euicc_in_error (Fixture *f)
 {
-	gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
-	g_autofree gchar *out = NULL;
+	ErrorWait wait = { f, NULL, NULL };
 
-	while (g_get_monotonic_time () < deadline) {
-		g_auto(GStrv) lines = NULL;
-
-		g_free (out);
-		out = cli (f, EXIT_OK, NULL, "-g", "index,model,state", "euicc", "list", NULL);
-		lines = g_strsplit (out, "\n", -1);
-		for (guint i = 0; lines[i] != NULL; i++) {
-			if (g_str_has_suffix (lines[i], ":" MODEL ":error"))
-				return g_strndup (lines[i], strcspn (lines[i], ":"));
-		}
-		esimd_test_harness_spin (f->h, 100);
+	if (!esim_test_wait_try (WAIT_MS, euicc_listed_in_error, &wait)) {
+		g_test_message ("last list:\n%s", wait.out);
+		esim_test_wait_fail (WAIT_MS, "the modem's eUICC to reach State error");
 	}
-	g_test_message ("the modem's eUICC never reached State error within %u ms; last list:\n%s",
-	                (guint) WAIT_MS, out);
-	g_assert_not_reached ();
-	return NULL;
+	g_free (wait.out);
+	return wait.index;
 }
 
 /* One field of an eUICC as keyvalue prints it: unescaped, "--" when empty. */

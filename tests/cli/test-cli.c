@@ -935,7 +935,7 @@ test_monitor (void)
 	/* its first line says it watches: every later change is seen */
 	first.stream = stream;
 	g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, NULL, line_read_cb, &first);
-	g_assert_true (esimd_test_harness_wait_for (h, 5000, line_read_done, &first));
+	esim_test_wait_until_func (5000, line_read_done, &first, "the first line of esimcli monitor");
 	g_assert_cmpstr (first.line, ==, "esimd is running");
 	g_free (first.line);
 

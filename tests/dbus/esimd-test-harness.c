@@ -127,47 +127,19 @@ harness_status_from_process (GSubprocess *proc)
 
 /* ---- main loop helpers ---- */
 
-static gboolean
-harness_deadline_cb (gpointer user_data)
-{
-	gboolean *expired = user_data;
-	*expired = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
 gboolean
 esimd_test_harness_wait_for (EsimdTestHarness *h,
                              guint timeout_ms,
                              EsimdTestHarnessCondition condition,
                              gpointer user_data)
 {
-	gboolean expired = FALSE;
-	guint source_id;
-
-	if (condition (user_data))
-		return TRUE;
-	source_id = g_timeout_add (timeout_ms, harness_deadline_cb, &expired);
-	while (!expired) {
-		g_main_context_iteration (NULL, TRUE);
-		if (condition (user_data)) {
-			if (!expired)
-				g_source_remove (source_id);
-			return TRUE;
-		}
-	}
-	return condition (user_data);
-}
-
-static gboolean
-harness_never (gpointer user_data)
-{
-	return FALSE;
+	return esim_test_wait_try (timeout_ms, condition, user_data);
 }
 
 void
 esimd_test_harness_spin (EsimdTestHarness *h, guint ms)
 {
-	esimd_test_harness_wait_for (h, ms, harness_never, NULL);
+	esim_test_spin (ms);
 }
 
 static gboolean
@@ -216,12 +188,11 @@ harness_wait_process (EsimdTestHarness *h, GSubprocess *proc, guint timeout_ms)
 	gboolean in_time;
 
 	g_subprocess_wait_async (proc, NULL, harness_process_waited_cb, &done);
-	in_time = esimd_test_harness_wait_for (h, timeout_ms, harness_flag_is_set, &done);
+	in_time = esim_test_wait_try (timeout_ms, harness_flag_is_set, &done);
 	if (!in_time)
 		g_subprocess_force_exit (proc);
 	/* the callback writes to this frame: never leave before it ran */
-	while (!done)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (done, "a killed child process to exit");
 	return in_time;
 }
 
@@ -277,14 +248,12 @@ harness_run_process (EsimdTestHarness *h,
 	g_assert_no_error (error);
 
 	g_subprocess_communicate_async (proc, NULL, cancellable, harness_communicate_cb, &comm);
-	if (!esimd_test_harness_wait_for (h, HARNESS_PROCESS_TIMEOUT_MS, harness_flag_is_set,
-	                                  &comm.done)) {
+	if (!esim_test_wait_try (HARNESS_PROCESS_TIMEOUT_MS, harness_flag_is_set, &comm.done)) {
 		g_test_message ("%s did not exit within %u ms: killed", argv[0],
-		                (guint) HARNESS_PROCESS_TIMEOUT_MS);
+		                esim_test_wait_scaled_ms (HARNESS_PROCESS_TIMEOUT_MS));
 		g_subprocess_force_exit (proc);
 		g_cancellable_cancel (cancellable);
-		while (!comm.done)
-			g_main_context_iteration (NULL, TRUE);
+		esim_test_wait_until (comm.done, "%s to exit after SIGKILL", argv[0]);
 		status = -1;
 	} else {
 		g_assert_no_error (comm.error);
@@ -607,11 +576,14 @@ esimd_test_harness_start_polkit (EsimdTestHarness *h, const gchar *const *allowe
 	                                                     G_BUS_NAME_WATCHER_FLAGS_NONE,
 	                                                     harness_polkit_appeared_cb,
 	                                                     harness_polkit_vanished_cb, h, NULL);
-	esimd_test_harness_wait_for (h, HARNESS_NAME_TIMEOUT_MS, harness_polkit_ready, h);
+	esim_test_wait_try (HARNESS_NAME_TIMEOUT_MS, harness_polkit_ready, h);
 	if (!h->polkit_on_bus) {
 		g_autofree gchar *log = NULL;
 		g_file_get_contents (log_path, &log, NULL, NULL);
 		g_printerr ("mock polkitd did not appear on the bus:\n%s\n", log != NULL ? log : "");
+		if (!harness_polkit_ready (h))
+			esim_test_wait_fail (HARNESS_NAME_TIMEOUT_MS, "mock polkitd to own %s",
+			                     POLKIT_BUS_NAME);
 		g_assert_true (h->polkit_on_bus);
 	}
 	esimd_test_harness_polkit_set_allowed (h, allowed_actions);
@@ -715,15 +687,13 @@ esimd_test_harness_start_daemon (EsimdTestHarness *h,
                                  const gchar *const *extra_args)
 {
 	esimd_test_harness_spawn_daemon (h, n_cards, extra_args);
-	esimd_test_harness_wait_for (h, HARNESS_NAME_TIMEOUT_MS, harness_daemon_ready_or_gone, h);
+	/* on a timeout, the abort handler prints the daemon's log */
+	esim_test_wait_until_func (HARNESS_NAME_TIMEOUT_MS, harness_daemon_ready_or_gone, h,
+	                           "esimd to own %s", ESIMD_TEST_BUS_NAME);
 	if (h->name_owner == NULL) {
 		harness_print_log (h);
-		if (h->daemon_exited)
-			g_printerr ("esimd exited with status %d before owning %s\n",
-			            h->daemon_status, ESIMD_TEST_BUS_NAME);
-		else
-			g_printerr ("esimd did not own %s within %u ms\n", ESIMD_TEST_BUS_NAME,
-			            (guint) HARNESS_NAME_TIMEOUT_MS);
+		g_printerr ("esimd exited with status %d before owning %s\n", h->daemon_status,
+		            ESIMD_TEST_BUS_NAME);
 		g_assert_nonnull (h->name_owner);
 	}
 }
@@ -749,7 +719,7 @@ gboolean
 esimd_test_harness_wait_daemon_exit (EsimdTestHarness *h, guint timeout_ms, gint *status)
 {
 	if (h->daemon != NULL)
-		esimd_test_harness_wait_for (h, timeout_ms, harness_daemon_gone, h);
+		esim_test_wait_try (timeout_ms, harness_daemon_gone, h);
 	return esimd_test_harness_daemon_exited (h, status);
 }
 
@@ -767,16 +737,16 @@ esimd_test_harness_stop_daemon (EsimdTestHarness *h)
 		return;
 	if (!h->daemon_exited) {
 		g_subprocess_send_signal (h->daemon, SIGTERM);
-		if (!esimd_test_harness_wait_for (h, HARNESS_STOP_TIMEOUT_MS, harness_daemon_gone, h)) {
+		if (!esim_test_wait_try (HARNESS_STOP_TIMEOUT_MS, harness_daemon_gone, h)) {
 			g_test_message ("esimd ignored SIGTERM: killed");
 			g_subprocess_force_exit (h->daemon);
-			while (!h->daemon_exited)
-				g_main_context_iteration (NULL, TRUE);
+			esim_test_wait_until (h->daemon_exited, "esimd to exit after SIGKILL");
 		}
 	}
 	g_clear_object (&h->daemon);
 	/* a restarted daemon must not be mistaken for this one */
-	esimd_test_harness_wait_for (h, HARNESS_STOP_TIMEOUT_MS, harness_name_released, h);
+	esim_test_wait_until_func (HARNESS_STOP_TIMEOUT_MS, harness_name_released, h,
+	                           "the bus to drop esimd's name %s", ESIMD_TEST_BUS_NAME);
 }
 
 /* ---- one-shot runs ---- */

@@ -14,6 +14,8 @@
 
 #include <gio/gio.h>
 
+#include "esim-test-wait.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -57,8 +59,8 @@ void              esimd_test_harness_polkit_set_allowed (EsimdTestHarness *h,
 /* Spawns $ESIMD with --virtual-euicc=tmpdir/cardI.ini for I < n_cards (created
  * by the daemon when missing), --session in session mode, --state-dir,
  * --config, --debug and @extra_args (NULL-terminated, may be NULL), then waits
- * (at most 10 s, iterating the default main context) until the daemon owns
- * org.freedesktop.Esimd1.  Fails the test if it does not. */
+ * (at most 10 s, scaled, iterating the default main context) until the daemon
+ * owns org.freedesktop.Esimd1.  Fails the test if it does not. */
 void              esimd_test_harness_start_daemon (EsimdTestHarness *h, guint n_cards,
                                                    const gchar *const *extra_args);
 /* Like start_daemon but does not wait for the bus name nor fail the test. */
@@ -97,12 +99,15 @@ gint              esimd_test_harness_run_daemon_argv (EsimdTestHarness *h, const
                                                       gchar **out, gchar **err_out);
 
 /* Iterates the default main context until @condition returns TRUE or
- * @timeout_ms passes; returns the last result of @condition. */
+ * @timeout_ms (scaled as esim-test-wait.h says) passes; returns the last
+ * result of @condition.  The same as esim_test_wait_try(); a test that cannot
+ * go on without @condition uses esim_test_wait_until_func(), which fails
+ * naming what never came. */
 typedef gboolean (*EsimdTestHarnessCondition) (gpointer user_data);
 gboolean          esimd_test_harness_wait_for (EsimdTestHarness *h, guint timeout_ms,
                                                EsimdTestHarnessCondition condition,
                                                gpointer user_data);
-/* Iterates the default main context for @ms milliseconds. */
+/* Iterates the default main context for @ms milliseconds: esim_test_spin(). */
 void              esimd_test_harness_spin (EsimdTestHarness *h, guint ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EsimdTestHarness, esimd_test_harness_free)

@@ -972,7 +972,8 @@ test_queue (void)
 	                                       empty_options (), NULL, queued_enable_first, &results);
 	esimd_gdbus_euicc_call_enable_profile (euicc, esimd_gdbus_profile_get_iccid (enabled),
 	                                       empty_options (), NULL, queued_enable_second, &results);
-	g_assert_true (esimd_test_harness_wait_for (h, WAIT_MS, queue_finished, &results));
+	esim_test_wait_until_func (WAIT_MS, queue_finished, &results,
+	                           "both queued EnableProfile calls to return");
 	drain_events ();
 	g_signal_handlers_disconnect_by_data (euicc, euicc_changes);
 

@@ -233,11 +233,9 @@ static Entry *
 wait_entry (EsimdTestHarness *h, EntryWait *wait, const gchar *message_prefix)
 {
 	wait->message_prefix = message_prefix;
-	if (!esimd_test_harness_wait_for (h, WAIT_MS, entry_arrived, wait)) {
+	if (!esim_test_wait_try (WAIT_MS, entry_arrived, wait)) {
 		dump_entries (wait->entries);
-		g_test_message ("no journal entry \"%s…\" came within %u ms", message_prefix,
-		                (guint) WAIT_MS);
-		g_assert_not_reached ();
+		esim_test_wait_fail (WAIT_MS, "the journal entry \"%s…\"", message_prefix);
 	}
 	return find_entry (wait->entries, message_prefix);
 }
@@ -325,11 +323,10 @@ test_journal_native (void)
 	g_assert_no_error (error);
 	/* the launcher holds our ends of the stream: once esimd exits, the stream ends */
 	g_clear_object (&launcher);
-	if (!esimd_test_harness_wait_for (h, WAIT_MS, name_owned, h)) {
+	if (!esim_test_wait_try (WAIT_MS, name_owned, h)) {
 		receive_entries (wait.journal_fd, entries);
 		dump_entries (entries);
-		g_test_message ("esimd never owned %s", ESIMD_TEST_BUS_NAME);
-		g_assert_not_reached ();
+		esim_test_wait_fail (WAIT_MS, "esimd to own %s", ESIMD_TEST_BUS_NAME);
 	}
 
 	/* g_message(): GLib's PRIORITY, esimd's identifier */

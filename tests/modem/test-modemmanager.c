@@ -194,13 +194,13 @@ start_daemon (Fixture *f)
 	esimd_gdbus_object_manager_client_new (connection,
 		G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, ESIMD_TEST_BUS_NAME,
 		ESIMD_TEST_ROOT_PATH, NULL, got_async_result, &res);
-	g_assert_true (esimd_test_harness_wait_for (f->h, 30000, async_result_ready, &res));
+	esim_test_wait_until_func (30000, async_result_ready, &res, "esimd's object manager");
 	f->objects = esimd_gdbus_object_manager_client_new_finish (res, &error);
 	g_assert_no_error (error);
 	g_clear_object (&res);
 	esimd_gdbus_manager_proxy_new (connection, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
 		ESIMD_TEST_BUS_NAME, ESIMD_TEST_ROOT_PATH, NULL, got_async_result, &res);
-	g_assert_true (esimd_test_harness_wait_for (f->h, 30000, async_result_ready, &res));
+	esim_test_wait_until_func (30000, async_result_ready, &res, "esimd's Manager");
 	f->manager = esimd_gdbus_manager_proxy_new_finish (res, &error);
 	g_assert_no_error (error);
 }
@@ -276,13 +276,13 @@ wait_euicc (Fixture *f, const gchar *transport, const gchar *state)
 {
 	EuiccWait wait = { f, transport, state };
 
-	if (!esimd_test_harness_wait_for (f->h, WAIT_MS, euicc_in_state, &wait)) {
+	if (!esim_test_wait_try (WAIT_MS, euicc_in_state, &wait)) {
 		g_autoptr(EsimdGdbusEuicc) euicc = find_euicc (f, transport);
 
-		g_printerr ("no %s eUICC in state %s (have: %s)\n", transport,
-		            state != NULL ? state : "(any)",
-		            euicc != NULL ? esimd_gdbus_euicc_get_state (euicc) : "none");
-		g_assert_not_reached ();
+		g_printerr ("the %s eUICC is in State %s\n", transport,
+		            euicc != NULL ? esimd_gdbus_euicc_get_state (euicc) : "(none)");
+		esim_test_wait_fail (WAIT_MS, "a %s eUICC in State %s", transport,
+		                     state != NULL ? state : "(any)");
 	}
 	return find_euicc_in_state (f, transport, state);
 }
@@ -301,7 +301,7 @@ wait_no_euicc (Fixture *f, const gchar *transport)
 {
 	EuiccWait wait = { f, transport, NULL };
 
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, no_euicc, &wait));
+	esim_test_wait_until_func (WAIT_MS, no_euicc, &wait, "the %s eUICC to go", transport);
 }
 
 /* State of the profile @iccid as esimd shows it, NULL if it has none. */
@@ -337,9 +337,9 @@ assert_profile_state (Fixture *f, const gchar *iccid, const gchar *state)
 {
 	ProfileWait wait = { f, iccid, state };
 
-	if (!esimd_test_harness_wait_for (f->h, WAIT_MS, profile_in_state, &wait)) {
-		g_printerr ("profile %s: %s, expected %s\n", iccid, profile_state (f, iccid), state);
-		g_assert_not_reached ();
+	if (!esim_test_wait_try (WAIT_MS, profile_in_state, &wait)) {
+		g_printerr ("profile %s is %s\n", iccid, profile_state (f, iccid));
+		esim_test_wait_fail (WAIT_MS, "profile %s to be %s", iccid, state);
 	}
 }
 
@@ -362,10 +362,10 @@ assert_follows_modem (Fixture *f, EsimdGdbusEuicc *euicc, FakeMmModem *modem)
 {
 	ModemPathWait wait = { euicc, modem };
 
-	if (!esimd_test_harness_wait_for (f->h, WAIT_MS, euicc_follows_modem, &wait)) {
-		g_printerr ("Modem is %s, ModemManager has %s\n", esimd_gdbus_euicc_get_modem (euicc),
-		            fake_mm_modem_get_path (modem));
-		g_assert_not_reached ();
+	if (!esim_test_wait_try (WAIT_MS, euicc_follows_modem, &wait)) {
+		g_printerr ("Modem is %s\n", esimd_gdbus_euicc_get_modem (euicc));
+		esim_test_wait_fail (WAIT_MS, "the eUICC's Modem to become %s",
+		                     fake_mm_modem_get_path (modem));
 	}
 }
 
@@ -388,7 +388,8 @@ G_GNUC_UNUSED static void
 assert_n_listed (Fixture *f, guint n)
 {
 	ListedWait wait = { f, n };
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, n_listed_is, &wait));
+	esim_test_wait_until_func (WAIT_MS, n_listed_is, &wait,
+	                           "Manager.Euiccs to list %u eUICCs", n);
 }
 
 static gboolean
@@ -444,7 +445,7 @@ call_is_done (gpointer user_data)
 G_GNUC_UNUSED static void
 call_wait (Fixture *f, Call *call)
 {
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, call_is_done, call));
+	esim_test_wait_until_func (WAIT_MS, call_is_done, call, "the call to esimd to return");
 }
 
 /* The error esimd gives a caller whose modem went away. */
@@ -574,7 +575,7 @@ test_no_modemmanager (Fixture *f, gconstpointer data)
 	g_autofree gchar *out = NULL;
 
 	start_daemon (f);
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &wait));
+	esim_test_wait_until_func (WAIT_MS, log_has, &wait, "the esimd log to say \"%s\"", wait.text);
 	g_assert_false (esimd_gdbus_manager_get_modem_manager_running (f->manager));
 	g_assert_cmpuint (count_euiccs (f), ==, 0);
 	out = cli (f, 0, NULL, "-g", "modemmanager", "general", "status", NULL);
@@ -582,16 +583,16 @@ test_no_modemmanager (Fixture *f, gconstpointer data)
 
 	/* ModemManager appears: esimd says so and follows it */
 	fake_modemmanager_start (f->mm);
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, mm_running, f));
+	esim_test_wait_until_func (WAIT_MS, mm_running, f, "esimd to see ModemManager running");
 	g_clear_pointer (&out, g_free);
 	out = cli (f, 0, NULL, "-g", "modemmanager", "general", "status", NULL);
 	g_assert_cmpstr (out, ==, "running\n");
 	wait.text = "ModemManager 1.20.4-fake is running";
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &wait));
+	esim_test_wait_until_func (WAIT_MS, log_has, &wait, "the esimd log to say \"%s\"", wait.text);
 
 	/* and again without it */
 	fake_modemmanager_stop (f->mm);
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, mm_not_running, f));
+	esim_test_wait_until_func (WAIT_MS, mm_not_running, f, "esimd to see ModemManager gone");
 }
 
 static void
@@ -606,7 +607,7 @@ test_virtual_only (Fixture *f, gconstpointer data)
 	fake_mm_modem_set_sim (add_modem (f, NULL, NULL, "/dev/ttyUSB2", 0, 0), 0,
 	                       MM_SIM_TYPE_ESIM, MM_SIM_ESIM_STATUS_WITH_PROFILES, NULL);
 	esimd_test_harness_start_daemon (f->h, 1, args);
-	esimd_test_harness_spin (f->h, 500);
+	esim_test_spin (500);
 	log = esimd_test_harness_read_log (f->h);
 	g_assert_null (strstr (log, "inhibiting"));
 	g_assert_null (strstr (log, "ttyUSB2"));
@@ -624,7 +625,7 @@ test_pcsc_option (Fixture *f, gconstpointer data)
 	/* a reader that cannot be used is logged and skipped; modems are left alone */
 	fake_modemmanager_start (f->mm);
 	esimd_test_harness_start_daemon (f->h, 0, args);
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &wait));
+	esim_test_wait_until_func (WAIT_MS, log_has, &wait, "the esimd log to say \"%s\"", wait.text);
 	g_assert_false (log_contains (f, "is running"));
 #else
 	g_autofree gchar *err = NULL;
@@ -734,7 +735,7 @@ test_qmi_appears (Fixture *f, gconstpointer data)
 	                 MODEM_MANUFACTURER " " MODEM_MODEL);
 	g_assert_cmpuint (esimd_gdbus_euicc_get_slot (euicc), ==, 0);
 	g_assert_cmpstr (esimd_gdbus_euicc_get_eid (euicc), ==, esim_veuicc_get_eid (f->card));
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, mm_running, f));
+	esim_test_wait_until_func (WAIT_MS, mm_running, f, "esimd to see ModemManager running");
 	g_assert_cmpstr (profile_state (f, ICCID_OPERATIONAL), ==, "enabled");
 
 	out = cli (f, 0, NULL, "-t", "-f", "TRANSPORT,MODEM,MODEL,SLOT,STATE", "euicc", "list",
@@ -877,7 +878,8 @@ test_qmi_inhibit_released_on_error (Fixture *f, gconstpointer data)
 	assert_inhibit_log (f, once);
 	g_assert_false (fake_modemmanager_is_inhibited (f->mm, f->usb_dir));
 	/* ModemManager has the modem again, and esimd follows it */
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, modem_exported, f->modem));
+	esim_test_wait_until_func (WAIT_MS, modem_exported, f->modem,
+	                           "the fake modem to be on the bus");
 	g_clear_object (&euicc);
 	euicc = wait_euicc (f, "qmi", "ready");
 	assert_follows_modem (f, euicc, f->modem);
@@ -917,7 +919,7 @@ test_qmi_switch_without_inhibit (Fixture *f, gconstpointer data)
 	/* ModemManager shows the SIM go and come back; esimd waits for it */
 	out = cli (f, 0, NULL, "profile", "enable", ICCID_TEST, NULL);
 	g_assert_cmpuint (fake_modemmanager_get_inhibit_log (f->mm)->len, ==, 0);
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &wait));
+	esim_test_wait_until_func (WAIT_MS, log_has, &wait, "the esimd log to say \"%s\"", wait.text);
 	assert_profile_state (f, ICCID_TEST, "enabled");
 	g_assert_cmpstr (esimd_gdbus_euicc_get_modem (euicc), ==, before);
 	g_clear_object (&euicc);
@@ -1060,7 +1062,7 @@ test_qmi_client_forgotten (Fixture *f, gconstpointer data)
 	out = cli (f, 0, NULL, "profile", "enable", ICCID_TEST, NULL);
 	assert_profile_state (f, ICCID_TEST, "enabled");
 	assert_profile_state (f, ICCID_OPERATIONAL, "disabled");
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &wait));
+	esim_test_wait_until_func (WAIT_MS, log_has, &wait, "the esimd log to say \"%s\"", wait.text);
 	refused = fake_qmi_modem_get_n_unknown_client (f->qmi);
 	g_assert_cmpuint (refused, ==, 1);
 	g_clear_object (&euicc);
@@ -1070,7 +1072,7 @@ test_qmi_client_forgotten (Fixture *f, gconstpointer data)
 	 * esimd drops the client at once, a D-Bus call never sees the dead id */
 	fake_qmi_modem_forget_clients (f->qmi, TRUE);
 	wait.text = "CTL Sync indication";
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &wait));
+	esim_test_wait_until_func (WAIT_MS, log_has, &wait, "the esimd log to say \"%s\"", wait.text);
 	call_start (f, &call, path, "SetNickname", g_variant_new ("(ss)", ICCID_TEST, "healed"));
 	call_wait (f, &call);
 	g_assert_no_error (call.error);
@@ -1229,12 +1231,13 @@ test_qmi_same_port_twice (Fixture *f, gconstpointer data)
 		FakeMmModem *by_node = add_duplicate_modem (f, node);
 		LogWait dup = { f, node };
 
-		g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &dup));
-		esimd_test_harness_spin (f->h, 300);
+		esim_test_wait_until_func (WAIT_MS, log_has, &dup,
+		                           "the esimd log to say \"%s\"", dup.text);
+		esim_test_spin (300);
 		g_assert_cmpuint (count_duplicate_lines (f, holder), ==, modems->len);
 		fake_modemmanager_remove_modem (f->mm, by_node);
 	}
-	esimd_test_harness_spin (f->h, 300);
+	esim_test_spin (300);
 	g_assert_cmpuint (count_duplicate_lines (f, holder), ==, modems->len - (node == NULL));
 	/* opened once: one CTL Sync, one client, one channel, one eUICC */
 	g_assert_cmpuint (count_euiccs (f), ==, 1);
@@ -1257,7 +1260,8 @@ test_qmi_same_port_twice (Fixture *f, gconstpointer data)
 
 		g_ptr_array_add (modems, add_duplicate_modem (f, port));
 		dup.text = text;
-		g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &dup));
+		esim_test_wait_until_func (WAIT_MS, log_has, &dup,
+		                           "the esimd log to say \"%s\"", dup.text);
 		g_assert_cmpuint (count_duplicate_lines (f, holder), ==, 1);
 	}
 
@@ -1266,9 +1270,10 @@ test_qmi_same_port_twice (Fixture *f, gconstpointer data)
 	if (holder_modem == f->modem)
 		f->modem = NULL;
 	takeover.not_modem = holder;
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, log_has, &wait));
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, euicc_taken_over, &takeover));
-	esimd_test_harness_spin (f->h, 300);
+	esim_test_wait_until_func (WAIT_MS, log_has, &wait, "the esimd log to say \"%s\"", wait.text);
+	esim_test_wait_until_func (WAIT_MS, euicc_taken_over, &takeover,
+	                           "the other modem to take the eUICC over");
+	esim_test_spin (300);
 	g_assert_cmpuint (count_euiccs (f), ==, 1);
 	g_assert_cmpuint (fake_qmi_modem_get_n_uim_clients (f->qmi), ==, 1);
 	g_assert_cmpuint (fake_qmi_modem_get_n_open_channels (f->qmi), ==, 1);
@@ -1304,7 +1309,7 @@ test_modems_come_and_go (Fixture *f, gconstpointer data)
 
 	fake_modemmanager_start (f->mm);
 	start_daemon (f);
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, mm_running, f));
+	esim_test_wait_until_func (WAIT_MS, mm_running, f, "esimd to see ModemManager running");
 	g_assert_cmpuint (count_euiccs (f), ==, 0);
 
 	/* a modem with a plain SIM is no eUICC */
@@ -1322,7 +1327,8 @@ test_modems_come_and_go (Fixture *f, gconstpointer data)
 	fake_modemmanager_remove_modem (f->mm, f->modem);
 	f->modem = NULL;
 	wait_no_euicc (f, "qmi");
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, qmi_channels_closed, f));
+	esim_test_wait_until_func (WAIT_MS, qmi_channels_closed, f,
+	                           "esimd to close its QMI channels and release its UIM clients");
 	assert_n_listed (f, 0);
 
 	/* plugged in again: a new object */
@@ -1359,9 +1365,10 @@ test_modemmanager_restarts (Fixture *f, gconstpointer data)
 
 	fake_modemmanager_stop (f->mm);
 	wait_no_euicc (f, "qmi");
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, mm_not_running, f));
+	esim_test_wait_until_func (WAIT_MS, mm_not_running, f, "esimd to see ModemManager gone");
 	/* the channel is closed in the background once the objects left the bus */
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, qmi_channels_closed, f));
+	esim_test_wait_until_func (WAIT_MS, qmi_channels_closed, f,
+	                           "esimd to close its QMI channels and release its UIM clients");
 
 	fake_modemmanager_start (f->mm);
 	g_clear_object (&euicc);
@@ -1410,7 +1417,7 @@ test_removed_mid_operation (Fixture *f, gconstpointer data)
 	/* the card is slow to answer when the modem is unplugged */
 	fake_qmi_modem_set_hold_apdus (f->qmi, TRUE);
 	call_start (f, &call, path, "SetNickname", g_variant_new ("(ss)", ICCID_TEST, "slow"));
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, qmi_apdu_held, f));
+	esim_test_wait_until_func (WAIT_MS, qmi_apdu_held, f, "the fake QMI modem to hold an APDU");
 	fake_modemmanager_remove_modem (f->mm, f->modem);
 	f->modem = NULL;
 	call_wait (f, &call);
@@ -1420,7 +1427,8 @@ test_removed_mid_operation (Fixture *f, gconstpointer data)
 
 	/* the card answers at last: esimd drops it all, nothing is left open */
 	fake_qmi_modem_set_hold_apdus (f->qmi, FALSE);
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, qmi_channels_closed, f));
+	esim_test_wait_until_func (WAIT_MS, qmi_channels_closed, f,
+	                           "esimd to close its QMI channels and release its UIM clients");
 	out = cli (f, 0, NULL, "-g", "running,euiccs", "general", "status", NULL);
 	g_assert_cmpstr (out, ==, "yes\n0\n");
 #else
@@ -1448,14 +1456,16 @@ test_removed_while_inhibiting (Fixture *f, gconstpointer data)
 	fake_modemmanager_set_inhibit_mode (f->mm, FAKE_MM_INHIBIT_HOLD);
 	call_start (f, &call, path, "EnableProfile",
 	            g_variant_new ("(s@a{sv})", ICCID_TEST, g_variant_new ("a{sv}", NULL)));
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, inhibit_held, f));
+	esim_test_wait_until_func (WAIT_MS, inhibit_held, f,
+	                           "the fake ModemManager to hold an InhibitDevice call");
 	fake_modemmanager_remove_modem (f->mm, f->modem);
 	f->modem = NULL;
 	call_wait (f, &call);
 	assert_modem_removed (call.error);
 	call_clear (&call);
 	wait_no_euicc (f, "qmi");
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, qmi_channels_closed, f));
+	esim_test_wait_until_func (WAIT_MS, qmi_channels_closed, f,
+	                           "esimd to close its QMI channels and release its UIM clients");
 	/* nothing reached the card */
 	g_assert_cmpuint (fake_qmi_modem_get_n_apdus (f->qmi), ==, apdus);
 #else
@@ -1483,7 +1493,7 @@ test_inhibit_released_on_shutdown (Fixture *f, gconstpointer data)
 	fake_qmi_modem_set_hold_apdus (f->qmi, TRUE);
 	call_start (f, &call, path, "EnableProfile",
 	            g_variant_new ("(s@a{sv})", ICCID_TEST, g_variant_new ("a{sv}", NULL)));
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, qmi_apdu_held, f));
+	esim_test_wait_until_func (WAIT_MS, qmi_apdu_held, f, "the fake QMI modem to hold an APDU");
 	g_assert_true (fake_modemmanager_is_inhibited (f->mm, f->usb_dir));
 	stop_daemon (f);
 	g_assert_true (esimd_test_harness_daemon_exited (f->h, &status));
@@ -1652,7 +1662,8 @@ test_at_inhibited (Fixture *f, gconstpointer data)
 	assert_profile_state (f, ICCID_TEST, "enabled");
 	g_assert_cmpuint (log->len, ==, 4);
 	g_assert_false (fake_modemmanager_is_inhibited (f->mm, f->usb_dir));
-	g_assert_true (esimd_test_harness_wait_for (f->h, WAIT_MS, modem_exported, f->modem));
+	esim_test_wait_until_func (WAIT_MS, modem_exported, f->modem,
+	                           "the fake modem to be on the bus");
 	g_clear_object (&euicc);
 	euicc = wait_euicc (f, "at", "ready");
 	assert_follows_modem (f, euicc, f->modem);

@@ -461,11 +461,12 @@ test_pcsc_daemon_bridge_killed (void)
 	                        g_variant_new ("(s@a{sv})", disabled,
 	                                       g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
 	                        NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, call_done, &wait);
-	esimd_test_harness_spin (h, 300);
+	esim_test_spin (300);
 	g_assert_null (wait.res);
 	/* ...until it is killed: the call ends with a CardError */
 	pcsc_fixture_stop_bridge (SIGKILL);
-	g_assert_true (esimd_test_harness_wait_for (h, CALL_TIMEOUT_MS, call_returned, &wait));
+	esim_test_wait_until_func (CALL_TIMEOUT_MS, call_returned, &wait,
+	                           "EnableProfile to return once the bridge was killed");
 	reply = g_dbus_connection_call_finish (esimd_test_harness_get_connection (h), wait.res,
 	                                       &error);
 	g_clear_object (&wait.res);
@@ -523,25 +524,6 @@ test_pcsc_daemon_bridge_killed (void)
 
 #define PROFILE_IFACE "org.freedesktop.Esimd1.Profile"
 
-static gboolean
-poll_tick (gpointer user_data)
-{
-	return G_SOURCE_CONTINUE;
-}
-
-/* esimd_test_harness_wait_for() looks at @condition when the main loop wakes:
- * conditions read with blocking calls (properties, the log) need a tick. */
-static gboolean
-poll_for (EsimdTestHarness *h, guint timeout_ms, EsimdTestHarnessCondition condition,
-          gpointer user_data)
-{
-	guint tick_id = g_timeout_add (50, poll_tick, NULL);
-	gboolean ok = esimd_test_harness_wait_for (h, timeout_ms, condition, user_data);
-
-	g_source_remove (tick_id);
-	return ok;
-}
-
 typedef struct {
 	EsimdTestHarness *h;
 	const gchar      *path;
@@ -564,12 +546,11 @@ wait_euicc_state (EsimdTestHarness *h, const gchar *path, const gchar *state, gu
 {
 	StateWait wait = { h, path, state };
 
-	if (!poll_for (h, timeout_ms, euicc_state_is, &wait)) {
+	if (!esim_test_wait_try (timeout_ms, euicc_state_is, &wait)) {
 		g_autofree gchar *now = get_string_property (h, path, EUICC_IFACE, "State");
 
-		g_printerr ("the eUICC's State stayed “%s” for %u ms, expected “%s”\n", now,
-		            timeout_ms, state);
-		g_assert_not_reached ();
+		g_printerr ("the eUICC's State is \"%s\"\n", now);
+		esim_test_wait_fail (timeout_ms, "the eUICC's State to become \"%s\"", state);
 	}
 }
 
@@ -619,10 +600,7 @@ wait_log (EsimdTestHarness *h, const gchar *text, guint timeout_ms)
 {
 	LogWait wait = { h, text };
 
-	if (!poll_for (h, timeout_ms, log_has, &wait)) {
-		g_printerr ("the esimd log did not say “%s” within %u ms\n", text, timeout_ms);
-		g_assert_not_reached ();
-	}
+	esim_test_wait_until_func (timeout_ms, log_has, &wait, "the esimd log to say \"%s\"", text);
 }
 
 /* The card taken out: "absent" at once; put back: read again and its
@@ -827,10 +805,8 @@ test_pcsc_daemon_card_later (void)
 		euiccs = get_euiccs (h);
 		g_assert_cmpuint (g_strv_length (euiccs), ==, 0);
 		pcsc_fixture_start_bridge ("t0");
-		if (!poll_for (h, 10000, n_euiccs_is_one, h)) {
-			g_printerr ("no eUICC for the card put into “%s”\n", READER_CARD);
-			g_assert_not_reached ();
-		}
+		esim_test_wait_until_func (10000, n_euiccs_is_one, h,
+		                           "an eUICC for the card put into \"%s\"", READER_CARD);
 		g_clear_pointer (&euiccs, g_strfreev);
 		euiccs = get_euiccs (h);
 		wait_euicc_state (h, euiccs[0], "ready", 10000);
