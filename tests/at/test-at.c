@@ -15,6 +15,7 @@
 #include "esim-error.h"
 #include "esim-es10.h"
 #include "esim-util.h"
+#include "esim-test-wait.h"
 #include "esim-veuicc.h"
 #include "fake-at-modem.h"
 
@@ -42,24 +43,16 @@ async_done (GObject *source, GAsyncResult *res, gpointer user_data)
 	f->done = TRUE;
 }
 
-/* Runs the main loop (the fake modem lives in it too) until the call completes. */
+/* Runs the main loop (the fake modem lives in it too) until the call made
+ * in @caller completes. */
 static GAsyncResult *
-wait_result (Fixture *f)
+wait_result_in (Fixture *f, const gchar *caller)
 {
-	while (!f->done)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (f->done, "the call made in %s to complete", caller);
 	f->done = FALSE;
 	return f->res;
 }
-
-static void
-spin_ms (guint ms)
-{
-	gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
-
-	while (g_get_monotonic_time () < end)
-		g_main_context_iteration (NULL, FALSE);
-}
+#define wait_result(f) wait_result_in (f, G_STRFUNC)
 
 static void
 fixture_setup (Fixture *f, gconstpointer user_data)
@@ -80,18 +73,14 @@ fixture_setup (Fixture *f, gconstpointer user_data)
 static void
 fixture_teardown (Fixture *f, gconstpointer user_data)
 {
-	gint64 deadline;
-
 	g_clear_object (&f->res);
 	g_clear_object (&f->isdr);
 	/* nothing may keep the channel once the ISD-R's own close (when it
 	 * was dropped with the channel open) has run: no task, no source */
 	g_object_add_weak_pointer (G_OBJECT (f->channel), (gpointer *) &f->channel);
 	g_object_unref (f->channel);
-	deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-	while (f->channel != NULL && g_get_monotonic_time () < deadline)
-		g_main_context_iteration (NULL, FALSE);
-	g_assert_null (f->channel);
+	esim_test_wait_until_ms (5000, f->channel == NULL,
+	                         "the last reference to the AT channel to go");
 	g_clear_pointer (&f->modem, fake_at_modem_free);
 	g_clear_object (&f->card);
 }
@@ -701,7 +690,7 @@ test_echo_and_urcs (Fixture *f, gconstpointer user_data)
 	g_assert_cmpint (esim_isdr_get_logical_channel (f->isdr), ==, 1);
 	fake_at_modem_emit_urc (f->modem, "RING");
 	fake_at_modem_emit_urc (f->modem, "OK"); /* a stray final result while idle */
-	spin_ms (50);
+	esim_test_spin (50);
 	assert_eid (f);
 	profiles = get_profiles (f, &error);
 	g_assert_no_error (error);
@@ -872,11 +861,10 @@ test_cancel (Fixture *f, gconstpointer user_data)
 	cglas = fake_at_modem_count_commands (f->modem, "AT+CGLA=");
 	esim_channel_transmit_async (ESIM_CHANNEL (f->channel), channel, command, cancellable,
 	                             cancelled_done, &cancelled);
-	while (fake_at_modem_count_commands (f->modem, "AT+CGLA=") == cglas)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (fake_at_modem_count_commands (f->modem, "AT+CGLA=") != cglas,
+	                      "the modem to receive the AT+CGLA");
 	g_cancellable_cancel (cancellable);
-	while (cancelled == NULL)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (cancelled != NULL, "the cancelled transmit to end");
 	g_assert_error (cancelled, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
 	/* queued behind the abandoned STORE DATA: gets its own answer, not 6115 */
@@ -889,10 +877,9 @@ test_cancel (Fixture *f, gconstpointer user_data)
 	cglas = fake_at_modem_count_commands (f->modem, "AT+CGLA=");
 	esim_channel_transmit_async (ESIM_CHANNEL (f->channel), channel, command, cancellable,
 	                             cancelled_done, &cancelled);
-	while (cancelled == NULL)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (cancelled != NULL, "the transmit cancelled before it was written");
 	g_assert_error (cancelled, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-	spin_ms (300);
+	esim_test_spin (300);
 	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CGLA="), ==, cglas);
 
 	g_assert_true (channel_close (f, channel, &error));
@@ -939,8 +926,7 @@ test_concurrent (Fixture *f, gconstpointer user_data)
 	channel = channel_open (f, &error);
 	g_assert_no_error (error);
 	g_assert_cmpint (channel, ==, 1);
-	while (n_prepared < 2)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (n_prepared == 2, "both prepares to complete (%u did)", n_prepared);
 	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHO=?"), ==, 1);
 	g_assert_cmpuint (fake_at_modem_count_commands (f->modem, "AT+CCHC=1"), ==, 0);
 
@@ -948,8 +934,7 @@ test_concurrent (Fixture *f, gconstpointer user_data)
 	                             concurrent_transmit_done, answers);
 	esim_channel_transmit_async (ESIM_CHANNEL (f->channel), channel, get_response, NULL,
 	                             concurrent_transmit_done, answers);
-	while (answers->len < 2)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (answers->len == 2, "both answers (%u came)", answers->len);
 	g_assert_cmpstr (g_ptr_array_index (answers, 0), ==, "6115");
 	g_assert_true (g_str_has_prefix (g_ptr_array_index (answers, 1), "BF3E12"));
 
@@ -986,7 +971,6 @@ static void
 test_port_gone_idle (Fixture *f, gconstpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
-	gint64 deadline;
 
 	esim_channel_at_prepare_async (f->channel, NULL, async_done, f);
 	g_assert_true (esim_channel_at_prepare_finish (f->channel, wait_result (f), &error));
@@ -994,11 +978,9 @@ test_port_gone_idle (Fixture *f, gconstpointer user_data)
 	g_assert_true (esim_channel_at_is_port_open (f->channel));
 
 	fake_at_modem_hang_up (f->modem);
-	deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-	while (esim_channel_at_is_port_open (f->channel) && g_get_monotonic_time () < deadline)
-		g_main_context_iteration (NULL, FALSE);
 	/* noticed without a command in flight */
-	g_assert_false (esim_channel_at_is_port_open (f->channel));
+	esim_test_wait_until_ms (2000, !esim_channel_at_is_port_open (f->channel),
+	                         "the AT channel to notice that the modem hung up");
 	g_assert_cmpint (channel_open (f, &error), <, 0);
 	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT);
 }

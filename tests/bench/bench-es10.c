@@ -9,10 +9,10 @@
 #include "esim-apdu.h"
 #include "esim-channel-virtual.h"
 #include "esim-es10.h"
+#include "esim-test-wait.h"
 #include "esim-veuicc.h"
 
 typedef struct {
-	GMainLoop *loop;
 	GAsyncResult *res;
 } Waiter;
 
@@ -21,14 +21,13 @@ waiter_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	Waiter *w = user_data;
 	w->res = g_object_ref (res);
-	g_main_loop_quit (w->loop);
 }
 
 static GAsyncResult *
 waiter_run (Waiter *w)
 {
 	g_clear_object (&w->res);
-	g_main_loop_run (w->loop);
+	esim_test_wait_until (w->res != NULL, "the ES10 operation to complete");
 	return w->res;
 }
 
@@ -41,8 +40,7 @@ report (const gchar *what, EsimIsdr *isdr, guint before)
 int
 main (int argc, char **argv)
 {
-	g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-	Waiter w = { loop, NULL };
+	Waiter w = { NULL };
 	g_autoptr(EsimVeuicc) card = esim_veuicc_new_ephemeral ();
 	g_autoptr(EsimChannelVirtual) channel = esim_channel_virtual_new (card);
 	g_autoptr(EsimIsdr) isdr = esim_isdr_new (ESIM_CHANNEL (channel));

@@ -5,6 +5,7 @@
 
 #include "esim-apdu.h"
 #include "esim-error.h"
+#include "esim-test-wait.h"
 #include "esim-util.h"
 #include "fake-channel.h"
 
@@ -23,12 +24,12 @@ got_result (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static GAsyncResult *
-wait_for (GAsyncResult **slot)
+wait_for_in (GAsyncResult **slot, const gchar *caller)
 {
-	while (*slot == NULL)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (*slot != NULL, "the call made in %s to complete", caller);
 	return g_steal_pointer (slot);
 }
+#define wait_for(slot) wait_for_in (slot, G_STRFUNC)
 
 static GBytes *
 hex (const gchar *str)
@@ -920,8 +921,8 @@ test_isdr_queue (void)
 	esim_isdr_transceive_async (isdr, req_a, NULL, queued_ready, &a);
 	esim_isdr_transceive_async (isdr, req_b, NULL, queued_ready, &b);
 	esim_isdr_transceive_async (isdr, req_c, NULL, queued_ready, &c);
-	while (a.res == NULL || b.res == NULL || c.res == NULL)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (a.res != NULL && b.res != NULL && c.res != NULL,
+	                      "the three queued transceives to complete");
 
 	res_a = esim_isdr_transceive_finish (isdr, a.res, &error);
 	g_assert_no_error (error);
@@ -962,8 +963,7 @@ test_isdr_queue_open_transceive_close (void)
 	esim_isdr_open_async (isdr, NULL, queued_ready, &open_call);
 	esim_isdr_transceive_async (isdr, req, NULL, queued_ready, &tx_call);
 	esim_isdr_close_async (isdr, NULL, queued_ready, &close_call);
-	while (close_call.res == NULL)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (close_call.res != NULL, "the queued close to complete");
 
 	g_assert_true (esim_isdr_open_finish (isdr, open_call.res, &error));
 	response = esim_isdr_transceive_finish (isdr, tx_call.res, &error);

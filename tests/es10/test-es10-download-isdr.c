@@ -12,6 +12,7 @@
 #include "esim-apdu.h"
 #include "esim-der.h"
 #include "esim-es10-download.h"
+#include "esim-test-wait.h"
 #include "esim-util.h"
 #include "fake-channel.h"
 
@@ -55,7 +56,6 @@ static const gchar *const aosp_bpp_commands[] = {
 
 typedef struct {
 	GAsyncResult *result;
-	gboolean      timed_out;
 } Waiter;
 
 static void
@@ -67,26 +67,11 @@ got_result (GObject *source, GAsyncResult *res, gpointer user_data)
 	waiter->result = g_object_ref (res);
 }
 
-static gboolean
-wait_timeout (gpointer user_data)
-{
-	Waiter *waiter = user_data;
-
-	waiter->timed_out = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
 /* Runs the main loop until @what completes, at most WAIT_SECONDS. */
 static GAsyncResult *
 wait_for (Waiter *waiter, const gchar *what)
 {
-	guint timeout = g_timeout_add_seconds (WAIT_SECONDS, wait_timeout, waiter);
-
-	while (waiter->result == NULL && !waiter->timed_out)
-		g_main_context_iteration (NULL, TRUE);
-	if (waiter->result == NULL)
-		g_error ("%s never completed within %d s", what, WAIT_SECONDS);
-	g_source_remove (timeout);
+	esim_test_wait_until_ms (WAIT_SECONDS * 1000, waiter->result != NULL, "%s to complete", what);
 	return g_steal_pointer (&waiter->result);
 }
 

@@ -13,6 +13,7 @@
 #include "esim-channel-virtual.h"
 #include "esim-der.h"
 #include "esim-es10.h"
+#include "esim-test-wait.h"
 #include "esim-util.h"
 #include "esim-veuicc.h"
 
@@ -45,16 +46,16 @@ async_done (GObject *source, GAsyncResult *res, gpointer user_data)
 	f->done = TRUE;
 }
 
-/* Runs the main loop until the pending call completes; the result stays
- * owned by the fixture until the next call. */
+/* Runs the main loop until the call made in @caller completes; the result
+ * stays owned by the fixture until the next call. */
 static GAsyncResult *
-wait_result (Fixture *f)
+wait_result_in (Fixture *f, const gchar *caller)
 {
-	while (!f->done)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (f->done, "the call made in %s to complete", caller);
 	f->done = FALSE;
 	return f->res;
 }
+#define wait_result(f) wait_result_in (f, G_STRFUNC)
 
 static GPtrArray *
 get_profiles (Fixture *f, const EsimProfileSearch *search)

@@ -5,6 +5,7 @@
 
 #include <libmm-glib.h>
 
+#include "esim-test-wait.h"
 #include "fake-modemmanager.h"
 
 #define FAKE_MM_ROOT_PATH    "/org/freedesktop/ModemManager1"
@@ -419,20 +420,10 @@ mm_name_lost_cb (GDBusConnection *connection, const gchar *name, gpointer user_d
 	self->name_owned = FALSE;
 }
 
-static gboolean
-mm_deadline_cb (gpointer user_data)
-{
-	gboolean *expired = user_data;
-	*expired = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
 void
 fake_modemmanager_start (FakeModemManager *self)
 {
 	g_autoptr(GError) error = NULL;
-	gboolean expired = FALSE;
-	guint deadline_id;
 
 	g_assert_false (self->running);
 	self->running = TRUE;
@@ -447,12 +438,8 @@ fake_modemmanager_start (FakeModemManager *self)
 	                                               G_BUS_NAME_OWNER_FLAGS_NONE,
 	                                               mm_name_acquired_cb, mm_name_lost_cb, self,
 	                                               NULL);
-	deadline_id = g_timeout_add (FAKE_MM_NAME_WAIT_MS, mm_deadline_cb, &expired);
-	while (!self->name_owned && !expired)
-		g_main_context_iteration (NULL, TRUE);
-	g_assert_true (self->name_owned);
-	if (!expired)
-		g_source_remove (deadline_id);
+	esim_test_wait_until_ms (FAKE_MM_NAME_WAIT_MS, self->name_owned,
+	                         "the fake ModemManager to own %s", FAKE_MM_BUS_NAME);
 }
 
 void

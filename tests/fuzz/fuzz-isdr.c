@@ -11,13 +11,14 @@
  * command was; once the input is used up, every transmit fails with a
  * transport error.  The session opens, sends a one-block and a three-block
  * request, runs GetProfilesInfo (so the answer also reaches an ES10 parser)
- * and closes.  Every operation must complete with a result or a GError: a
- * hang is a libFuzzer timeout, a crash is a crash.
+ * and closes.  Every operation must complete with a result or a GError: one
+ * that never does aborts naming it (a finding, as a crash is).
  */
 
 #include "esim-apdu.h"
 #include "esim-error.h"
 #include "esim-es10.h"
+#include "esim-test-wait.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, gsize size);
 
@@ -85,11 +86,12 @@ store_result (GObject *source, GAsyncResult *res, gpointer user_data)
 	*out = g_object_ref (res);
 }
 
+/* The fake channel answers at once: an operation still pending after the
+ * deadline never completes. */
 static GAsyncResult *
-wait_result (GAsyncResult **res)
+wait_result (GAsyncResult **res, const gchar *operation)
 {
-	while (*res == NULL)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (*res != NULL, "%s to complete", operation);
 	return *res;
 }
 
@@ -107,7 +109,7 @@ fuzz_transceive (EsimIsdr *isdr, gsize request_len)
 	request[1] = 0x2D;
 	bytes = g_bytes_new_take (g_steal_pointer (&request), request_len);
 	esim_isdr_transceive_async (isdr, bytes, NULL, store_result, &res);
-	response = esim_isdr_transceive_finish (isdr, wait_result (&res), &error);
+	response = esim_isdr_transceive_finish (isdr, wait_result (&res, "a transceive"), &error);
 	if ((response == NULL) == (error == NULL))
 		__builtin_trap ();
 }
@@ -127,7 +129,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, gsize size)
 	channel->end = data + size;
 	isdr = esim_isdr_new (ESIM_CHANNEL (channel));
 	esim_isdr_open_async (isdr, NULL, store_result, &open_res);
-	if (!esim_isdr_open_finish (isdr, wait_result (&open_res), &error)) {
+	if (!esim_isdr_open_finish (isdr, wait_result (&open_res, "the ISD-R open"), &error)) {
 		if (error == NULL)
 			__builtin_trap ();
 		return 0;
@@ -135,12 +137,14 @@ LLVMFuzzerTestOneInput (const guint8 *data, gsize size)
 	fuzz_transceive (isdr, 8);
 	fuzz_transceive (isdr, 600);
 	esim_es10_get_profiles_info (isdr, NULL, NULL, store_result, &list_res);
-	profiles = esim_es10_get_profiles_info_finish (isdr, wait_result (&list_res), &error);
+	profiles = esim_es10_get_profiles_info_finish (isdr, wait_result (&list_res, "GetProfilesInfo"),
+	                                               &error);
 	if ((profiles == NULL) == (error == NULL))
 		__builtin_trap ();
 	g_clear_error (&error);
 	esim_isdr_close_async (isdr, NULL, store_result, &close_res);
-	if (!esim_isdr_close_finish (isdr, wait_result (&close_res), &error) && error == NULL)
+	if (!esim_isdr_close_finish (isdr, wait_result (&close_res, "the ISD-R close"), &error) &&
+	    error == NULL)
 		__builtin_trap ();
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "esim-error.h"
 #include "esim-es10.h"
 #include "esim-mbim-quirks.h"
+#include "esim-test-wait.h"
 #include "esim-util.h"
 #include "esim-veuicc.h"
 #include "fake-mbim-modem.h"
@@ -39,52 +40,21 @@ waiter_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static gboolean
-wake_up (gpointer user_data)
-{
-	return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the main context (where the fake runs too) until @done says so;
- * fails the test after @timeout_ms. */
-static void
-iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
-{
-	gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-	guint id = g_timeout_add (20, wake_up, NULL);
-
-	while (!done (data)) {
-		g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-		g_main_context_iteration (NULL, TRUE);
-	}
-	g_source_remove (id);
-}
-
-static gboolean
 waiter_done (gpointer data)
 {
 	return ((Waiter *) data)->result != NULL;
 }
 
+/* Iterates the main context (where the fake runs too) until the call made in
+ * @caller completes; fails the test after @timeout_ms. */
 static GAsyncResult *
-waiter_wait (Waiter *waiter, guint timeout_ms)
+waiter_wait_in (Waiter *waiter, guint timeout_ms, const gchar *caller)
 {
-	iterate_until (waiter_done, waiter, timeout_ms);
+	esim_test_wait_until_func (timeout_ms, waiter_done, waiter, "the call made in %s to complete",
+	                           caller);
 	return waiter->result;
 }
-
-static gboolean
-never_done (gpointer data)
-{
-	return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-spin (guint ms)
-{
-	gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-	iterate_until (never_done, &until, ms + 1000);
-}
+#define waiter_wait(waiter, timeout_ms) waiter_wait_in (waiter, timeout_ms, G_STRFUNC)
 
 static GBytes *
 isdr_aid (void)
@@ -177,7 +147,7 @@ port_closed (gpointer data)
 static void
 wait_port_closed (EsimChannelMbim *channel)
 {
-	iterate_until (port_closed, channel, 5000);
+	esim_test_wait_until_func (5000, port_closed, channel, "the MBIM channel to close its port");
 }
 
 /* A quirks set with the defaults, changed by the caller. */
@@ -797,7 +767,7 @@ test_mbim_reset_after_enable (void)
 		g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT);
 		g_assert_nonnull (strstr (error->message, "not ready"));
 		g_clear_error (&error);
-		spin (400);
+		esim_test_spin (400);
 		g_assert_true (isdr_open (isdr, &error));
 	}
 	g_assert_no_error (error);
@@ -874,7 +844,8 @@ test_mbim_dispose_releases (void)
 
 	/* dropped with a channel open: the channel and the session are released */
 	g_object_unref (mbim);
-	iterate_until (fake_released, fake, 5000);
+	esim_test_wait_until_func (5000, fake_released, fake,
+	                           "the dropped MBIM channel to release the modem");
 	g_assert_cmpuint (fake_mbim_modem_get_n_open_channels (fake), ==, 0);
 }
 
@@ -936,7 +907,7 @@ proxy_start (GPid *proxy_pid)
 	                              G_SPAWN_DO_NOT_REAP_CHILD,
 	                              NULL, NULL, proxy_pid, &error));
 	g_assert_no_error (error);
-	spin (200);
+	esim_test_spin (200);
 	return TRUE;
 }
 

@@ -469,26 +469,10 @@ net_test_silent_server_free (NetTestSilentServer *server)
 /* ------------------------------------------------------------------------ */
 /* waiting */
 
-static gboolean
-deadline_passed (gpointer user_data)
-{
-	*(gboolean *) user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
 void
 net_test_wait_result (GAsyncResult **result, guint seconds, const gchar *what)
 {
-	gboolean expired = FALSE;
-	guint id = g_timeout_add_seconds (seconds, deadline_passed, &expired);
-
-	while (*result == NULL && !expired)
-		g_main_context_iteration (NULL, TRUE);
-	if (*result == NULL) {
-		g_printerr ("%s never came (waited %u s)\n", what, seconds);
-		g_assert_not_reached ();
-	}
-	g_source_remove (id);
+	esim_test_wait_until_ms (seconds * 1000, *result != NULL, "%s", what);
 }
 
 void

@@ -10,6 +10,8 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
+#include "esim-test-wait.h"
+
 G_BEGIN_DECLS
 
 /* Installs the test resolver and the dummy proxy resolver; call before

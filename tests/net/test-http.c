@@ -201,26 +201,10 @@ post (EsimHttpClient *client, const gchar *path, const gchar *body, EsimHttpPost
 	return esim_http_client_post_finish (client, result, status, error);
 }
 
-static gboolean
-flag_deadline (gpointer user_data)
-{
-	*(gboolean *) user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
 static void
 wait_flag (gboolean *flag, const gchar *what)
 {
-	gboolean expired = FALSE;
-	guint id = g_timeout_add_seconds (WAIT_SECONDS, flag_deadline, &expired);
-
-	while (!*flag && !expired)
-		g_main_context_iteration (NULL, TRUE);
-	if (!*flag) {
-		g_printerr ("%s never came (waited %u s)\n", what, WAIT_SECONDS);
-		g_assert_not_reached ();
-	}
-	g_source_remove (id);
+	esim_test_wait_until_ms (WAIT_SECONDS * 1000, *flag, "%s", what);
 }
 
 static void

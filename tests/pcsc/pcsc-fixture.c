@@ -579,27 +579,11 @@ pcsc_fixture_wait_done (GObject *source, GAsyncResult *res, gpointer user_data)
 	wait->res = g_object_ref (res);
 }
 
-static gboolean
-wait_timeout_cb (gpointer user_data)
-{
-	PcscFixtureWait *wait = user_data;
-
-	wait->timed_out = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
 GAsyncResult *
-pcsc_fixture_wait_result (PcscFixtureWait *wait)
+pcsc_fixture_wait_result_in (PcscFixtureWait *wait, const gchar *caller)
 {
-	guint timeout_id = g_timeout_add (CALL_TIMEOUT_MS, wait_timeout_cb, wait);
-
-	while (wait->res == NULL && !wait->timed_out)
-		g_main_context_iteration (NULL, TRUE);
-	if (wait->res == NULL) {
-		g_printerr ("an operation did not complete within %d ms\n", CALL_TIMEOUT_MS);
-		g_assert_not_reached ();
-	}
-	g_source_remove (timeout_id);
+	esim_test_wait_until_ms (CALL_TIMEOUT_MS, wait->res != NULL,
+	                         "the operation started in %s to complete", caller);
 	return wait->res;
 }
 
@@ -607,7 +591,6 @@ void
 pcsc_fixture_wait_clear (PcscFixtureWait *wait)
 {
 	g_clear_object (&wait->res);
-	wait->timed_out = FALSE;
 }
 
 gboolean

@@ -27,6 +27,7 @@
 
 #include "esim-apdu.h"
 #include "esim-es10.h"
+#include "esim-test-wait.h"
 
 G_BEGIN_DECLS
 
@@ -73,14 +74,14 @@ gboolean     pcsc_fixture_reader_listed (GStrv readers, const gchar *name);
 
 typedef struct {
 	GAsyncResult *res;
-	gboolean      timed_out;
 } PcscFixtureWait;
 
 /* The GAsyncReadyCallback to pass with a PcscFixtureWait as user data. */
 void          pcsc_fixture_wait_done (GObject *source, GAsyncResult *res, gpointer user_data);
 /* Iterates the default main context until the result is there (10 s at most:
- * a call that hangs fails the test). */
-GAsyncResult *pcsc_fixture_wait_result (PcscFixtureWait *wait);
+ * a call that hangs fails the test, naming the function that made it). */
+GAsyncResult *pcsc_fixture_wait_result_in (PcscFixtureWait *wait, const gchar *caller);
+#define pcsc_fixture_wait_result(wait) pcsc_fixture_wait_result_in (wait, G_STRFUNC)
 void          pcsc_fixture_wait_clear (PcscFixtureWait *wait);
 
 /* ---- ES10 in one call ---- */

@@ -378,10 +378,7 @@ test_pcsc_bridge_killed (void)
 	/* frozen, the bridge takes the command and never answers it... */
 	pcsc_fixture_freeze_bridge ();
 	esim_es10_get_profiles_info (isdr, NULL, NULL, pcsc_fixture_wait_done, &wait);
-	for (guint i = 0; i < 10; i++) {
-		g_main_context_iteration (NULL, FALSE);
-		g_usleep (30 * 1000);
-	}
+	esim_test_spin (300);
 	g_assert_null (wait.res);
 	/* ...until it is killed */
 	pcsc_fixture_stop_bridge (SIGKILL);
@@ -551,29 +548,14 @@ watch_card_removed (EsimdPcscWatcher *watcher, const gchar *reader, GPtrArray *e
 	watch_record (events, "card-removed", reader);
 }
 
-static gboolean
-watch_deadline_cb (gpointer user_data)
-{
-	*(gboolean *) user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
 /* Iterates the main context until @events holds @expected; fails naming it. */
 static void
 watch_wait_event (GPtrArray *events, const gchar *expected)
 {
-	gboolean expired = FALSE;
-	guint deadline_id = g_timeout_add (WATCH_TIMEOUT_MS, watch_deadline_cb, &expired);
-
-	while (!g_ptr_array_find_with_equal_func (events, expected, g_str_equal, NULL)) {
-		if (expired) {
-			g_printerr ("the watcher did not report “%s” within %d ms\n", expected,
-			            WATCH_TIMEOUT_MS);
-			g_assert_not_reached ();
-		}
-		g_main_context_iteration (NULL, TRUE);
-	}
-	g_source_remove (deadline_id);
+	esim_test_wait_until_ms (WATCH_TIMEOUT_MS,
+	                         g_ptr_array_find_with_equal_func (events, expected, g_str_equal,
+	                                                           NULL),
+	                         "the watcher to report \"%s\"", expected);
 }
 
 /* Cards taken out and put back, pcscd stopped and started: reported from

@@ -12,6 +12,7 @@
 #include "esim-channel-qmi.h"
 #include "esim-error.h"
 #include "esim-es10.h"
+#include "esim-test-wait.h"
 #include "esim-util.h"
 #include "esim-veuicc.h"
 #include "fake-qmi-modem.h"
@@ -60,19 +61,15 @@ store_result (GObject *source, GAsyncResult *res, gpointer user_data)
 	*slot = g_object_ref (res);
 }
 
-/* Runs the main loop until the pending call completes; bounded so that a
- * hang fails the test instead of stalling it. */
+/* Runs the main loop until the call made in @caller completes; bounded so
+ * that a hang fails the test instead of stalling it. */
 static GAsyncResult *
-wait_result (Fixture *f)
+wait_result_in (Fixture *f, const gchar *caller)
 {
-	gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-	while (f->res == NULL) {
-		g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-		g_main_context_iteration (NULL, TRUE);
-	}
+	esim_test_wait_until_ms (20000, f->res != NULL, "the call made in %s to complete", caller);
 	return f->res;
 }
+#define wait_result(f) wait_result_in (f, G_STRFUNC)
 
 static void
 clear_result (Fixture *f)
@@ -83,12 +80,7 @@ clear_result (Fixture *f)
 static void
 spin (guint ms)
 {
-	gint64 end = g_get_monotonic_time () + ms * 1000;
-
-	while (g_get_monotonic_time () < end) {
-		if (!g_main_context_iteration (NULL, FALSE))
-			g_usleep (1000);
-	}
+	esim_test_spin (ms);
 }
 
 static GBytes *
@@ -714,11 +706,10 @@ test_shutdown_aborts_requests (Fixture *f, gconstpointer user_data)
 	command = get_eid_command (ch);
 	esim_channel_transmit_async (ESIM_CHANNEL (f->channel), ch, command, NULL, store_result,
 				     &transmit_res);
-	while (fake_qmi_modem_get_n_held_apdus (f->modem) == 0)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (fake_qmi_modem_get_n_held_apdus (f->modem) > 0,
+	                      "the fake modem to hold the APDU");
 	channel_shutdown (f);
-	while (transmit_res == NULL)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (transmit_res != NULL, "the held transmit to end");
 	response = esim_channel_transmit_finish (ESIM_CHANNEL (f->channel), transmit_res, &error);
 	g_assert_null (response);
 	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT);
@@ -783,8 +774,8 @@ test_cancel (Fixture *f, gconstpointer user_data)
 	fake_qmi_modem_set_hold_apdus (f->modem, TRUE);
 	command = get_eid_command (ch);
 	esim_channel_transmit_async (ESIM_CHANNEL (f->channel), ch, command, cancellable, async_done, f);
-	while (fake_qmi_modem_get_n_held_apdus (f->modem) == 0)
-		g_main_context_iteration (NULL, TRUE);
+	esim_test_wait_until (fake_qmi_modem_get_n_held_apdus (f->modem) > 0,
+	                      "the fake modem to hold the APDU");
 	g_cancellable_cancel (cancellable);
 	response = esim_channel_transmit_finish (ESIM_CHANNEL (f->channel), wait_result (f), &error);
 	clear_result (f);
@@ -859,17 +850,13 @@ test_concurrent_open (Fixture *f, gconstpointer user_data)
 	g_autoptr(GAsyncResult) res1 = NULL;
 	g_autoptr(GAsyncResult) res2 = NULL;
 	g_autoptr(GError) error = NULL;
-	gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 	gint ch1, ch2;
 
 	/* both arrive before the device is set up: one setup serves both */
 	new_channel (f, 0);
 	esim_channel_open_async (ESIM_CHANNEL (f->channel), aid, NULL, store_result, &res1);
 	esim_channel_open_async (ESIM_CHANNEL (f->channel), aid, NULL, store_result, &res2);
-	while (res1 == NULL || res2 == NULL) {
-		g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-		g_main_context_iteration (NULL, TRUE);
-	}
+	esim_test_wait_until_ms (20000, res1 != NULL && res2 != NULL, "both opens to complete");
 	ch1 = esim_channel_open_finish (ESIM_CHANNEL (f->channel), res1, &error);
 	g_assert_no_error (error);
 	ch2 = esim_channel_open_finish (ESIM_CHANNEL (f->channel), res2, &error);
@@ -931,14 +918,8 @@ channel_not_ready (EsimChannelQmi *channel)
 static void
 wait_session_noticed (Fixture *f, const gchar *what)
 {
-	gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-	while (!channel_not_ready (f->channel)) {
-		if (g_get_monotonic_time () >= deadline)
-			g_error ("the QMI backend never noticed %s", what);
-		g_main_context_iteration (NULL, FALSE);
-		g_usleep (1000);
-	}
+	esim_test_wait_until_ms (5000, channel_not_ready (f->channel), "the QMI backend to notice %s",
+	                         what);
 }
 
 /* The modem forgets our client between two commands (another program's CTL

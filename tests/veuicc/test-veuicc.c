@@ -15,6 +15,7 @@
 
 #include "esim-channel-virtual.h"
 #include "esim-der.h"
+#include "esim-test-wait.h"
 #include "esim-util.h"
 #include "esim-veuicc.h"
 
@@ -1427,7 +1428,6 @@ test_reset (void)
 /* ---- virtual channel ------------------------------------------------------------------------ */
 
 typedef struct {
-	GMainLoop    *loop;
 	GAsyncResult *result;
 } AsyncData;
 
@@ -1436,14 +1436,12 @@ async_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	AsyncData *data = user_data;
 	data->result = g_object_ref (res);
-	g_main_loop_quit (data->loop);
 }
 
 static GAsyncResult *
 wait_result (AsyncData *data)
 {
-	g_main_loop_run (data->loop);
-	g_assert_nonnull (data->result);
+	esim_test_wait_until (data->result != NULL, "the virtual channel's answer");
 	return g_steal_pointer (&data->result);
 }
 
@@ -1453,10 +1451,9 @@ test_channel_virtual (void)
 	g_autoptr(EsimVeuicc) card = esim_veuicc_new_ephemeral ();
 	g_autoptr(EsimChannelVirtual) virt = esim_channel_virtual_new (card);
 	EsimChannel *channel = ESIM_CHANNEL (virt);
-	g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 	g_autoptr(GBytes) aid = hex_bytes (ISDR_AID);
 	g_autoptr(GError) error = NULL;
-	AsyncData data = { loop, NULL };
+	AsyncData data = { NULL };
 	gint lchan;
 
 	g_assert_cmpstr (esim_channel_get_transport (channel), ==, "virtual");
