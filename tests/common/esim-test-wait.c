@@ -80,6 +80,9 @@ wait_iterate (EsimTestWait *wait)
 
 /* Aborts as a failed g_assert() does (with g_test_set_nonfatal_assertions(),
  * marks the test failed and returns). */
+static void wait_fail_valist (const gchar *file, gint line, const gchar *func, guint scaled_ms,
+                              const gchar *what_format, va_list args) G_GNUC_PRINTF (5, 0);
+
 static void
 wait_fail_valist (const gchar *file, gint line, const gchar *func, guint scaled_ms,
                   const gchar *what_format, va_list args)
