@@ -974,6 +974,7 @@ test_queue (void)
 	                                       empty_options (), NULL, queued_enable_second, &results);
 	esim_test_wait_until_func (WAIT_MS, queue_finished, &results,
 	                           "both queued EnableProfile calls to return");
+	g_assert_false (esimd_test_harness_daemon_exited (h, NULL));
 	drain_events ();
 	g_signal_handlers_disconnect_by_data (euicc, euicc_changes);
 
