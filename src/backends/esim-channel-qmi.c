@@ -1699,8 +1699,9 @@ reset_restart (GTask *task, GError *error, const gchar *what)
 {
 	EsimChannelQmi *self = g_task_get_source_object (task);
 	ResetCtx *ctx = g_task_get_task_data (task);
-	g_autoptr(GError) owned = error;
 
+	/* taken: the lost client's own error says nothing the reset error does not */
+	g_clear_error (&error);
 	session_lost (self, ctx->session, "QMI InvalidClientId");
 	if (ctx->retried) {
 		g_task_return_error (task, session_lost_error (self, what));

@@ -378,7 +378,6 @@ test_refusals (void)
 	}
 	/* a ConfigureISDP segment whose plaintext is not BF24 */
 	{
-		g_autoptr(EsimBsp) bsp = esim_bsp_new (&s.dp_keys);
 		EsimBppContent content = {
 			.init_secure_channel = s.iscr, .store_metadata = s.store_metadata, .upp = s.upp,
 		};

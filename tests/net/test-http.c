@@ -269,6 +269,7 @@ test_keep_alive (Fixture *fixture, gconstpointer data)
 		                                 NULL, NULL, &error);
 
 		g_assert_no_error (error);
+		g_assert_nonnull (answer);
 		esim_http_client_get_counters (fixture->client, &counters);
 		g_assert_cmpuint (counters.connections, ==, 2);
 		g_assert_cmpuint (net_test_server_get_connections (fixture->server), ==, 2);
