@@ -10,15 +10,19 @@
 
 #define G_LOG_DOMAIN "esim"
 
-#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "esim-der.h"
 #include "esim-es9p.h"
+#include "esim-esipa.h"
+#include "esim-json-private.h"
 #include "esim-tags.h"
 #include "esim-util.h"
 
 G_DEFINE_QUARK (esim-es9p-error-quark, esim_es9p_error)
+
+/* the shared JSON helpers report malformed answers as code 0 */
+G_STATIC_ASSERT (ESIM_ES9P_ERROR_MALFORMED == ESIM_JSON_ERROR_MALFORMED);
 
 void
 esim_es9p_status_free (EsimEs9pStatus *status)
@@ -43,6 +47,8 @@ esim_initiate_authentication_ok_free (EsimInitiateAuthenticationOk *ok)
 	g_clear_pointer (&ok->server_signature1, g_bytes_unref);
 	g_clear_pointer (&ok->euicc_ci_pkid_to_be_used, g_bytes_unref);
 	g_clear_pointer (&ok->server_certificate, g_bytes_unref);
+	g_free (ok->matching_id);
+	g_clear_pointer (&ok->ctx_params1, g_bytes_unref);
 	g_free (ok);
 }
 
@@ -57,6 +63,7 @@ esim_authenticate_client_ok_free (EsimAuthenticateClientOk *ok)
 	g_clear_pointer (&ok->smdp_signature2, g_bytes_unref);
 	g_clear_pointer (&ok->smdp_certificate, g_bytes_unref);
 	g_clear_pointer (&ok->hash_cc, g_bytes_unref);
+	g_clear_pointer (&ok->profile_download_trigger, esim_profile_download_trigger_free);
 	g_free (ok);
 }
 
@@ -132,22 +139,11 @@ esim_transaction_id_is_valid (const gchar *hex)
 	return TRUE;
 }
 
-static gchar *
-base64_of (GBytes *bytes)
-{
-	gsize len = 0;
-	const guint8 *data = g_bytes_get_data (bytes, &len);
-
-	return g_base64_encode (data, len);
-}
-
 /* Builds {"name": value, …} from name/GBytes pairs (base64) and strings. */
 static gchar *
 build_body (const gchar *first_name, ...)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new ();
-	g_autoptr(JsonGenerator) generator = json_generator_new ();
-	g_autoptr(JsonNode) root = NULL;
 	va_list args;
 
 	json_builder_begin_object (builder);
@@ -155,20 +151,14 @@ build_body (const gchar *first_name, ...)
 	for (const gchar *name = first_name; name != NULL; name = va_arg (args, const gchar *)) {
 		gboolean is_binary = va_arg (args, gboolean);
 
-		json_builder_set_member_name (builder, name);
-		if (is_binary) {
-			g_autofree gchar *b64 = base64_of (va_arg (args, GBytes *));
-
-			json_builder_add_string_value (builder, b64);
-		} else {
-			json_builder_add_string_value (builder, va_arg (args, const gchar *));
-		}
+		if (is_binary)
+			esim_json_add_base64 (builder, name, va_arg (args, GBytes *));
+		else
+			esim_json_add_string (builder, name, va_arg (args, const gchar *));
 	}
 	va_end (args);
 	json_builder_end_object (builder);
-	root = json_builder_get_root (builder);
-	json_generator_set_root (generator, root);
-	return json_generator_to_data (generator, NULL);
+	return esim_json_builder_to_text (builder);
 }
 
 #define BINARY(name, bytes) name, TRUE, (bytes)
@@ -211,184 +201,32 @@ esim_es9p_build_cancel_session (const gchar *transaction_id, GBytes *cancel_sess
 	                   BINARY ("cancelSessionResponse", cancel_session_response), NULL);
 }
 
-/* ---- parsing ---- */
-
-/* ES9+ answers nest three levels deep; a deeper document is not one of them,
- * and refusing it before json-glib's recursive parser sees it keeps a hostile
- * server from exhausting the stack. */
-#define ES9P_MAX_NESTING 16
-
-static gboolean
-nesting_is_sane (const gchar *body, gsize len)
-{
-	gboolean in_string = FALSE;
-	guint depth = 0;
-
-	for (gsize i = 0; i < len; i++) {
-		gchar c = body[i];
-
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = FALSE;
-		} else if (c == '"') {
-			in_string = TRUE;
-		} else if (c == '{' || c == '[') {
-			if (++depth > ES9P_MAX_NESTING)
-				return FALSE;
-		} else if ((c == '}' || c == ']') && depth > 0) {
-			depth--;
-		}
-	}
-	return TRUE;
-}
+/* ---- parsing (helpers shared with the ESipa JSON binding: esim-json.c) ---- */
 
 static JsonObject *
 parse_root (JsonParser *parser, const gchar *body, gsize len, GError **error)
 {
-	g_autoptr(GError) local = NULL;
-	JsonNode *root;
-
-	if (len > G_MAXSSIZE || memchr (body, '\0', len) != NULL ||
-	    !g_utf8_validate (body, (gssize) len, NULL)) {
-		g_set_error_literal (error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED,
-		                     "answer is not UTF-8 text");
-		return NULL;
-	}
-	if (!nesting_is_sane (body, len)) {
-		g_set_error (error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED,
-		             "answer nests deeper than %u levels", (guint) ES9P_MAX_NESTING);
-		return NULL;
-	}
-	if (!json_parser_load_from_data (parser, body, (gssize) len, &local)) {
-		g_set_error (error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED,
-		             "answer is not JSON: %s", local->message);
-		return NULL;
-	}
-	root = json_parser_get_root (parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
-		g_set_error_literal (error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED,
-		                     "answer is not a JSON object");
-		return NULL;
-	}
-	return json_node_get_object (root);
+	return esim_json_parse_root (parser, body, len, ESIM_ES9P_ERROR, error);
 }
 
-/* A member that must be a string; NULL (error set) if absent or of another type. */
-static const gchar *
-get_string (JsonObject *object, const gchar *name, gboolean mandatory, GError **error)
-{
-	JsonNode *node = json_object_get_member (object, name);
-
-	if (node == NULL || JSON_NODE_HOLDS_NULL (node)) {
-		if (mandatory)
-			g_set_error (error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED,
-			             "answer lacks \"%s\"", name);
-		return NULL;
-	}
-	if (json_node_get_value_type (node) != G_TYPE_STRING) {
-		g_set_error (error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED,
-		             "answer's \"%s\" is not a string", name);
-		return NULL;
-	}
-	return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (JsonObject *object, const gchar *name, GError **error)
-{
-	JsonNode *node = json_object_get_member (object, name);
-
-	if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)) {
-		g_set_error (error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED,
-		             "answer lacks the object \"%s\"", name);
-		return NULL;
-	}
-	return json_node_get_object (node);
-}
-
-/* The header: TRUE when the function was executed; otherwise the error names
- * the server's status and codes, and @status_out gets them. */
+/* ES9+ answers always carry the header. */
 static gboolean
 check_header (JsonObject *root, EsimEs9pStatus **status_out, GError **error)
 {
-	g_autoptr(EsimEs9pStatus) status = g_new0 (EsimEs9pStatus, 1);
-	JsonObject *header;
-	JsonObject *execution;
-	JsonNode *code_data;
-	const gchar *value;
-
-	if ((header = get_object (root, "header", error)) == NULL ||
-	    (execution = get_object (header, "functionExecutionStatus", error)) == NULL ||
-	    (value = get_string (execution, "status", TRUE, error)) == NULL)
-		return FALSE;
-	if (g_str_equal (value, "Executed-Success") || g_str_equal (value, "Executed-WithWarning"))
-		return TRUE;
-	if (!g_str_equal (value, "Failed") && !g_str_equal (value, "Expired")) {
-		g_set_error (error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED,
-		             "answer's functionExecutionStatus \"%s\" is not one SGP.22 defines",
-		             value);
-		return FALSE;
-	}
-	status->status = g_strdup (value);
-	code_data = json_object_get_member (execution, "statusCodeData");
-	if (code_data != NULL && JSON_NODE_HOLDS_OBJECT (code_data)) {
-		JsonObject *data = json_node_get_object (code_data);
-
-		/* each optional; a member of the wrong type is treated as absent */
-		status->subject_code = g_strdup (get_string (data, "subjectCode", FALSE, NULL));
-		status->reason_code = g_strdup (get_string (data, "reasonCode", FALSE, NULL));
-		status->subject_identifier = g_strdup (get_string (data, "subjectIdentifier", FALSE, NULL));
-		status->message = g_strdup (get_string (data, "message", FALSE, NULL));
-	}
-	g_set_error (error, ESIM_ES9P_ERROR,
-	             g_str_equal (value, "Expired") ? ESIM_ES9P_ERROR_EXPIRED : ESIM_ES9P_ERROR_FAILED,
-	             "%s%s(subject %s, reason %s)", status->message != NULL ? status->message : "",
-	             status->message != NULL ? " " : "",
-	             status->subject_code != NULL ? status->subject_code : "?",
-	             status->reason_code != NULL ? status->reason_code : "?");
-	if (status_out != NULL)
-		*status_out = g_steal_pointer (&status);
-	return FALSE;
+	return esim_json_check_header (root, TRUE, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_FAILED,
+	                               ESIM_ES9P_ERROR_EXPIRED, status_out, error);
 }
 
-/* A base64 member holding exactly one DER TLV tagged @tag. */
 static GBytes *
 get_tlv (JsonObject *object, const gchar *name, EsimTag tag, GError **error)
 {
-	g_autoptr(GError) local = NULL;
-	g_autoptr(GBytes) bytes = NULL;
-	const gchar *text = get_string (object, name, TRUE, error);
-	EsimTlv tlv;
-
-	if (text == NULL)
-		return NULL;
-	bytes = esim_base64_decode_strict (text, &local);
-	if (bytes == NULL ||
-	    !esim_tlv_parse_tagged (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), tag,
-	                            &tlv, &local)) {
-		g_set_error (error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED,
-		             "answer's \"%s\" is not one DER element tagged %X: %s", name, tag,
-		             local->message);
-		return NULL;
-	}
-	return g_steal_pointer (&bytes);
+	return esim_json_get_tlv (object, name, tag, ESIM_ES9P_ERROR, error);
 }
 
 static gchar *
 get_transaction_id (JsonObject *object, GError **error)
 {
-	const gchar *text = get_string (object, "transactionId", TRUE, error);
-
-	if (text == NULL)
-		return NULL;
-	if (!esim_transaction_id_is_valid (text)) {
-		g_set_error_literal (error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED,
-		                     "answer's \"transactionId\" is not 1 to 16 bytes in hex");
-		return NULL;
-	}
-	return g_ascii_strup (text, -1);
+	return esim_json_get_transaction_id (object, "transactionId", ESIM_ES9P_ERROR, error);
 }
 
 EsimInitiateAuthenticationOk *

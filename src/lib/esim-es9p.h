@@ -60,26 +60,38 @@ gchar *esim_es9p_build_handle_notification (GBytes *pending_notification);
 gchar *esim_es9p_build_cancel_session (const gchar *transaction_id,
                                        GBytes *cancel_session_response);
 
-/* ---- answers: every binary field is one whole DER TLV with its expected tag ---- */
+/* ---- answers: every binary field is one whole DER TLV with its expected tag ----
+ * The same structs carry the eIM's answers in an indirect download (ESipa,
+ * esim-esipa.h, both bindings), so the download flow sees one model; the
+ * members only ESipa fills are NULL for ES9+. */
 typedef struct {
-	gchar  *transaction_id;            /* upper-case hex */
+	gchar  *transaction_id;            /* upper-case hex; ESipa may leave it out of the
+	                                    * answer, then it is serverSigned1's */
 	GBytes *server_signed1;            /* 30 ServerSigned1 */
 	GBytes *server_signature1;         /* 5F37 */
 	GBytes *euicc_ci_pkid_to_be_used;  /* 04 SubjectKeyIdentifier */
 	GBytes *server_certificate;        /* 30 Certificate */
+	gchar  *matching_id;               /* ESipa: matchingId the eIM gives for ctxParams1; NULL */
+	GBytes *ctx_params1;               /* ESipa: CtxParams1 (A0 …) the eIM generated; NULL */
 } EsimInitiateAuthenticationOk;
 
 typedef struct {
 	gchar  *transaction_id;
-	GBytes *profile_metadata;          /* BF25 StoreMetadataRequest */
+	GBytes *profile_metadata;          /* BF25 StoreMetadataRequest; ESipa may leave it out (NULL) */
 	GBytes *smdp_signed2;              /* 30 SmdpSigned2 */
 	GBytes *smdp_signature2;           /* 5F37 */
 	GBytes *smdp_certificate;          /* 30 Certificate */
 	GBytes *hash_cc;                   /* 04; ES9+ never sends it (ESipa may); NULL */
+	/* ESipa authenticateClientOkDSEsipa: the server was an SM-DS.  Then only
+	 * transaction_id is set among the members above, and the SM-DS may hand
+	 * over the next download to run (esim-esipa.h; NULL if it did not). */
+	gboolean from_smds;
+	struct _EsimProfileDownloadTrigger *profile_download_trigger;
 } EsimAuthenticateClientOk;
 
 typedef struct {
-	gchar  *transaction_id;
+	gchar  *transaction_id;            /* ESipa may leave it out: then the BPP's own
+	                                    * (InitialiseSecureChannel 80), NULL if neither */
 	GBytes *bound_profile_package;     /* BF36 */
 } EsimBoundProfilePackageOk;
 

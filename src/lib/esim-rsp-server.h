@@ -12,7 +12,9 @@
  *
  * Errors: ESIM_ES9P_ERROR_FAILED/EXPIRED when the server refused (with its
  * subject and reason codes), ESIM_ES9P_ERROR_MALFORMED for an answer that
- * does not parse, G_IO_ERROR / G_TLS_ERROR for the transport.
+ * does not parse, G_IO_ERROR / G_TLS_ERROR for the transport.  The eIM relay
+ * answers with ESIM_ESIPA_ERROR_REFUSED/EXPIRED/MALFORMED instead (esim-esipa.h:
+ * the eIM's own error codes, e.g. "AuthenticateClient: downloadOrderExpired (18)").
  */
 #pragma once
 

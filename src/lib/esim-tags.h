@@ -164,6 +164,151 @@ G_BEGIN_DECLS
 #define ESIM_TAG_PROFILE_DOWNLOAD_TRIGGER   0xBF54 /* request and result */
 #define ESIM_TAG_EIM_PACKAGE_RECEIVED_CID   0xBF60
 #define ESIM_TAG_EIM_PACKAGE_ERROR_CID      0xBF61
+/* Inside the ESipa messages (SGP.32 v1.2 module, AUTOMATIC TAGS; wire forms
+ * in sgp32-digest.md §3.2–§3.3, checked there with asn1c).  A tagged CHOICE is
+ * explicit: its [n] wraps the alternative's own tag. */
+/* InitiateAuthenticationRequestEsipa (BF39) */
+#define ESIM_TAG_ESIPA_EUICC_CHALLENGE      0x81   /* euiccChallenge [1] Octet16 */
+#define ESIM_TAG_ESIPA_EIM_TRANSACTION_ID   0x82   /* eimTransactionId [2] */
+#define ESIM_TAG_ESIPA_SMDP_ADDRESS         0x83   /* smdpAddress [3] */
+/* InitiateAuthenticationOkEsipa (A0 inside BF39) */
+#define ESIM_TAG_ESIPA_MATCHING_ID          0x0C   /* matchingId: universal UTF8String */
+#define ESIM_TAG_ESIPA_CTX_PARAMS1          0xA2   /* ctxParams1 [2] CtxParams1 (explicit: a CHOICE) */
+/* the OK / error alternatives of the relay answers (automatic tags) */
+#define ESIM_TAG_ESIPA_OK                   0xA0   /* …OkEsipa [0]; okDP of AuthenticateClient */
+#define ESIM_TAG_ESIPA_OK_DS                0xA1   /* authenticateClientOkDSEsipa [1] */
+#define ESIM_TAG_ESIPA_ERROR                0x81   /* …ErrorEsipa [1] INTEGER */
+#define ESIM_TAG_ESIPA_AUTH_CLIENT_ERROR    0x82   /* authenticateClientErrorEsipa [2] INTEGER */
+/* CancelSessionRequestEsipa (BF41): automatic tags on both untagged members */
+#define ESIM_TAG_ESIPA_CANCEL_TRANSACTION_ID 0x80
+#define ESIM_TAG_ESIPA_CANCEL_RESPONSE      0xA1   /* <contents of the card's BF41> */
+/* HandleNotificationEsipa (BF3D) */
+#define ESIM_TAG_ESIPA_PENDING_NOTIFICATION 0xA0   /* pendingNotification [0] (explicit: a CHOICE) */
+/* GetEimPackageRequest (BF4F) */
+#define ESIM_TAG_ESIPA_NOTIFY_STATE_CHANGE  0x80   /* notifyStateChange [0] NULL */
+#define ESIM_TAG_ESIPA_STATE_CHANGE_CAUSE   0x81   /* stateChangeCause [1] */
+#define ESIM_TAG_ESIPA_RPLMN                0x82   /* rPLMN [2] OCTET STRING (SIZE(3)) */
+/* EimPackageResult (inside BF50) and TransferEimPackageResponse (BF4E) */
+#define ESIM_TAG_ESIPA_EPR_AND_NOTIFICATIONS 0x30  /* ePRAndNotifications: untagged SEQUENCE */
+#define ESIM_TAG_ESIPA_NOTIFICATION_LIST    0xA0   /* notificationList [0] PendingNotificationList */
+#define ESIM_TAG_ESIPA_RESULT_ERROR         0xA0   /* eimPackageResultResponseError [0] */
+#define ESIM_TAG_ESIPA_ERROR_TRANSACTION_ID 0x80   /* …ResponseError.eimTransactionId [0] */
+#define ESIM_TAG_ESIPA_EIM_PACKAGE_RECEIVED 0x05   /* eimPackageReceived: universal NULL */
+#define ESIM_TAG_ESIPA_CORRELATION_ID       0xA0   /* …WithCid.correlationId [0] (explicit CHOICE) */
+#define ESIM_TAG_ESIPA_CID_TRANSACTION_ID   0x80   /* correlationId.eimTransactionId [0] */
+#define ESIM_TAG_ESIPA_CID_ERROR            0x81   /* EimPackageErrorWithCid.eimPackageError [1] */
+/* ProvideEimPackageResultResponse (BF50) */
+#define ESIM_TAG_ESIPA_EMPTY_RESPONSE       0x30   /* emptyResponse SEQUENCE {} */
+/* EimAcknowledgements (BF53) */
+#define ESIM_TAG_ESIPA_SEQUENCE_NUMBER      0x80   /* SequenceNumber ::= [0] INTEGER */
+/* IpaEuiccDataRequest (BF52): tagList is tagged, so the rest keep universal tags */
+#define ESIM_TAG_IPA_DATA_CI_PKID           0x04   /* euiccCiPKIdentifierToBeUsed */
+#define ESIM_TAG_IPA_DATA_SEARCH_NOTIFICATION 0xA1 /* searchCriteriaNotification [1] (explicit CHOICE) */
+#define ESIM_TAG_IPA_DATA_SEARCH_EPR        0xA2   /* searchCriteriaEuiccPackageResult [2] (explicit CHOICE) */
+#define ESIM_TAG_IPA_DATA_SEARCH_SEQ_NUMBER 0x80   /* …seqNumber [0] */
+#define ESIM_TAG_IPA_DATA_SEARCH_OPERATION  0x81   /* …profileManagementOperation [1] */
+#define ESIM_TAG_IPA_DATA_REQUEST_TRANSACTION_ID 0x83 /* eimTransactionId [3] */
+/* IpaEuiccDataResponse (BF52): a CHOICE without tagged alternatives */
+#define ESIM_TAG_IPA_EUICC_DATA             0xA0   /* ipaEuiccData [0] */
+#define ESIM_TAG_IPA_EUICC_DATA_ERROR       0xA1   /* ipaEuiccDataResponseError [1] { 80 OPT, 02 } */
+/* IpaEuiccData members, the values an IpaEuiccDataRequest tagList names (v1.2;
+ * v1.0 used 80 and BF2B, which a v1.2 IPA does not serve) */
+#define ESIM_TAG_IPA_DATA_NOTIFICATIONS     0xA0   /* notificationsList [0] */
+#define ESIM_TAG_IPA_DATA_DEFAULT_SMDP      0x81   /* defaultSmdpAddress [1] */
+#define ESIM_TAG_IPA_DATA_EPR_LIST          0xA2   /* euiccPackageResultList [2] */
+#define ESIM_TAG_IPA_DATA_EUICC_INFO1       0xBF20 /* euiccInfo1 [32] */
+#define ESIM_TAG_IPA_DATA_EUICC_INFO2       0xBF22 /* euiccInfo2 [34] */
+#define ESIM_TAG_IPA_DATA_ROOT_SMDS         0x83   /* rootSmdsAddress [3] */
+#define ESIM_TAG_IPA_DATA_ASSOCIATION_TOKEN 0x84   /* associationToken [4] */
+#define ESIM_TAG_IPA_DATA_EUM_CERTIFICATE   0xA5   /* eumCertificate [5]: implicit, replaces 30 */
+#define ESIM_TAG_IPA_DATA_EUICC_CERTIFICATE 0xA6   /* euiccCertificate [6]: implicit */
+#define ESIM_TAG_IPA_DATA_TRANSACTION_ID    0x87   /* eimTransactionId [7] */
+#define ESIM_TAG_IPA_DATA_CAPABILITIES      0xA8   /* ipaCapabilities [8] */
+#define ESIM_TAG_IPA_DATA_DEVICE_INFO       0xA9   /* deviceInfo [9] */
+/* IpaCapabilities (A8) */
+#define ESIM_TAG_IPA_FEATURES               0x80   /* ipaFeatures [0] BIT STRING */
+#define ESIM_TAG_IPA_SUPPORTED_PROTOCOLS    0x81   /* ipaSupportedProtocols [1] BIT STRING */
+/* ProfileDownloadTriggerRequest (BF54) */
+#define ESIM_TAG_TRIGGER_DOWNLOAD_DATA      0xA0   /* profileDownloadData [0] (explicit CHOICE) */
+#define ESIM_TAG_TRIGGER_ACTIVATION_CODE    0x80   /* activationCode [0] UTF8String (SIZE(0..255)) */
+#define ESIM_TAG_TRIGGER_DEFAULT_SMDP       0x81   /* contactDefaultSmdp [1] NULL */
+#define ESIM_TAG_TRIGGER_SMDS               0xA2   /* contactSmds [2] SEQUENCE */
+#define ESIM_TAG_TRIGGER_SMDS_ADDRESS       0x80   /* smdsAddress: untagged alone, so automatic [0] */
+#define ESIM_TAG_TRIGGER_TRANSACTION_ID     0x82   /* eimTransactionId [2] */
+/* ProfileDownloadTriggerResult (BF54): eimTransactionId is tagged, so the
+ * untagged CHOICE keeps its alternatives' own tags */
+#define ESIM_TAG_TRIGGER_RESULT_TRANSACTION_ID 0x82 /* eimTransactionId [2] */
+#define ESIM_TAG_TRIGGER_DOWNLOAD_ERROR     0x30   /* profileDownloadError SEQUENCE */
+#define ESIM_TAG_TRIGGER_ERROR_REASON       0x80   /* profileDownloadErrorReason [0] */
+#define ESIM_TAG_TRIGGER_ERROR_RESPONSE     0x04   /* errorResponse: universal OCTET STRING */
+/* EuiccPackageRequest (BF51) and EuiccPackageResult (BF51), read for routing only */
+#define ESIM_TAG_EPR_SIGNED                 0xA0   /* euiccPackageResultSigned [0] */
+#define ESIM_TAG_EPR_ERROR_SIGNED           0xA1   /* euiccPackageErrorSigned [1] */
+#define ESIM_TAG_EPR_ERROR_UNSIGNED         0xA2   /* euiccPackageErrorUnsigned [2] */
+#define ESIM_TAG_EUICC_PACKAGE_EIM_ID       0x80   /* EuiccPackageSigned.eimId [0] */
+#define ESIM_TAG_EUICC_PACKAGE_COUNTER      0x81   /* counterValue [1] */
+#define ESIM_TAG_EUICC_PACKAGE_TRANSACTION_ID 0x82 /* eimTransactionId [2] */
+#define ESIM_TAG_EUICC_PACKAGE_PSMO_LIST    0xA0   /* euiccPackage.psmoList [0] */
+#define ESIM_TAG_EUICC_PACKAGE_ECO_LIST     0xA1   /* euiccPackage.ecoList [1] */
+
+/* ---- EimConfigurationData (SGP.32 v1.2 §2.11.1; digest §4) ---- */
+#define ESIM_TAG_EIM_CONFIG_ID              0x80   /* eimId [0] UTF8String (SIZE(1..128)) */
+#define ESIM_TAG_EIM_CONFIG_FQDN            0x81   /* eimFqdn [1] */
+#define ESIM_TAG_EIM_CONFIG_ID_TYPE         0x82   /* eimIdType [2] */
+#define ESIM_TAG_EIM_CONFIG_COUNTER         0x83   /* counterValue [3] */
+#define ESIM_TAG_EIM_CONFIG_ASSOCIATION_TOKEN 0x84 /* associationToken [4] */
+#define ESIM_TAG_EIM_CONFIG_PUBLIC_KEY_DATA 0xA5   /* eimPublicKeyData [5] (explicit CHOICE) */
+#define ESIM_TAG_EIM_CONFIG_TRUSTED_TLS     0xA6   /* trustedPublicKeyDataTls [6] (explicit CHOICE) */
+#define ESIM_TAG_EIM_CONFIG_PROTOCOLS       0x87   /* eimSupportedProtocol [7] BIT STRING */
+#define ESIM_TAG_EIM_CONFIG_CI_PKID         0x88   /* euiccCiPKId [8] */
+#define ESIM_TAG_EIM_CONFIG_INDIRECT_DOWNLOAD 0x89 /* indirectProfileDownload [9] NULL */
+#define ESIM_TAG_EIM_CONFIG_PROPRIETARY     0xAA   /* eSipaProprietaryProtocolInformation [10] */
+/* inside [5]/[6]: the alternatives replace the SEQUENCE tag (implicit) */
+#define ESIM_TAG_EIM_KEY_SPKI               0xA0   /* eimPublicKey / trustedEimPkTls [0] SubjectPublicKeyInfo */
+#define ESIM_TAG_EIM_KEY_CERTIFICATE        0xA1   /* eimCertificate / trustedCertificateTls [1] Certificate */
+
+/* ---- ESipa named numbers (SGP.32 v1.2 module) ---- */
+/* StateChangeCause (GetEimPackageRequest.stateChangeCause) */
+#define ESIM_STATE_CHANGE_OTHER_EIM         0
+#define ESIM_STATE_CHANGE_FALLBACK          1
+#define ESIM_STATE_CHANGE_EMERGENCY_PROFILE 2
+#define ESIM_STATE_CHANGE_LOCAL             3
+#define ESIM_STATE_CHANGE_RESET             4
+#define ESIM_STATE_CHANGE_IMMEDIATE_ENABLE  5
+#define ESIM_STATE_CHANGE_DEVICE_CHANGE     6
+#define ESIM_STATE_CHANGE_UNDEFINED         127
+/* GetEimPackageResponse.eimPackageError */
+#define ESIM_EIM_PACKAGE_ERROR_NO_PACKAGE   1      /* noEimPackageAvailable: not a failure */
+#define ESIM_EIM_PACKAGE_ERROR_EID_NOT_FOUND 2
+#define ESIM_EIM_PACKAGE_ERROR_INVALID_EID  3
+#define ESIM_EIM_PACKAGE_ERROR_MISSING_EID  4
+#define ESIM_ESIPA_UNDEFINED_ERROR          127    /* undefinedError, in every ESipa error INTEGER */
+/* ProvideEimPackageResultResponse.provideEimPackageResultError: 2, 3, 4, 127 as above */
+/* EimPackageResultErrorCode (eimPackageResultResponseError; TransferEimPackageResponse.eimPackageError) */
+#define ESIM_EIM_PACKAGE_RESULT_INVALID_FORMAT 1   /* invalidPackageFormat */
+#define ESIM_EIM_PACKAGE_RESULT_UNKNOWN_PACKAGE 2  /* unknownPackage */
+/* IpaEuiccDataErrorCode */
+#define ESIM_IPA_EUICC_DATA_INCORRECT_TAG_LIST 1
+#define ESIM_IPA_EUICC_DATA_CI_PKID_NOT_FOUND 5
+#define ESIM_ESIPA_ECALL_ACTIVE             104    /* ecallActive: also profileDownloadErrorReason */
+/* InitiateAuthenticationResponseEsipa error */
+#define ESIM_ESIPA_AUTH_INVALID_DP_ADDRESS  1
+#define ESIM_ESIPA_AUTH_EUICC_VERSION_NOT_SUPPORTED 2
+#define ESIM_ESIPA_AUTH_CI_PKID_NOT_SUPPORTED 3
+#define ESIM_ESIPA_AUTH_SMDP_ADDRESS_MISMATCH 50
+#define ESIM_ESIPA_AUTH_SMDP_OID_MISMATCH   51
+#define ESIM_ESIPA_AUTH_INVALID_EIM_TRANSACTION_ID 52
+/* AuthenticateClientResponseEsipa error (selection; 1..11 follow SGP.22 ES9+) */
+#define ESIM_ESIPA_CLIENT_INVALID_TRANSACTION_ID 10
+#define ESIM_ESIPA_CLIENT_DOWNLOAD_ORDER_EXPIRED 18
+#define ESIM_ESIPA_CLIENT_PPR_NOT_ALLOWED   50
+#define ESIM_ESIPA_CLIENT_EVENT_ID_UNKNOWN  56
+/* GetBoundProfilePackageResponseEsipa error (selection) */
+#define ESIM_ESIPA_BPP_METADATA_MISMATCH    50
+#define ESIM_ESIPA_BPP_INVALID_TRANSACTION_ID 95
+/* CancelSessionResponseEsipa error */
+#define ESIM_ESIPA_CANCEL_INVALID_TRANSACTION_ID 1
+#define ESIM_ESIPA_CANCEL_SIGNATURE_INVALID 2
 
 /* ---- ISO 7816-4 / GlobalPlatform instructions ---- */
 #define ESIM_INS_MANAGE_CHANNEL       0x70
@@ -208,6 +353,9 @@ G_BEGIN_DECLS
 #define ESIM_TAC_LENGTH               4      /* Octet4 */
 #define ESIM_IMEI_LENGTH              8      /* Octet8 */
 #define ESIM_BPP_MAX_SEGMENTS         4096   /* ours: 4 MiB of 1 KiB profile element segments */
+#define ESIM_RPLMN_LENGTH             3      /* rPLMN: MCC/MNC as 3GPP TS 24.008 codes them */
+#define ESIM_EIM_FQDN_MAX_LENGTH      255    /* ours: a DNS name, with ":port" */
+#define ESIM_ESIPA_MAX_LIST_ITEMS     1024   /* ours: acknowledgements, tags, notifications per message */
 
 /* ISD-R application identifier (SGP.22 §2.2.3). */
 #define ESIM_ISDR_AID_BYTES 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, \
