@@ -10,6 +10,7 @@
 
 #include "esim-der.h"
 #include "esim-es10.h"
+#include "esim-tags.h"
 #include "esim-util.h"
 
 /* ---- shared helpers ---- */
@@ -1136,6 +1137,69 @@ esim_es10_parse_get_certs (GBytes *response, GError **error)
 
 /* ---- eIM configuration ---- */
 
+/* The members an implicitly retagged SubjectPublicKeyInfo (30 algorithm, 03
+ * subjectPublicKey) or Certificate (30 tbsCertificate, 30 signatureAlgorithm,
+ * 03 signatureValue) has. */
+static gboolean
+eim_key_members_are (const EsimTlv *tlv, const EsimTag *tags, guint n_tags)
+{
+	g_autoptr(GError) error = NULL;
+	EsimTlvIter iter;
+	EsimTlv child;
+	guint n = 0;
+
+	esim_tlv_iter_init (&iter, tlv);
+	while (esim_tlv_iter_next (&iter, &child, &error)) {
+		if (n == n_tags || child.tag != tags[n])
+			return FALSE;
+		n++;
+	}
+	return error == NULL && n == n_tags;
+}
+
+/*
+ * eimPublicKeyData [5] / trustedPublicKeyDataTls [6] CHOICE { [0]
+ * SubjectPublicKeyInfo, [1] Certificate }: the CHOICE's [5] is explicit, the
+ * alternatives' automatic tags are implicit, so A5 { A0 <SPKI contents> } or
+ * A5 { A1 <Certificate contents> } (asn1c, digest §4; V16 from onomondo-ipa;
+ * production eIMs and a vendor IPA read it so: digest "Fourth pass").  A bare
+ * 30 under A5, which a vendor implementation refused, and an alternative that
+ * wraps a whole SEQUENCE instead of replacing its tag, are refused here too.
+ */
+static gboolean
+parse_eim_key_data (const EsimTlv *tlv, EsimEimKeyKind *kind, GBytes **der, GError **error)
+{
+	static const EsimTag spki_members[] = { ESIM_TAG_SEQUENCE, ESIM_TAG_BIT_STRING };
+	static const EsimTag cert_members[] = {
+		ESIM_TAG_SEQUENCE, ESIM_TAG_SEQUENCE, ESIM_TAG_BIT_STRING,
+	};
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	EsimTlv choice;
+	gboolean is_key;
+
+	if (!tlv->constructed || !esim_tlv_parse_exact (tlv->value, tlv->len, &choice, error))
+		return FALSE;
+	if (choice.tag != ESIM_TAG_EIM_KEY_SPKI && choice.tag != ESIM_TAG_EIM_KEY_CERTIFICATE) {
+		g_set_error (error, ESIM_DER_ERROR, ESIM_DER_ERROR_UNEXPECTED_TAG,
+			     "holds %X, not A0 (public key) or A1 (certificate)", choice.tag);
+		return FALSE;
+	}
+	is_key = choice.tag == ESIM_TAG_EIM_KEY_SPKI;
+	if (!eim_key_members_are (&choice, is_key ? spki_members : cert_members,
+				  is_key ? G_N_ELEMENTS (spki_members) : G_N_ELEMENTS (cert_members))) {
+		g_set_error (error, ESIM_DER_ERROR, ESIM_DER_ERROR_BAD_VALUE,
+			     "%X does not hold the members of a %s (the alternative's tag "
+			     "replaces the SEQUENCE tag, it does not wrap it)", choice.tag,
+			     is_key ? "SubjectPublicKeyInfo" : "Certificate");
+		return FALSE;
+	}
+	esim_der_writer_put (writer, ESIM_TAG_SEQUENCE, choice.value, choice.len);
+	g_clear_pointer (der, g_bytes_unref);
+	*der = esim_der_writer_finish (writer);
+	*kind = is_key ? ESIM_EIM_KEY_PUBLIC_KEY : ESIM_EIM_KEY_CERTIFICATE;
+	return TRUE;
+}
+
 static gboolean
 parse_eim_config_member (const EsimTlv *tlv, EsimEimConfig *config, GError **error)
 {
@@ -1165,11 +1229,12 @@ parse_eim_config_member (const EsimTlv *tlv, EsimEimConfig *config, GError **err
 	case 0xA5:
 		g_clear_pointer (&config->public_key_data, g_bytes_unref);
 		config->public_key_data = esim_tlv_dup_raw (tlv);
-		return TRUE;
+		return parse_eim_key_data (tlv, &config->public_key_kind, &config->public_key, error);
 	case 0xA6:
 		g_clear_pointer (&config->trusted_tls_data, g_bytes_unref);
 		config->trusted_tls_data = esim_tlv_dup_raw (tlv);
-		return TRUE;
+		return parse_eim_key_data (tlv, &config->trusted_tls_kind, &config->trusted_tls,
+					   error);
 	case 0x87:
 		if (!esim_tlv_get_named_bits (tlv, 5, &protocols, error))
 			return FALSE;

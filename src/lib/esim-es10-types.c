@@ -152,6 +152,8 @@ esim_eim_config_free (EsimEimConfig *config)
 	g_free (config->euicc_ci_pkid);
 	g_clear_pointer (&config->public_key_data, g_bytes_unref);
 	g_clear_pointer (&config->trusted_tls_data, g_bytes_unref);
+	g_clear_pointer (&config->public_key, g_bytes_unref);
+	g_clear_pointer (&config->trusted_tls, g_bytes_unref);
 	g_clear_pointer (&config->raw, g_bytes_unref);
 	g_free (config);
 }

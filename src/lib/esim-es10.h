@@ -172,6 +172,13 @@ typedef enum {
 	ESIM_EIM_PROTOCOL_PROPRIETARY    = 1 << 4,
 } EsimEimProtocols;
 
+/* The alternatives of eimPublicKeyData [5] and trustedPublicKeyDataTls [6]. */
+typedef enum {
+	ESIM_EIM_KEY_NONE = 0,
+	ESIM_EIM_KEY_PUBLIC_KEY,   /* [0] SubjectPublicKeyInfo (a pinned key) */
+	ESIM_EIM_KEY_CERTIFICATE,  /* [1] Certificate (the eIM's, or for TLS also a CA's) */
+} EsimEimKeyKind;
+
 typedef struct {
 	gchar    *eim_id;
 	gchar    *fqdn;                /* host[:port]; NULL if absent */
@@ -184,11 +191,44 @@ typedef struct {
 	gchar    *euicc_ci_pkid;       /* hex; NULL if absent */
 	GBytes   *public_key_data;     /* raw A5 TLV; NULL if absent */
 	GBytes   *trusted_tls_data;    /* raw A6 TLV; NULL if absent */
+	/* the same two decoded: their alternative, and its value as plain DER
+	 * (30 …, the SubjectPublicKeyInfo or X.509 certificate) for TLS and ECDSA */
+	EsimEimKeyKind public_key_kind;
+	GBytes   *public_key;
+	EsimEimKeyKind trusted_tls_kind;
+	GBytes   *trusted_tls;
 	GBytes   *raw;                 /* the 30 TLV */
 } EsimEimConfig;
 
 void esim_eim_config_free (EsimEimConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EsimEimConfig, esim_eim_config_free)
+
+/*
+ * EimConfigurationData from fields (`esimcli eim add` with options; AddInitialEim).
+ * The keys are a file's contents, PEM or DER, a public key or a certificate,
+ * and go into the alternative that fits: A5 { A0 <SubjectPublicKeyInfo
+ * contents> } or A5 { A1 <Certificate contents> } (implicit, digest §4; V16).
+ */
+typedef struct {
+	const gchar *eim_id;                /* 1–128 bytes of UTF-8 */
+	const gchar *fqdn;                  /* eimFqdn, host[:port]; NULL = left out */
+	gint         id_type;               /* 1 oid, 2 fqdn, 3 proprietary; -1 = left out */
+	gint64       counter_value;         /* initial replay counter ≥ 0; -1 = left out */
+	gboolean     has_association_token;
+	gint64       association_token;
+	GBytes      *public_key;            /* eimPublicKeyData: PEM or DER; NULL = left out */
+	GBytes      *trusted_tls;           /* trustedPublicKeyDataTls: PEM or DER; NULL = left out */
+	guint        supported_protocols;   /* EsimEimProtocols; 0 = left out */
+	const gchar *euicc_ci_pkid;         /* euiccCiPKId as hex; NULL = left out */
+	gboolean     indirect_profile_download;
+} EsimEimConfigInput;
+
+/* The EimConfigurationData (30 …); bad fields are G_IO_ERROR_INVALID_ARGUMENT
+ * naming the field.  esim_es10_encode_add_initial_eim() wraps it. */
+GBytes *esim_es10_encode_eim_config (const EsimEimConfigInput *input, GError **error);
+/* A key or certificate file's contents (one PEM block "PUBLIC KEY" or
+ * "CERTIFICATE", or DER) -> its DER and which of the two it is. */
+GBytes *esim_eim_key_from_data (GBytes *data, EsimEimKeyKind *kind, GError **error);
 
 /* AddInitialEim result per eIM, in request order. */
 typedef struct {

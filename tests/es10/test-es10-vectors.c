@@ -535,8 +535,9 @@ test_eim_config_all_fields (void)
 			      "820102"
 			      "830200FF"
 			      "840105"
-			      "A504A0023000"
-			      "A604A1023000"
+			      /* the digest §4 asn1c toy key; a toy certificate */
+			      "A50BA009300306012A03020004"
+			      "A609A10730003000030100"
 			      "8702033C" /* bits 2..5 set, 5 is unnamed */
 			      "88021234"
 			      "8900"
@@ -554,8 +555,12 @@ test_eim_config_all_fields (void)
 				  ESIM_EIM_PROTOCOL_PROPRIETARY);
 	g_assert_cmpstr (config->euicc_ci_pkid, ==, "1234");
 	g_assert_true (config->indirect_profile_download);
-	assert_bytes_hex (config->public_key_data, "A504A0023000");
-	assert_bytes_hex (config->trusted_tls_data, "A604A1023000");
+	assert_bytes_hex (config->public_key_data, "A50BA009300306012A03020004");
+	assert_bytes_hex (config->trusted_tls_data, "A609A10730003000030100");
+	g_assert_cmpint (config->public_key_kind, ==, ESIM_EIM_KEY_PUBLIC_KEY);
+	assert_bytes_hex (config->public_key, "3009300306012A03020004");
+	g_assert_cmpint (config->trusted_tls_kind, ==, ESIM_EIM_KEY_CERTIFICATE);
+	assert_bytes_hex (config->trusted_tls, "300730003000030100");
 }
 
 static void

@@ -584,6 +584,67 @@ test_eim (Fixture *f, gconstpointer user_data)
 	g_assert_cmpstr (error->message, ==, "AddInitialEim: associatedEimAlreadyExists (2)");
 }
 
+/* An eIM configuration built from fields (esimctl eim add with options): a
+ * pinned public key and a CA certificate for TLS, accepted by the software
+ * eUICC (written from the v1.2 module on its own) and read back decoded. */
+static void
+test_eim_from_fields (Fixture *f, gconstpointer user_data)
+{
+	static const gchar key_pem[] =
+		"-----BEGIN PUBLIC KEY-----\n"
+		"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE/lhKb0UEWVdK7KGV0CmXN/dMibot\n"
+		"Nt+Shuwl2XMDeg+6cNFN8+H30KMF5XuVtzHE3iGNLX+fIhE+1dGMLj3fHA==\n"
+		"-----END PUBLIC KEY-----\n";
+	g_autofree gchar *ca_path = g_test_build_filename (G_TEST_DIST, "crypto", "data", "sgp26",
+	                                                   "CERT_CI_ECDSA_NIST.pem", NULL);
+	g_autofree gchar *ca_pem = NULL;
+	g_autoptr(GBytes) key = g_bytes_new_static (key_pem, strlen (key_pem));
+	g_autoptr(GBytes) ca = NULL;
+	g_autoptr(GBytes) config_der = NULL;
+	g_autoptr(GArray) results = NULL;
+	g_autoptr(GPtrArray) configs = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize ca_len = 0;
+	EsimEimConfigInput input = {
+		.eim_id = "eim-1", .fqdn = "eim.example.com:8443", .id_type = -1, .counter_value = 0,
+		.supported_protocols = ESIM_EIM_PROTOCOL_RETRIEVE_HTTPS,
+		.indirect_profile_download = TRUE,
+	};
+	EsimEimConfig *config;
+
+	g_assert_true (g_file_get_contents (ca_path, &ca_pem, &ca_len, &error));
+	ca = g_bytes_new (ca_pem, ca_len);
+	input.public_key = key;
+	input.trusted_tls = ca;
+	config_der = esim_es10_encode_eim_config (&input, &error);
+	g_assert_no_error (error);
+
+	esim_es10_add_initial_eim (f->isdr, config_der, NULL, async_done, f);
+	results = esim_es10_add_initial_eim_finish (f->isdr, wait_result (f), &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (results->len, ==, 1);
+
+	configs = get_eims (f, "eim-1");
+	g_assert_cmpuint (configs->len, ==, 1);
+	config = g_ptr_array_index (configs, 0);
+	g_assert_cmpstr (config->fqdn, ==, "eim.example.com:8443");
+	g_assert_true (config->indirect_profile_download);
+	g_assert_cmpuint (config->supported_protocols, ==, ESIM_EIM_PROTOCOL_RETRIEVE_HTTPS);
+	g_assert_cmpint (config->public_key_kind, ==, ESIM_EIM_KEY_PUBLIC_KEY);
+	g_assert_cmpuint (g_bytes_get_size (config->public_key), ==, 91);
+	g_assert_cmpint (config->trusted_tls_kind, ==, ESIM_EIM_KEY_CERTIFICATE);
+	{
+		gnutls_x509_crt_t crt;
+		gnutls_datum_t datum = { (guchar *) g_bytes_get_data (config->trusted_tls, NULL),
+		                         (guint) g_bytes_get_size (config->trusted_tls) };
+
+		/* what comes back is the CA certificate itself, ready for TLS trust */
+		g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+		g_assert_cmpint (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_DER), ==, 0);
+		gnutls_x509_crt_deinit (crt);
+	}
+}
+
 static void
 test_memory_reset (Fixture *f, gconstpointer user_data)
 {
@@ -764,6 +825,7 @@ main (int argc, char **argv)
 	ADD ("rat", test_rat, NULL);
 	ADD ("certs", test_certs, NULL);
 	ADD ("eim", test_eim, NULL);
+	ADD ("eim-from-fields", test_eim_from_fields, NULL);
 	ADD ("memory-reset-sgp32", test_memory_reset, GINT_TO_POINTER (ESIM_ES10_VARIANT_SGP32));
 	ADD ("memory-reset-sgp22", test_memory_reset, GINT_TO_POINTER (ESIM_ES10_VARIANT_SGP22));
 	ADD ("memory-reset-eim", test_reset_eim_config, NULL);
