@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "esim-util.h"
-#include "esimd-auth.h"
 #include "esimd-error.h"
 #include "esimd-euicc-private.h"
 #include "esimd-log.h"
@@ -19,23 +18,20 @@
 #define ESIMD_EIM_CONFIG_MAX_BYTES 16384
 
 static const EsimdOpInfo op_infos[] = {
-	[ESIMD_OP_ENABLE_PROFILE] = { "enable-profile", ESIMD_AUTH_MANAGE_PROFILES,
+	[ESIMD_OP_ENABLE_PROFILE] = { "enable-profile",
 	                              ESIMD_REFRESH_PROFILES | ESIMD_REFRESH_NOTIFICATIONS },
-	[ESIMD_OP_DISABLE_PROFILE] = { "disable-profile", ESIMD_AUTH_MANAGE_PROFILES,
+	[ESIMD_OP_DISABLE_PROFILE] = { "disable-profile",
 	                               ESIMD_REFRESH_PROFILES | ESIMD_REFRESH_NOTIFICATIONS },
 	/* deleting frees memory: EUICCInfo2 carries the free space */
-	[ESIMD_OP_DELETE_PROFILE] = { "delete-profile", ESIMD_AUTH_MANAGE_PROFILES,
+	[ESIMD_OP_DELETE_PROFILE] = { "delete-profile",
 	                              ESIMD_REFRESH_PROFILES | ESIMD_REFRESH_NOTIFICATIONS |
 	                              ESIMD_REFRESH_INFO },
-	[ESIMD_OP_SET_NICKNAME] = { "set-nickname", ESIMD_AUTH_MANAGE_PROFILES,
-	                            ESIMD_REFRESH_PROFILES },
-	[ESIMD_OP_ADD_INITIAL_EIM] = { "add-initial-eim", ESIMD_AUTH_CONFIGURE_EIM,
-	                               ESIMD_REFRESH_EIMS },
+	[ESIMD_OP_SET_NICKNAME] = { "set-nickname", ESIMD_REFRESH_PROFILES },
+	[ESIMD_OP_ADD_INITIAL_EIM] = { "add-initial-eim", ESIMD_REFRESH_EIMS },
 	/* the count is taken from the list itself */
-	[ESIMD_OP_LIST_NOTIFICATIONS] = { "list-notifications", NULL, 0 },
-	[ESIMD_OP_REMOVE_NOTIFICATION] = { "remove-notification", ESIMD_AUTH_MANAGE_PROFILES,
-	                                   ESIMD_REFRESH_NOTIFICATIONS },
-	[ESIMD_OP_MEMORY_RESET] = { "memory-reset", ESIMD_AUTH_RESET, ESIMD_REFRESH_ALL },
+	[ESIMD_OP_LIST_NOTIFICATIONS] = { "list-notifications", 0 },
+	[ESIMD_OP_REMOVE_NOTIFICATION] = { "remove-notification", ESIMD_REFRESH_NOTIFICATIONS },
+	[ESIMD_OP_MEMORY_RESET] = { "memory-reset", ESIMD_REFRESH_ALL },
 };
 
 const EsimdOpInfo *
@@ -43,6 +39,12 @@ esimd_op_get_info (EsimdOpKind kind)
 {
 	g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (op_infos), &op_infos[0]);
 	return &op_infos[kind];
+}
+
+const gchar *
+esimd_op_get_name (EsimdOpKind kind)
+{
+	return esimd_op_get_info (kind)->name;
 }
 
 /* ---- validation ---- */

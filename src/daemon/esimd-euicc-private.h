@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Shared by esimd-euicc.c, esimd-euicc-probe.c and esimd-euicc-ops.c. */
+/* Shared by the files of the EsimdEuicc object (esimd-euicc*.c), not by its D-Bus handlers. */
 #pragma once
 
 #include "esim-apdu.h"
@@ -19,13 +19,14 @@ typedef enum {
 	ESIMD_REFRESH_ALL           = 0x1f,
 } EsimdRefreshFlags;
 
-/* One method call on its way through the chain. */
-typedef struct {
+/* One operation on its way through the queue, from whatever source. */
+struct _EsimdRequest {
 	EsimdEuicc            *euicc;
-	GDBusMethodInvocation *invocation;
 	EsimdOpKind            kind;
 	gchar                 *iccid;
 	GVariant              *arg;
+	EsimdRequestCallback   callback;
+	gpointer               user_data;
 	/* validated arguments */
 	gboolean               refresh;
 	gchar                 *nickname;
@@ -34,13 +35,12 @@ typedef struct {
 	GBytes                *config_der;
 	/* the operation's result for methods that return one */
 	GVariant              *reply;
-	/* the caller already got an answer (the eUICC went away meanwhile) */
-	gboolean               replied;
-} EsimdRequest;
+	/* the callback ran (the eUICC may have gone away before the operation ended) */
+	gboolean               completed;
+};
 
 typedef struct {
 	const gchar *name;          /* for Progress and logs */
-	const gchar *action;        /* polkit action; NULL = free */
 	guint        refresh_flags; /* what to read again after success */
 } EsimdOpInfo;
 

@@ -3,6 +3,7 @@
 #include "esim-util.h"
 #include "esimd-eim.h"
 #include "esimd-error.h"
+#include "esimd-euicc-dbus.h"
 #include "esimd-euicc-private.h"
 #include "esimd-log.h"
 #include "esimd-profile.h"
@@ -325,15 +326,45 @@ esimd_euicc_is_exported (EsimdEuicc *self)
 	return self->exported;
 }
 
-/* ---- the request chain: auth -> validation -> queue -> operation -> reply ---- */
+/* ---- the request chain: validation -> queue -> operation -> callback ---- */
+
+EsimdRequest *
+esimd_request_new (EsimdEuicc *euicc,
+                   EsimdOpKind kind,
+                   const gchar *iccid,
+                   GVariant *arg,
+                   EsimdRequestCallback callback,
+                   gpointer user_data)
+{
+	EsimdRequest *request;
+
+	g_return_val_if_fail (ESIMD_IS_EUICC (euicc), NULL);
+	g_return_val_if_fail (callback != NULL, NULL);
+
+	request = g_new0 (EsimdRequest, 1);
+	request->euicc = g_object_ref (euicc);
+	request->kind = kind;
+	request->iccid = g_strdup (iccid);
+	request->arg = arg != NULL ? g_variant_ref_sink (arg) : NULL;
+	request->callback = callback;
+	request->user_data = user_data;
+	return request;
+}
+
+static void euicc_request_refuse (EsimdRequest *request, const GError *error);
 
 void
 esimd_request_free (EsimdRequest *request)
 {
 	if (request == NULL)
 		return;
+	/* every request is answered: one dropped unanswered would leave its caller waiting */
+	if (!request->completed) {
+		g_autoptr(GError) error = g_error_new_literal (ESIMD_ERROR, ESIMD_ERROR_FAILED,
+		                                               "the operation was dropped");
+		euicc_request_refuse (request, error);
+	}
 	g_clear_object (&request->euicc);
-	g_clear_object (&request->invocation);
 	g_free (request->iccid);
 	g_clear_pointer (&request->arg, g_variant_unref);
 	g_free (request->nickname);
@@ -342,49 +373,44 @@ esimd_request_free (EsimdRequest *request)
 	g_free (request);
 }
 
-/* Refuses a request that never reached the card (not authorised, bad arguments, queue
- * full, eUICC gone): the caller's own failure is theirs, and LastError, which every user
- * reads, keeps what the card last said. */
+/* Refuses a request that never reached the card (bad arguments, queue full, eUICC gone):
+ * the caller's own failure is theirs, and LastError, which every user reads, keeps what
+ * the card last said. */
 static void
 euicc_request_refuse (EsimdRequest *request, const GError *error)
 {
 	g_autoptr(GError) normalized = esimd_error_normalize (error);
 
-	if (request->replied)
+	if (request->completed)
 		return;
-	request->replied = TRUE;
+	request->completed = TRUE;
 	esimd_obj_debug (request->euicc->log_id, "%s refused: %s",
 	                 esimd_op_get_info (request->kind)->name, normalized->message);
-	g_dbus_method_invocation_return_gerror (request->invocation, normalized);
+	request->callback (request, error, NULL, request->user_data);
 }
 
-/* Replies to the caller of an operation that ran: every error goes through
- * esimd_error_normalize() and is kept in LastError. */
+/* Completes an operation that ran: every error is kept in LastError (normalised, as
+ * clients read it), and the property changes go out before the caller learns. */
 static void
 euicc_request_complete (EsimdRequest *request, const GError *error)
 {
 	EsimdEuicc *self = request->euicc;
 
-	if (request->replied)
+	if (request->completed)
 		return;
-	request->replied = TRUE;
+	request->completed = TRUE;
 	if (error != NULL) {
 		g_autoptr(GError) normalized = esimd_error_normalize (error);
 
 		esimd_obj_info (self->log_id, "%s failed: %s", esimd_op_get_info (request->kind)->name,
 		                normalized->message);
 		esimd_gdbus_euicc_set_last_error (self->skeleton, normalized->message);
-		euicc_flush_all (self);
-		g_dbus_method_invocation_return_gerror (request->invocation, normalized);
-		return;
+	} else {
+		esimd_gdbus_euicc_set_last_error (self->skeleton, "");
 	}
-	esimd_gdbus_euicc_set_last_error (self->skeleton, "");
 	euicc_flush_all (self);
-	if (request->reply != NULL)
-		g_dbus_method_invocation_return_value (request->invocation,
-		                                       g_variant_new_tuple (&request->reply, 1));
-	else
-		g_dbus_method_invocation_return_value (request->invocation, NULL);
+	request->callback (request, error, error == NULL ? request->reply : NULL,
+	                   request->user_data);
 }
 
 static void
@@ -500,111 +526,88 @@ euicc_enqueue (EsimdEuicc *self, EsimdRequest *request)
 	euicc_run_next (self);
 }
 
-static void
-euicc_auth_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+void
+esimd_euicc_submit_request (EsimdEuicc *self, EsimdRequest *request)
 {
-	g_autoptr(EsimdRequest) request = user_data;
-	EsimdEuicc *self = request->euicc;
 	g_autoptr(GError) error = NULL;
 
-	if (!esimd_auth_check_finish (ESIMD_AUTH (source), res, &error) ||
-	    !esimd_request_validate (request, &error)) {
+	g_return_if_fail (ESIMD_IS_EUICC (self));
+	g_return_if_fail (request != NULL && request->euicc == self);
+
+	if (!esimd_request_validate (request, &error)) {
 		euicc_request_refuse (request, error);
+		esimd_request_free (request);
 		return;
 	}
-	euicc_enqueue (self, g_steal_pointer (&request));
+	euicc_enqueue (self, request);
+}
+
+/* the answer of one of esimd's own requests, handed to its GTask */
+static void
+euicc_own_request_done (EsimdRequest *request, const GError *error, GVariant *reply,
+                        gpointer user_data)
+{
+	GTask *task = user_data;
+
+	if (error != NULL) {
+		g_task_return_error (task, g_error_copy (error));
+	} else {
+		if (reply != NULL)
+			g_task_set_task_data (task, g_variant_ref (reply),
+			                      (GDestroyNotify) g_variant_unref);
+		g_task_return_boolean (task, TRUE);
+	}
+	g_object_unref (task);
 }
 
 void
-esimd_euicc_submit (EsimdEuicc *self,
-                    GDBusMethodInvocation *invocation,
-                    EsimdOpKind kind,
-                    const gchar *iccid,
-                    GVariant *arg)
+esimd_euicc_request_async (EsimdEuicc *self,
+                           EsimdOpKind kind,
+                           const gchar *iccid,
+                           GVariant *arg,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data)
 {
-	EsimdRequest *request;
+	GTask *task;
 
 	g_return_if_fail (ESIMD_IS_EUICC (self));
-	g_return_if_fail (G_IS_DBUS_METHOD_INVOCATION (invocation));
 
-	request = g_new0 (EsimdRequest, 1);
-	request->euicc = g_object_ref (self);
-	request->invocation = g_object_ref (invocation);
-	request->kind = kind;
-	request->iccid = g_strdup (iccid);
-	request->arg = arg != NULL ? g_variant_ref_sink (arg) : NULL;
-	esimd_obj_debug (self->log_id, "%s requested by %s", esimd_op_get_info (kind)->name,
-	                 g_dbus_method_invocation_get_sender (invocation));
-	esimd_auth_check_async (self->auth, invocation, esimd_op_get_info (kind)->action,
-	                        NULL, euicc_auth_ready, request);
+	task = g_task_new (self, NULL, callback, user_data);
+	g_task_set_source_tag (task, esimd_euicc_request_async);
+	esimd_obj_debug (self->log_id, "%s requested by esimd", esimd_op_get_info (kind)->name);
+	/* a refusal answers at once; GTask still calls back from the main loop */
+	esimd_euicc_submit_request (self, esimd_request_new (self, kind, iccid, arg,
+	                                                     euicc_own_request_done, task));
 }
 
-/* ---- D-Bus handlers of the Euicc interface ---- */
-
-static gboolean
-handle_enable_profile (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
-                       const gchar *iccid, GVariant *options, EsimdEuicc *self)
+gboolean
+esimd_euicc_request_finish (EsimdEuicc *self, GAsyncResult *res, GVariant **reply,
+                            GError **error)
 {
-	esimd_euicc_submit (self, invocation, ESIMD_OP_ENABLE_PROFILE, iccid, options);
-	return G_DBUS_METHOD_INVOCATION_HANDLED;
+	GVariant *answer;
+
+	g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
+
+	if (!g_task_propagate_boolean (G_TASK (res), error))
+		return FALSE;
+	answer = g_task_get_task_data (G_TASK (res));
+	if (reply != NULL)
+		*reply = answer != NULL ? g_variant_ref (answer) : NULL;
+	return TRUE;
 }
 
-static gboolean
-handle_disable_profile (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
-                        const gchar *iccid, GVariant *options, EsimdEuicc *self)
+guint
+esimd_euicc_get_n_waiting (EsimdEuicc *self)
 {
-	esimd_euicc_submit (self, invocation, ESIMD_OP_DISABLE_PROFILE, iccid, options);
-	return G_DBUS_METHOD_INVOCATION_HANDLED;
+	g_return_val_if_fail (ESIMD_IS_EUICC (self), 0);
+	return g_queue_get_length (&self->requests);
 }
 
-static gboolean
-handle_delete_profile (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
-                       const gchar *iccid, GVariant *options, EsimdEuicc *self)
+EsimdAuth *
+esimd_euicc_get_auth (EsimdEuicc *self)
 {
-	esimd_euicc_submit (self, invocation, ESIMD_OP_DELETE_PROFILE, iccid, options);
-	return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_set_nickname (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
-                     const gchar *iccid, const gchar *nickname, EsimdEuicc *self)
-{
-	esimd_euicc_submit (self, invocation, ESIMD_OP_SET_NICKNAME, iccid,
-	                    g_variant_new_string (nickname));
-	return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_add_initial_eim (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
-                        GVariant *config_der, EsimdEuicc *self)
-{
-	esimd_euicc_submit (self, invocation, ESIMD_OP_ADD_INITIAL_EIM, NULL, config_der);
-	return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_list_notifications (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
-                           EsimdEuicc *self)
-{
-	esimd_euicc_submit (self, invocation, ESIMD_OP_LIST_NOTIFICATIONS, NULL, NULL);
-	return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_remove_notification (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
-                            guint64 seq, EsimdEuicc *self)
-{
-	esimd_euicc_submit (self, invocation, ESIMD_OP_REMOVE_NOTIFICATION, NULL,
-	                    g_variant_new_uint64 (seq));
-	return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_memory_reset (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
-                     GVariant *options, EsimdEuicc *self)
-{
-	esimd_euicc_submit (self, invocation, ESIMD_OP_MEMORY_RESET, NULL, options);
-	return G_DBUS_METHOD_INVOCATION_HANDLED;
+	g_return_val_if_fail (ESIMD_IS_EUICC (self), NULL);
+	return self->auth;
 }
 
 /* ---- shutdown and removal ---- */
@@ -740,28 +743,6 @@ esimd_euicc_get_log_id (EsimdEuicc *self)
 	return self->log_id;
 }
 
-static void
-euicc_connect_handlers (EsimdEuicc *self)
-{
-	const struct {
-		const gchar *signal;
-		GCallback    handler;
-	} handlers[] = {
-		{ "handle-enable-profile", G_CALLBACK (handle_enable_profile) },
-		{ "handle-disable-profile", G_CALLBACK (handle_disable_profile) },
-		{ "handle-delete-profile", G_CALLBACK (handle_delete_profile) },
-		{ "handle-set-nickname", G_CALLBACK (handle_set_nickname) },
-		{ "handle-add-initial-eim", G_CALLBACK (handle_add_initial_eim) },
-		{ "handle-list-notifications", G_CALLBACK (handle_list_notifications) },
-		{ "handle-remove-notification", G_CALLBACK (handle_remove_notification) },
-		{ "handle-memory-reset", G_CALLBACK (handle_memory_reset) },
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
-		g_signal_connect_object (self->skeleton, handlers[i].signal, handlers[i].handler, self,
-		                         0);
-}
-
 EsimdEuicc *
 esimd_euicc_new (GDBusObjectManagerServer *object_manager,
                  EsimdAuth *auth,
@@ -802,7 +783,7 @@ esimd_euicc_new (GDBusObjectManagerServer *object_manager,
 	esimd_gdbus_euicc_set_last_error (self->skeleton, "");
 	esimd_gdbus_euicc_set_last_poll (self->skeleton, 0);
 	esimd_gdbus_euicc_set_next_poll (self->skeleton, 0);
-	euicc_connect_handlers (self);
+	esimd_euicc_dbus_connect (self, self->skeleton);
 	esimd_gdbus_object_skeleton_set_euicc (self->object, self->skeleton);
 	esimd_euicc_set_channel (self, channel);
 	return self;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One eUICC on the bus: /org/freedesktop/Esimd1/Euicc/N with its profiles and
- * eIMs.  Method calls go through one chain: polkit, argument validation, then
- * a FIFO queue that runs one operation per eUICC at a time (State "busy"
- * meanwhile), refreshes what the operation changed and replies.
+ * eIMs.  Every operation on it, whoever asks, goes through one chain:
+ * argument validation, then a FIFO queue that runs one operation per eUICC at
+ * a time (State "busy" meanwhile), refreshes what the operation changed and
+ * completes the request through its callback.  Requests come from D-Bus
+ * calls (esimd-euicc-dbus.c: polkit first, then the queue) and from esimd
+ * itself (esimd_euicc_request_async()); only the D-Bus side knows invocations.
  */
 #pragma once
 
@@ -30,6 +33,22 @@ typedef enum {
 #define ESIMD_TYPE_EUICC (esimd_euicc_get_type ())
 G_DECLARE_FINAL_TYPE (EsimdEuicc, esimd_euicc, ESIMD, EUICC, GObject)
 
+/* One operation asked of an eUICC. */
+typedef struct _EsimdRequest EsimdRequest;
+
+/*
+ * Called exactly once per request: when the operation ran
+ * (@error NULL on success; @reply its answer, aa{sv} for list-notifications,
+ * else NULL), or when the request was refused before it reached the card
+ * (invalid arguments, queue full, eUICC gone, esimd stopping: LastError is
+ * then left as it was).  A request whose eUICC is removed while it waits or
+ * runs is completed then with the removal's reason; the operation that was
+ * running ends later without a second call.  @error is as the operation
+ * failed (not yet mapped onto ESIMD_ERROR).
+ */
+typedef void (*EsimdRequestCallback) (EsimdRequest *request, const GError *error,
+                                      GVariant *reply, gpointer user_data);
+
 /* @channel may be NULL for a modem eUICC whose port is opened per operation (AT). */
 EsimdEuicc  *esimd_euicc_new (GDBusObjectManagerServer *object_manager, EsimdAuth *auth,
                               const EsimdConfig *config, EsimChannel *channel);
@@ -47,11 +66,35 @@ gboolean     esimd_euicc_probe_finish (EsimdEuicc *self, GAsyncResult *res, GErr
 void         esimd_euicc_export (EsimdEuicc *self);
 gboolean     esimd_euicc_is_exported (EsimdEuicc *self);
 
-/* Entry point of every method of the Euicc and Profile interfaces: @iccid
- * for profile operations, @arg the other argument (options a{sv}, nickname s,
- * config ay or seq t; NULL when none). */
-void         esimd_euicc_submit (EsimdEuicc *self, GDBusMethodInvocation *invocation,
-                                 EsimdOpKind kind, const gchar *iccid, GVariant *arg);
+/* A request for the operation @kind: @iccid for profile operations, @arg the
+ * other argument (options a{sv}, nickname s, config ay or seq t; NULL when
+ * none, floating references are sunk). */
+EsimdRequest *esimd_request_new (EsimdEuicc *euicc, EsimdOpKind kind, const gchar *iccid,
+                                 GVariant *arg, EsimdRequestCallback callback,
+                                 gpointer user_data);
+
+/* Validates @request and queues it behind the others; takes it.  A refusal
+ * calls its callback before this returns.  No authorisation here: the D-Bus
+ * layer checks polkit before it submits. */
+void         esimd_euicc_submit_request (EsimdEuicc *self, EsimdRequest *request);
+
+/* esimd's own operations (the poller, push, notification delivery): the same
+ * validation and queue as D-Bus calls, in order with them, but no polkit
+ * check: esimd acts on its own authority, and no client reaches this entry
+ * point.  There is no cancellable: a queued request runs or is refused. */
+void         esimd_euicc_request_async (EsimdEuicc *self, EsimdOpKind kind, const gchar *iccid,
+                                        GVariant *arg, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+/* @reply (nullable) gets the operation's answer, or NULL when it has none. */
+gboolean     esimd_euicc_request_finish (EsimdEuicc *self, GAsyncResult *res, GVariant **reply,
+                                         GError **error);
+
+/* The operation's name in Progress signals and logs ("enable-profile"…). */
+const gchar *esimd_op_get_name (EsimdOpKind kind);
+/* Requests waiting behind the running one. */
+guint        esimd_euicc_get_n_waiting (EsimdEuicc *self);
+/* The authority the eUICC's D-Bus methods are checked against. */
+EsimdAuth   *esimd_euicc_get_auth (EsimdEuicc *self);
 
 /*
  * The modem link of an eUICC found through ModemManager: sets Transport,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include "esimd-error.h"
+#include "esimd-euicc-dbus.h"
 #include "esimd-gdbus.h"
 #include "esimd-profile.h"
 
@@ -30,7 +31,7 @@ profile_forward (EsimdProfile *self,
 		esimd_error_return (invocation, error);
 		return G_DBUS_METHOD_INVOCATION_HANDLED;
 	}
-	esimd_euicc_submit (self->euicc, invocation, kind, self->iccid, arg);
+	esimd_euicc_dbus_submit (self->euicc, invocation, kind, self->iccid, arg);
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
