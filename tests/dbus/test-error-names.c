@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The D-Bus error names esimd registers (src/daemon/esimd-error.c) against the
+ * The D-Bus error names esimd registers (src/daemon/bus/esimd-error.c) against the
  * "Errors:" block of the installed interface XML
  * (introspection/org.freedesktop.Esimd1.xml): every registered name is
  * documented with when it is returned, no other name is documented, and no

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Shared by the files of the EsimdEuicc object (esimd-euicc*.c), not by its D-Bus handlers. */
+/* Shared by the files of the EsimdEuicc object (core/esimd-euicc*.c and
+ * modem/esimd-euicc-modem.c), not by its D-Bus handlers (bus/). */
 #pragma once
 
 #include "esim-apdu.h"
@@ -71,7 +72,7 @@ struct _EsimdEuicc {
 	GError                   *gone_error;     /* set once the eUICC is being removed */
 	const EsimdConfig        *config;
 
-	/* the modem link, for eUICCs found through ModemManager (esimd-euicc-modem.c) */
+	/* the modem link, for eUICCs found through ModemManager (modem/esimd-euicc-modem.c) */
 	EsimdModemWatcher        *watcher;
 	EsimdModemEuicc          *modem;          /* NULL: virtual or PC/SC */
 	EsimdModemPolicy          policy;
@@ -124,7 +125,7 @@ void     esimd_euicc_update_state (EsimdEuicc *self);
 /* Replaces the channel (and ISD-R session); @channel NULL leaves none. */
 void     esimd_euicc_set_channel (EsimdEuicc *self, EsimChannel *channel);
 
-/* esimd-euicc-modem.c: access to the card of a modem.  acquire: for AT, the
+/* modem/esimd-euicc-modem.c: access to the card of a modem.  acquire: for AT, the
  * modem is inhibited and the port opened; release: closes the ISD-R, drops an
  * AT port and lifts the inhibit (always, without cancellation). */
 void     esimd_euicc_acquire_async (EsimdEuicc *self, GCancellable *cancellable,

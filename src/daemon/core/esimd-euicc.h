@@ -5,7 +5,7 @@
  * argument validation, then a FIFO queue that runs one operation per eUICC at
  * a time (State "busy" meanwhile), refreshes what the operation changed and
  * completes the request through its callback.  Requests come from D-Bus
- * calls (esimd-euicc-dbus.c: polkit first, then the queue) and from esimd
+ * calls (bus/esimd-euicc-dbus.c: polkit first, then the queue) and from esimd
  * itself (esimd_euicc_request_async()); only the D-Bus side knows invocations.
  */
 #pragma once
