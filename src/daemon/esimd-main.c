@@ -20,6 +20,7 @@
 #include "esimd-config.h"
 #include "esimd-log.h"
 #include "esimd-manager.h"
+#include "esimd-store.h"
 
 #define ESIMD_EXIT_OK      0
 #define ESIMD_EXIT_FAILURE 1
@@ -44,6 +45,7 @@ typedef struct {
 	gint             exit_status;
 	GDBusConnection *connection;
 	EsimdConfig     *config;
+	EsimdStore      *store;
 	EsimdManager    *manager;
 	guint            owner_id;
 	gboolean         stopping;
@@ -63,6 +65,10 @@ esimd_options_clear (EsimdOptions *options)
 static gint
 esimd_parse_options (EsimdOptions *options, gint *argc, gchar ***argv)
 {
+	/* translated here: the paths are not known to the catalogue */
+	g_autofree gchar *state_dir_help =
+		g_strdup_printf (_("Keep persistent state in DIR (default: %s; with --session: %s)"),
+		                 ESIMD_STATE_DIR, "$XDG_STATE_HOME/esimd");
 	const GOptionEntry entries[] = {
 		{ "session", 0, 0, G_OPTION_ARG_NONE, &options->session,
 		  N_("Use the session bus instead of the system bus"), NULL },
@@ -73,7 +79,7 @@ esimd_parse_options (EsimdOptions *options, gint *argc, gchar ***argv)
 		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &options->config_file,
 		  N_("Read the configuration from FILE"), N_("FILE") },
 		{ "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->state_dir,
-		  N_("Keep state in DIR"), N_("DIR") },
+		  state_dir_help, N_("DIR") },
 		{ "debug", 0, 0, G_OPTION_ARG_NONE, &options->debug,
 		  N_("Log debug messages"), NULL },
 		{ "log-personal-info", 0, 0, G_OPTION_ARG_NONE, &options->log_personal_info,
@@ -245,6 +251,28 @@ esimd_load_config (EsimdDaemon *daemon, const EsimdOptions *options, GError **er
 	return TRUE;
 }
 
+/* The state directory: --state-dir, else the system's, or with --session the user's own
+ * ($XDG_STATE_HOME/esimd, ~/.local/state/esimd by default), which a developer can write. */
+static gboolean
+esimd_open_state (EsimdDaemon *daemon, const EsimdOptions *options, GError **error)
+{
+	g_autofree gchar *dir = NULL;
+
+	if (options->state_dir != NULL)
+		dir = g_canonicalize_filename (options->state_dir, NULL);
+	else if (options->session)
+		dir = g_build_filename (g_get_user_state_dir (), "esimd", NULL);
+	else
+		dir = g_strdup (ESIMD_STATE_DIR);
+	daemon->store = esimd_store_open (dir, error);
+	if (daemon->store == NULL) {
+		g_prefix_error (error, "state directory %s: ", dir);
+		return FALSE;
+	}
+	g_debug ("state directory %s", dir);
+	return TRUE;
+}
+
 /* Modems unless the configuration says no, or the command line names the eUICCs. */
 static gboolean
 esimd_modems_wanted (const EsimdConfig *config, const EsimdOptions *options)
@@ -316,9 +344,6 @@ esimd_run (EsimdDaemon *daemon, const EsimdOptions *options)
 	else
 		g_message ("built without polkit: the bus policy decides who may call");
 #endif
-	g_debug ("state directory %s", options->state_dir != NULL ? options->state_dir :
-	         ESIMD_STATE_DIR);
-
 	daemon->manager = esimd_manager_new (connection, daemon->config, !options->session);
 	esimd_add_euiccs (daemon, options);
 
@@ -363,13 +388,15 @@ main (int argc, char *argv[])
 	}
 
 	esimd_log_init ();
-	if (!esimd_load_config (&daemon, &options, &error)) {
+	if (!esimd_load_config (&daemon, &options, &error) ||
+	    !esimd_open_state (&daemon, &options, &error)) {
 		g_printerr ("esimd: %s\n", error->message);
 		esimd_options_clear (&options);
 		esimd_config_free (daemon.config);
 		return ESIMD_EXIT_FAILURE;
 	}
 	status = esimd_run (&daemon, &options);
+	esimd_store_free (daemon.store);
 	esimd_config_free (daemon.config);
 	esimd_options_clear (&options);
 	return status;

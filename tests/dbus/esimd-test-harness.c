@@ -156,6 +156,7 @@ harness_child_environ (EsimdTestHarness *h)
 	gchar **env = g_get_environ ();
 	const gchar *address = g_test_dbus_get_bus_address (h->bus);
 	g_autofree gchar *config_dir = esimd_test_harness_config_dir (h);
+	g_autofree gchar *xdg_state = g_build_filename (h->tmpdir, "xdg-state", NULL);
 
 	if (h->mode == ESIMD_TEST_BUS_SESSION) {
 		env = g_environ_setenv (env, "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
@@ -167,6 +168,8 @@ harness_child_environ (EsimdTestHarness *h)
 	env = g_environ_unsetenv (env, "DBUS_STARTER_ADDRESS");
 	env = g_environ_unsetenv (env, "DBUS_STARTER_BUS_TYPE");
 	env = g_environ_setenv (env, "ESIMD_CONFIG_DIR", config_dir, TRUE);
+	/* a --session daemon without --state-dir keeps its state there, not in $HOME */
+	env = g_environ_setenv (env, "XDG_STATE_HOME", xdg_state, TRUE);
 	return env;
 }
 

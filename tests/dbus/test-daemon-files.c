@@ -5,7 +5,8 @@
  * link is written through, two paths to one file make one eUICC, the
  * temporaries of a killed save are deleted at start, and a configuration
  * file or drop-in that is not a regular file (or /dev/null) stops esimd with
- * a clear line.
+ * a clear line; so does a state directory that is not one or that others may
+ * write to, and a missing one is created private.
  */
 
 #include <string.h>
@@ -315,6 +316,103 @@ test_config (void)
 	g_unlink (drop_in);
 }
 
+/* ---- the state directory ---- */
+
+static void
+assert_state_dir_private (const gchar *dir)
+{
+	struct stat st;
+
+	g_assert_cmpint (stat (dir, &st), ==, 0);
+	g_assert_true (S_ISDIR (st.st_mode));
+	g_assert_cmpint (st.st_mode & 07777, ==, 0700);
+	g_assert_cmpuint (st.st_uid, ==, geteuid ());
+}
+
+/* A missing state directory is created, parents too, mode 0700; with --session and no
+ * --state-dir it is $XDG_STATE_HOME/esimd (the harness points XDG_STATE_HOME into tmpdir). */
+static void
+test_state_dir_created (void)
+{
+	g_autoptr(EsimdTestHarness) h = esimd_test_harness_new (ESIMD_TEST_BUS_SESSION);
+	const gchar *tmpdir = esimd_test_harness_get_tmpdir (h);
+	g_autofree gchar *parent = g_build_filename (tmpdir, "var", NULL);
+	g_autofree gchar *dir = g_build_filename (parent, "lib", "esimd", NULL);
+	g_autofree gchar *dir_arg = g_strdup_printf ("--state-dir=%s", dir);
+	g_autofree gchar *session_dir = g_build_filename (tmpdir, "xdg-state", "esimd", NULL);
+	g_autofree gchar *config = esimd_test_harness_config_path (h);
+	g_autofree gchar *config_arg = g_strdup_printf ("--config=%s", config);
+	g_autofree gchar *err = NULL;
+	mode_t old_umask;
+
+	/* whatever the umask lets through */
+	old_umask = umask (0);
+	esimd_test_harness_start_daemon (h, 1, (const gchar *const[]) { dir_arg, NULL });
+	umask (old_umask);
+	assert_state_dir_private (dir);
+	assert_state_dir_private (parent);
+
+	/* a second daemon opens its state before it finds the name taken, and exits 1 */
+	g_assert_false (g_file_test (session_dir, G_FILE_TEST_EXISTS));
+	g_assert_cmpint (esimd_test_harness_run_daemon_sync (h, &err, "--session", config_arg,
+	                                                     NULL), ==, 1);
+	g_assert_nonnull (strstr (err, "org.freedesktop.Esimd1"));
+	assert_state_dir_private (session_dir);
+}
+
+static void
+assert_state_dir_refused (EsimdTestHarness *h, const gchar *dir, const gchar *reason)
+{
+	g_autofree gchar *config = esimd_test_harness_config_path (h);
+	g_autofree gchar *config_arg = g_strdup_printf ("--config=%s", config);
+	g_autofree gchar *dir_arg = g_strdup_printf ("--state-dir=%s", dir);
+	g_autofree gchar *card = esimd_test_harness_card_path (h, 0);
+	g_autofree gchar *card_arg = g_strdup_printf ("--virtual-euicc=%s", card);
+	g_autofree gchar *expected = g_strdup_printf ("esimd: state directory %s: %s", dir, reason);
+	g_autofree gchar *err = NULL;
+	gint status;
+
+	g_assert_true (g_file_set_contents (config, "", 0, NULL));
+	status = esimd_test_harness_run_daemon_sync (h, &err, "--session", config_arg, card_arg,
+	                                             dir_arg, NULL);
+	g_test_message ("esimd said: %s", err);
+	g_assert_cmpint (status, ==, 1);
+	g_assert_nonnull (strstr (err, expected));
+	/* refused before anything else: the card was never loaded nor created */
+	g_assert_false (g_file_test (card, G_FILE_TEST_EXISTS));
+}
+
+/* A state directory others could write to, or that is not one, stops esimd with one line. */
+static void
+test_state_dir_refused (void)
+{
+	g_autoptr(EsimdTestHarness) h = esimd_test_harness_new (ESIMD_TEST_BUS_SESSION);
+	const gchar *tmpdir = esimd_test_harness_get_tmpdir (h);
+	g_autofree gchar *file = g_build_filename (tmpdir, "state-file", NULL);
+	g_autofree gchar *open_dir = g_build_filename (tmpdir, "state-777", NULL);
+	g_autofree gchar *group_dir = g_build_filename (tmpdir, "state-770", NULL);
+	g_autofree gchar *foreign_dir = g_build_filename (tmpdir, "state-foreign", NULL);
+
+	g_assert_true (g_file_set_contents (file, "", 0, NULL));
+	assert_state_dir_refused (h, file, "not a directory");
+
+	g_assert_cmpint (g_mkdir (open_dir, 0700), ==, 0);
+	g_assert_cmpint (g_chmod (open_dir, 0777), ==, 0);
+	assert_state_dir_refused (h, open_dir, "writable by group or others (mode 0777)");
+	g_assert_cmpint (g_mkdir (group_dir, 0700), ==, 0);
+	g_assert_cmpint (g_chmod (group_dir, 0770), ==, 0);
+	assert_state_dir_refused (h, group_dir, "writable by group or others (mode 0770)");
+
+	/* only root can give a directory away */
+	if (geteuid () == 0) {
+		g_assert_cmpint (g_mkdir (foreign_dir, 0700), ==, 0);
+		g_assert_cmpint (chown (foreign_dir, 65534, 65534), ==, 0);
+		assert_state_dir_refused (h, foreign_dir, "owned by uid 65534, not by esimd's user");
+	} else {
+		g_test_message ("not root: a directory owned by another user is not tried");
+	}
+}
+
 int
 main (int argc, char **argv)
 {
@@ -332,6 +430,8 @@ main (int argc, char **argv)
 	g_test_add_func ("/esimd/daemon/files/same-file-twice", test_same_file_twice);
 	g_test_add_func ("/esimd/daemon/files/temporaries", test_temporaries);
 	g_test_add_func ("/esimd/daemon/files/config", test_config);
+	g_test_add_func ("/esimd/daemon/files/state-dir-created", test_state_dir_created);
+	g_test_add_func ("/esimd/daemon/files/state-dir-refused", test_state_dir_refused);
 
 	return g_test_run ();
 }
