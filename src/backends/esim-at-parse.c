@@ -7,6 +7,7 @@
 
 #include "esim-at-parse.h"
 #include "esim-error.h"
+#include "esim-tags.h"
 #include "esim-util.h"
 
 gboolean
@@ -189,11 +190,11 @@ esim_at_cla_checked (guint8 cla, guint8 *recoded)
 gboolean
 esim_at_cla_set_channel (guint8 cla, guint channel, guint8 *recoded)
 {
-	gboolean further = (cla & 0x40) != 0;
+	gboolean further = (cla & ESIM_CLA_FURTHER_INTERINDUSTRY) != 0;
 	guint8 kept = cla & 0x90; /* proprietary class (b8) and command chaining (b5) */
 	gboolean secure;
 
-	g_return_val_if_fail (channel <= 19, FALSE);
+	g_return_val_if_fail (channel <= ESIM_LOGICAL_CHANNEL_MAX, FALSE);
 	g_return_val_if_fail (recoded != NULL, FALSE);
 
 	*recoded = cla;
@@ -212,7 +213,8 @@ esim_at_cla_set_channel (guint8 cla, guint channel, guint8 *recoded)
 	if (channel < 4)
 		*recoded = kept | (secure ? 0x08 : 0x00) | (guint8) channel;
 	else
-		*recoded = kept | 0x40 | (secure ? 0x20 : 0x00) | (guint8) (channel - 4);
+		*recoded = kept | ESIM_CLA_FURTHER_INTERINDUSTRY | (secure ? 0x20 : 0x00) |
+		           (guint8) (channel - 4);
 	return esim_at_cla_checked (cla, recoded);
 }
 

@@ -85,12 +85,13 @@
 #include "esim-at-parse.h"
 #include "esim-channel-at.h"
 #include "esim-error.h"
+#include "esim-tags.h"
 #include "esim-util.h"
 
 /* a +CGLA answer with 256 bytes of data is ~540 characters */
 #define AT_MAX_LINE          8192
 #define AT_MAX_INFO_LINES    32
-#define AT_MAX_CHANNEL       19 /* ISO/IEC 7816-4: the basic channel and logical ones 1-19 */
+#define AT_MAX_CHANNEL       ESIM_LOGICAL_CHANNEL_MAX /* the basic channel and logical ones 1-19 */
 #define AT_SWEEP_MAX_SESSION 19 /* foreign +CCHO sessions tried: the ids that are channel numbers */
 #define AT_MAX_APDU          261 /* short APDU: 4 header + Lc + 255 + Le */
 #define AT_SYNC_ATTEMPTS     2
@@ -1326,7 +1327,7 @@ open_sweep_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 
 		response = apdu_exchange_finish (self, res, &error);
 		closed = response != NULL && esim_apdu_response_parse (response, NULL, &sw, NULL) &&
-		         sw == ESIM_APDU_SW_OK;
+		         sw == ESIM_SW_OK;
 	}
 	/* a refusal means nothing of others was open there; only a failed port stops the sweep */
 	if (error != NULL && self->fd < 0) {
@@ -1365,7 +1366,10 @@ open_sweep_next (GTask *task)
 		return FALSE;
 	}
 	while (++ctx->sweep_next <= AT_MAX_CHANNEL) {
-		guint8 close_cmd[] = { 0x00, 0x70, 0x80, (guint8) ctx->sweep_next, 0x00 };
+		guint8 close_cmd[] = {
+			ESIM_CLA_INTERINDUSTRY, ESIM_INS_MANAGE_CHANNEL,
+			ESIM_MANAGE_CHANNEL_P1_CLOSE, (guint8) ctx->sweep_next, 0x00,
+		};
 		ApduExchange *exchange;
 
 		if (self->sessions[ctx->sweep_next].kind != AT_SESSION_NONE)
@@ -1552,7 +1556,10 @@ close_prepared (GObject *source, GAsyncResult *res, gpointer user_data)
 		esim_channel_raw_close_async (ESIM_CHANNEL (self), (gint) session->card_channel,
 		                              NULL, close_raw_ready, g_object_ref (task));
 	} else {
-		guint8 close_cmd[] = { 0x00, 0x70, 0x80, (guint8) session->card_channel, 0x00 };
+		guint8 close_cmd[] = {
+			ESIM_CLA_INTERINDUSTRY, ESIM_INS_MANAGE_CHANNEL,
+			ESIM_MANAGE_CHANNEL_P1_CLOSE, (guint8) session->card_channel, 0x00,
+		};
 		ApduExchange *exchange = g_new0 (ApduExchange, 1);
 
 		close_cmd[0] = esim_apdu_cla_for_channel (session->card_channel, FALSE);

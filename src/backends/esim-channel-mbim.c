@@ -28,6 +28,7 @@
 #include "esim-channel-mbim.h"
 #include "esim-error.h"
 #include "esim-mbim-uicc.h"
+#include "esim-tags.h"
 
 #define PORT_OPEN_TIMEOUT_S     15
 #define PORT_CLOSE_TIMEOUT_S    5
@@ -38,8 +39,7 @@
 #define READY_POLL_INTERVAL_MS  500
 #define READY_POLL_ATTEMPTS     20
 
-#define INS_STORE_DATA 0xE2
-#define MAX_LOGICAL_CHANNEL 19
+#define MAX_LOGICAL_CHANNEL ESIM_LOGICAL_CHANNEL_MAX
 
 typedef enum {
 	PORT_CLOSED,
@@ -1112,7 +1112,7 @@ transmit_prepare_command (EsimChannelMbim *self, GBytes *command)
 	const guint8 *raw = g_bytes_get_data (command, &len);
 	GByteArray *with_le;
 
-	if (!self->quirks.append_le || len < 6 || raw[1] != INS_STORE_DATA || raw[4] == 0 ||
+	if (!self->quirks.append_le || len < 6 || raw[1] != ESIM_INS_STORE_DATA || raw[4] == 0 ||
 	    len != 5 + (gsize) raw[4])
 		return g_bytes_ref (command);
 	with_le = g_byte_array_sized_new (len + 1);

@@ -37,13 +37,12 @@
 
 #include "esim-channel-pcsc.h"
 #include "esim-error.h"
+#include "esim-tags.h"
 
 /* shortest command APDU: CLA INS P1 P2 */
 #define PCSC_MIN_COMMAND_LEN 4
-/* ISO 7816-4 MANAGE CHANNEL and its P1 for close; channels 1-19 */
-#define PCSC_INS_MANAGE_CHANNEL   0x70
-#define PCSC_MANAGE_CHANNEL_CLOSE 0x80
-#define PCSC_MAX_CHANNEL          19
+/* logical channels 1-19 */
+#define PCSC_MAX_CHANNEL          ESIM_LOGICAL_CHANNEL_MAX
 
 struct _EsimChannelPcsc {
 	GObject      parent_instance;
@@ -279,8 +278,8 @@ pcsc_channel_is_stale (EsimChannelPcsc *self, gint channel)
 static gboolean
 pcsc_is_manage_channel (const guint8 *data, gsize len)
 {
-	return len >= PCSC_MIN_COMMAND_LEN && (data[0] & 0x80) == 0 &&
-	       data[1] == PCSC_INS_MANAGE_CHANNEL;
+	return len >= PCSC_MIN_COMMAND_LEN && (data[0] & ESIM_CLA_PROPRIETARY) == 0 &&
+	       data[1] == ESIM_INS_MANAGE_CHANNEL;
 }
 
 /* FALSE, with ESIM_APDU_ERROR_CHANNEL_CLOSED, when @command must not reach
@@ -292,7 +291,7 @@ pcsc_check_channel (EsimChannelPcsc *self, gint channel, GBytes *command, GError
 	const guint8 *data = g_bytes_get_data (command, &len);
 	gint stale = -1;
 
-	if (pcsc_is_manage_channel (data, len) && data[2] == PCSC_MANAGE_CHANNEL_CLOSE &&
+	if (pcsc_is_manage_channel (data, len) && data[2] == ESIM_MANAGE_CHANNEL_P1_CLOSE &&
 	    pcsc_channel_is_stale (self, data[3])) {
 		/* closing it would close whoever holds that number now: it is closed already */
 		stale = data[3];
@@ -318,14 +317,14 @@ pcsc_note_manage_channel (EsimChannelPcsc *self, GBytes *command, const guint8 *
 	gint channel = -1;
 
 	if (!pcsc_is_manage_channel (data, len) || response_len < 2 ||
-	    response[response_len - 2] != 0x90 || response[response_len - 1] != 0x00)
+	    ((response[response_len - 2] << 8) | response[response_len - 1]) != ESIM_SW_OK)
 		return;
-	if (data[2] == PCSC_MANAGE_CHANNEL_CLOSE) {
+	if (data[2] == ESIM_MANAGE_CHANNEL_P1_CLOSE) {
 		if (data[3] >= 1 && data[3] <= PCSC_MAX_CHANNEL)
 			self->channel_session[data[3]] = 0;
 		return;
 	}
-	if (data[2] != 0x00)
+	if (data[2] != ESIM_MANAGE_CHANNEL_P1_OPEN)
 		return;
 	/* P2 names the channel, or 00 lets the card choose and answer it */
 	if (data[3] != 0x00)

@@ -81,13 +81,14 @@
 #include "esim-channel-qmi.h"
 #include "esim-error.h"
 #include "esim-qmi-uim.h"
+#include "esim-tags.h"
 
 #if defined(WITH_QMI_UIM_LOGICAL_CHANNEL_API) && QMI_CHECK_VERSION(1, 36, 0)
 #define ESIM_QMI_GENERATED_UIM_CHANNEL_API 1
 #endif
 #include "esim-util.h"
 
-#define MAX_CHANNEL              19
+#define MAX_CHANNEL              ESIM_LOGICAL_CHANNEL_MAX
 #define SLOT_POLL_INTERVAL_MS    500
 #define SLOT_POLL_ATTEMPTS       20
 #define APDU_MAX_LEN             261 /* short APDU: 4 + 1 + 255 + 1 */
@@ -1271,7 +1272,8 @@ open_failure_is_card_full (const GError *error, const EsimQmiUimOpenResult *resu
 {
 	if (g_error_matches (error, QMI_PROTOCOL_ERROR, QMI_PROTOCOL_ERROR_INSUFFICIENT_RESOURCES))
 		return TRUE;
-	return result->has_sw && (result->sw == 0x6A81 || result->sw == 0x6881);
+	return result->has_sw && (result->sw == ESIM_SW_FUNCTION_NOT_SUPPORTED ||
+	                          result->sw == ESIM_SW_LOGICAL_CHANNEL_NOT_SUPPORTED);
 }
 
 /* The clear error for a refused Open Logical Channel. */

@@ -5,17 +5,9 @@
 
 #include "esim-apdu.h"
 #include "esim-error.h"
+#include "esim-tags.h"
 
-const guint8 ESIM_ISDR_AID[16] = {
-	0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
-	0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00,
-};
-
-#define ESIM_APDU_INS_STORE_DATA  0xE2
-#define ESIM_APDU_INS_TERMINAL_CAP 0xAA
-#define ESIM_APDU_P1_MORE_BLOCKS  0x11
-#define ESIM_APDU_P1_LAST_BLOCK   0x91
-#define ESIM_APDU_MAX_BLOCKS      256 /* P2 is a one-byte block number */
+const guint8 ESIM_ISDR_AID[16] = { ESIM_ISDR_AID_BYTES };
 
 GBytes *
 esim_apdu_encode (const EsimApdu *apdu)
@@ -76,23 +68,32 @@ typedef struct {
 } EsimSwMapping;
 
 static const EsimSwMapping esim_sw_mappings[] = {
-	{ 0x6881, 0xFFFF, ESIM_APDU_ERROR_NO_CHANNEL, "logical channel not supported" },
-	{ 0x6A81, 0xFFFF, ESIM_APDU_ERROR_NO_CHANNEL, "function not supported" },
-	{ 0x6A82, 0xFFFF, ESIM_APDU_ERROR_NOT_FOUND, "application or file not found" },
-	{ 0x6700, 0xFFFF, ESIM_APDU_ERROR_WRONG_LENGTH, "wrong length" },
-	{ 0x6C00, 0xFF00, ESIM_APDU_ERROR_WRONG_LENGTH, "wrong Le" },
-	{ 0x6A80, 0xFFFF, ESIM_APDU_ERROR_WRONG_DATA, "incorrect data" },
-	{ 0x6A86, 0xFFFF, ESIM_APDU_ERROR_WRONG_P1P2, "incorrect P1/P2" },
-	{ 0x6B00, 0xFFFF, ESIM_APDU_ERROR_WRONG_P1P2, "wrong P1/P2" },
-	{ 0x6D00, 0xFFFF, ESIM_APDU_ERROR_INS_NOT_SUPPORTED, "instruction not supported" },
-	{ 0x6E00, 0xFFFF, ESIM_APDU_ERROR_CLA_NOT_SUPPORTED, "class not supported" },
-	{ 0x6985, 0xFFFF, ESIM_APDU_ERROR_CONDITIONS, "conditions of use not satisfied" },
-	{ 0x6982, 0xFFFF, ESIM_APDU_ERROR_SECURITY, "security status not satisfied" },
-	{ 0x6581, 0xFFFF, ESIM_APDU_ERROR_MEMORY, "memory failure" },
-	{ 0x6A84, 0xFFFF, ESIM_APDU_ERROR_MEMORY, "not enough memory" },
-	{ 0x6400, 0xFFFF, ESIM_APDU_ERROR_TECHNICAL, "execution error" },
-	{ 0x6601, 0xFFFF, ESIM_APDU_ERROR_TECHNICAL, "security-related technical problem" },
-	{ 0x6F00, 0xFF00, ESIM_APDU_ERROR_TECHNICAL, "technical problem, no precise diagnosis" },
+	{ ESIM_SW_LOGICAL_CHANNEL_NOT_SUPPORTED, 0xFFFF, ESIM_APDU_ERROR_NO_CHANNEL,
+	  "logical channel not supported" },
+	{ ESIM_SW_FUNCTION_NOT_SUPPORTED, 0xFFFF, ESIM_APDU_ERROR_NO_CHANNEL,
+	  "function not supported" },
+	{ ESIM_SW_FILE_NOT_FOUND, 0xFFFF, ESIM_APDU_ERROR_NOT_FOUND,
+	  "application or file not found" },
+	{ ESIM_SW_WRONG_LENGTH, 0xFFFF, ESIM_APDU_ERROR_WRONG_LENGTH, "wrong length" },
+	{ ESIM_SW1_WRONG_LE << 8, 0xFF00, ESIM_APDU_ERROR_WRONG_LENGTH, "wrong Le" },
+	{ ESIM_SW_WRONG_DATA, 0xFFFF, ESIM_APDU_ERROR_WRONG_DATA, "incorrect data" },
+	{ ESIM_SW_WRONG_P1P2, 0xFFFF, ESIM_APDU_ERROR_WRONG_P1P2, "incorrect P1/P2" },
+	{ ESIM_SW_WRONG_PARAMETERS, 0xFFFF, ESIM_APDU_ERROR_WRONG_P1P2, "wrong P1/P2" },
+	{ ESIM_SW_INS_NOT_SUPPORTED, 0xFFFF, ESIM_APDU_ERROR_INS_NOT_SUPPORTED,
+	  "instruction not supported" },
+	{ ESIM_SW_CLA_NOT_SUPPORTED, 0xFFFF, ESIM_APDU_ERROR_CLA_NOT_SUPPORTED,
+	  "class not supported" },
+	{ ESIM_SW_CONDITIONS_NOT_SATISFIED, 0xFFFF, ESIM_APDU_ERROR_CONDITIONS,
+	  "conditions of use not satisfied" },
+	{ ESIM_SW_SECURITY_STATUS, 0xFFFF, ESIM_APDU_ERROR_SECURITY,
+	  "security status not satisfied" },
+	{ ESIM_SW_MEMORY_FAILURE, 0xFFFF, ESIM_APDU_ERROR_MEMORY, "memory failure" },
+	{ ESIM_SW_NOT_ENOUGH_MEMORY, 0xFFFF, ESIM_APDU_ERROR_MEMORY, "not enough memory" },
+	{ ESIM_SW_EXECUTION_ERROR, 0xFFFF, ESIM_APDU_ERROR_TECHNICAL, "execution error" },
+	{ ESIM_SW_SECURITY_TECHNICAL, 0xFFFF, ESIM_APDU_ERROR_TECHNICAL,
+	  "security-related technical problem" },
+	{ ESIM_SW_TECHNICAL_PROBLEM, 0xFF00, ESIM_APDU_ERROR_TECHNICAL,
+	  "technical problem, no precise diagnosis" },
 };
 
 gboolean
@@ -101,7 +102,8 @@ esim_apdu_check_sw (guint16 sw, GError **error)
 	guint8 sw1 = sw >> 8;
 
 	/* 61xx: more data; 9Fxx: (U)SIM response data waiting; 91xx: proactive command pending */
-	if (sw == ESIM_APDU_SW_OK || sw1 == 0x61 || sw1 == 0x9F || sw1 == 0x91)
+	if (sw == ESIM_SW_OK || sw1 == ESIM_SW1_MORE_DATA || sw1 == ESIM_SW1_MORE_DATA_SIM ||
+	    sw1 == ESIM_SW1_PROACTIVE_PENDING)
 		return TRUE;
 	for (guint i = 0; i < G_N_ELEMENTS (esim_sw_mappings); i++) {
 		const EsimSwMapping *m = &esim_sw_mappings[i];
@@ -118,12 +120,14 @@ esim_apdu_check_sw (guint16 sw, GError **error)
 guint8
 esim_apdu_cla_for_channel (guint channel, gboolean gp_class)
 {
-	g_return_val_if_fail (channel <= 19, 0);
+	guint8 proprietary = gp_class ? ESIM_CLA_PROPRIETARY : 0;
+
+	g_return_val_if_fail (channel <= ESIM_LOGICAL_CHANNEL_MAX, 0);
 
 	/* channels 0-3: first interindustry coding; 4-19: further interindustry (ISO 7816-4 §5.4.1) */
 	if (channel < 4)
-		return (gp_class ? 0x80 : 0x00) | channel;
-	return (gp_class ? 0xC0 : 0x40) | (channel - 4);
+		return proprietary | ESIM_CLA_INTERINDUSTRY | channel;
+	return proprietary | ESIM_CLA_FURTHER_INTERINDUSTRY | (channel - 4);
 }
 
 GPtrArray *
@@ -133,13 +137,14 @@ esim_apdu_build_store_data (guint channel, const guint8 *data, gsize len, gsize 
 	gsize n_blocks;
 	gsize offset = 0;
 
-	g_return_val_if_fail (channel <= 19, NULL);
+	g_return_val_if_fail (channel <= ESIM_LOGICAL_CHANNEL_MAX, NULL);
 	g_return_val_if_fail (data != NULL || len == 0, NULL);
-	g_return_val_if_fail (segment_size >= 1 && segment_size <= 255, NULL);
+	g_return_val_if_fail (segment_size >= 1 && segment_size <= ESIM_STORE_DATA_MAX_SEGMENT,
+			      NULL);
 
 	n_blocks = len == 0 ? 1 : (len + segment_size - 1) / segment_size;
 	/* P2 numbers blocks with one byte: a longer request cannot be expressed */
-	if (n_blocks > ESIM_APDU_MAX_BLOCKS)
+	if (n_blocks > ESIM_STORE_DATA_MAX_BLOCKS)
 		return NULL;
 
 	commands = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -147,8 +152,9 @@ esim_apdu_build_store_data (guint channel, const guint8 *data, gsize len, gsize 
 		gsize chunk = MIN (segment_size, len - offset);
 		EsimApdu apdu = {
 			.cla = esim_apdu_cla_for_channel (channel, TRUE),
-			.ins = ESIM_APDU_INS_STORE_DATA,
-			.p1 = block + 1 == n_blocks ? ESIM_APDU_P1_LAST_BLOCK : ESIM_APDU_P1_MORE_BLOCKS,
+			.ins = ESIM_INS_STORE_DATA,
+			.p1 = block + 1 == n_blocks ? ESIM_STORE_DATA_P1_LAST :
+			                              ESIM_STORE_DATA_P1_MORE,
 			.p2 = (guint8) block,
 			.data = chunk > 0 ? data + offset : NULL,
 			.data_len = chunk,
@@ -164,9 +170,11 @@ GBytes *
 esim_apdu_build_terminal_capability (guint channel)
 {
 	/* A9 { 83 01 07 }: eUICC-related terminal capabilities LUId + LPDd + LDSd */
-	static const guint8 capabilities[] = { 0xA9, 0x03, 0x83, 0x01, 0x07 };
+	static const guint8 capabilities[] = {
+		ESIM_TAG_TERMINAL_CAPABILITY, 0x03, ESIM_TAG_EUICC_TERMINAL_CAPS, 0x01, 0x07,
+	};
 	EsimApdu apdu = {
-		.ins = ESIM_APDU_INS_TERMINAL_CAP,
+		.ins = ESIM_INS_TERMINAL_CAPABILITY,
 		.p1 = 0x00,
 		.p2 = 0x00,
 		.data = capabilities,
@@ -174,7 +182,7 @@ esim_apdu_build_terminal_capability (guint channel)
 		.le = -1,
 	};
 
-	g_return_val_if_fail (channel <= 19, NULL);
+	g_return_val_if_fail (channel <= ESIM_LOGICAL_CHANNEL_MAX, NULL);
 	apdu.cla = esim_apdu_cla_for_channel (channel, TRUE);
 	return esim_apdu_encode (&apdu);
 }

@@ -19,10 +19,8 @@
 
 G_BEGIN_DECLS
 
-/* ISD-R AID A0000005591010FFFFFFFF8900000100 */
+/* ISD-R AID A0000005591010FFFFFFFF8900000100 (ESIM_ISDR_AID_BYTES of esim-tags.h) */
 extern const guint8 ESIM_ISDR_AID[16];
-
-#define ESIM_APDU_SW_OK 0x9000
 
 typedef struct {
 	guint8        cla;

@@ -17,11 +17,8 @@
 #include "esim-apdu.h"
 #include "esim-channel.h"
 #include "esim-error.h"
+#include "esim-tags.h"
 #include "esim-util.h"
-
-#define ESIM_INS_MANAGE_CHANNEL 0x70
-#define ESIM_INS_SELECT         0xA4
-#define ESIM_MAX_CHANNEL        19
 
 G_DEFINE_INTERFACE (EsimChannel, esim_channel, G_TYPE_OBJECT)
 
@@ -254,13 +251,13 @@ raw_open_manage_channel_ready (GObject *source, GAsyncResult *res, gpointer user
 		g_task_return_error (task, g_steal_pointer (&error));
 		return;
 	}
-	if (sw != ESIM_APDU_SW_OK) {
+	if (sw != ESIM_SW_OK) {
 		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_NO_CHANNEL,
 					 "MANAGE CHANNEL refused with SW %04X", sw);
 		return;
 	}
 	bytes = g_bytes_get_data (data, &len);
-	if (len != 1 || bytes[0] == 0 || bytes[0] > ESIM_MAX_CHANNEL) {
+	if (len != 1 || bytes[0] == 0 || bytes[0] > ESIM_LOGICAL_CHANNEL_MAX) {
 		g_task_return_new_error (task, ESIM_APDU_ERROR, ESIM_APDU_ERROR_MALFORMED_RESPONSE,
 					 "MANAGE CHANNEL returned %" G_GSIZE_FORMAT
 					 " bytes instead of one channel number 1-19",
@@ -313,7 +310,10 @@ raw_open_step (GTask *task)
 
 	switch (ctx->step) {
 	case RAW_OPEN_STEP_MANAGE_CHANNEL: {
-		static const guint8 open_cmd[] = { 0x00, ESIM_INS_MANAGE_CHANNEL, 0x00, 0x00, 0x01 };
+		static const guint8 open_cmd[] = {
+			ESIM_CLA_INTERINDUSTRY, ESIM_INS_MANAGE_CHANNEL,
+			ESIM_MANAGE_CHANNEL_P1_OPEN, 0x00, 0x01,
+		};
 		g_autoptr(GBytes) command = g_bytes_new_static (open_cmd, sizeof (open_cmd));
 
 		if (g_task_return_error_if_cancelled (task))
@@ -327,8 +327,8 @@ raw_open_step (GTask *task)
 		EsimApdu apdu = {
 			.cla = esim_apdu_cla_for_channel (ctx->channel, FALSE),
 			.ins = ESIM_INS_SELECT,
-			.p1 = 0x04, /* select by DF name */
-			.p2 = 0x00, /* first occurrence, return FCI */
+			.p1 = ESIM_SELECT_P1_BY_DF_NAME,
+			.p2 = ESIM_SELECT_P2_FIRST_FCI,
 			.le = -1,
 		};
 
@@ -409,13 +409,16 @@ esim_channel_raw_close_async (EsimChannel *self, gint channel, GCancellable *can
 {
 	g_autoptr(GTask) task = NULL;
 	g_autoptr(GBytes) command = NULL;
-	guint8 close_cmd[] = { 0x00, ESIM_INS_MANAGE_CHANNEL, 0x80, 0x00, 0x00 };
+	guint8 close_cmd[] = {
+		ESIM_CLA_INTERINDUSTRY, ESIM_INS_MANAGE_CHANNEL, ESIM_MANAGE_CHANNEL_P1_CLOSE,
+		0x00, 0x00,
+	};
 
 	g_return_if_fail (ESIM_IS_CHANNEL (self));
 
 	task = g_task_new (self, cancellable, callback, user_data);
 	g_task_set_source_tag (task, esim_channel_raw_close_async);
-	if (channel < 1 || channel > ESIM_MAX_CHANNEL) {
+	if (channel < 1 || channel > ESIM_LOGICAL_CHANNEL_MAX) {
 		g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
 					 "cannot close logical channel %d", channel);
 		return;

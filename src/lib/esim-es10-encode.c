@@ -12,10 +12,11 @@
 
 #include "esim-der.h"
 #include "esim-es10.h"
+#include "esim-tags.h"
 #include "esim-util.h"
 
-#define ES10_NICKNAME_MAX 64	/* profileNickname UTF8String (SIZE(0..64)) */
-#define ES10_EIM_ID_MAX	  128	/* eimId UTF8String (SIZE(1..128)) */
+#define ES10_NICKNAME_MAX ESIM_NICKNAME_MAX_LENGTH /* profileNickname UTF8String (SIZE(0..64)) */
+#define ES10_EIM_ID_MAX	  ESIM_EIM_ID_MAX_LENGTH   /* eimId UTF8String (SIZE(1..128)) */
 #define ES10_AID_MAX	  16	/* OctetTo16 */
 
 /* A request with no content, e.g. BF20 00. */
@@ -87,11 +88,11 @@ GBytes *
 esim_es10_encode_get_eid (void)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
-	const guint8 tag_list[] = { 0x5A };
+	const guint8 tag_list[] = { ESIM_TAG_EID };
 
 	/* GetEuiccDataRequest: tagList [APPLICATION 28] = '5A' (the EID) */
-	esim_der_writer_begin (writer, 0xBF3E);
-	esim_der_writer_put (writer, 0x5C, tag_list, sizeof (tag_list));
+	esim_der_writer_begin (writer, ESIM_TAG_GET_EID);
+	esim_der_writer_put (writer, ESIM_TAG_TAG_LIST, tag_list, sizeof (tag_list));
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
 }
@@ -99,13 +100,13 @@ esim_es10_encode_get_eid (void)
 GBytes *
 esim_es10_encode_get_euicc_info1 (void)
 {
-	return encode_empty (0xBF20);
+	return encode_empty (ESIM_TAG_GET_EUICC_INFO1);
 }
 
 GBytes *
 esim_es10_encode_get_euicc_info2 (void)
 {
-	return encode_empty (0xBF22);
+	return encode_empty (ESIM_TAG_GET_EUICC_INFO2);
 }
 
 static gboolean
@@ -134,16 +135,16 @@ put_profile_search_criterion (EsimDerWriter *writer, const EsimProfileSearch *se
 		guint8 bcd[10];
 		if (!iccid_to_bcd ("GetProfilesInfo", search->iccid, bcd, error))
 			return FALSE;
-		esim_der_writer_begin (writer, 0xA0);
-		esim_der_writer_put (writer, 0x5A, bcd, sizeof (bcd));
+		esim_der_writer_begin (writer, ESIM_TAG_SEARCH_CRITERIA);
+		esim_der_writer_put (writer, ESIM_TAG_ICCID, bcd, sizeof (bcd));
 		esim_der_writer_end (writer);
 	} else if (search->isdp_aid != NULL) {
 		g_autoptr(GBytes) aid = decode_hex_arg ("GetProfilesInfo", "ISD-P AID",
 							search->isdp_aid, 1, ES10_AID_MAX, error);
 		if (aid == NULL)
 			return FALSE;
-		esim_der_writer_begin (writer, 0xA0);
-		esim_der_writer_put_bytes (writer, 0x4F, aid);
+		esim_der_writer_begin (writer, ESIM_TAG_SEARCH_CRITERIA);
+		esim_der_writer_put_bytes (writer, ESIM_TAG_ISDP_AID, aid);
 		esim_der_writer_end (writer);
 	} else {
 		if (search->profile_class > ESIM_PROFILE_CLASS_OPERATIONAL) {
@@ -152,8 +153,9 @@ put_profile_search_criterion (EsimDerWriter *writer, const EsimProfileSearch *se
 				     (gint) search->profile_class);
 			return FALSE;
 		}
-		esim_der_writer_begin (writer, 0xA0);
-		esim_der_writer_put_uint (writer, 0x95, (guint64) search->profile_class);
+		esim_der_writer_begin (writer, ESIM_TAG_SEARCH_CRITERIA);
+		esim_der_writer_put_uint (writer, ESIM_TAG_PROFILE_CLASS,
+					  (guint64) search->profile_class);
 		esim_der_writer_end (writer);
 	}
 	return TRUE;
@@ -164,12 +166,12 @@ esim_es10_encode_get_profiles_info (const EsimProfileSearch *search, GError **er
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 
-	esim_der_writer_begin (writer, 0xBF2D);
+	esim_der_writer_begin (writer, ESIM_TAG_GET_PROFILES_INFO);
 	if (search != NULL) {
 		if (!put_profile_search_criterion (writer, search, error))
 			return NULL;
 		if (search->tag_list != NULL)
-			esim_der_writer_put_bytes (writer, 0x5C, search->tag_list);
+			esim_der_writer_put_bytes (writer, ESIM_TAG_TAG_LIST, search->tag_list);
 	}
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
@@ -188,10 +190,10 @@ encode_profile_switch (EsimTag tag, const gchar *function, const gchar *iccid, g
 		return NULL;
 	writer = esim_der_writer_new ();
 	esim_der_writer_begin (writer, tag);
-	esim_der_writer_begin (writer, 0xA0);
-	esim_der_writer_put (writer, 0x5A, bcd, sizeof (bcd));
+	esim_der_writer_begin (writer, ESIM_TAG_PROFILE_IDENTIFIER);
+	esim_der_writer_put (writer, ESIM_TAG_ICCID, bcd, sizeof (bcd));
 	esim_der_writer_end (writer);
-	esim_der_writer_put_bool (writer, 0x81, refresh);
+	esim_der_writer_put_bool (writer, ESIM_TAG_REFRESH_FLAG, refresh);
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
 }
@@ -199,13 +201,15 @@ encode_profile_switch (EsimTag tag, const gchar *function, const gchar *iccid, g
 GBytes *
 esim_es10_encode_enable_profile (const gchar *iccid, gboolean refresh, GError **error)
 {
-	return encode_profile_switch (0xBF31, "EnableProfile", iccid, refresh, error);
+	return encode_profile_switch (ESIM_TAG_ENABLE_PROFILE, "EnableProfile", iccid, refresh,
+				      error);
 }
 
 GBytes *
 esim_es10_encode_disable_profile (const gchar *iccid, gboolean refresh, GError **error)
 {
-	return encode_profile_switch (0xBF32, "DisableProfile", iccid, refresh, error);
+	return encode_profile_switch (ESIM_TAG_DISABLE_PROFILE, "DisableProfile", iccid, refresh,
+				      error);
 }
 
 GBytes *
@@ -218,8 +222,8 @@ esim_es10_encode_delete_profile (const gchar *iccid, GError **error)
 	if (!iccid_to_bcd ("DeleteProfile", iccid, bcd, error))
 		return NULL;
 	writer = esim_der_writer_new ();
-	esim_der_writer_begin (writer, 0xBF33);
-	esim_der_writer_put (writer, 0x5A, bcd, sizeof (bcd));
+	esim_der_writer_begin (writer, ESIM_TAG_DELETE_PROFILE);
+	esim_der_writer_put (writer, ESIM_TAG_ICCID, bcd, sizeof (bcd));
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
 }
@@ -237,9 +241,9 @@ esim_es10_encode_set_nickname (const gchar *iccid, const gchar *nickname, GError
 	if (!check_utf8 ("SetNickname", "nickname", nickname, ES10_NICKNAME_MAX, error))
 		return NULL;
 	writer = esim_der_writer_new ();
-	esim_der_writer_begin (writer, 0xBF29);
-	esim_der_writer_put (writer, 0x5A, bcd, sizeof (bcd));
-	esim_der_writer_put_utf8 (writer, 0x90, nickname);
+	esim_der_writer_begin (writer, ESIM_TAG_SET_NICKNAME);
+	esim_der_writer_put (writer, ESIM_TAG_ICCID, bcd, sizeof (bcd));
+	esim_der_writer_put_utf8 (writer, ESIM_TAG_PROFILE_NICKNAME, nickname);
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
 }
@@ -260,8 +264,9 @@ esim_es10_encode_memory_reset (EsimEs10Variant variant, guint options)
 		if (options & (1u << bit))
 			value[1] |= 0x80 >> bit;
 	}
-	esim_der_writer_begin (writer, variant == ESIM_ES10_VARIANT_SGP22 ? 0xBF34 : 0xBF64);
-	esim_der_writer_put (writer, 0x82, value, sizeof (value));
+	esim_der_writer_begin (writer, variant == ESIM_ES10_VARIANT_SGP22 ?
+			       ESIM_TAG_MEMORY_RESET_SGP22 : ESIM_TAG_MEMORY_RESET_SGP32);
+	esim_der_writer_put (writer, ESIM_TAG_RESET_OPTIONS, value, sizeof (value));
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
 }
@@ -271,9 +276,9 @@ esim_es10_encode_list_notification (guint events)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 
-	esim_der_writer_begin (writer, 0xBF28);
+	esim_der_writer_begin (writer, ESIM_TAG_LIST_NOTIFICATION);
 	if (events != 0)
-		esim_der_writer_put_named_bits (writer, 0x81, events & 0x0F);
+		esim_der_writer_put_named_bits (writer, ESIM_TAG_NOTIF_OPERATION, events & 0x0F);
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
 }
@@ -283,23 +288,24 @@ esim_es10_encode_retrieve_notifications_list (EsimNotificationSearch search, gui
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 
-	esim_der_writer_begin (writer, 0xBF2B);
+	esim_der_writer_begin (writer, ESIM_TAG_RETRIEVE_NOTIFICATIONS);
 	/* searchCriteria is an untagged CHOICE: automatic tagging wraps it in
 	 * an explicit [0] (V12: BF2B 05 A0 03 80 01 13) */
 	switch (search) {
 	case ESIM_NOTIFICATION_SEARCH_SEQ_NUMBER:
-		esim_der_writer_begin (writer, 0xA0);
-		esim_der_writer_put_uint (writer, 0x80, value);
+		esim_der_writer_begin (writer, ESIM_TAG_SEARCH_CRITERIA);
+		esim_der_writer_put_uint (writer, ESIM_TAG_SEARCH_SEQ_NUMBER, value);
 		esim_der_writer_end (writer);
 		break;
 	case ESIM_NOTIFICATION_SEARCH_OPERATION:
-		esim_der_writer_begin (writer, 0xA0);
-		esim_der_writer_put_named_bits (writer, 0x81, (guint32) (value & 0x0F));
+		esim_der_writer_begin (writer, ESIM_TAG_SEARCH_CRITERIA);
+		esim_der_writer_put_named_bits (writer, ESIM_TAG_SEARCH_OPERATION,
+						(guint32) (value & 0x0F));
 		esim_der_writer_end (writer);
 		break;
 	case ESIM_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS:
-		esim_der_writer_begin (writer, 0xA0);
-		esim_der_writer_put_null (writer, 0x82);
+		esim_der_writer_begin (writer, ESIM_TAG_SEARCH_CRITERIA);
+		esim_der_writer_put_null (writer, ESIM_TAG_SEARCH_EUICC_PACKAGE_RESULTS);
 		esim_der_writer_end (writer);
 		break;
 	case ESIM_NOTIFICATION_SEARCH_ALL:
@@ -315,8 +321,8 @@ esim_es10_encode_remove_notification (guint64 seq_number)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 
-	esim_der_writer_begin (writer, 0xBF30);
-	esim_der_writer_put_uint (writer, 0x80, seq_number);
+	esim_der_writer_begin (writer, ESIM_TAG_REMOVE_NOTIFICATION);
+	esim_der_writer_put_uint (writer, ESIM_TAG_NOTIFICATION_SENT_SEQ_NUMBER, seq_number);
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
 }
@@ -324,7 +330,7 @@ esim_es10_encode_remove_notification (guint64 seq_number)
 GBytes *
 esim_es10_encode_get_configured_addresses (void)
 {
-	return encode_empty (0xBF3C);
+	return encode_empty (ESIM_TAG_GET_CONFIGURED_ADDRESSES);
 }
 
 GBytes *
@@ -338,8 +344,9 @@ esim_es10_encode_set_default_dp_address (EsimEs10Variant variant, const gchar *a
 	if (!check_utf8 ("SetDefaultDpAddress", "address", address, 255, error))
 		return NULL;
 	writer = esim_der_writer_new ();
-	esim_der_writer_begin (writer, variant == ESIM_ES10_VARIANT_SGP22 ? 0xBF3F : 0xBF65);
-	esim_der_writer_put_utf8 (writer, 0x80, address);
+	esim_der_writer_begin (writer, variant == ESIM_ES10_VARIANT_SGP22 ?
+			       ESIM_TAG_SET_DEFAULT_DP_SGP22 : ESIM_TAG_SET_DEFAULT_DP_SGP32);
+	esim_der_writer_put_utf8 (writer, ESIM_TAG_DEFAULT_DP_ADDRESS, address);
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
 }
@@ -347,7 +354,7 @@ esim_es10_encode_set_default_dp_address (EsimEs10Variant variant, const gchar *a
 GBytes *
 esim_es10_encode_get_rat (void)
 {
-	return encode_empty (0xBF43);
+	return encode_empty (ESIM_TAG_GET_RAT);
 }
 
 GBytes *
@@ -355,13 +362,13 @@ esim_es10_encode_get_certs (const gchar *ci_pkid_hex, GError **error)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 
-	esim_der_writer_begin (writer, 0xBF56);
+	esim_der_writer_begin (writer, ESIM_TAG_GET_CERTS);
 	if (ci_pkid_hex != NULL) {
 		g_autoptr(GBytes) pkid = decode_hex_arg ("GetCerts", "CI key identifier",
 							 ci_pkid_hex, 1, 64, error);
 		if (pkid == NULL)
 			return NULL;
-		esim_der_writer_put_bytes (writer, 0x80, pkid);
+		esim_der_writer_put_bytes (writer, ESIM_TAG_GET_CERTS_CI_PKID, pkid);
 	}
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
@@ -374,11 +381,11 @@ esim_es10_encode_get_eim_configuration_data (const gchar *eim_id)
 
 	g_return_val_if_fail (eim_id == NULL || g_utf8_validate (eim_id, -1, NULL), NULL);
 
-	esim_der_writer_begin (writer, 0xBF55);
+	esim_der_writer_begin (writer, ESIM_TAG_GET_EIM_CONFIGURATION_DATA);
 	if (eim_id != NULL) {
 		/* searchCriteria CHOICE { eimId [0] }: explicit A0 wrapper */
-		esim_der_writer_begin (writer, 0xA0);
-		esim_der_writer_put_utf8 (writer, 0x80, eim_id);
+		esim_der_writer_begin (writer, ESIM_TAG_SEARCH_CRITERIA);
+		esim_der_writer_put_utf8 (writer, ESIM_TAG_SEARCH_EIM_ID, eim_id);
 		esim_der_writer_end (writer);
 	}
 	esim_der_writer_end (writer);
@@ -396,13 +403,13 @@ validate_add_initial_eim_request (const guint8 *data, gsize len, GError **error)
 	guint n_configs = 0;
 	g_autoptr(GError) error_local = NULL;
 
-	if (!esim_tlv_parse_tagged (data, len, 0xBF57, &request, error))
+	if (!esim_tlv_parse_tagged (data, len, ESIM_TAG_ADD_INITIAL_EIM, &request, error))
 		return FALSE;
 	if (!esim_tlv_parse_exact (request.value, request.len, &list, error)) {
 		g_prefix_error (error, "eimConfigurationDataList: ");
 		return FALSE;
 	}
-	if (list.tag != 0xA0) {
+	if (list.tag != ESIM_TAG_EIM_CONFIGURATION_LIST) {
 		g_set_error (error, ESIM_DER_ERROR, ESIM_DER_ERROR_UNEXPECTED_TAG,
 			     "expected eimConfigurationDataList (A0), got %02X", list.tag);
 		return FALSE;
@@ -445,7 +452,7 @@ esim_es10_encode_add_initial_eim (GBytes *config_der, GError **error)
 	}
 
 	/* a complete AddInitialEimRequest is forwarded byte for byte */
-	if (data[0] == 0xBF) {
+	if (data[0] == ESIM_TAG_ADD_INITIAL_EIM >> 8) {
 		g_autoptr(GError) error_local = NULL;
 		if (!validate_add_initial_eim_request (data, len, &error_local)) {
 			g_propagate_prefixed_error (error, g_steal_pointer (&error_local),
@@ -462,8 +469,8 @@ esim_es10_encode_add_initial_eim (GBytes *config_der, GError **error)
 		return NULL;
 	}
 	writer = esim_der_writer_new ();
-	esim_der_writer_begin (writer, 0xBF57);
-	esim_der_writer_begin (writer, 0xA0);
+	esim_der_writer_begin (writer, ESIM_TAG_ADD_INITIAL_EIM);
+	esim_der_writer_begin (writer, ESIM_TAG_EIM_CONFIGURATION_LIST);
 	esim_der_writer_put_raw (writer, data, len);
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);

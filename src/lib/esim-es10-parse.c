@@ -239,7 +239,7 @@ parse_simple_result (const gchar *function, GBytes *response, EsimTag tag,
 	EsimTlv result;
 
 	if (!parse_response (response, tag, &outer, error) ||
-	    !find_required (&outer, 0x80, "result", &result, error) ||
+	    !find_required (&outer, ESIM_TAG_RESULT, "result", &result, error) ||
 	    !parse_result_code (&result, names, error))
 		return fail_false (error, function);
 	return TRUE;
@@ -280,7 +280,7 @@ parse_pkid_list (const EsimTlv *list, GError **error)
 
 	esim_tlv_iter_init (&iter, list);
 	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
-		if (child.tag == 0x04)
+		if (child.tag == ESIM_TAG_SUBJECT_KEY_ID)
 			g_ptr_array_add (out, esim_hex_encode (child.value, child.len));
 	}
 	if (error_local != NULL) {
@@ -351,8 +351,8 @@ esim_es10_parse_get_eid (GBytes *response, GError **error)
 	EsimTlv eid_tlv;
 	gchar *eid;
 
-	if (!parse_response (response, 0xBF3E, &outer, error) ||
-	    !find_required (&outer, 0x5A, "eidValue", &eid_tlv, error))
+	if (!parse_response (response, ESIM_TAG_GET_EID, &outer, error) ||
+	    !find_required (&outer, ESIM_TAG_EID, "eidValue", &eid_tlv, error))
 		return fail_null (error, "GetEID");
 	eid = esim_eid_from_bytes (eid_tlv.value, eid_tlv.len, &error_local);
 	if (!as_der_error (eid != NULL, error_local, "eidValue", error))
@@ -369,17 +369,19 @@ esim_es10_parse_euicc_info1 (GBytes *response, GError **error)
 	EsimTlv outer;
 	EsimTlv tlv;
 
-	if (!parse_response (response, 0xBF20, &outer, error))
+	if (!parse_response (response, ESIM_TAG_GET_EUICC_INFO1, &outer, error))
 		return fail_null (error, "GetEUICCInfo1");
-	if (!find_required (&outer, 0x82, "svn", &tlv, error))
+	if (!find_required (&outer, ESIM_TAG_INFO_SVN, "svn", &tlv, error))
 		return fail_null (error, "GetEUICCInfo1");
 	info->svn = dup_version (&tlv, error);
 	if (info->svn == NULL)
 		return fail_null (error, "GetEUICCInfo1");
-	if (!find_required (&outer, 0xA9, "euiccCiPKIdListForVerification", &tlv, error) ||
+	if (!find_required (&outer, ESIM_TAG_INFO_CI_PKIDS_VERIFICATION,
+			    "euiccCiPKIdListForVerification", &tlv, error) ||
 	    !replace_pkid_list (&info->ci_pkids_verification, &tlv, error))
 		return fail_null (error, "GetEUICCInfo1");
-	if (!find_required (&outer, 0xAA, "euiccCiPKIdListForSigning", &tlv, error) ||
+	if (!find_required (&outer, ESIM_TAG_INFO_CI_PKIDS_SIGNING, "euiccCiPKIdListForSigning",
+			    &tlv, error) ||
 	    !replace_pkid_list (&info->ci_pkids_signing, &tlv, error))
 		return fail_null (error, "GetEUICCInfo1");
 	info->raw = esim_tlv_dup_raw (&outer);
@@ -413,11 +415,11 @@ parse_ext_card_resource (const EsimTlv *tlv, EsimEuiccInfo2 *info, GError **erro
 
 	esim_tlv_iter_init_buf (&iter, tlv->value, tlv->len);
 	while (esim_tlv_iter_next (&iter, &item, &error_local)) {
-		if (item.tag == 0x81)
+		if (item.tag == ESIM_TAG_ECR_INSTALLED_APPLICATIONS)
 			info->installed_applications = ext_card_resource_value (&item);
-		else if (item.tag == 0x82)
+		else if (item.tag == ESIM_TAG_ECR_FREE_NVM)
 			info->free_nvm = ext_card_resource_value (&item);
-		else if (item.tag == 0x83)
+		else if (item.tag == ESIM_TAG_ECR_FREE_VOLATILE)
 			info->free_ram = ext_card_resource_value (&item);
 	}
 	if (error_local != NULL) {
@@ -439,13 +441,13 @@ parse_iot_specific_info (const EsimTlv *tlv, EsimEuiccInfo2 *info, GError **erro
 	info->has_iot_specific_info = TRUE;
 	esim_tlv_iter_init (&iter, tlv);
 	while (esim_tlv_iter_next (&iter, &item, &error_local)) {
-		if (item.tag == 0xA0) {
+		if (item.tag == ESIM_TAG_IOT_VERSIONS) {
 			EsimTlvIter versions;
 			EsimTlv version;
 			esim_tlv_iter_init (&versions, &item);
 			while (esim_tlv_iter_next (&versions, &version, &error_local)) {
 				gchar *str;
-				if (version.tag != 0x04)
+				if (version.tag != ESIM_TAG_OCTET_STRING)
 					continue;
 				str = dup_version (&version, error);
 				if (str == NULL)
@@ -454,9 +456,9 @@ parse_iot_specific_info (const EsimTlv *tlv, EsimEuiccInfo2 *info, GError **erro
 			}
 			if (error_local != NULL)
 				break;
-		} else if (item.tag == 0x81) {
+		} else if (item.tag == ESIM_TAG_IOT_ECALL_SUPPORTED) {
 			info->ecall_supported = TRUE;
-		} else if (item.tag == 0x82) {
+		} else if (item.tag == ESIM_TAG_IOT_FALLBACK_SUPPORTED) {
 			info->fallback_supported = TRUE;
 		}
 	}
@@ -473,32 +475,32 @@ static gboolean
 parse_euicc_info2_member (const EsimTlv *tlv, EsimEuiccInfo2 *info, GError **error)
 {
 	switch (tlv->tag) {
-	case 0x81:
+	case ESIM_TAG_INFO2_PROFILE_VERSION:
 		return take_string (&info->profile_version, dup_version (tlv, error));
-	case 0x82:
+	case ESIM_TAG_INFO_SVN:
 		return take_string (&info->svn, dup_version (tlv, error));
-	case 0x83:
+	case ESIM_TAG_INFO2_FIRMWARE_VERSION:
 		return take_string (&info->firmware_version, dup_version (tlv, error));
-	case 0x84:
+	case ESIM_TAG_INFO2_EXT_CARD_RESOURCE:
 		return parse_ext_card_resource (tlv, info, error);
-	case 0x86:
+	case ESIM_TAG_INFO2_TS102241_VERSION:
 		return take_string (&info->ts102241_version, dup_version (tlv, error));
-	case 0x87:
+	case ESIM_TAG_INFO2_GP_VERSION:
 		return take_string (&info->gp_version, dup_version (tlv, error));
-	case 0xA9:
+	case ESIM_TAG_INFO_CI_PKIDS_VERIFICATION:
 		return replace_pkid_list (&info->ci_pkids_verification, tlv, error);
-	case 0xAA:
+	case ESIM_TAG_INFO_CI_PKIDS_SIGNING:
 		return replace_pkid_list (&info->ci_pkids_signing, tlv, error);
-	case 0x04:
+	case ESIM_TAG_INFO2_PP_VERSION:
 		return take_string (&info->pp_version, dup_version (tlv, error));
-	case 0x0C:
+	case ESIM_TAG_INFO2_SAS_ACCREDITATION:
 		return take_string (&info->sas_accreditation_number,
 				    esim_tlv_dup_utf8 (tlv, error));
-	case 0x90:
+	case ESIM_TAG_INFO2_IPA_MODE:
 		/* ipaMode [16] (SGP.32); note that 99 is SGP.22's
 		 * forbiddenProfilePolicyRules [25], not an IoT field */
 		return get_small_int (tlv, &info->ipa_mode, error);
-	case 0xB4:
+	case ESIM_TAG_INFO2_IOT_SPECIFIC_INFO:
 		return parse_iot_specific_info (tlv, info, error);
 	default:
 		return TRUE;
@@ -522,7 +524,7 @@ esim_es10_parse_euicc_info2 (GBytes *response, GError **error)
 	info->ci_pkids_signing = g_ptr_array_new_with_free_func (g_free);
 	info->iot_versions = g_ptr_array_new_with_free_func (g_free);
 
-	if (!parse_response (response, 0xBF22, &outer, error))
+	if (!parse_response (response, ESIM_TAG_GET_EUICC_INFO2, &outer, error))
 		return fail_null (error, "GetEUICCInfo2");
 	esim_tlv_iter_init (&iter, &outer);
 	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
@@ -551,11 +553,11 @@ parse_profile_info_member (const EsimTlv *tlv, EsimProfileInfo *info, GError **e
 	gint value = 0;
 
 	switch (tlv->tag) {
-	case 0x5A:
+	case ESIM_TAG_ICCID:
 		return take_string (&info->iccid, dup_iccid (tlv, error));
-	case 0x4F:
+	case ESIM_TAG_ISDP_AID:
 		return take_string (&info->isdp_aid, esim_hex_encode (tlv->value, tlv->len));
-	case 0x9F70:
+	case ESIM_TAG_PROFILE_STATE:
 		if (!get_small_int (tlv, &value, error))
 			return FALSE;
 		if (value > ESIM_PROFILE_STATE_ENABLED) {
@@ -565,22 +567,22 @@ parse_profile_info_member (const EsimTlv *tlv, EsimProfileInfo *info, GError **e
 		}
 		info->state = (EsimProfileState) value;
 		return TRUE;
-	case 0x90:
+	case ESIM_TAG_PROFILE_NICKNAME:
 		return take_string (&info->nickname, esim_tlv_dup_utf8 (tlv, error));
-	case 0x91:
+	case ESIM_TAG_PROFILE_SERVICE_PROVIDER:
 		return take_string (&info->service_provider, esim_tlv_dup_utf8 (tlv, error));
-	case 0x92:
+	case ESIM_TAG_PROFILE_NAME:
 		return take_string (&info->name, esim_tlv_dup_utf8 (tlv, error));
-	case 0x95:
+	case ESIM_TAG_PROFILE_CLASS:
 		if (!get_small_int (tlv, &value, error))
 			return FALSE;
 		info->profile_class = value <= ESIM_PROFILE_CLASS_OPERATIONAL
 					      ? (EsimProfileClass) value
 					      : ESIM_PROFILE_CLASS_UNKNOWN;
 		return TRUE;
-	case 0x9F26:
+	case ESIM_TAG_PROFILE_FALLBACK_ATTRIBUTE:
 		return esim_tlv_get_bool (tlv, &info->fallback_attribute, error);
-	case 0x9F67:
+	case ESIM_TAG_PROFILE_FALLBACK_ALLOWED:
 		return esim_tlv_get_bool (tlv, &info->fallback_allowed, error);
 	default:
 		/* icons, PPRs, owner, 9F7B, BF64 and later additions */
@@ -623,14 +625,14 @@ esim_es10_parse_profiles_info (GBytes *response, GError **error)
 	EsimTlv choice;
 	EsimTlv child;
 
-	if (!parse_response (response, 0xBF2D, &outer, error) ||
+	if (!parse_response (response, ESIM_TAG_GET_PROFILES_INFO, &outer, error) ||
 	    !parse_choice (&outer, &choice, error))
 		return fail_null (error, "GetProfilesInfo");
-	if (choice.tag == 0x81) {
+	if (choice.tag == ESIM_TAG_LIST_ERROR) {
 		set_choice_error (&choice, profile_info_list_results, error);
 		return fail_null (error, "GetProfilesInfo");
 	}
-	if (choice.tag != 0xA0) {
+	if (choice.tag != ESIM_TAG_LIST_OK) {
 		unexpected_tag (&choice, "ProfileInfoListResponse", error);
 		return fail_null (error, "GetProfilesInfo");
 	}
@@ -639,7 +641,7 @@ esim_es10_parse_profiles_info (GBytes *response, GError **error)
 	esim_tlv_iter_init (&iter, &choice);
 	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
 		EsimProfileInfo *info;
-		if (child.tag != 0xE3)
+		if (child.tag != ESIM_TAG_PROFILE_INFO)
 			continue;
 		info = parse_profile_info (&child, error);
 		if (info == NULL)
@@ -658,28 +660,29 @@ esim_es10_parse_profiles_info (GBytes *response, GError **error)
 gboolean
 esim_es10_parse_enable_profile (GBytes *response, GError **error)
 {
-	return parse_simple_result ("EnableProfile", response, 0xBF31, enable_profile_results,
-				    error);
+	return parse_simple_result ("EnableProfile", response, ESIM_TAG_ENABLE_PROFILE,
+				    enable_profile_results, error);
 }
 
 gboolean
 esim_es10_parse_disable_profile (GBytes *response, GError **error)
 {
-	return parse_simple_result ("DisableProfile", response, 0xBF32, disable_profile_results,
-				    error);
+	return parse_simple_result ("DisableProfile", response, ESIM_TAG_DISABLE_PROFILE,
+				    disable_profile_results, error);
 }
 
 gboolean
 esim_es10_parse_delete_profile (GBytes *response, GError **error)
 {
-	return parse_simple_result ("DeleteProfile", response, 0xBF33, delete_profile_results,
-				    error);
+	return parse_simple_result ("DeleteProfile", response, ESIM_TAG_DELETE_PROFILE,
+				    delete_profile_results, error);
 }
 
 gboolean
 esim_es10_parse_set_nickname (GBytes *response, GError **error)
 {
-	return parse_simple_result ("SetNickname", response, 0xBF29, set_nickname_results, error);
+	return parse_simple_result ("SetNickname", response, ESIM_TAG_SET_NICKNAME,
+				    set_nickname_results, error);
 }
 
 /* ---- eUICCMemoryReset ---- */
@@ -691,7 +694,9 @@ esim_es10_parse_set_nickname (GBytes *response, GError **error)
 static gboolean
 check_reset_results (const EsimTlv *outer, GError **error)
 {
-	const EsimTag tags[] = { 0x80, 0x81, 0x82 };
+	const EsimTag tags[] = {
+		ESIM_TAG_RESET_RESULT, ESIM_TAG_RESET_EIM_RESULT, ESIM_TAG_RESET_IEC_RESULT,
+	};
 	const Es10ResultName *names[] = { reset_results, reset_eim_results, reset_iec_results };
 	gint64 reset_code = 0;
 	gboolean any_ok = FALSE;
@@ -735,9 +740,9 @@ esim_es10_parse_memory_reset (EsimEs10Variant variant, GBytes *response, GError 
 	EsimTlv outer;
 
 	if (variant == ESIM_ES10_VARIANT_SGP22)
-		return parse_simple_result ("eUICCMemoryReset", response, 0xBF34, reset_results,
-					    error);
-	if (!parse_response (response, 0xBF64, &outer, error) ||
+		return parse_simple_result ("eUICCMemoryReset", response,
+					    ESIM_TAG_MEMORY_RESET_SGP22, reset_results, error);
+	if (!parse_response (response, ESIM_TAG_MEMORY_RESET_SGP32, &outer, error) ||
 	    !check_reset_results (&outer, error))
 		return fail_false (error, "eUICCMemoryReset");
 	return TRUE;
@@ -754,19 +759,20 @@ parse_notification_metadata (const EsimTlv *tlv, EsimNotificationMetadata *meta,
 	EsimTlv item;
 	guint32 events = 0;
 
-	if (!find_required (tlv, 0x80, "seqNumber", &item, error) ||
+	if (!find_required (tlv, ESIM_TAG_NOTIF_SEQ_NUMBER, "seqNumber", &item, error) ||
 	    !esim_tlv_get_uint (&item, &meta->seq_number, error))
 		return FALSE;
-	if (!find_required (tlv, 0x81, "profileManagementOperation", &item, error) ||
+	if (!find_required (tlv, ESIM_TAG_NOTIF_OPERATION, "profileManagementOperation", &item,
+			    error) ||
 	    !esim_tlv_get_named_bits (&item, 4, &events, error))
 		return FALSE;
 	meta->events = events;
-	if (!find_required (tlv, 0x0C, "notificationAddress", &item, error))
+	if (!find_required (tlv, ESIM_TAG_NOTIF_ADDRESS, "notificationAddress", &item, error))
 		return FALSE;
 	meta->address = esim_tlv_dup_utf8 (&item, error);
 	if (meta->address == NULL)
 		return FALSE;
-	if (!esim_tlv_find (tlv, 0x5A, &item, &error_local)) {
+	if (!esim_tlv_find (tlv, ESIM_TAG_ICCID, &item, &error_local)) {
 		if (error_local != NULL) {
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return FALSE;
@@ -786,21 +792,22 @@ parse_compact_pir (const EsimTlv *tlv, EsimNotificationMetadata *meta, GError **
 	EsimTlv data;
 	EsimTlv item;
 
-	if (esim_tlv_find (tlv, 0xBF2F, &item, &error_local))
+	if (esim_tlv_find (tlv, ESIM_TAG_NOTIFICATION_METADATA, &item, &error_local))
 		return parse_notification_metadata (&item, meta, error);
 	if (error_local != NULL) {
 		g_propagate_error (error, g_steal_pointer (&error_local));
 		return FALSE;
 	}
-	if (!find_required (tlv, 0xA0, "compactProfileInstallationResultData", &data, error))
+	if (!find_required (tlv, ESIM_TAG_COMPACT_PIR_DATA, "compactProfileInstallationResultData",
+			    &data, error))
 		return FALSE;
-	if (esim_tlv_find (&data, 0xBF2F, &item, &error_local))
+	if (esim_tlv_find (&data, ESIM_TAG_NOTIFICATION_METADATA, &item, &error_local))
 		return parse_notification_metadata (&item, meta, error);
 	if (error_local != NULL) {
 		g_propagate_error (error, g_steal_pointer (&error_local));
 		return FALSE;
 	}
-	if (!find_required (&data, 0x02, "seqNumber", &item, error) ||
+	if (!find_required (&data, ESIM_TAG_COMPACT_PIR_SEQ_NUMBER, "seqNumber", &item, error) ||
 	    !esim_tlv_get_uint (&item, &meta->seq_number, error))
 		return FALSE;
 	meta->events = ESIM_NOTIFICATION_INSTALL;
@@ -818,19 +825,22 @@ parse_pending_notification (const EsimTlv *tlv, EsimPendingNotification **out, G
 
 	*out = NULL;
 	switch (tlv->tag) {
-	case 0xBF37: /* ProfileInstallationResult: metadata inside BF27 */
-		if (!find_required (tlv, 0xBF27, "profileInstallationResultData", &data, error) ||
-		    !find_required (&data, 0xBF2F, "notificationMetadata", &meta, error) ||
+	case ESIM_TAG_PROFILE_INSTALLATION_RESULT: /* metadata inside BF27 */
+		if (!find_required (tlv, ESIM_TAG_PROFILE_INSTALLATION_RESULT_DATA,
+				    "profileInstallationResultData", &data, error) ||
+		    !find_required (&data, ESIM_TAG_NOTIFICATION_METADATA, "notificationMetadata",
+				    &meta, error) ||
 		    !parse_notification_metadata (&meta, &n->meta, error))
 			return FALSE;
 		break;
-	case 0x30: /* OtherSignedNotification */
-	case 0xA1: /* CompactOtherSignedNotification */
-		if (!find_required (tlv, 0xBF2F, "tbsOtherNotification", &meta, error) ||
+	case ESIM_TAG_SEQUENCE: /* OtherSignedNotification */
+	case ESIM_TAG_COMPACT_OTHER_NOTIFICATION:
+		if (!find_required (tlv, ESIM_TAG_NOTIFICATION_METADATA, "tbsOtherNotification",
+				    &meta, error) ||
 		    !parse_notification_metadata (&meta, &n->meta, error))
 			return FALSE;
 		break;
-	case 0xA0: /* CompactProfileInstallationResult */
+	case ESIM_TAG_COMPACT_PIR:
 		if (!parse_compact_pir (tlv, &n->meta, error))
 			return FALSE;
 		break;
@@ -875,7 +885,7 @@ parse_package_results (const EsimTlv *list, GPtrArray *out, GError **error)
 
 	esim_tlv_iter_init (&iter, list);
 	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
-		if (child.tag == 0xBF51)
+		if (child.tag == ESIM_TAG_LOAD_EUICC_PACKAGE)
 			g_ptr_array_add (out, esim_tlv_dup_raw (&child));
 	}
 	if (error_local != NULL) {
@@ -896,19 +906,19 @@ esim_es10_parse_retrieve_notifications_list (GBytes *response, GError **error)
 		g_ptr_array_new_with_free_func ((GDestroyNotify) esim_pending_notification_free);
 	list->package_results = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
-	if (!parse_response (response, 0xBF2B, &outer, error) ||
+	if (!parse_response (response, ESIM_TAG_RETRIEVE_NOTIFICATIONS, &outer, error) ||
 	    !parse_choice (&outer, &choice, error))
 		return fail_null (error, "RetrieveNotificationsList");
 	switch (choice.tag) {
-	case 0xA0:
+	case ESIM_TAG_LIST_OK:
 		if (!parse_pending_notifications (&choice, list->notifications, error))
 			return fail_null (error, "RetrieveNotificationsList");
 		break;
-	case 0xA2:
+	case ESIM_TAG_EUICC_PACKAGE_RESULT_LIST:
 		if (!parse_package_results (&choice, list->package_results, error))
 			return fail_null (error, "RetrieveNotificationsList");
 		break;
-	case 0x81:
+	case ESIM_TAG_LIST_ERROR:
 		set_choice_error (&choice, undefined_only_results, error);
 		return fail_null (error, "RetrieveNotificationsList");
 	default:
@@ -928,14 +938,14 @@ esim_es10_parse_list_notification (GBytes *response, GError **error)
 	EsimTlv choice;
 	EsimTlv child;
 
-	if (!parse_response (response, 0xBF28, &outer, error) ||
+	if (!parse_response (response, ESIM_TAG_LIST_NOTIFICATION, &outer, error) ||
 	    !parse_choice (&outer, &choice, error))
 		return fail_null (error, "ListNotification");
-	if (choice.tag == 0x81) {
+	if (choice.tag == ESIM_TAG_LIST_ERROR) {
 		set_choice_error (&choice, undefined_only_results, error);
 		return fail_null (error, "ListNotification");
 	}
-	if (choice.tag != 0xA0) {
+	if (choice.tag != ESIM_TAG_LIST_OK) {
 		unexpected_tag (&choice, "ListNotificationResponse", error);
 		return fail_null (error, "ListNotification");
 	}
@@ -944,7 +954,7 @@ esim_es10_parse_list_notification (GBytes *response, GError **error)
 	esim_tlv_iter_init (&iter, &choice);
 	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
 		g_autoptr(EsimNotificationMetadata) meta = NULL;
-		if (child.tag != 0xBF2F)
+		if (child.tag != ESIM_TAG_NOTIFICATION_METADATA)
 			continue;
 		meta = g_new0 (EsimNotificationMetadata, 1);
 		if (!parse_notification_metadata (&child, meta, error))
@@ -961,7 +971,8 @@ esim_es10_parse_list_notification (GBytes *response, GError **error)
 gboolean
 esim_es10_parse_remove_notification (GBytes *response, GError **error)
 {
-	return parse_simple_result ("RemoveNotificationFromList", response, 0xBF30,
+	return parse_simple_result ("RemoveNotificationFromList", response,
+				    ESIM_TAG_REMOVE_NOTIFICATION,
 				    notification_sent_results, error);
 }
 
@@ -976,15 +987,15 @@ esim_es10_parse_get_configured_addresses (GBytes *response, GError **error)
 	EsimTlv outer;
 	EsimTlv child;
 
-	if (!parse_response (response, 0xBF3C, &outer, error))
+	if (!parse_response (response, ESIM_TAG_GET_CONFIGURED_ADDRESSES, &outer, error))
 		return fail_null (error, "GetEuiccConfiguredAddresses");
 	esim_tlv_iter_init (&iter, &outer);
 	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
 		gboolean ok = TRUE;
-		if (child.tag == 0x80)
+		if (child.tag == ESIM_TAG_DEFAULT_DP_ADDRESS)
 			ok = take_string (&addresses->default_dp_address,
 					  esim_tlv_dup_utf8 (&child, error));
-		else if (child.tag == 0x81)
+		else if (child.tag == ESIM_TAG_ROOT_DS_ADDRESS)
 			ok = take_string (&addresses->root_ds_address,
 					  esim_tlv_dup_utf8 (&child, error));
 		if (!ok)
@@ -1002,7 +1013,8 @@ esim_es10_parse_set_default_dp_address (EsimEs10Variant variant, GBytes *respons
 					GError **error)
 {
 	return parse_simple_result ("SetDefaultDpAddress", response,
-				    variant == ESIM_ES10_VARIANT_SGP22 ? 0xBF3F : 0xBF65,
+				    variant == ESIM_ES10_VARIANT_SGP22 ?
+				    ESIM_TAG_SET_DEFAULT_DP_SGP22 : ESIM_TAG_SET_DEFAULT_DP_SGP32,
 				    undefined_only_results, error);
 }
 
@@ -1018,13 +1030,13 @@ parse_rat_rule (const EsimTlv *tlv, EsimRatRule *rule, GError **error)
 	EsimTlv operators;
 	EsimTlv op;
 
-	if (!find_required (tlv, 0x80, "pprIds", &item, error) ||
+	if (!find_required (tlv, ESIM_TAG_PPR_IDS, "pprIds", &item, error) ||
 	    !esim_tlv_get_named_bits (&item, 32, &rule->ppr_ids, error))
 		return FALSE;
-	if (!find_required (tlv, 0x82, "pprFlags", &item, error) ||
+	if (!find_required (tlv, ESIM_TAG_PPR_FLAGS, "pprFlags", &item, error) ||
 	    !esim_tlv_get_named_bits (&item, 32, &rule->ppr_flags, error))
 		return FALSE;
-	if (!find_required (tlv, 0xA1, "allowedOperators", &operators, error))
+	if (!find_required (tlv, ESIM_TAG_ALLOWED_OPERATORS, "allowedOperators", &operators, error))
 		return FALSE;
 	esim_tlv_iter_init (&iter, &operators);
 	while (esim_tlv_iter_next (&iter, &op, &error_local))
@@ -1047,13 +1059,13 @@ esim_es10_parse_get_rat (GBytes *response, GError **error)
 	EsimTlv child;
 
 	/* GetRatResponse { rat [0] RulesAuthorisationTable }: BF43 { A0 { 30… } } */
-	if (!parse_response (response, 0xBF43, &outer, error) ||
-	    !find_required (&outer, 0xA0, "rat", &rat, error))
+	if (!parse_response (response, ESIM_TAG_GET_RAT, &outer, error) ||
+	    !find_required (&outer, ESIM_TAG_RAT, "rat", &rat, error))
 		return fail_null (error, "GetRAT");
 	esim_tlv_iter_init (&iter, &rat);
 	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
 		EsimRatRule rule = { 0 };
-		if (child.tag != 0x30)
+		if (child.tag != ESIM_TAG_SEQUENCE)
 			continue;
 		if (!parse_rat_rule (&child, &rule, error)) {
 			g_prefix_error (error, "ProfilePolicyAuthorisationRule: ");
@@ -1082,7 +1094,8 @@ certificate_from_tagged (const EsimTlv *tlv, GError **error)
 	EsimTlv inner;
 	guint n_elements = 0;
 
-	if (esim_tlv_parse_exact (tlv->value, tlv->len, &inner, NULL) && inner.tag == 0x30)
+	if (esim_tlv_parse_exact (tlv->value, tlv->len, &inner, NULL) &&
+	    inner.tag == ESIM_TAG_SEQUENCE)
 		return esim_tlv_dup_raw (&inner);
 
 	esim_tlv_iter_init (&iter, tlv);
@@ -1099,7 +1112,7 @@ certificate_from_tagged (const EsimTlv *tlv, GError **error)
 		return NULL;
 	}
 	writer = esim_der_writer_new ();
-	esim_der_writer_put (writer, 0x30, tlv->value, tlv->len);
+	esim_der_writer_put (writer, ESIM_TAG_SEQUENCE, tlv->value, tlv->len);
 	return esim_der_writer_finish (writer);
 }
 
@@ -1111,23 +1124,23 @@ esim_es10_parse_get_certs (GBytes *response, GError **error)
 	EsimTlv choice;
 	EsimTlv cert;
 
-	if (!parse_response (response, 0xBF56, &outer, error) ||
+	if (!parse_response (response, ESIM_TAG_GET_CERTS, &outer, error) ||
 	    !parse_choice (&outer, &choice, error))
 		return fail_null (error, "GetCerts");
-	if (choice.tag == 0x81) {
+	if (choice.tag == ESIM_TAG_LIST_ERROR) {
 		set_choice_error (&choice, get_certs_results, error);
 		return fail_null (error, "GetCerts");
 	}
-	if (choice.tag != 0xA0) {
+	if (choice.tag != ESIM_TAG_LIST_OK) {
 		unexpected_tag (&choice, "GetCertsResponse", error);
 		return fail_null (error, "GetCerts");
 	}
-	if (!find_required (&choice, 0xA5, "eumCertificate", &cert, error))
+	if (!find_required (&choice, ESIM_TAG_EUM_CERTIFICATE, "eumCertificate", &cert, error))
 		return fail_null (error, "GetCerts");
 	certs->eum_certificate = certificate_from_tagged (&cert, error);
 	if (certs->eum_certificate == NULL)
 		return fail_null (error, "GetCerts");
-	if (!find_required (&choice, 0xA6, "euiccCertificate", &cert, error))
+	if (!find_required (&choice, ESIM_TAG_EUICC_CERTIFICATE, "euiccCertificate", &cert, error))
 		return fail_null (error, "GetCerts");
 	certs->euicc_certificate = certificate_from_tagged (&cert, error);
 	if (certs->euicc_certificate == NULL)
@@ -1207,13 +1220,13 @@ parse_eim_config_member (const EsimTlv *tlv, EsimEimConfig *config, GError **err
 	guint32 protocols = 0;
 
 	switch (tlv->tag) {
-	case 0x80:
+	case ESIM_TAG_EIM_ID:
 		return take_string (&config->eim_id, esim_tlv_dup_utf8 (tlv, error));
-	case 0x81:
+	case ESIM_TAG_EIM_FQDN:
 		return take_string (&config->fqdn, esim_tlv_dup_utf8 (tlv, error));
-	case 0x82:
+	case ESIM_TAG_EIM_ID_TYPE:
 		return get_small_int (tlv, &config->id_type, error);
-	case 0x83:
+	case ESIM_TAG_EIM_COUNTER_VALUE:
 		if (!esim_tlv_get_uint (tlv, &counter, error))
 			return FALSE;
 		if (counter > G_MAXINT64) {
@@ -1223,26 +1236,26 @@ parse_eim_config_member (const EsimTlv *tlv, EsimEimConfig *config, GError **err
 		}
 		config->counter_value = (gint64) counter;
 		return TRUE;
-	case 0x84:
+	case ESIM_TAG_EIM_ASSOCIATION_TOKEN:
 		config->has_association_token = TRUE;
 		return esim_tlv_get_int (tlv, &config->association_token, error);
-	case 0xA5:
+	case ESIM_TAG_EIM_PUBLIC_KEY_DATA:
 		g_clear_pointer (&config->public_key_data, g_bytes_unref);
 		config->public_key_data = esim_tlv_dup_raw (tlv);
 		return parse_eim_key_data (tlv, &config->public_key_kind, &config->public_key, error);
-	case 0xA6:
+	case ESIM_TAG_EIM_TRUSTED_TLS_DATA:
 		g_clear_pointer (&config->trusted_tls_data, g_bytes_unref);
 		config->trusted_tls_data = esim_tlv_dup_raw (tlv);
 		return parse_eim_key_data (tlv, &config->trusted_tls_kind, &config->trusted_tls,
 					   error);
-	case 0x87:
+	case ESIM_TAG_EIM_SUPPORTED_PROTOCOL:
 		if (!esim_tlv_get_named_bits (tlv, 5, &protocols, error))
 			return FALSE;
 		config->supported_protocols = protocols;
 		return TRUE;
-	case 0x88:
+	case ESIM_TAG_EIM_CI_PKID:
 		return take_string (&config->euicc_ci_pkid, esim_hex_encode (tlv->value, tlv->len));
-	case 0x89:
+	case ESIM_TAG_EIM_INDIRECT_DOWNLOAD:
 		config->indirect_profile_download = TRUE;
 		return TRUE;
 	default:
@@ -1268,7 +1281,7 @@ esim_es10_parse_eim_config (const guint8 *data, gsize len, GError **error)
 				     "EimConfigurationData: empty");
 		return NULL;
 	}
-	if (!esim_tlv_parse_tagged (data, len, 0x30, &outer, error))
+	if (!esim_tlv_parse_tagged (data, len, ESIM_TAG_SEQUENCE, &outer, error))
 		return fail_null (error, "EimConfigurationData");
 	esim_tlv_iter_init (&iter, &outer);
 	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
@@ -1300,12 +1313,12 @@ esim_es10_parse_get_eim_configuration_data (GBytes *response, GError **error)
 	EsimTlv list;
 	EsimTlv child;
 
-	if (!parse_response (response, 0xBF55, &outer, error))
+	if (!parse_response (response, ESIM_TAG_GET_EIM_CONFIGURATION_DATA, &outer, error))
 		return fail_null (error, "GetEimConfigurationData");
 	configs = g_ptr_array_new_with_free_func ((GDestroyNotify) esim_eim_config_free);
 
 	/* a card without eIMs may leave the list out altogether */
-	if (!esim_tlv_find (&outer, 0xA0, &list, &error_local)) {
+	if (!esim_tlv_find (&outer, ESIM_TAG_EIM_CONFIGURATION_LIST, &list, &error_local)) {
 		if (error_local != NULL) {
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return fail_null (error, "GetEimConfigurationData");
@@ -1315,7 +1328,7 @@ esim_es10_parse_get_eim_configuration_data (GBytes *response, GError **error)
 	esim_tlv_iter_init (&iter, &list);
 	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
 		EsimEimConfig *config;
-		if (child.tag != 0x30)
+		if (child.tag != ESIM_TAG_SEQUENCE)
 			continue;
 		config = esim_es10_parse_eim_config (child.raw, child.raw_len, error);
 		if (config == NULL)
@@ -1339,14 +1352,14 @@ esim_es10_parse_add_initial_eim (GBytes *response, GError **error)
 	EsimTlv choice;
 	EsimTlv child;
 
-	if (!parse_response (response, 0xBF57, &outer, error) ||
+	if (!parse_response (response, ESIM_TAG_ADD_INITIAL_EIM, &outer, error) ||
 	    !parse_choice (&outer, &choice, error))
 		return fail_null (error, "AddInitialEim");
-	if (choice.tag == 0x81) {
+	if (choice.tag == ESIM_TAG_LIST_ERROR) {
 		set_choice_error (&choice, add_initial_eim_results, error);
 		return fail_null (error, "AddInitialEim");
 	}
-	if (choice.tag != 0xA0) {
+	if (choice.tag != ESIM_TAG_LIST_OK) {
 		unexpected_tag (&choice, "AddInitialEimResponse", error);
 		return fail_null (error, "AddInitialEim");
 	}
@@ -1355,11 +1368,11 @@ esim_es10_parse_add_initial_eim (GBytes *response, GError **error)
 	esim_tlv_iter_init (&iter, &choice);
 	while (esim_tlv_iter_next (&iter, &child, &error_local)) {
 		EsimAddEimResult result = { 0 };
-		if (child.tag == 0x84) {
+		if (child.tag == ESIM_TAG_EIM_ASSOCIATION_TOKEN) {
 			result.has_association_token = TRUE;
 			if (!esim_tlv_get_int (&child, &result.association_token, error))
 				return fail_null (error, "AddInitialEim");
-		} else if (child.tag != 0x05) {
+		} else if (child.tag != ESIM_TAG_ADD_EIM_OK) {
 			unexpected_tag (&child, "addInitialEimOk", error);
 			return fail_null (error, "AddInitialEim");
 		}

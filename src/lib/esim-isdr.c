@@ -37,10 +37,9 @@
 #include "esim-tags.h"
 #include "esim-util.h"
 
-#define ESIM_ISDR_DEFAULT_SEGMENT_SIZE 255
+#define ESIM_ISDR_DEFAULT_SEGMENT_SIZE ESIM_STORE_DATA_MAX_SEGMENT
 #define ESIM_ISDR_MIN_SEGMENT_SIZE     6
-#define ESIM_ISDR_MAX_SEGMENT_SIZE     255
-#define ESIM_INS_GET_RESPONSE          0xC0
+#define ESIM_ISDR_MAX_SEGMENT_SIZE     ESIM_STORE_DATA_MAX_SEGMENT
 /* bounds a card that keeps announcing data: 1024 full GET RESPONSEs = 256 KiB */
 #define ESIM_ISDR_MAX_GET_RESPONSES    1024
 
@@ -281,7 +280,7 @@ isdr_channel_open_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		isdr_return_error (task, g_steal_pointer (&owned));
 		return;
 	}
-	if (channel < 0 || channel > 19) {
+	if (channel < 0 || channel > ESIM_LOGICAL_CHANNEL_MAX) {
 		isdr_return_error (task, g_error_new (ESIM_APDU_ERROR, ESIM_APDU_ERROR_TRANSPORT,
 						      "backend opened invalid logical channel %d",
 						      channel));
@@ -468,14 +467,14 @@ isdr_exchange_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		g_byte_array_append (op->response, g_bytes_get_data (data, NULL),
 				     g_bytes_get_size (data));
 
-	if (sw1 == 0x6C && !op->le_retried) {
+	if (sw1 == ESIM_SW1_WRONG_LE && !op->le_retried) {
 		g_autoptr(GBytes) again = isdr_command_with_le (op->command, sw2);
 
 		op->le_retried = TRUE;
 		isdr_transmit (self, task, again, isdr_exchange_ready);
 		return;
 	}
-	if (sw1 == 0x61 || sw1 == 0x9F) {
+	if (sw1 == ESIM_SW1_MORE_DATA || sw1 == ESIM_SW1_MORE_DATA_SIM) {
 		EsimApdu get_response = {
 			.cla = esim_apdu_cla_for_channel (self->logical_channel, FALSE),
 			.ins = ESIM_INS_GET_RESPONSE,
@@ -500,7 +499,7 @@ isdr_exchange_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		isdr_return_error (task, error);
 		return;
 	}
-	if (sw1 == 0x91)
+	if (sw1 == ESIM_SW1_PROACTIVE_PENDING)
 		g_debug ("ISD-R: proactive command pending (SW %04X)", sw);
 	op->step = TRANSCEIVE_STEP_BLOCK_DONE;
 	isdr_transceive_step (task);

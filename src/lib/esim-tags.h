@@ -150,6 +150,85 @@ G_BEGIN_DECLS
 #define ESIM_TAG_NOTIF_CONFIG_OPERATION     0x80   /* NotificationConfigurationInformation: automatic */
 #define ESIM_TAG_NOTIF_CONFIG_ADDRESS       0x81
 
+/* ---- inside the ES10b/c structures the IPA builds and reads (SGP.22 v2.5
+ * RSPDefinitions, SGP.32 v1.2; AUTOMATIC TAGS as above) ---- */
+/* answers: { [0] result INTEGER }, or a CHOICE { [0] list or ok, [1] error INTEGER } */
+#define ESIM_TAG_RESULT                     0x80   /* enableResult, deleteNotificationStatus… */
+#define ESIM_TAG_LIST_OK                    0xA0   /* …ListOk, notificationList, certs… */
+#define ESIM_TAG_LIST_ERROR                 0x81   /* …ListError, …ResultError, getCertsError… */
+#define ESIM_TAG_EUICC_PACKAGE_RESULT_LIST  0xA2   /* RetrieveNotificationsListResponse (SGP.32) */
+/* requests */
+#define ESIM_TAG_SEARCH_CRITERIA            0xA0   /* searchCriteria [0] CHOICE, explicit */
+#define ESIM_TAG_PROFILE_IDENTIFIER         0xA0   /* Enable/DisableProfile [0] CHOICE */
+#define ESIM_TAG_REFRESH_FLAG               0x81   /* Enable/DisableProfile refreshFlag */
+#define ESIM_TAG_RESET_OPTIONS              0x82   /* EuiccMemoryResetRequest [2] */
+#define ESIM_TAG_SEARCH_SEQ_NUMBER          0x80   /* RetrieveNotificationsList: seqNumber */
+#define ESIM_TAG_SEARCH_OPERATION           0x81   /* …profileManagementOperation [1] */
+#define ESIM_TAG_SEARCH_EUICC_PACKAGE_RESULTS 0x82 /* …euiccPackageResults [2] (SGP.32) */
+#define ESIM_TAG_SEARCH_EIM_ID              0x80   /* GetEimConfigurationData: eimId [0] */
+#define ESIM_TAG_NOTIFICATION_SENT_SEQ_NUMBER 0x80 /* NotificationSentRequest.seqNumber [0] */
+#define ESIM_TAG_DEFAULT_DP_ADDRESS         0x80   /* SetDefaultDpAddress, configured addresses */
+#define ESIM_TAG_ROOT_DS_ADDRESS            0x81   /* configured addresses: rootDsAddress */
+#define ESIM_TAG_GET_CERTS_CI_PKID          0x80   /* GetCertsRequest.euiccCiPKId [0] */
+#define ESIM_TAG_EIM_CONFIGURATION_LIST     0xA0   /* eimConfigurationDataList [0] SEQUENCE OF */
+/* EUICCInfo1 (BF20) and EUICCInfo2 (BF22) */
+#define ESIM_TAG_INFO_SVN                   0x82   /* svn [2] */
+#define ESIM_TAG_INFO_CI_PKIDS_VERIFICATION 0xA9   /* euiccCiPKIdListForVerification [9] */
+#define ESIM_TAG_INFO_CI_PKIDS_SIGNING      0xAA   /* euiccCiPKIdListForSigning [10] */
+#define ESIM_TAG_INFO2_PROFILE_VERSION      0x81   /* profileVersion [1] */
+#define ESIM_TAG_INFO2_FIRMWARE_VERSION     0x83   /* euiccFirmwareVer [3] */
+#define ESIM_TAG_INFO2_EXT_CARD_RESOURCE    0x84   /* extCardResource [4] */
+#define ESIM_TAG_INFO2_TS102241_VERSION     0x86   /* ts102241Version [6] */
+#define ESIM_TAG_INFO2_GP_VERSION           0x87   /* globalplatformVersion [7] */
+#define ESIM_TAG_INFO2_PP_VERSION           0x04   /* ppVersion: universal OCTET STRING */
+#define ESIM_TAG_INFO2_SAS_ACCREDITATION    0x0C   /* sasAcreditationNumber: universal UTF8String */
+#define ESIM_TAG_INFO2_IPA_MODE             0x90   /* ipaMode [16] (SGP.32) */
+#define ESIM_TAG_INFO2_IOT_SPECIFIC_INFO    0xB4   /* iotSpecificInfo [20] (SGP.32) */
+#define ESIM_TAG_IOT_VERSIONS               0xA0   /* IoTSpecificInfo.iotVersion [0] SEQUENCE OF */
+#define ESIM_TAG_IOT_ECALL_SUPPORTED        0x81
+#define ESIM_TAG_IOT_FALLBACK_SUPPORTED     0x82
+/* extCardResource content (ETSI TS 102 226 §8.2.1.3.2) */
+#define ESIM_TAG_ECR_INSTALLED_APPLICATIONS 0x81
+#define ESIM_TAG_ECR_FREE_NVM               0x82
+#define ESIM_TAG_ECR_FREE_VOLATILE          0x83
+/* ProfileInfo (E3), also ProfileInfoListRequest's profileClass */
+#define ESIM_TAG_PROFILE_STATE              0x9F70 /* profileState [112] */
+#define ESIM_TAG_PROFILE_NICKNAME           0x90   /* profileNickname [16], also SetNickname */
+#define ESIM_TAG_PROFILE_SERVICE_PROVIDER   0x91   /* serviceProviderName [17] */
+#define ESIM_TAG_PROFILE_NAME               0x92   /* profileName [18] */
+#define ESIM_TAG_PROFILE_CLASS              0x95   /* profileClass [21] */
+#define ESIM_TAG_PROFILE_FALLBACK_ATTRIBUTE 0x9F26 /* fallbackAttribute [38] (SGP.32) */
+#define ESIM_TAG_PROFILE_FALLBACK_ALLOWED   0x9F67 /* fallbackAllowed [103] (SGP.32) */
+/* EuiccMemoryResetResponse (SGP.32 BF64) */
+#define ESIM_TAG_RESET_RESULT               0x80   /* resetResult [0] */
+#define ESIM_TAG_RESET_EIM_RESULT           0x81   /* resetEimResult [1] */
+#define ESIM_TAG_RESET_IEC_RESULT           0x82   /* resetImmediateEnableConfigResult [2] */
+/* PendingNotification alternatives besides BF37 and OtherSignedNotification (SEQUENCE) */
+#define ESIM_TAG_COMPACT_PIR                0xA0   /* compactProfileInstallationResult [0] */
+#define ESIM_TAG_COMPACT_OTHER_NOTIFICATION 0xA1   /* compactOtherSignedNotification [1] (SGP.32) */
+#define ESIM_TAG_COMPACT_PIR_DATA           0xA0   /* compactProfileInstallationResultData [0] */
+#define ESIM_TAG_COMPACT_PIR_SEQ_NUMBER     0x02   /* its seqNumber: universal INTEGER */
+/* GetRatResponse (BF43) and ProfilePolicyAuthorisationRule */
+#define ESIM_TAG_RAT                        0xA0   /* rat [0] */
+#define ESIM_TAG_PPR_IDS                    0x80   /* pprIds [0] */
+#define ESIM_TAG_ALLOWED_OPERATORS          0xA1   /* allowedOperators [1] */
+#define ESIM_TAG_PPR_FLAGS                  0x82   /* pprFlags [2] */
+/* GetCertsResponse certs (implicit: the tag replaces the certificate's SEQUENCE) */
+#define ESIM_TAG_EUM_CERTIFICATE            0xA5   /* eumCertificate [5] */
+#define ESIM_TAG_EUICC_CERTIFICATE          0xA6   /* euiccCertificate [6] */
+/* EimConfigurationData (SGP.32) */
+#define ESIM_TAG_EIM_ID                     0x80   /* eimId [0] */
+#define ESIM_TAG_EIM_FQDN                   0x81   /* eimFqdn [1] */
+#define ESIM_TAG_EIM_ID_TYPE                0x82   /* eimIdType [2] */
+#define ESIM_TAG_EIM_COUNTER_VALUE          0x83   /* counterValue [3] */
+#define ESIM_TAG_EIM_ASSOCIATION_TOKEN      0x84   /* associationToken [4], also addInitialEimOk */
+#define ESIM_TAG_EIM_PUBLIC_KEY_DATA        0xA5   /* eimPublicKeyData [5] CHOICE */
+#define ESIM_TAG_EIM_TRUSTED_TLS_DATA       0xA6   /* trustedPublicKeyDataTls [6] CHOICE */
+#define ESIM_TAG_EIM_SUPPORTED_PROTOCOL     0x87   /* eimSupportedProtocol [7] */
+#define ESIM_TAG_EIM_CI_PKID                0x88   /* euiccCiPKId [8] */
+#define ESIM_TAG_EIM_INDIRECT_DOWNLOAD      0x89   /* indirectProfileDownload [9] NULL */
+#define ESIM_TAG_ADD_EIM_OK                 0x05   /* addInitialEimOk item addOk: universal NULL */
+
 /* ---- ESipa message tags (SGP.32 v1.2 §6; envelope alternatives) ---- */
 #define ESIM_TAG_ESIPA_INITIATE_AUTHENTICATION 0xBF39
 #define ESIM_TAG_ESIPA_GET_BOUND_PROFILE_PACKAGE 0xBF3A
@@ -318,6 +397,16 @@ G_BEGIN_DECLS
 #define ESIM_INS_TERMINAL_CAPABILITY  0xAA
 #define ESIM_STORE_DATA_P1_MORE       0x11   /* more blocks follow */
 #define ESIM_STORE_DATA_P1_LAST       0x91   /* last block */
+#define ESIM_MANAGE_CHANNEL_P1_OPEN   0x00   /* P2 00: the card assigns the channel, Le 1 */
+#define ESIM_MANAGE_CHANNEL_P1_CLOSE  0x80   /* P2: the channel */
+#define ESIM_SELECT_P1_BY_DF_NAME     0x04
+#define ESIM_SELECT_P2_FIRST_FCI      0x00   /* first or only occurrence, return the FCI */
+/* CLA (ISO 7816-4 §5.4.1): channels 0-3 in b2b1 of the first interindustry
+ * coding, 4-19 as channel - 4 in b4..b1 of the further one; b8 set is the
+ * proprietary class GlobalPlatform commands use */
+#define ESIM_CLA_INTERINDUSTRY        0x00
+#define ESIM_CLA_FURTHER_INTERINDUSTRY 0x40
+#define ESIM_CLA_PROPRIETARY          0x80
 
 /* ---- status words ---- */
 #define ESIM_SW_OK                    0x9000
@@ -336,7 +425,11 @@ G_BEGIN_DECLS
 #define ESIM_SW_LOGICAL_CHANNEL_NOT_SUPPORTED 0x6881
 #define ESIM_SW_INS_NOT_SUPPORTED     0x6D00
 #define ESIM_SW_CLA_NOT_SUPPORTED     0x6E00
-#define ESIM_SW_TECHNICAL_PROBLEM     0x6F00
+#define ESIM_SW_TECHNICAL_PROBLEM     0x6F00 /* 6Fxx: no precise diagnosis */
+#define ESIM_SW_WRONG_PARAMETERS      0x6B00 /* wrong P1-P2 (6A86: incorrect P1-P2) */
+#define ESIM_SW_EXECUTION_ERROR       0x6400
+#define ESIM_SW_MEMORY_FAILURE        0x6581
+#define ESIM_SW_SECURITY_TECHNICAL    0x6601 /* security-related issue */
 
 /* ---- limits ---- */
 #define ESIM_STORE_DATA_MAX_SEGMENT   255    /* bytes of ES10 data per STORE DATA */

@@ -8,12 +8,13 @@
 
 #include <glib.h>
 
+#include "esim-tags.h"
 #include "esimd-log.h"
 
 G_BEGIN_DECLS
 
 #define ESIMD_CONFIG_SEGMENT_SIZE_MIN 6
-#define ESIMD_CONFIG_SEGMENT_SIZE_MAX 255
+#define ESIMD_CONFIG_SEGMENT_SIZE_MAX ESIM_STORE_DATA_MAX_SEGMENT
 
 /* [modem] Enabled */
 typedef enum {
