@@ -16,6 +16,7 @@
 #include "esimd-error.h"
 #include "esimd-euicc.h"
 #include "esimd-gdbus.h"
+#include "esim-test-wait.h"
 
 #define WAIT_MS 10000
 #define EUICC_IFACE "org.freedesktop.Esimd1.Euicc"
@@ -144,17 +145,9 @@ typedef struct {
 
 /* Iterates the main context until @done (@data) is TRUE; fails naming @what after WAIT_MS. */
 static void
-wait_until (gboolean (*done) (gpointer data), gpointer data, const gchar *what)
+wait_until (EsimTestWaitCondition done, gpointer data, const gchar *what)
 {
-	gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
-
-	while (!done (data)) {
-		if (g_get_monotonic_time () > deadline)
-			g_error ("timed out waiting for %s", what);
-		g_main_context_iteration (NULL, FALSE);
-		if (!done (data))
-			g_usleep (1000);
-	}
+	esim_test_wait_until_func (WAIT_MS, done, data, "%s", what);
 }
 
 static gboolean
