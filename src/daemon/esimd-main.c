@@ -5,6 +5,7 @@
  * has been probed, so a client that sees the name sees complete objects.
  */
 
+#include <string.h>
 #include <locale.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -251,17 +252,24 @@ esimd_load_config (EsimdDaemon *daemon, const EsimdOptions *options, GError **er
 	return TRUE;
 }
 
-/* The state directory: --state-dir, else the system's, or with --session the user's own
- * ($XDG_STATE_HOME/esimd, ~/.local/state/esimd by default), which a developer can write. */
+/* The state directory: --state-dir, else the one systemd made for the unit
+ * (StateDirectory=, given as $STATE_DIRECTORY), else the system's, or with --session the
+ * user's own ($XDG_STATE_HOME/esimd, ~/.local/state/esimd by default), which a developer
+ * can write. */
 static gboolean
 esimd_open_state (EsimdDaemon *daemon, const EsimdOptions *options, GError **error)
 {
+	const gchar *from_systemd = g_getenv ("STATE_DIRECTORY");
 	g_autofree gchar *dir = NULL;
 
 	if (options->state_dir != NULL)
 		dir = g_canonicalize_filename (options->state_dir, NULL);
 	else if (options->session)
 		dir = g_build_filename (g_get_user_state_dir (), "esimd", NULL);
+	/* systemd may list several, separated by ':'; the unit names one */
+	else if (from_systemd != NULL && g_path_is_absolute (from_systemd) &&
+		 strchr (from_systemd, ':') == NULL)
+		dir = g_strdup (from_systemd);
 	else
 		dir = g_strdup (ESIMD_STATE_DIR);
 	daemon->store = esimd_store_open (dir, error);
