@@ -360,6 +360,28 @@ test_state_dir_created (void)
 	assert_state_dir_private (session_dir);
 }
 
+/* Under systemd (no --state-dir, no --session) the unit's StateDirectory=, which systemd
+ * passes as $STATE_DIRECTORY, is the state directory whatever prefix esimd was built with. */
+static void
+test_state_dir_from_systemd (void)
+{
+	g_autoptr(EsimdTestHarness) h = esimd_test_harness_new (ESIMD_TEST_BUS_SYSTEM);
+	const gchar *tmpdir = esimd_test_harness_get_tmpdir (h);
+	g_autofree gchar *dir = g_build_filename (tmpdir, "systemd-state", "esimd", NULL);
+	g_autofree gchar *config = esimd_test_harness_config_path (h);
+	g_autofree gchar *config_arg = g_strdup_printf ("--config=%s", config);
+	g_autofree gchar *err = NULL;
+
+	/* the first daemon holds the name; the second opens its state, then finds it taken */
+	esimd_test_harness_start_daemon (h, 1, NULL);
+	g_setenv ("STATE_DIRECTORY", dir, TRUE);
+	g_assert_cmpint (esimd_test_harness_run_daemon_sync (h, &err, config_arg, NULL), ==, 1);
+	g_unsetenv ("STATE_DIRECTORY");
+	g_test_message ("esimd said: %s", err);
+	g_assert_nonnull (strstr (err, "org.freedesktop.Esimd1"));
+	assert_state_dir_private (dir);
+}
+
 static void
 assert_state_dir_refused (EsimdTestHarness *h, const gchar *dir, const gchar *reason)
 {
@@ -432,6 +454,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esimd/daemon/files/config", test_config);
 	g_test_add_func ("/esimd/daemon/files/state-dir-created", test_state_dir_created);
 	g_test_add_func ("/esimd/daemon/files/state-dir-refused", test_state_dir_refused);
+	g_test_add_func ("/esimd/daemon/files/state-dir-from-systemd", test_state_dir_from_systemd);
 
 	return g_test_run ();
 }
