@@ -228,6 +228,116 @@ G_BEGIN_DECLS
 #define ESIM_TAG_EIM_CI_PKID                0x88   /* euiccCiPKId [8] */
 #define ESIM_TAG_EIM_INDIRECT_DOWNLOAD      0x89   /* indirectProfileDownload [9] NULL */
 #define ESIM_TAG_ADD_EIM_OK                 0x05   /* addInitialEimOk item addOk: universal NULL */
+/* ---- the card's side of the download (SGP.22 v2.5 RSPDefinitions; the
+ * tags above serve both sides, these are the rest a card and an SM-DP+
+ * build or check) ---- */
+/* AuthenticateServerRequest (BF38): serverSigned1 30, serverSignature1 5F37,
+ * euiccCiPKIdToBeUsed 04, serverCertificate 30, then ctxParams1 */
+#define ESIM_TAG_CTX_PARAMS1                0xA0   /* CtxParams1 CHOICE: ctxParamsForCommonAuthentication [0] */
+/* AuthenticateResponseOk [0]: euiccSigned1 30, euiccSignature1 5F37,
+ * euiccCertificate 30, eumCertificate 30.  EuiccSigned1 keeps ServerSigned1's
+ * tags (transactionId 80, serverAddress 83, serverChallenge 84) and adds: */
+#define ESIM_TAG_SIGNED1_EUICC_INFO2        0xBF22 /* euiccInfo2 [34] */
+/* SmdpSigned2 and EUICCSigned2: transactionId 80, ccRequiredFlag 01, bppEuiccOtpk /
+ * euiccOtpk 5F49, hashCc 04 (the tags above) */
+/* ProfileInstallationResultData (BF27): smdpOid keeps its universal tag (ESIM_TAG_OID),
+ * SuccessResult.aid is [APPLICATION 15] (ESIM_TAG_ISDP_AID) */
+/* EUICCResponse (simaResponse, SIMalliance eUICC Profile Package, PEDefinitions) */
+#define ESIM_TAG_EUICC_RESPONSE_PE_STATUS   0xA0   /* peStatus [0] SEQUENCE OF PEStatus */
+#define ESIM_TAG_PE_STATUS_STATUS           0x80   /* PEStatus.status [0] */
+/* CancelSessionResponse (BF41) */
+#define ESIM_TAG_CANCEL_SESSION_OK          0xA0   /* cancelSessionResponseOk [0] */
+/* ConfigureISDPRequest (BF24) */
+#define ESIM_TAG_CONFIGURE_ISDP             0xBF24
+#define ESIM_TAG_DP_PROPRIETARY_DATA        0xB8   /* dpProprietaryData [24] */
+#define ESIM_TAG_REPLACE_SESSION_KEYS       0xBF26
+/* StoreMetadataRequest (BF25), the members the tags above do not name */
+#define ESIM_TAG_META_ICON                  0x94
+#define ESIM_TAG_META_PROFILE_OWNER         0xB7
+#define ESIM_TAG_META_SERVICE_DATA_STORED   0xBF22 /* serviceSpecificDataStoredInEuicc [34] */
+#define ESIM_TAG_META_SERVICE_DATA_NOT_STORED 0xBF23 /* serviceSpecificDataNotStoredInEuicc [35] */
+/* Profile elements of an unprotected profile package (PEDefinitions v3.3,
+ * ProfileElement CHOICE, AUTOMATIC TAGS: header [0], …, nonStandard [9], end [10]) */
+#define ESIM_TAG_PE_HEADER                  0xA0
+#define ESIM_TAG_PE_NON_STANDARD            0xA9
+#define ESIM_TAG_PE_END                     0xAA
+#define ESIM_TAG_PE_HEADER_MAJOR_VERSION    0x80   /* ProfileHeader, automatic */
+#define ESIM_TAG_PE_HEADER_MINOR_VERSION    0x81
+#define ESIM_TAG_PE_HEADER_PROFILE_TYPE     0x82
+#define ESIM_TAG_PE_HEADER_ICCID            0x83   /* digits in order, F-padded (not swapped) */
+#define ESIM_TAG_PE_HEADER_MANDATORY_SERVICES 0xA5
+#define ESIM_TAG_PE_HEADER_MANDATORY_GFSTE  0xA6
+#define ESIM_TAG_PE_SUB_HEADER              0xA0   /* PEHeader inside a PE: [0] */
+#define ESIM_TAG_PE_SUB_HEADER_IDENTIFICATION 0x81 /* PEHeader.identification [1] */
+#define ESIM_TAG_PE_NON_STANDARD_ISSUER     0x81   /* PE-NonStandard.issuerID [1] */
+#define ESIM_TAG_PE_NON_STANDARD_CONTENT    0x82   /* PE-NonStandard.content [2] */
+
+/* ---- EUICCInfo1 (BF20) and EUICCInfo2 (BF22): SGP.22 v2.5, SGP.32 v1.2 ---- */
+#define ESIM_TAG_INFO_PROFILE_VERSION       0x81
+#define ESIM_TAG_INFO_FIRMWARE_VERSION      0x83
+#define ESIM_TAG_INFO_EXT_CARD_RESOURCE     0x84
+#define ESIM_TAG_INFO_UICC_CAPABILITY       0x85
+#define ESIM_TAG_INFO_TS102241_VERSION      0x86
+#define ESIM_TAG_INFO_GP_VERSION            0x87
+#define ESIM_TAG_INFO_RSP_CAPABILITY        0x88
+#define ESIM_TAG_INFO_CI_PKID_VERIFICATION  0xA9   /* euiccCiPKIdListForVerification [9] */
+#define ESIM_TAG_INFO_CI_PKID_SIGNING       0xAA   /* euiccCiPKIdListForSigning [10] */
+#define ESIM_TAG_INFO_FORBIDDEN_PPR         0x99
+#define ESIM_TAG_INFO_PP_VERSION            0x04   /* ppVersion: universal */
+#define ESIM_TAG_INFO_SAS_ACCREDITATION     0x0C   /* sasAcreditationNumber: universal */
+#define ESIM_TAG_INFO_IPA_MODE              0x90   /* SGP.32 ipaMode [16] */
+#define ESIM_TAG_INFO_IOT_SPECIFIC          0xB4   /* SGP.32 iotSpecificInfo [20] */
+#define ESIM_TAG_INFO_IOT_VERSION           0xA0   /* IoTSpecificInfo.iotVersion [0] */
+#define ESIM_TAG_INFO_MIN_SECURITY_LEVEL    0x95   /* SGP.32 euiccMinimumSecurityLevel [21] */
+/* extCardResource contents (ETSI TS 102 226 §8.2.1.7.2) */
+#define ESIM_TAG_RESOURCE_INSTALLED_APPS    0x81
+#define ESIM_TAG_RESOURCE_FREE_NVM          0x82
+#define ESIM_TAG_RESOURCE_FREE_RAM          0x83
+
+/* ---- ES10c and the other ES10b structures a card answers (SGP.22 v2.5,
+ * SGP.32 v1.2, both AUTOMATIC TAGS) ---- */
+#define ESIM_TAG_CHOICE_ERROR               0x81   /* the error INTEGER [1] of a CHOICE response */
+#define ESIM_TAG_CHOICE_OK_LIST             0xA0   /* the list [0] of a CHOICE response */
+/* ProfileInfo (E3) members; iccid 5A and isdpAid 4F above */
+#define ESIM_TAG_PROFILE_SEARCH_CRITERIA    0xA0   /* ProfileInfoListRequest.searchCriteria [0] */
+/* EnableProfile / DisableProfile */
+#define ESIM_TAG_SWITCH_PROFILE_IDENTIFIER  0xA0   /* profileIdentifier [0] CHOICE */
+#define ESIM_TAG_SWITCH_REFRESH_FLAG        0x81
+/* eUICCMemoryReset (BF34 / BF64) */
+#define ESIM_TAG_RESET_IMMEDIATE_ENABLE_RESULT 0x82 /* SGP.32 resetImmediateEnableConfigResult [2] */
+/* ListNotification (BF28) and RetrieveNotificationsList (BF2B) */
+#define ESIM_TAG_NOTIF_LIST_OPERATION       0x81   /* ListNotificationRequest.profileManagementOperation [1] */
+#define ESIM_TAG_NOTIF_SEARCH_CRITERIA      0xA0   /* searchCriteria [0] CHOICE */
+#define ESIM_TAG_NOTIF_SEARCH_SEQ_NUMBER    0x80
+#define ESIM_TAG_NOTIF_SEARCH_OPERATION     0x81
+#define ESIM_TAG_NOTIF_SEARCH_EPR           0x82   /* SGP.32 euiccPackageResults [2] NULL */
+#define ESIM_TAG_NOTIF_LIST_EPR             0xA2   /* SGP.32 euiccPackageResultList [2] */
+#define ESIM_TAG_REMOVE_NOTIF_SEQ_NUMBER    0x80
+/* EuiccConfiguredAddresses (BF3C) and SetDefaultDpAddress (BF3F / BF65) */
+/* RulesAuthorisationTable (BF43) */
+#define ESIM_TAG_RAT_PPR_IDS                0x80
+#define ESIM_TAG_RAT_ALLOWED_OPERATORS      0xA1
+#define ESIM_TAG_RAT_MCC_MNC                0x80   /* OperatorId.mccMnc */
+#define ESIM_TAG_RAT_PPR_FLAGS              0x82
+/* GetCerts (SGP.32 BF56) */
+#define ESIM_TAG_CERTS_CI_PKID              0x80   /* GetCertsRequest.euiccCiPKId [0] */
+#define ESIM_TAG_CERTS                      0xA0   /* certs [0] */
+#define ESIM_TAG_CERTS_EUM                  0xA5   /* eumCertificate [5] */
+#define ESIM_TAG_CERTS_EUICC                0xA6   /* euiccCertificate [6] */
+/* EimConfigurationData (SGP.32 v1.2 §2.11.1.1), automatic */
+#define ESIM_TAG_EIM_TRUSTED_KEY_TLS        0xA6
+#define ESIM_TAG_EIM_EUICC_CI_PKID          0x88
+#define ESIM_TAG_EIM_PROTOCOL_VERSIONS      0xAA
+#define ESIM_TAG_EIM_CONFIG_LIST            0xA0   /* GetEimConfigurationData list / AddInitialEim list [0] */
+#define ESIM_TAG_EIM_SEARCH_CRITERIA        0xA0   /* GetEimConfigurationDataRequest.searchCriteria [0] */
+/* LpaeActivation / IpaeActivation (BF42) */
+#define ESIM_TAG_LPAE_OPTION                0x80
+/* SELECT response FCI (ISO 7816-4, GlobalPlatform) */
+#define ESIM_TAG_FCI_AID                    0x84
+#define ESIM_TAG_FCI_PROPRIETARY            0xA5
+#define ESIM_TAG_FCI_MAX_LENGTH             0x9F65
+#define ESIM_TAG_ISDR_SVN                   0x82   /* inside E0 */
+#define ESIM_TAG_ISDR_EUICC_CONFIGURATION   0x80   /* inside E1 */
 
 /* ---- ESipa message tags (SGP.32 v1.2 §6; envelope alternatives) ---- */
 #define ESIM_TAG_ESIPA_INITIATE_AUTHENTICATION 0xBF39
@@ -407,6 +517,10 @@ G_BEGIN_DECLS
 #define ESIM_CLA_INTERINDUSTRY        0x00
 #define ESIM_CLA_FURTHER_INTERINDUSTRY 0x40
 #define ESIM_CLA_PROPRIETARY          0x80
+#define ESIM_SELECT_P1_BY_AID         0x04
+#define ESIM_SELECT_P2_FCI            0x00   /* return FCI (first or only occurrence) */
+#define ESIM_SELECT_P2_FCP            0x04
+#define ESIM_SELECT_P2_NO_DATA        0x0C
 
 /* ---- status words ---- */
 #define ESIM_SW_OK                    0x9000
@@ -414,7 +528,10 @@ G_BEGIN_DECLS
 #define ESIM_SW1_MORE_DATA_SIM        0x9F   /* (U)SIM form of 61xx */
 #define ESIM_SW1_WRONG_LE             0x6C   /* 6Cxx: resend with Le = xx */
 #define ESIM_SW1_PROACTIVE_PENDING    0x91   /* 91xx: success, a proactive command waits */
+#define ESIM_SW_MEMORY_FAILURE        0x6581
 #define ESIM_SW_WRONG_LENGTH          0x6700
+#define ESIM_SW_SECURE_MESSAGING_NOT_SUPPORTED 0x6882
+#define ESIM_SW_CHAINING_NOT_SUPPORTED 0x6884
 #define ESIM_SW_SECURITY_STATUS       0x6982
 #define ESIM_SW_CONDITIONS_NOT_SATISFIED 0x6985
 #define ESIM_SW_WRONG_DATA            0x6A80

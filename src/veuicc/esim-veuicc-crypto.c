@@ -1,9 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The card's PKI: an ECDSA P-256 EUM key with a self-signed EUM certificate
- * (it stands in for the CI too: its SubjectKeyIdentifier is the CI key id the
- * card announces) and an eUICC key whose certificate the EUM signs, with the
- * EID as subject serialNumber, as in SGP.22 §4.5.2.
+ * The card's PKI, in one of two forms:
+ *
+ *  - credentials from a directory in the SGP.26 layout (esim-credentials.h):
+ *    the CI certificate(s) the card trusts, the EUM certificate, the eUICC
+ *    certificate and key.  This is what a real card carries, and what a
+ *    download needs: an SM-DP+ verifies the eUICC → EUM → CI chain, the card
+ *    verifies the SM-DP+'s DPauth/DPpb certificates up to a CI it lists.
+ *  - keys of its own, made when the card was created and kept in its state
+ *    file (cards made before credentials existed): an ECDSA P-256 EUM key with
+ *    a self-signed EUM certificate (it stands in for the CI too: its
+ *    SubjectKeyIdentifier is the CI key id the card announces) and an eUICC
+ *    key whose certificate the EUM signs, with the EID as subject
+ *    serialNumber, as in SGP.22 §4.5.2.  No SM-DP+ chains to that "CI", so
+ *    such a card signs notifications but refuses every download with
+ *    ciPKUnknown, as a card from an unknown EUM would.
  */
 
 #define G_LOG_DOMAIN "esim-veuicc"
@@ -14,6 +25,7 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
+#include "esim-credentials.h"
 #include "esim-veuicc-private.h"
 
 #define OID_SERIAL_NUMBER "2.5.4.5"
@@ -36,8 +48,10 @@ struct _VeuiccCrypto {
 	gnutls_privkey_t      signer;      /* wraps euicc_key */
 	GBytes               *eum_der;
 	GBytes               *euicc_der;
-	GBytes               *ci_pkid;
+	GPtrArray            *ci_pkids;    /* GBytes: SubjectKeyIdentifier of each trusted CI */
+	GPtrArray            *cis;         /* EsimCert: the trusted CIs */
 	gchar                *pem[PEM_LAST];
+	EsimEuiccCredentials *creds;       /* NULL for keys of its own */
 };
 
 void
@@ -57,7 +71,9 @@ veuicc_crypto_free (VeuiccCrypto *crypto)
 		gnutls_x509_crt_deinit (crypto->euicc_cert);
 	g_clear_pointer (&crypto->eum_der, g_bytes_unref);
 	g_clear_pointer (&crypto->euicc_der, g_bytes_unref);
-	g_clear_pointer (&crypto->ci_pkid, g_bytes_unref);
+	g_clear_pointer (&crypto->ci_pkids, g_ptr_array_unref);
+	g_clear_pointer (&crypto->cis, g_ptr_array_unref);
+	g_clear_pointer (&crypto->creds, esim_euicc_credentials_free);
 	for (guint i = 0; i < PEM_LAST; i++) {
 		if (crypto->pem[i] != NULL)
 			memset (crypto->pem[i], 0, strlen (crypto->pem[i]));
@@ -222,6 +238,7 @@ crypto_finish (VeuiccCrypto *crypto, GError **error)
 	guint8 ski[32];
 	size_t ski_len = sizeof (ski);
 	unsigned int critical = 0;
+	EsimCert *eum;
 	int rc;
 
 	crypto->eum_der = cert_der (crypto->eum_cert, error);
@@ -239,7 +256,14 @@ crypto_finish (VeuiccCrypto *crypto, GError **error)
 		             (gsize) ski_len);
 		return FALSE;
 	}
-	crypto->ci_pkid = g_bytes_new (ski, ski_len);
+	crypto->ci_pkids = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+	g_ptr_array_add (crypto->ci_pkids, g_bytes_new (ski, ski_len));
+	/* the self-signed EUM is no CI (wrong policy): server certificates never chain to it */
+	crypto->cis = g_ptr_array_new_with_free_func ((GDestroyNotify) esim_cert_unref);
+	eum = esim_cert_new_from_der (g_bytes_get_data (crypto->eum_der, NULL),
+	                              g_bytes_get_size (crypto->eum_der), NULL);
+	if (eum != NULL)
+		g_ptr_array_add (crypto->cis, eum);
 	rc = gnutls_privkey_init (&crypto->signer);
 	if (!gnutls_check (rc, "cannot create signer", error))
 		return FALSE;
@@ -391,6 +415,7 @@ veuicc_crypto_load (const gchar *eum_key_pem, const gchar *eum_cert_pem,
 const gchar *
 veuicc_crypto_get_pem (VeuiccCrypto *crypto, guint idx)
 {
+	/* NULL for credentials: their files are the keys' home, not the state file */
 	g_return_val_if_fail (crypto != NULL, NULL);
 	g_return_val_if_fail (idx < PEM_LAST, NULL);
 	return crypto->pem[idx];
@@ -410,11 +435,61 @@ veuicc_crypto_get_euicc_certificate (VeuiccCrypto *crypto)
 	return g_bytes_ref (crypto->euicc_der);
 }
 
-GBytes *
-veuicc_crypto_get_ci_pkid (VeuiccCrypto *crypto)
+GPtrArray *
+veuicc_crypto_get_ci_pkids (VeuiccCrypto *crypto)
 {
 	g_return_val_if_fail (crypto != NULL, NULL);
-	return g_bytes_ref (crypto->ci_pkid);
+	return crypto->ci_pkids;
+}
+
+gboolean
+veuicc_crypto_has_ci_pkid (VeuiccCrypto *crypto, const guint8 *pkid, gsize len)
+{
+	g_return_val_if_fail (crypto != NULL, FALSE);
+	for (guint i = 0; i < crypto->ci_pkids->len; i++) {
+		GBytes *own = g_ptr_array_index (crypto->ci_pkids, i);
+		if (g_bytes_get_size (own) == len && memcmp (g_bytes_get_data (own, NULL), pkid, len) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+GPtrArray *
+veuicc_crypto_get_cis (VeuiccCrypto *crypto)
+{
+	g_return_val_if_fail (crypto != NULL, NULL);
+	return crypto->cis;
+}
+
+const gchar *
+veuicc_crypto_get_credentials_dir (VeuiccCrypto *crypto)
+{
+	g_return_val_if_fail (crypto != NULL, NULL);
+	return crypto->creds != NULL ? crypto->creds->dir : NULL;
+}
+
+const gchar *
+veuicc_crypto_get_credentials_eid (VeuiccCrypto *crypto)
+{
+	g_return_val_if_fail (crypto != NULL, NULL);
+	return crypto->creds != NULL ? crypto->creds->eid : NULL;
+}
+
+VeuiccCrypto *
+veuicc_crypto_new_from_credentials (const gchar *dir, GError **error)
+{
+	g_autoptr(VeuiccCrypto) crypto = g_new0 (VeuiccCrypto, 1);
+
+	g_return_val_if_fail (dir != NULL, NULL);
+
+	crypto->creds = esim_euicc_credentials_load (dir, error);
+	if (crypto->creds == NULL)
+		return NULL;
+	crypto->eum_der = g_bytes_ref (esim_cert_get_der (crypto->creds->eum_cert));
+	crypto->euicc_der = g_bytes_ref (esim_cert_get_der (crypto->creds->euicc_cert));
+	crypto->ci_pkids = esim_euicc_credentials_dup_ci_pkids (crypto->creds);
+	crypto->cis = g_ptr_array_ref (crypto->creds->ci_certs);
+	return g_steal_pointer (&crypto);
 }
 
 /* Copies a DER INTEGER magnitude right-aligned into 32 bytes (BSI TR-03111 plain form). */
@@ -448,6 +523,8 @@ veuicc_crypto_sign (VeuiccCrypto *crypto, const guint8 *data, gsize len, guint8 
 
 	g_return_val_if_fail (crypto != NULL, FALSE);
 
+	if (crypto->creds != NULL)
+		return esim_euicc_credentials_sign (crypto->creds, data, len, signature, error);
 	rc = gnutls_privkey_sign_data (crypto->signer, GNUTLS_DIG_SHA256, 0, &in, &sig);
 	if (!gnutls_check (rc, "cannot sign", error))
 		return FALSE;

@@ -21,10 +21,6 @@
 #include "esim-util.h"
 #include "esim-veuicc-private.h"
 
-#define SW_OK 0x9000
-#define SW_WRONG_DATA 0x6A80
-#define SW_MEMORY_FAILURE 0x6581
-
 #define RESULT_UNDEFINED_ERROR 127
 
 typedef GBytes *(*Es10Handler) (EsimVeuicc *self, const EsimTlv *request, guint16 *sw);
@@ -67,14 +63,14 @@ get_exact_children (const EsimTlv *parent, EsimTlv *out, const EsimTag *tags, gu
 static GBytes *
 ok_response (GBytes *response, guint16 *sw)
 {
-	*sw = SW_OK;
+	*sw = ESIM_SW_OK;
 	return response;
 }
 
 /* Where a response carries its result code (automatic tags) */
 enum {
-	RESULT_TAG = 0x80,       /* TAG { 80 code }: the one component of most results */
-	CHOICE_ERROR_TAG = 0x81, /* TAG { 81 code }: the error arm of a CHOICE response */
+	RESULT_TAG = ESIM_TAG_RESULT,             /* TAG { 80 code }: the one component of most results */
+	CHOICE_ERROR_TAG = ESIM_TAG_CHOICE_ERROR, /* TAG { 81 code }: the error arm of a CHOICE response */
 };
 
 static GBytes *
@@ -97,17 +93,18 @@ fail_sw (guint16 code, guint16 *sw)
 /* Persists a change.  A failed write undoes it in memory too and answers 6581 (memory
  * failure), as a card whose NVM write fails; the caller must then return at once, since
  * the profiles, notifications and eIMs it holds pointers to were replaced. */
-static gboolean
-commit (EsimVeuicc *self, guint16 *sw)
+gboolean
+veuicc_es10_commit (EsimVeuicc *self, guint16 *sw)
 {
 	g_autoptr(GError) error = NULL;
 	if (!veuicc_state_commit (self, &error)) {
 		g_warning ("change not made: %s", error->message);
-		*sw = SW_MEMORY_FAILURE;
+		*sw = ESIM_SW_MEMORY_FAILURE;
 		return FALSE;
 	}
 	return TRUE;
 }
+
 
 /* Queues the notification of a state change; without it the change still stands, as on a
  * card whose notification list cannot take it (a failed signature here is a broken key). */
@@ -126,33 +123,41 @@ handle_get_eid (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 	EsimTlv children[1];
-	guint8 eid[16];
+	guint8 eid[ESIM_EID_LENGTH];
 	guint n = 0;
 
 	/* tagList must be '5A'; an empty request is accepted as well */
 	if (!get_children (request, children, 1, &n))
-		return fail_sw (SW_WRONG_DATA, sw);
-	if (n == 1 && (children[0].tag != 0x5C || children[0].len != 1 || children[0].value[0] != 0x5A))
-		return fail_sw (SW_WRONG_DATA, sw);
+		return fail_sw (ESIM_SW_WRONG_DATA, sw);
+	if (n == 1 && (children[0].tag != ESIM_TAG_TAG_LIST || children[0].len != 1 ||
+	               children[0].value[0] != ESIM_TAG_EID))
+		return fail_sw (ESIM_SW_WRONG_DATA, sw);
 	if (!esim_eid_to_bytes (self->eid, eid, NULL))
-		return fail_sw (0x6F00, sw);
-	esim_der_writer_begin (writer, 0xBF3E);
-	esim_der_writer_put (writer, 0x5A, eid, sizeof (eid));
+		return fail_sw (ESIM_SW_TECHNICAL_PROBLEM, sw);
+	esim_der_writer_begin (writer, ESIM_TAG_GET_EID);
+	esim_der_writer_put (writer, ESIM_TAG_EID, eid, sizeof (eid));
 	esim_der_writer_end (writer);
 	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
+/* The key IDs of the CIs the card trusts, for verification and for signing alike:
+ * its credentials' CIs (one certificate chain each way). */
+static void
+put_ci_list (EsimVeuicc *self, EsimDerWriter *writer, EsimTag tag)
+{
+	GPtrArray *pkids = veuicc_crypto_get_ci_pkids (self->crypto);
+
+	esim_der_writer_begin (writer, tag);
+	for (guint i = 0; i < pkids->len; i++)
+		esim_der_writer_put_bytes (writer, ESIM_TAG_SUBJECT_KEY_ID, g_ptr_array_index (pkids, i));
+	esim_der_writer_end (writer);
 }
 
 static void
 put_ci_lists (EsimVeuicc *self, EsimDerWriter *writer)
 {
-	g_autoptr(GBytes) pkid = veuicc_crypto_get_ci_pkid (self->crypto);
-	/* euiccCiPKIdListForVerification [9], euiccCiPKIdListForSigning [10] */
-	esim_der_writer_begin (writer, 0xA9);
-	esim_der_writer_put_bytes (writer, 0x04, pkid);
-	esim_der_writer_end (writer);
-	esim_der_writer_begin (writer, 0xAA);
-	esim_der_writer_put_bytes (writer, 0x04, pkid);
-	esim_der_writer_end (writer);
+	put_ci_list (self, writer, ESIM_TAG_INFO_CI_PKID_VERIFICATION);
+	put_ci_list (self, writer, ESIM_TAG_INFO_CI_PKID_SIGNING);
 }
 
 static const guint8 version_svn[] = { 0x02, 0x05, 0x00 };       /* SGP.22 v2.5.0 */
@@ -168,9 +173,9 @@ handle_get_euicc_info1 (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 	if (request->len != 0)
-		return fail_sw (SW_WRONG_DATA, sw);
-	esim_der_writer_begin (writer, 0xBF20);
-	esim_der_writer_put (writer, 0x82, version_svn, sizeof (version_svn));
+		return fail_sw (ESIM_SW_WRONG_DATA, sw);
+	esim_der_writer_begin (writer, ESIM_TAG_GET_EUICC_INFO1);
+	esim_der_writer_put (writer, ESIM_TAG_INFO_SVN, version_svn, sizeof (version_svn));
 	put_ci_lists (self, writer);
 	esim_der_writer_end (writer);
 	return ok_response (esim_der_writer_finish (writer), sw);
@@ -180,18 +185,20 @@ handle_get_euicc_info1 (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 static void
 put_ext_card_resource (EsimVeuicc *self, EsimDerWriter *writer)
 {
-	guint32 free_nvm = 0x00400000u - self->profiles->len * 0x10000u;
+	/* room for max_profiles profiles of VEUICC_NVM_PER_PROFILE each */
+	guint n_free = self->max_profiles > self->profiles->len ? self->max_profiles - self->profiles->len : 0;
+	guint32 free_nvm = n_free * VEUICC_NVM_PER_PROFILE;
 	guint8 value[] = {
-		0x81, 0x01, (guint8) self->profiles->len,
-		0x82, 0x04, (guint8) (free_nvm >> 24), (guint8) (free_nvm >> 16),
+		ESIM_TAG_RESOURCE_INSTALLED_APPS, 0x01, (guint8) self->profiles->len,
+		ESIM_TAG_RESOURCE_FREE_NVM, 0x04, (guint8) (free_nvm >> 24), (guint8) (free_nvm >> 16),
 		(guint8) (free_nvm >> 8), (guint8) free_nvm,
-		0x83, 0x04, 0x00, 0x00, 0x20, 0x00,
+		ESIM_TAG_RESOURCE_FREE_RAM, 0x04, 0x00, 0x00, 0x20, 0x00,
 	};
-	esim_der_writer_put (writer, 0x84, value, sizeof (value));
+	esim_der_writer_put (writer, ESIM_TAG_INFO_EXT_CARD_RESOURCE, value, sizeof (value));
 }
 
-static GBytes *
-handle_get_euicc_info2 (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+GBytes *
+veuicc_es10_euicc_info2 (EsimVeuicc *self)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 	/* usim, isim, milenage, tuak128, gbaAuthenUsim, javacard, multipleUsim, berTlvFiles,
@@ -201,48 +208,42 @@ handle_get_euicc_info2 (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	                          (1u << 24) | (1u << 25);
 	const guint8 min_security_level = 0x01;
 
-	if (request->len != 0)
-		return fail_sw (SW_WRONG_DATA, sw);
 	/* SGP32Definitions v1.2 EUICCInfo2, components in definition order */
-	esim_der_writer_begin (writer, 0xBF22);
-	esim_der_writer_put (writer, 0x81, version_profile, sizeof (version_profile));
-	esim_der_writer_put (writer, 0x82, version_svn, sizeof (version_svn));
-	esim_der_writer_put (writer, 0x83, version_firmware, sizeof (version_firmware));
+	esim_der_writer_begin (writer, ESIM_TAG_GET_EUICC_INFO2);
+	esim_der_writer_put (writer, ESIM_TAG_INFO_PROFILE_VERSION, version_profile, sizeof (version_profile));
+	esim_der_writer_put (writer, ESIM_TAG_INFO_SVN, version_svn, sizeof (version_svn));
+	esim_der_writer_put (writer, ESIM_TAG_INFO_FIRMWARE_VERSION, version_firmware, sizeof (version_firmware));
 	put_ext_card_resource (self, writer);
-	esim_der_writer_put_named_bits (writer, 0x85, uicc_capability);
-	esim_der_writer_put (writer, 0x86, version_ts102241, sizeof (version_ts102241));
-	esim_der_writer_put (writer, 0x87, version_gp, sizeof (version_gp));
+	esim_der_writer_put_named_bits (writer, ESIM_TAG_INFO_UICC_CAPABILITY, uicc_capability);
+	esim_der_writer_put (writer, ESIM_TAG_INFO_TS102241_VERSION, version_ts102241,
+	                     sizeof (version_ts102241));
+	esim_der_writer_put (writer, ESIM_TAG_INFO_GP_VERSION, version_gp, sizeof (version_gp));
 	/* rspCapability: additionalProfile(0), testProfileSupport(3) */
-	esim_der_writer_put_named_bits (writer, 0x88, (1u << 0) | (1u << 3));
+	esim_der_writer_put_named_bits (writer, ESIM_TAG_INFO_RSP_CAPABILITY, (1u << 0) | (1u << 3));
 	put_ci_lists (self, writer);
 	/* forbiddenProfilePolicyRules [25]: ppr1 (disabling not allowed) is refused */
-	esim_der_writer_put_named_bits (writer, 0x99, 1u << 1);
-	esim_der_writer_put (writer, 0x04, version_pp, sizeof (version_pp));
-	esim_der_writer_put_utf8 (writer, 0x0C, "ESIMD-VIRTUAL-EUICC");
-	esim_der_writer_put_uint (writer, 0x90, 0); /* ipaMode: ipad */
-	esim_der_writer_begin (writer, 0xB4);       /* iotSpecificInfo */
-	esim_der_writer_begin (writer, 0xA0);       /* iotVersion SEQUENCE OF VersionType */
-	esim_der_writer_put (writer, 0x04, version_iot, sizeof (version_iot));
+	esim_der_writer_put_named_bits (writer, ESIM_TAG_INFO_FORBIDDEN_PPR, VEUICC_FORBIDDEN_PPRS);
+	esim_der_writer_put (writer, ESIM_TAG_INFO_PP_VERSION, version_pp, sizeof (version_pp));
+	esim_der_writer_put_utf8 (writer, ESIM_TAG_INFO_SAS_ACCREDITATION, "ESIMD-VIRTUAL-EUICC");
+	esim_der_writer_put_uint (writer, ESIM_TAG_INFO_IPA_MODE, 0); /* ipad */
+	esim_der_writer_begin (writer, ESIM_TAG_INFO_IOT_SPECIFIC);
+	esim_der_writer_begin (writer, ESIM_TAG_INFO_IOT_VERSION); /* SEQUENCE OF VersionType */
+	esim_der_writer_put (writer, ESIM_TAG_OCTET_STRING, version_iot, sizeof (version_iot));
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
-	esim_der_writer_put (writer, 0x95, &min_security_level, 1);
+	esim_der_writer_put (writer, ESIM_TAG_INFO_MIN_SECURITY_LEVEL, &min_security_level, 1);
 	esim_der_writer_end (writer);
-	return ok_response (esim_der_writer_finish (writer), sw);
+	return esim_der_writer_finish (writer);
 }
 
 static GBytes *
-handle_get_euicc_challenge (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+handle_get_euicc_info2 (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
-	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
-	guint8 challenge[16];
 	if (request->len != 0)
-		return fail_sw (SW_WRONG_DATA, sw);
-	veuicc_crypto_random (challenge, sizeof (challenge));
-	esim_der_writer_begin (writer, 0xBF2E);
-	esim_der_writer_put (writer, 0x80, challenge, sizeof (challenge));
-	esim_der_writer_end (writer);
-	return ok_response (esim_der_writer_finish (writer), sw);
+		return fail_sw (ESIM_SW_WRONG_DATA, sw);
+	return ok_response (veuicc_es10_euicc_info2 (self), sw);
 }
+
 
 /* ---- ES10c GetProfilesInfo ---------------------------------------------------------------- */
 
@@ -261,8 +262,10 @@ static const struct {
 	EsimTag tag;
 	guint   field;
 } profile_fields[] = {
-	{ 0x5A, FIELD_ICCID }, { 0x4F, FIELD_AID }, { 0x9F70, FIELD_STATE }, { 0x90, FIELD_NICKNAME },
-	{ 0x91, FIELD_PROVIDER }, { 0x92, FIELD_NAME }, { 0x95, FIELD_CLASS },
+	{ ESIM_TAG_ICCID, FIELD_ICCID }, { ESIM_TAG_ISDP_AID, FIELD_AID },
+	{ ESIM_TAG_PROFILE_STATE, FIELD_STATE }, { ESIM_TAG_PROFILE_NICKNAME, FIELD_NICKNAME },
+	{ ESIM_TAG_PROFILE_SERVICE_PROVIDER, FIELD_PROVIDER }, { ESIM_TAG_PROFILE_NAME, FIELD_NAME },
+	{ ESIM_TAG_PROFILE_CLASS, FIELD_CLASS },
 };
 
 /* tagList: concatenated BER tags; fields we do not hold are simply left out. */
@@ -291,7 +294,7 @@ parse_tag_list (const guint8 *data, gsize len, guint *fields)
 }
 
 typedef struct {
-	EsimTag       kind;   /* 0 = no criteria, 0x4F, 0x5A or 0x95 */
+	EsimTag       kind;   /* 0 = no criteria, isdpAid, iccid or profileClass */
 	const guint8 *value;
 	gsize         len;
 	guint64       klass;
@@ -301,11 +304,11 @@ static gboolean
 profile_matches (const VeuiccProfile *profile, const SearchCriteria *criteria)
 {
 	switch (criteria->kind) {
-	case 0x4F:
+	case ESIM_TAG_ISDP_AID:
 		return criteria->len == 16 && memcmp (profile->aid, criteria->value, 16) == 0;
-	case 0x5A:
-		return memcmp (profile->iccid_bcd, criteria->value, 10) == 0;
-	case 0x95:
+	case ESIM_TAG_ICCID:
+		return memcmp (profile->iccid_bcd, criteria->value, ESIM_ICCID_LENGTH) == 0;
+	case ESIM_TAG_PROFILE_CLASS:
 		return (guint64) profile->klass == criteria->klass;
 	default:
 		return TRUE;
@@ -315,21 +318,21 @@ profile_matches (const VeuiccProfile *profile, const SearchCriteria *criteria)
 static void
 put_profile_info (EsimDerWriter *writer, const VeuiccProfile *profile, guint fields)
 {
-	esim_der_writer_begin (writer, 0xE3);
+	esim_der_writer_begin (writer, ESIM_TAG_PROFILE_INFO);
 	if (fields & FIELD_ICCID)
-		esim_der_writer_put (writer, 0x5A, profile->iccid_bcd, 10);
+		esim_der_writer_put (writer, ESIM_TAG_ICCID, profile->iccid_bcd, ESIM_ICCID_LENGTH);
 	if (fields & FIELD_AID)
-		esim_der_writer_put (writer, 0x4F, profile->aid, 16);
+		esim_der_writer_put (writer, ESIM_TAG_ISDP_AID, profile->aid, 16);
 	if (fields & FIELD_STATE)
-		esim_der_writer_put_uint (writer, 0x9F70, profile->enabled ? 1 : 0);
+		esim_der_writer_put_uint (writer, ESIM_TAG_PROFILE_STATE, profile->enabled ? 1 : 0);
 	if ((fields & FIELD_NICKNAME) && profile->nickname != NULL)
-		esim_der_writer_put_utf8 (writer, 0x90, profile->nickname);
+		esim_der_writer_put_utf8 (writer, ESIM_TAG_PROFILE_NICKNAME, profile->nickname);
 	if (fields & FIELD_PROVIDER)
-		esim_der_writer_put_utf8 (writer, 0x91, profile->provider);
+		esim_der_writer_put_utf8 (writer, ESIM_TAG_PROFILE_SERVICE_PROVIDER, profile->provider);
 	if (fields & FIELD_NAME)
-		esim_der_writer_put_utf8 (writer, 0x92, profile->name);
+		esim_der_writer_put_utf8 (writer, ESIM_TAG_PROFILE_NAME, profile->name);
 	if (fields & FIELD_CLASS)
-		esim_der_writer_put_uint (writer, 0x95, profile->klass);
+		esim_der_writer_put_uint (writer, ESIM_TAG_PROFILE_CLASS, profile->klass);
 	esim_der_writer_end (writer);
 }
 
@@ -345,11 +348,11 @@ parse_search_criteria (const EsimTlv *tlv, SearchCriteria *criteria)
 	criteria->value = inner[0].value;
 	criteria->len = inner[0].len;
 	switch (inner[0].tag) {
-	case 0x4F:
+	case ESIM_TAG_ISDP_AID:
 		return inner[0].len >= 1 && inner[0].len <= 16;
-	case 0x5A:
-		return inner[0].len == 10;
-	case 0x95:
+	case ESIM_TAG_ICCID:
+		return inner[0].len == ESIM_ICCID_LENGTH;
+	case ESIM_TAG_PROFILE_CLASS:
 		return esim_tlv_get_uint (&inner[0], &criteria->klass, NULL) && criteria->klass <= 2;
 	default:
 		return FALSE;
@@ -366,22 +369,22 @@ handle_get_profiles_info (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	guint n = 0, idx = 0;
 
 	if (!get_children (request, children, 2, &n))
-		return code_response (0xBF2D, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
-	if (idx < n && children[idx].tag == 0xA0) {
+		return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
+	if (idx < n && children[idx].tag == ESIM_TAG_PROFILE_SEARCH_CRITERIA) {
 		if (!parse_search_criteria (&children[idx], &criteria))
-			return code_response (0xBF2D, CHOICE_ERROR_TAG, 1, sw); /* incorrectInputValues */
+			return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, 1, sw); /* incorrectInputValues */
 		idx++;
 	}
-	if (idx < n && children[idx].tag == 0x5C) {
+	if (idx < n && children[idx].tag == ESIM_TAG_TAG_LIST) {
 		if (!parse_tag_list (children[idx].value, children[idx].len, &fields))
-			return code_response (0xBF2D, CHOICE_ERROR_TAG, 1, sw);
+			return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, 1, sw);
 		idx++;
 	}
 	if (idx != n)
-		return code_response (0xBF2D, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
 
-	esim_der_writer_begin (writer, 0xBF2D);
-	esim_der_writer_begin (writer, 0xA0); /* profileInfoListOk */
+	esim_der_writer_begin (writer, ESIM_TAG_GET_PROFILES_INFO);
+	esim_der_writer_begin (writer, ESIM_TAG_CHOICE_OK_LIST); /* profileInfoListOk */
 	for (guint i = 0; i < self->profiles->len; i++) {
 		VeuiccProfile *profile = g_ptr_array_index (self->profiles, i);
 		if (profile_matches (profile, &criteria))
@@ -399,13 +402,13 @@ static gboolean
 find_profile (EsimVeuicc *self, const EsimTlv *id, VeuiccProfile **out)
 {
 	*out = NULL;
-	if (id->tag == 0x5A) {
-		if (id->len != 10)
+	if (id->tag == ESIM_TAG_ICCID) {
+		if (id->len != ESIM_ICCID_LENGTH)
 			return FALSE;
 		*out = veuicc_find_profile_by_iccid_bcd (self, id->value, id->len);
 		return TRUE;
 	}
-	if (id->tag == 0x4F) {
+	if (id->tag == ESIM_TAG_ISDP_AID) {
 		if (id->len < 1 || id->len > 16)
 			return FALSE;
 		*out = veuicc_find_profile_by_aid (self, id->value, id->len);
@@ -418,7 +421,7 @@ find_profile (EsimVeuicc *self, const EsimTlv *id, VeuiccProfile **out)
 static gboolean
 parse_switch_request (EsimVeuicc *self, const EsimTlv *request, VeuiccProfile **profile)
 {
-	static const EsimTag tags[] = { 0xA0, 0x81 };
+	static const EsimTag tags[] = { ESIM_TAG_SWITCH_PROFILE_IDENTIFIER, ESIM_TAG_SWITCH_REFRESH_FLAG };
 	EsimTlv children[2];
 	EsimTlv id[1];
 	gboolean refresh = FALSE;
@@ -438,7 +441,7 @@ parse_switch_request (EsimVeuicc *self, const EsimTlv *request, VeuiccProfile **
 static GBytes *
 handle_profile_switch (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
-	gboolean enable = request->tag == 0xBF31;
+	gboolean enable = request->tag == ESIM_TAG_ENABLE_PROFILE;
 	VeuiccProfile *profile = NULL;
 
 	if (!parse_switch_request (self, request, &profile))
@@ -458,7 +461,7 @@ handle_profile_switch (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	}
 	profile->enabled = enable;
 	notify (self, enable ? VEUICC_EVENT_ENABLE : VEUICC_EVENT_DISABLE, profile);
-	if (!commit (self, sw))
+	if (!veuicc_es10_commit (self, sw))
 		return NULL;
 	return code_response (request->tag, RESULT_TAG, 0, sw);
 }
@@ -472,36 +475,36 @@ handle_delete_profile (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	guint n = 0;
 
 	if (!get_children (request, id, 1, &n) || n != 1 || !find_profile (self, &id[0], &profile))
-		return code_response (0xBF33, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (ESIM_TAG_DELETE_PROFILE, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	if (profile == NULL)
-		return code_response (0xBF33, RESULT_TAG, 1, sw); /* iccidOrAidNotFound */
+		return code_response (ESIM_TAG_DELETE_PROFILE, RESULT_TAG, 1, sw); /* iccidOrAidNotFound */
 	if (profile->enabled)
-		return code_response (0xBF33, RESULT_TAG, 2, sw); /* profileNotInDisabledState */
+		return code_response (ESIM_TAG_DELETE_PROFILE, RESULT_TAG, 2, sw); /* profileNotInDisabledState */
 	notify (self, VEUICC_EVENT_DELETE, profile);
 	g_ptr_array_remove (self->profiles, profile);
-	if (!commit (self, sw))
+	if (!veuicc_es10_commit (self, sw))
 		return NULL;
-	return code_response (0xBF33, RESULT_TAG, 0, sw);
+	return code_response (ESIM_TAG_DELETE_PROFILE, RESULT_TAG, 0, sw);
 }
 
 static GBytes *
 handle_set_nickname (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
-	static const EsimTag tags[] = { 0x5A, 0x90 };
+	static const EsimTag tags[] = { ESIM_TAG_ICCID, ESIM_TAG_PROFILE_NICKNAME };
 	EsimTlv children[2];
 	VeuiccProfile *profile;
 	gchar *nickname;
 
 	if (!get_exact_children (request, children, tags, G_N_ELEMENTS (tags)) ||
-	    children[0].len != 10 || children[1].len > 64)
-		return code_response (0xBF29, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
+	    children[0].len != ESIM_ICCID_LENGTH || children[1].len > ESIM_NICKNAME_MAX_LENGTH)
+		return code_response (ESIM_TAG_SET_NICKNAME, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	nickname = esim_tlv_dup_utf8 (&children[1], NULL);
 	if (nickname == NULL)
-		return code_response (0xBF29, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (ESIM_TAG_SET_NICKNAME, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	profile = veuicc_find_profile_by_iccid_bcd (self, children[0].value, children[0].len);
 	if (profile == NULL) {
 		g_free (nickname);
-		return code_response (0xBF29, RESULT_TAG, 1, sw); /* iccidNotFound */
+		return code_response (ESIM_TAG_SET_NICKNAME, RESULT_TAG, 1, sw); /* iccidNotFound */
 	}
 	g_free (profile->nickname);
 	profile->nickname = NULL;
@@ -510,9 +513,9 @@ handle_set_nickname (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 		profile->nickname = nickname;
 	else
 		g_free (nickname);
-	if (!commit (self, sw))
+	if (!veuicc_es10_commit (self, sw))
 		return NULL;
-	return code_response (0xBF29, RESULT_TAG, 0, sw);
+	return code_response (ESIM_TAG_SET_NICKNAME, RESULT_TAG, 0, sw);
 }
 
 /* resetOptions named bits (SGP.32 v1.2; SGP.22 BF34 has only 0–2) */
@@ -545,9 +548,9 @@ reset_deletes (const VeuiccProfile *profile, guint options)
 static GBytes *
 handle_memory_reset (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
-	static const EsimTag tags[] = { 0x82 };
+	static const EsimTag tags[] = { ESIM_TAG_RESET_OPTIONS };
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
-	gboolean sgp32 = request->tag == 0xBF64;
+	gboolean sgp32 = request->tag == ESIM_TAG_MEMORY_RESET_SGP32;
 	gboolean changed = FALSE;
 	gboolean eims_deleted = FALSE;
 	EsimTlv children[1];
@@ -572,33 +575,44 @@ handle_memory_reset (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 		g_ptr_array_set_size (self->eims, 0);
 		eims_deleted = changed = TRUE;
 	}
-	if (changed && !commit (self, sw))
+	if (changed && !veuicc_es10_commit (self, sw))
 		return NULL;
 
 	esim_der_writer_begin (writer, request->tag);
-	esim_der_writer_put_uint (writer, 0x80, changed ? 0 : 1); /* ok / nothingToDelete */
+	esim_der_writer_put_uint (writer, ESIM_TAG_RESULT, changed ? 0 : 1); /* ok / nothingToDelete */
 	if (options & RESET_EIM_CONFIG)
-		esim_der_writer_put_uint (writer, 0x81, eims_deleted ? 0 : 1);
+		esim_der_writer_put_uint (writer, ESIM_TAG_RESET_EIM_RESULT, eims_deleted ? 0 : 1);
 	/* this card keeps no immediate-enable configuration: it is at its default already */
 	if (options & RESET_IMMEDIATE_ENABLE)
-		esim_der_writer_put_uint (writer, 0x82, 0);
+		esim_der_writer_put_uint (writer, ESIM_TAG_RESET_IMMEDIATE_ENABLE_RESULT, 0);
 	esim_der_writer_end (writer);
 	return ok_response (esim_der_writer_finish (writer), sw);
 }
 
 /* ---- ES10b notifications ------------------------------------------------------------------ */
 
+/* PendingNotification: the install's ProfileInstallationResult as it was signed, or
+ * OtherSignedNotification { tbsOtherNotification, euiccNotificationSignature,
+ * euiccCertificate, eumCertificate } (SGP.22 RSPDefinitions). */
 static void
 put_other_signed_notification (EsimVeuicc *self, EsimDerWriter *writer,
                                const VeuiccNotification *notification)
 {
-	g_autoptr(GBytes) tbs = veuicc_notification_metadata (notification);
-	g_autoptr(GBytes) euicc_cert = veuicc_crypto_get_euicc_certificate (self->crypto);
-	g_autoptr(GBytes) eum_cert = veuicc_crypto_get_eum_certificate (self->crypto);
+	g_autoptr(GBytes) tbs = NULL;
+	g_autoptr(GBytes) euicc_cert = NULL;
+	g_autoptr(GBytes) eum_cert = NULL;
 
-	esim_der_writer_begin (writer, 0x30);
+	if (notification->pir != NULL) {
+		esim_der_writer_put_raw (writer, g_bytes_get_data (notification->pir, NULL),
+		                         g_bytes_get_size (notification->pir));
+		return;
+	}
+	tbs = veuicc_notification_metadata (notification);
+	euicc_cert = veuicc_crypto_get_euicc_certificate (self->crypto);
+	eum_cert = veuicc_crypto_get_eum_certificate (self->crypto);
+	esim_der_writer_begin (writer, ESIM_TAG_SEQUENCE);
 	esim_der_writer_put_raw (writer, g_bytes_get_data (tbs, NULL), g_bytes_get_size (tbs));
-	esim_der_writer_put (writer, 0x5F37, notification->signature, 64);
+	esim_der_writer_put (writer, ESIM_TAG_SIGNATURE, notification->signature, ESIM_SIGNATURE_LENGTH);
 	esim_der_writer_put_raw (writer, g_bytes_get_data (euicc_cert, NULL), g_bytes_get_size (euicc_cert));
 	esim_der_writer_put_raw (writer, g_bytes_get_data (eum_cert, NULL), g_bytes_get_size (eum_cert));
 	esim_der_writer_end (writer);
@@ -613,11 +627,11 @@ handle_list_notification (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	guint n = 0;
 
 	if (!get_children (request, children, 1, &n) ||
-	    (n == 1 && (children[0].tag != 0x81 ||
-	                !esim_tlv_get_named_bits (&children[0], 4, &mask, NULL))))
-		return code_response (0xBF28, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
-	esim_der_writer_begin (writer, 0xBF28);
-	esim_der_writer_begin (writer, 0xA0); /* notificationMetadataList */
+	    (n == 1 && (children[0].tag != ESIM_TAG_NOTIF_LIST_OPERATION ||
+	                !esim_tlv_get_named_bits (&children[0], VEUICC_N_EVENTS, &mask, NULL))))
+		return code_response (ESIM_TAG_LIST_NOTIFICATION, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
+	esim_der_writer_begin (writer, ESIM_TAG_LIST_NOTIFICATION);
+	esim_der_writer_begin (writer, ESIM_TAG_CHOICE_OK_LIST); /* notificationMetadataList */
 	for (guint i = 0; i < self->notifications->len; i++) {
 		VeuiccNotification *notification = g_ptr_array_index (self->notifications, i);
 		if (mask & (1u << notification->event)) {
@@ -643,28 +657,31 @@ handle_retrieve_notifications (EsimVeuicc *self, const EsimTlv *request, guint16
 	guint n = 0;
 
 	if (!get_children (request, children, 1, &n))
-		return code_response (0xBF2B, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (ESIM_TAG_RETRIEVE_NOTIFICATIONS, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
 	if (n == 1) {
 		guint n_criteria = 0;
-		if (children[0].tag != 0xA0 || !children[0].constructed ||
+		if (children[0].tag != ESIM_TAG_NOTIF_SEARCH_CRITERIA || !children[0].constructed ||
 		    !get_children (&children[0], criteria, 1, &n_criteria) || n_criteria != 1)
-			return code_response (0xBF2B, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
-		if (criteria[0].tag == 0x80 && esim_tlv_get_uint (&criteria[0], &seq, NULL)) {
+			return code_response (ESIM_TAG_RETRIEVE_NOTIFICATIONS, CHOICE_ERROR_TAG,
+			                      RESULT_UNDEFINED_ERROR, sw);
+		if (criteria[0].tag == ESIM_TAG_NOTIF_SEARCH_SEQ_NUMBER &&
+		    esim_tlv_get_uint (&criteria[0], &seq, NULL)) {
 			by_seq = TRUE;
-		} else if (criteria[0].tag == 0x82 && criteria[0].len == 0) {
+		} else if (criteria[0].tag == ESIM_TAG_NOTIF_SEARCH_EPR && criteria[0].len == 0) {
 			/* stored EuiccPackageResults: none until LoadEuiccPackage exists */
-			esim_der_writer_begin (writer, 0xBF2B);
-			esim_der_writer_begin (writer, 0xA2);
+			esim_der_writer_begin (writer, ESIM_TAG_RETRIEVE_NOTIFICATIONS);
+			esim_der_writer_begin (writer, ESIM_TAG_NOTIF_LIST_EPR);
 			esim_der_writer_end (writer);
 			esim_der_writer_end (writer);
 			return ok_response (esim_der_writer_finish (writer), sw);
-		} else if (criteria[0].tag != 0x81 ||
-		           !esim_tlv_get_named_bits (&criteria[0], 4, &mask, NULL)) {
-			return code_response (0xBF2B, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
+		} else if (criteria[0].tag != ESIM_TAG_NOTIF_SEARCH_OPERATION ||
+		           !esim_tlv_get_named_bits (&criteria[0], VEUICC_N_EVENTS, &mask, NULL)) {
+			return code_response (ESIM_TAG_RETRIEVE_NOTIFICATIONS, CHOICE_ERROR_TAG,
+			                      RESULT_UNDEFINED_ERROR, sw);
 		}
 	}
-	esim_der_writer_begin (writer, 0xBF2B);
-	esim_der_writer_begin (writer, 0xA0); /* notificationList */
+	esim_der_writer_begin (writer, ESIM_TAG_RETRIEVE_NOTIFICATIONS);
+	esim_der_writer_begin (writer, ESIM_TAG_CHOICE_OK_LIST); /* notificationList */
 	for (guint i = 0; i < self->notifications->len; i++) {
 		VeuiccNotification *notification = g_ptr_array_index (self->notifications, i);
 		if (by_seq ? notification->seq == seq : (mask & (1u << notification->event)) != 0)
@@ -678,23 +695,23 @@ handle_retrieve_notifications (EsimVeuicc *self, const EsimTlv *request, guint16
 static GBytes *
 handle_remove_notification (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
-	static const EsimTag tags[] = { 0x80 };
+	static const EsimTag tags[] = { ESIM_TAG_REMOVE_NOTIF_SEQ_NUMBER };
 	EsimTlv children[1];
 	guint64 seq = 0;
 
 	if (!get_exact_children (request, children, tags, 1) ||
 	    !esim_tlv_get_uint (&children[0], &seq, NULL))
-		return code_response (0xBF30, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (ESIM_TAG_REMOVE_NOTIFICATION, RESULT_TAG, RESULT_UNDEFINED_ERROR, sw);
 	for (guint i = 0; i < self->notifications->len; i++) {
 		VeuiccNotification *notification = g_ptr_array_index (self->notifications, i);
 		if (notification->seq == seq) {
 			g_ptr_array_remove_index (self->notifications, i);
-			if (!commit (self, sw))
+			if (!veuicc_es10_commit (self, sw))
 				return NULL;
-			return code_response (0xBF30, RESULT_TAG, 0, sw);
+			return code_response (ESIM_TAG_REMOVE_NOTIFICATION, RESULT_TAG, 0, sw);
 		}
 	}
-	return code_response (0xBF30, RESULT_TAG, 1, sw); /* nothingToDelete */
+	return code_response (ESIM_TAG_REMOVE_NOTIFICATION, RESULT_TAG, 1, sw); /* nothingToDelete */
 }
 
 /* ---- ES10a addresses, ES10b GetRAT, GetCerts ---------------------------------------------- */
@@ -704,11 +721,11 @@ handle_get_addresses (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 	if (request->len != 0)
-		return fail_sw (SW_WRONG_DATA, sw);
-	esim_der_writer_begin (writer, 0xBF3C);
+		return fail_sw (ESIM_SW_WRONG_DATA, sw);
+	esim_der_writer_begin (writer, ESIM_TAG_GET_CONFIGURED_ADDRESSES);
 	if (self->default_dp_address != NULL)
-		esim_der_writer_put_utf8 (writer, 0x80, self->default_dp_address);
-	esim_der_writer_put_utf8 (writer, 0x81, self->root_ds_address);
+		esim_der_writer_put_utf8 (writer, ESIM_TAG_DEFAULT_DP_ADDRESS, self->default_dp_address);
+	esim_der_writer_put_utf8 (writer, ESIM_TAG_ROOT_DS_ADDRESS, self->root_ds_address);
 	esim_der_writer_end (writer);
 	return ok_response (esim_der_writer_finish (writer), sw);
 }
@@ -717,7 +734,7 @@ handle_get_addresses (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 static GBytes *
 handle_set_default_dp (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
-	static const EsimTag tags[] = { 0x80 };
+	static const EsimTag tags[] = { ESIM_TAG_DEFAULT_DP_ADDRESS };
 	EsimTlv children[1];
 	gchar *address;
 
@@ -732,7 +749,7 @@ handle_set_default_dp (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 		self->default_dp_address = address;
 	else
 		g_free (address);
-	if (!commit (self, sw))
+	if (!veuicc_es10_commit (self, sw))
 		return NULL;
 	return code_response (request->tag, RESULT_TAG, 0, sw);
 }
@@ -745,18 +762,18 @@ handle_get_rat (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	static const guint8 any_operator[] = { 0xEE, 0xEE, 0xEE }; /* MCC/MNC wildcard */
 
 	if (request->len != 0)
-		return fail_sw (SW_WRONG_DATA, sw);
-	esim_der_writer_begin (writer, 0xBF43);
-	esim_der_writer_begin (writer, 0xA0);
+		return fail_sw (ESIM_SW_WRONG_DATA, sw);
+	esim_der_writer_begin (writer, ESIM_TAG_GET_RAT);
+	esim_der_writer_begin (writer, ESIM_TAG_RAT);
 	/* one rule: profiles with ppr1 may be installed for any operator after user consent */
-	esim_der_writer_begin (writer, 0x30);
-	esim_der_writer_put_named_bits (writer, 0x80, 1u << 1);  /* pprIds: ppr1 */
-	esim_der_writer_begin (writer, 0xA1);           /* allowedOperators */
-	esim_der_writer_begin (writer, 0x30);
-	esim_der_writer_put (writer, 0x80, any_operator, sizeof (any_operator));
+	esim_der_writer_begin (writer, ESIM_TAG_SEQUENCE);
+	esim_der_writer_put_named_bits (writer, ESIM_TAG_RAT_PPR_IDS, 1u << 1);  /* ppr1 */
+	esim_der_writer_begin (writer, ESIM_TAG_RAT_ALLOWED_OPERATORS);
+	esim_der_writer_begin (writer, ESIM_TAG_SEQUENCE);
+	esim_der_writer_put (writer, ESIM_TAG_RAT_MCC_MNC, any_operator, sizeof (any_operator));
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
-	esim_der_writer_put_named_bits (writer, 0x82, 1u << 0);  /* pprFlags: consentRequired */
+	esim_der_writer_put_named_bits (writer, ESIM_TAG_RAT_PPR_FLAGS, 1u << 0);  /* consentRequired */
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
@@ -777,21 +794,20 @@ static GBytes *
 handle_get_certs (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
-	g_autoptr(GBytes) pkid = veuicc_crypto_get_ci_pkid (self->crypto);
 	g_autoptr(GBytes) eum_cert = veuicc_crypto_get_eum_certificate (self->crypto);
 	g_autoptr(GBytes) euicc_cert = veuicc_crypto_get_euicc_certificate (self->crypto);
 	EsimTlv children[1];
 	guint n = 0;
 
-	if (!get_children (request, children, 1, &n) || (n == 1 && children[0].tag != 0x80))
-		return code_response (0xBF56, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
-	if (n == 1 && (children[0].len != g_bytes_get_size (pkid) ||
-	               memcmp (children[0].value, g_bytes_get_data (pkid, NULL), children[0].len) != 0))
-		return code_response (0xBF56, CHOICE_ERROR_TAG, 1, sw); /* invalidCiPKId */
-	esim_der_writer_begin (writer, 0xBF56);
-	esim_der_writer_begin (writer, 0xA0); /* certs */
-	put_retagged (writer, 0xA5, eum_cert);
-	put_retagged (writer, 0xA6, euicc_cert);
+	if (!get_children (request, children, 1, &n) ||
+	    (n == 1 && children[0].tag != ESIM_TAG_CERTS_CI_PKID))
+		return code_response (ESIM_TAG_GET_CERTS, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
+	if (n == 1 && !veuicc_crypto_has_ci_pkid (self->crypto, children[0].value, children[0].len))
+		return code_response (ESIM_TAG_GET_CERTS, CHOICE_ERROR_TAG, 1, sw); /* invalidCiPKId */
+	esim_der_writer_begin (writer, ESIM_TAG_GET_CERTS);
+	esim_der_writer_begin (writer, ESIM_TAG_CERTS);
+	put_retagged (writer, ESIM_TAG_CERTS_EUM, eum_cert);
+	put_retagged (writer, ESIM_TAG_CERTS_EUICC, euicc_cert);
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
 	return ok_response (esim_der_writer_finish (writer), sw);
@@ -810,13 +826,13 @@ put_eim_config (EsimDerWriter *writer, const VeuiccEim *eim)
 	if (!esim_tlv_parse_exact (g_bytes_get_data (eim->config, NULL), g_bytes_get_size (eim->config),
 	                           &config, NULL))
 		return;
-	esim_der_writer_begin (writer, 0x30);
+	esim_der_writer_begin (writer, ESIM_TAG_SEQUENCE);
 	esim_tlv_iter_init (&iter, &config);
 	while (esim_tlv_iter_next (&iter, &child, NULL)) {
-		if (child.tag == 0x83 && eim->has_counter)
-			esim_der_writer_put_int (writer, 0x83, eim->counter);
-		else if (child.tag == 0x84 && eim->has_token)
-			esim_der_writer_put_int (writer, 0x84, eim->token);
+		if (child.tag == ESIM_TAG_EIM_COUNTER_VALUE && eim->has_counter)
+			esim_der_writer_put_int (writer, ESIM_TAG_EIM_COUNTER_VALUE, eim->counter);
+		else if (child.tag == ESIM_TAG_EIM_ASSOCIATION_TOKEN && eim->has_token)
+			esim_der_writer_put_int (writer, ESIM_TAG_EIM_ASSOCIATION_TOKEN, eim->token);
 		else
 			esim_der_writer_put_raw (writer, child.raw, child.raw_len);
 	}
@@ -833,19 +849,19 @@ handle_get_eim_configuration (EsimVeuicc *self, const EsimTlv *request, guint16 
 	guint n = 0;
 
 	if (!get_children (request, children, 1, &n))
-		return fail_sw (SW_WRONG_DATA, sw);
+		return fail_sw (ESIM_SW_WRONG_DATA, sw);
 	if (n == 1) {
-		static const EsimTag tags[] = { 0x80 };
-		if (children[0].tag != 0xA0 || !children[0].constructed ||
+		static const EsimTag tags[] = { ESIM_TAG_EIM_ID };
+		if (children[0].tag != ESIM_TAG_EIM_SEARCH_CRITERIA || !children[0].constructed ||
 		    !get_exact_children (&children[0], criteria, tags, 1) ||
-		    criteria[0].len < 1 || criteria[0].len > 128)
-			return fail_sw (SW_WRONG_DATA, sw);
+		    criteria[0].len < 1 || criteria[0].len > ESIM_EIM_ID_MAX_LENGTH)
+			return fail_sw (ESIM_SW_WRONG_DATA, sw);
 		eim_id = esim_tlv_dup_utf8 (&criteria[0], NULL);
 		if (eim_id == NULL)
-			return fail_sw (SW_WRONG_DATA, sw);
+			return fail_sw (ESIM_SW_WRONG_DATA, sw);
 	}
-	esim_der_writer_begin (writer, 0xBF55);
-	esim_der_writer_begin (writer, 0xA0); /* eimConfigurationDataList */
+	esim_der_writer_begin (writer, ESIM_TAG_GET_EIM_CONFIGURATION_DATA);
+	esim_der_writer_begin (writer, ESIM_TAG_EIM_CONFIG_LIST);
 	for (guint i = 0; i < self->eims->len; i++) {
 		VeuiccEim *eim = g_ptr_array_index (self->eims, i);
 		if (eim_id == NULL || g_strcmp0 (eim_id, eim->eim_id) == 0)
@@ -869,8 +885,7 @@ enum {
 static guint
 parse_add_initial_eim (EsimVeuicc *self, const EsimTlv *request, GPtrArray *eims)
 {
-	static const EsimTag tags[] = { 0xA0 };
-	g_autoptr(GBytes) own_pkid = veuicc_crypto_get_ci_pkid (self->crypto);
+	static const EsimTag tags[] = { ESIM_TAG_EIM_CONFIG_LIST };
 	g_autoptr(GError) error = NULL;
 	EsimTlv children[1];
 	EsimTlvIter iter;
@@ -889,7 +904,8 @@ parse_add_initial_eim (EsimVeuicc *self, const EsimTlv *request, GPtrArray *eims
 			return g_error_matches (error_config, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
 			       ? EIM_ERROR_COUNTER_OUT_OF_RANGE : EIM_ERROR_COMMAND;
 		}
-		if (pkid != NULL && !g_bytes_equal (pkid, own_pkid))
+		if (pkid != NULL && !veuicc_crypto_has_ci_pkid (self->crypto, g_bytes_get_data (pkid, NULL),
+		                                                g_bytes_get_size (pkid)))
 			return EIM_ERROR_CI_PK_UNKNOWN;
 		for (guint i = 0; i + 1 < eims->len; i++) {
 			VeuiccEim *other = g_ptr_array_index (eims, i);
@@ -915,24 +931,24 @@ handle_add_initial_eim (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	guint code = parse_add_initial_eim (self, request, eims);
 
 	if (code != 0)
-		return code_response (0xBF57, CHOICE_ERROR_TAG, code, sw);
-	esim_der_writer_begin (writer, 0xBF57);
-	esim_der_writer_begin (writer, 0xA0); /* addInitialEimOk */
+		return code_response (ESIM_TAG_ADD_INITIAL_EIM, CHOICE_ERROR_TAG, code, sw);
+	esim_der_writer_begin (writer, ESIM_TAG_ADD_INITIAL_EIM);
+	esim_der_writer_begin (writer, ESIM_TAG_EIM_CONFIG_LIST); /* addInitialEimOk */
 	for (guint i = 0; i < eims->len; i++) {
 		VeuiccEim *eim = g_ptr_array_index (eims, i);
 		/* an associationToken in the request asks the card to allocate one */
 		if (eim->has_token) {
 			eim->token = self->next_token++;
-			esim_der_writer_put_int (writer, 0x84, eim->token);
+			esim_der_writer_put_int (writer, ESIM_TAG_EIM_ASSOCIATION_TOKEN, eim->token);
 		} else {
-			esim_der_writer_put_null (writer, 0x05);
+			esim_der_writer_put_null (writer, ESIM_TAG_NULL);
 		}
 	}
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
 	while (eims->len > 0)
 		g_ptr_array_add (self->eims, g_ptr_array_steal_index (eims, 0));
-	if (!commit (self, sw))
+	if (!veuicc_es10_commit (self, sw))
 		return NULL;
 	return ok_response (esim_der_writer_finish (writer), sw);
 }
@@ -941,39 +957,42 @@ handle_add_initial_eim (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 static GBytes *
 handle_ipae_activation (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 {
-	static const EsimTag tags[] = { 0x80 };
+	static const EsimTag tags[] = { ESIM_TAG_LPAE_OPTION };
 	EsimTlv children[1];
 	if (!get_exact_children (request, children, tags, 1))
-		return fail_sw (SW_WRONG_DATA, sw);
-	return code_response (0xBF42, RESULT_TAG, 1, sw); /* notSupported */
+		return fail_sw (ESIM_SW_WRONG_DATA, sw);
+	return code_response (ESIM_TAG_LPAE_ACTIVATION, RESULT_TAG, 1, sw); /* notSupported */
 }
 
 static const struct {
 	EsimTag     tag;
 	Es10Handler handler;
 } es10_handlers[] = {
-	{ 0xBF20, handle_get_euicc_info1 },
-	{ 0xBF22, handle_get_euicc_info2 },
-	{ 0xBF28, handle_list_notification },
-	{ 0xBF29, handle_set_nickname },
-	{ 0xBF2B, handle_retrieve_notifications },
-	{ 0xBF2D, handle_get_profiles_info },
-	{ 0xBF2E, handle_get_euicc_challenge },
-	{ 0xBF30, handle_remove_notification },
-	{ 0xBF31, handle_profile_switch },
-	{ 0xBF32, handle_profile_switch },
-	{ 0xBF33, handle_delete_profile },
-	{ 0xBF34, handle_memory_reset },
-	{ 0xBF3C, handle_get_addresses },
-	{ 0xBF3E, handle_get_eid },
-	{ 0xBF3F, handle_set_default_dp },
-	{ 0xBF42, handle_ipae_activation },
-	{ 0xBF43, handle_get_rat },
-	{ 0xBF55, handle_get_eim_configuration },
-	{ 0xBF56, handle_get_certs },
-	{ 0xBF57, handle_add_initial_eim },
-	{ 0xBF64, handle_memory_reset },
-	{ 0xBF65, handle_set_default_dp },
+	{ ESIM_TAG_GET_EUICC_INFO1, handle_get_euicc_info1 },
+	{ ESIM_TAG_PREPARE_DOWNLOAD, veuicc_download_prepare_download },
+	{ ESIM_TAG_GET_EUICC_INFO2, handle_get_euicc_info2 },
+	{ ESIM_TAG_LIST_NOTIFICATION, handle_list_notification },
+	{ ESIM_TAG_SET_NICKNAME, handle_set_nickname },
+	{ ESIM_TAG_RETRIEVE_NOTIFICATIONS, handle_retrieve_notifications },
+	{ ESIM_TAG_GET_PROFILES_INFO, handle_get_profiles_info },
+	{ ESIM_TAG_GET_EUICC_CHALLENGE, veuicc_download_get_challenge },
+	{ ESIM_TAG_REMOVE_NOTIFICATION, handle_remove_notification },
+	{ ESIM_TAG_ENABLE_PROFILE, handle_profile_switch },
+	{ ESIM_TAG_DISABLE_PROFILE, handle_profile_switch },
+	{ ESIM_TAG_DELETE_PROFILE, handle_delete_profile },
+	{ ESIM_TAG_MEMORY_RESET_SGP22, handle_memory_reset },
+	{ ESIM_TAG_AUTHENTICATE_SERVER, veuicc_download_authenticate_server },
+	{ ESIM_TAG_GET_CONFIGURED_ADDRESSES, handle_get_addresses },
+	{ ESIM_TAG_GET_EID, handle_get_eid },
+	{ ESIM_TAG_SET_DEFAULT_DP_SGP22, handle_set_default_dp },
+	{ ESIM_TAG_CANCEL_SESSION, veuicc_download_cancel_session },
+	{ ESIM_TAG_LPAE_ACTIVATION, handle_ipae_activation },
+	{ ESIM_TAG_GET_RAT, handle_get_rat },
+	{ ESIM_TAG_GET_EIM_CONFIGURATION_DATA, handle_get_eim_configuration },
+	{ ESIM_TAG_GET_CERTS, handle_get_certs },
+	{ ESIM_TAG_ADD_INITIAL_EIM, handle_add_initial_eim },
+	{ ESIM_TAG_MEMORY_RESET_SGP32, handle_memory_reset },
+	{ ESIM_TAG_SET_DEFAULT_DP_SGP32, handle_set_default_dp },
 };
 
 /* A refusal the state file's [faults] asked for: a status word, or ("error")
@@ -987,7 +1006,10 @@ static const struct {
 static GBytes *
 fault_response (const VeuiccFault *fault, guint16 *sw)
 {
-	static const EsimTag choice_responses[] = { 0xBF28, 0xBF2B, 0xBF2D, 0xBF56, 0xBF57 };
+	static const EsimTag choice_responses[] = {
+		ESIM_TAG_LIST_NOTIFICATION, ESIM_TAG_RETRIEVE_NOTIFICATIONS, ESIM_TAG_GET_PROFILES_INFO,
+		ESIM_TAG_GET_CERTS, ESIM_TAG_ADD_INITIAL_EIM,
+	};
 	EsimTag code_tag = RESULT_TAG;
 
 	g_debug ("ES10 request %X refused as [faults] asks", fault->tag);
@@ -1009,8 +1031,11 @@ veuicc_es10_dispatch (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *
 	g_return_val_if_fail (ESIM_IS_VEUICC (self), NULL);
 	g_return_val_if_fail (sw != NULL, NULL);
 
+	/* a bound profile package comes in segments that are no whole TLV of their own */
+	if (veuicc_bpp_is_segment (self, data, len))
+		return veuicc_bpp_load_segment (self, data, len, sw);
 	if (!esim_tlv_parse_exact (data, len, &request, NULL))
-		return fail_sw (SW_WRONG_DATA, sw);
+		return fail_sw (ESIM_SW_WRONG_DATA, sw);
 	fault = veuicc_find_fault (self, request.tag);
 	if (fault != NULL)
 		return fault_response (fault, sw);
@@ -1021,5 +1046,5 @@ veuicc_es10_dispatch (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *
 		}
 	}
 	g_debug ("ES10 request %X not supported", request.tag);
-	return fail_sw (SW_WRONG_DATA, sw);
+	return fail_sw (ESIM_SW_WRONG_DATA, sw);
 }

@@ -5,15 +5,27 @@
  * The whole card lives in one GKeyFile:
  *
  *   [card]                version, eid, next-seq-number, next-association-token,
- *                         root-ds-address, default-dp-address (optional)
- *   [keys]                eum-key, eum-certificate, euicc-key, euicc-certificate (PEM)
+ *                         root-ds-address, default-dp-address (optional),
+ *                         credentials (optional: an SGP.26-layout directory, relative
+ *                         to this file's directory unless absolute), max-profiles
+ *                         (optional, 1..64, default 64)
+ *   [keys]                eum-key, eum-certificate, euicc-key, euicc-certificate (PEM);
+ *                         only for a card without credentials
  *   [profile N]           iccid, aid (hex), name, service-provider, class, state,
- *                         nickname (optional), notification-address, preloaded
- *   [notification N]      seq-number, event, iccid (optional), address, signature (hex r||s)
+ *                         nickname (optional), preloaded, and where its events are
+ *                         notified: notification-address (every event), or
+ *                         notify-install/-enable/-disable/-delete (each optional:
+ *                         the events its metadata lists)
+ *   [notification N]      seq-number, event, iccid (optional), address, signature (hex r||s),
+ *                         profile-installation-result (optional: the signed BF37 of an
+ *                         install, hex; the signature is then the one inside it)
  *   [eim N]               configuration (hex DER), association-token, counter (both optional)
  *   [faults]              (optional, for tests) ES10 functions the card refuses: the key is
  *                         the request tag in hex, the value the status word to answer (6xxx,
  *                         not 61xx) or "error" for an error result code, e.g. BF22=6D00
+ *
+ * A file whose [card] has credentials but no version is a seed: a new card
+ * with those credentials (esim-veuicc.h), saved in full once made.
  *
  * next-seq-number only grows, so a seqNumber is never handed out twice, even
  * after the notification it belonged to was removed and the card reloaded.
@@ -52,6 +64,9 @@ static const gchar *const pem_keys[] = {
 
 static const gchar *const class_names[] = { "test", "provisioning", "operational" };
 static const gchar *const event_names[] = { "install", "enable", "disable", "delete" };
+static const gchar *const notify_keys[] = {
+	"notify-install", "notify-enable", "notify-disable", "notify-delete",
+};
 
 void
 veuicc_profile_free (VeuiccProfile *profile)
@@ -62,7 +77,8 @@ veuicc_profile_free (VeuiccProfile *profile)
 	g_free (profile->name);
 	g_free (profile->provider);
 	g_free (profile->nickname);
-	g_free (profile->notification_address);
+	for (guint i = 0; i < VEUICC_N_EVENTS; i++)
+		g_free (profile->event_address[i]);
 	g_free (profile);
 }
 
@@ -73,6 +89,7 @@ veuicc_notification_free (VeuiccNotification *notification)
 		return;
 	g_free (notification->iccid);
 	g_free (notification->address);
+	g_clear_pointer (&notification->pir, g_bytes_unref);
 	g_free (notification);
 }
 
@@ -86,7 +103,6 @@ veuicc_eim_free (VeuiccEim *eim)
 	g_free (eim);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccNotification, veuicc_notification_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccEim, veuicc_eim_free)
 
 gboolean
@@ -206,14 +222,16 @@ veuicc_add_profile_full (EsimVeuicc *self, const gchar *iccid, const gchar *name
 		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "another profile is enabled");
 		return FALSE;
 	}
-	if (self->profiles->len >= VEUICC_MAX_PROFILES || !allocate_aid (self, profile->aid)) {
+	if (self->profiles->len >= self->max_profiles || !allocate_aid (self, profile->aid)) {
 		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "no room for another profile");
 		return FALSE;
 	}
 	profile->iccid = g_strdup (iccid);
 	profile->name = g_strdup (name);
 	profile->provider = g_strdup (provider);
-	profile->notification_address = g_strdup (VEUICC_NOTIFICATION_ADDRESS_DEFAULT);
+	/* cards made before metadata came with downloads notify every event there */
+	for (guint i = 0; i < VEUICC_N_EVENTS; i++)
+		profile->event_address[i] = g_strdup (VEUICC_NOTIFICATION_ADDRESS_DEFAULT);
 	profile->klass = klass;
 	profile->enabled = enabled;
 	profile->preloaded = preloaded;
@@ -225,14 +243,16 @@ GBytes *
 veuicc_notification_metadata (const VeuiccNotification *notification)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
-	esim_der_writer_begin (writer, 0xBF2F);
-	esim_der_writer_put_uint (writer, 0x80, notification->seq);
-	esim_der_writer_put_named_bits (writer, 0x81, 1u << notification->event);
-	esim_der_writer_put_utf8 (writer, 0x0C, notification->address);
+	/* NotificationMetadata (SGP.22 RSPDefinitions): seqNumber [0],
+	 * profileManagementOperation [1], notificationAddress UTF8String, iccid OPTIONAL */
+	esim_der_writer_begin (writer, ESIM_TAG_NOTIFICATION_METADATA);
+	esim_der_writer_put_uint (writer, ESIM_TAG_NOTIF_SEQ_NUMBER, notification->seq);
+	esim_der_writer_put_named_bits (writer, ESIM_TAG_NOTIF_OPERATION, 1u << notification->event);
+	esim_der_writer_put_utf8 (writer, ESIM_TAG_NOTIF_ADDRESS, notification->address);
 	if (notification->iccid != NULL) {
-		guint8 bcd[10];
+		guint8 bcd[ESIM_ICCID_LENGTH];
 		if (esim_iccid_to_bcd (notification->iccid, bcd, NULL))
-			esim_der_writer_put (writer, 0x5A, bcd, sizeof (bcd));
+			esim_der_writer_put (writer, ESIM_TAG_ICCID, bcd, sizeof (bcd));
 	}
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
@@ -242,13 +262,17 @@ gboolean
 veuicc_queue_notification (EsimVeuicc *self, VeuiccEvent event, const VeuiccProfile *profile,
                            GError **error)
 {
-	g_autoptr(VeuiccNotification) notification = g_new0 (VeuiccNotification, 1);
+	g_autoptr(VeuiccNotification) notification = NULL;
 	g_autoptr(GBytes) tbs = NULL;
 
+	/* only the events the profile's notificationConfigurationInfo lists (SGP.22 §5.7.2) */
+	if (profile->event_address[event] == NULL)
+		return TRUE;
+	notification = g_new0 (VeuiccNotification, 1);
 	notification->seq = self->next_seq;
 	notification->event = event;
 	notification->iccid = g_strdup (profile->iccid);
-	notification->address = g_strdup (profile->notification_address);
+	notification->address = g_strdup (profile->event_address[event]);
 	tbs = veuicc_notification_metadata (notification);
 	if (!veuicc_crypto_sign (self->crypto, g_bytes_get_data (tbs, NULL), g_bytes_get_size (tbs),
 	                         notification->signature, error))
@@ -263,9 +287,24 @@ veuicc_queue_notification (EsimVeuicc *self, VeuiccEvent event, const VeuiccProf
 	return TRUE;
 }
 
+void
+veuicc_queue_installation_result (EsimVeuicc *self, VeuiccNotification *notification)
+{
+	g_return_if_fail (notification->seq == self->next_seq && notification->pir != NULL);
+	self->next_seq++;
+	if (self->notifications->len >= VEUICC_MAX_NOTIFICATIONS) {
+		g_warning ("notification list full, dropping the oldest");
+		g_ptr_array_remove_index (self->notifications, 0);
+	}
+	g_ptr_array_add (self->notifications, notification);
+}
+
 /* EimConfigurationData components in their DER order (SGP.32 v1.2 §2.11.1). */
 static const EsimTag eim_config_tags[] = {
-	0x80, 0x81, 0x82, 0x83, 0x84, 0xA5, 0xA6, 0x87, 0x88, 0x89, 0xAA,
+	ESIM_TAG_EIM_ID, ESIM_TAG_EIM_FQDN, ESIM_TAG_EIM_ID_TYPE, ESIM_TAG_EIM_COUNTER_VALUE,
+	ESIM_TAG_EIM_ASSOCIATION_TOKEN, ESIM_TAG_EIM_PUBLIC_KEY_DATA, ESIM_TAG_EIM_TRUSTED_KEY_TLS,
+	ESIM_TAG_EIM_SUPPORTED_PROTOCOL, ESIM_TAG_EIM_EUICC_CI_PKID, ESIM_TAG_EIM_INDIRECT_DOWNLOAD,
+	ESIM_TAG_EIM_PROTOCOL_VERSIONS,
 };
 
 /* The components of an implicitly retagged SubjectPublicKeyInfo (30 AlgorithmIdentifier,
@@ -291,8 +330,8 @@ eim_key_contents_valid (const EsimTlv *tlv, const EsimTag *tags, guint n_tags)
 static gboolean
 eim_key_choice_valid (const EsimTlv *tlv)
 {
-	static const EsimTag spki[] = { 0x30, 0x03 };
-	static const EsimTag cert[] = { 0x30, 0x30, 0x03 };
+	static const EsimTag spki[] = { ESIM_TAG_SEQUENCE, ESIM_TAG_BIT_STRING };
+	static const EsimTag cert[] = { ESIM_TAG_SEQUENCE, ESIM_TAG_SEQUENCE, ESIM_TAG_BIT_STRING };
 	g_autoptr(GError) error = NULL;
 	EsimTlvIter iter;
 	EsimTlv child;
@@ -302,9 +341,9 @@ eim_key_choice_valid (const EsimTlv *tlv)
 	esim_tlv_iter_init (&iter, tlv);
 	while (esim_tlv_iter_next (&iter, &child, &error)) {
 		n++;
-		if (child.tag == 0xA0)
+		if (child.tag == ESIM_TAG_EIM_KEY_SPKI)
 			ok = ok && eim_key_contents_valid (&child, spki, G_N_ELEMENTS (spki));
-		else if (child.tag == 0xA1)
+		else if (child.tag == ESIM_TAG_EIM_KEY_CERTIFICATE)
 			ok = ok && eim_key_contents_valid (&child, cert, G_N_ELEMENTS (cert));
 		else
 			ok = FALSE;
@@ -320,14 +359,14 @@ eim_config_component (const EsimTlv *child, VeuiccEim *eim, GBytes **ci_pkid, GE
 	gsize n_bits;
 
 	switch (child->tag) {
-	case 0x80:
+	case ESIM_TAG_EIM_ID:
 		eim->eim_id = esim_tlv_dup_utf8 (child, NULL);
-		return eim->eim_id != NULL && child->len >= 1 && child->len <= 128;
-	case 0x81:
+		return eim->eim_id != NULL && child->len >= 1 && child->len <= ESIM_EIM_ID_MAX_LENGTH;
+	case ESIM_TAG_EIM_FQDN:
 		return child->len <= 255 && g_utf8_validate ((const gchar *) child->value, child->len, NULL);
-	case 0x82:
+	case ESIM_TAG_EIM_ID_TYPE:
 		return esim_tlv_get_int (child, &value, NULL) && value >= 1 && value <= 3;
-	case 0x83:
+	case ESIM_TAG_EIM_COUNTER_VALUE:
 		if (!esim_tlv_get_int (child, &value, NULL))
 			return FALSE;
 		if (value < 0) {
@@ -338,26 +377,26 @@ eim_config_component (const EsimTlv *child, VeuiccEim *eim, GBytes **ci_pkid, GE
 		eim->has_counter = TRUE;
 		eim->counter = value;
 		return TRUE;
-	case 0x84:
+	case ESIM_TAG_EIM_ASSOCIATION_TOKEN:
 		if (!esim_tlv_get_int (child, &value, NULL))
 			return FALSE;
 		eim->has_token = TRUE;
 		eim->token = value;
 		return TRUE;
-	case 0xA5:
-	case 0xA6:
+	case ESIM_TAG_EIM_PUBLIC_KEY_DATA:
+	case ESIM_TAG_EIM_TRUSTED_KEY_TLS:
 		return child->constructed && eim_key_choice_valid (child);
-	case 0x87:
+	case ESIM_TAG_EIM_SUPPORTED_PROTOCOL:
 		return esim_tlv_get_bits (child, &bits, &n_bits, NULL);
-	case 0x88:
+	case ESIM_TAG_EIM_EUICC_CI_PKID:
 		if (child->len < 1 || child->len > 64)
 			return FALSE;
 		if (ci_pkid != NULL)
 			*ci_pkid = esim_tlv_dup_value (child);
 		return TRUE;
-	case 0x89:
+	case ESIM_TAG_EIM_INDIRECT_DOWNLOAD:
 		return child->len == 0;
-	case 0xAA:
+	case ESIM_TAG_EIM_PROTOCOL_VERSIONS:
 		return child->constructed;
 	default:
 		return FALSE;
@@ -372,7 +411,7 @@ veuicc_eim_config_parse (const EsimTlv *tlv, VeuiccEim *eim, GBytes **ci_pkid, G
 	guint next_idx = 0;
 	g_autoptr(GError) error_local = NULL;
 
-	if (tlv->tag != 0x30 || !tlv->constructed) {
+	if (tlv->tag != ESIM_TAG_SEQUENCE || !tlv->constructed) {
 		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 		                     "EimConfigurationData is not a SEQUENCE");
 		return FALSE;
@@ -412,15 +451,48 @@ veuicc_eim_config_parse (const EsimTlv *tlv, VeuiccEim *eim, GBytes **ci_pkid, G
 	return TRUE;
 }
 
-gboolean
-veuicc_state_init_fresh (EsimVeuicc *self, GError **error)
+/* Relative to the state file's directory, so that a lab directory can move. */
+static gchar *
+resolve_credentials (EsimVeuicc *self, const gchar *dir)
 {
-	self->eid = esim_eid_generate ("89049032");
+	g_autofree gchar *base = NULL;
+
+	if (g_path_is_absolute (dir) || self->path == NULL)
+		return g_strdup (dir);
+	base = g_path_get_dirname (self->path);
+	return g_build_filename (base, dir, NULL);
+}
+
+gboolean
+veuicc_state_load_credentials (EsimVeuicc *self, const gchar *dir, GError **error)
+{
+	g_autofree gchar *resolved = resolve_credentials (self, dir);
+
+	self->crypto = veuicc_crypto_new_from_credentials (resolved, error);
+	if (self->crypto == NULL)
+		return FALSE;
+	g_free (self->credentials);
+	self->credentials = g_strdup (dir);
+	return TRUE;
+}
+
+gboolean
+veuicc_state_init_fresh (EsimVeuicc *self, const gchar *credentials, GError **error)
+{
+	if (credentials != NULL) {
+		/* the card is the one the credentials describe: its EID is its certificate's */
+		if (!veuicc_state_load_credentials (self, credentials, error))
+			return FALSE;
+		self->eid = g_strdup (veuicc_crypto_get_credentials_eid (self->crypto));
+	} else {
+		self->eid = esim_eid_generate ("89049032");
+	}
 	if (self->eid == NULL || !esim_eid_is_valid (self->eid)) {
 		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot generate an EID");
 		return FALSE;
 	}
-	self->crypto = veuicc_crypto_generate (self->eid, error);
+	if (self->crypto == NULL)
+		self->crypto = veuicc_crypto_generate (self->eid, error);
 	if (self->crypto == NULL)
 		return FALSE;
 	self->next_seq = 1;
@@ -440,6 +512,7 @@ typedef struct {
 	GKeyFile    *kf;
 	const gchar *group;
 	gchar       *problem;  /* first problem found, NULL while all is well */
+	gboolean     identity; /* load the keys or credentials (not when rolling back) */
 } Loader;
 
 static gboolean
@@ -496,15 +569,83 @@ loader_int64 (Loader *ld, const gchar *key, gboolean *present, gint64 *out)
 	return TRUE;
 }
 
+/* max-profiles, optional */
 static gboolean
-load_card_group (EsimVeuicc *self, Loader *ld)
+load_max_profiles (EsimVeuicc *self, Loader *ld)
 {
-	guint64 version = 0, next_seq = 0, next_token = 0;
+	g_autofree gchar *str = loader_string (ld, "max-profiles", FALSE);
+	guint64 max = 0;
+
+	if (str == NULL)
+		return TRUE;
+	if (!g_ascii_string_to_unsigned (str, 10, 1, VEUICC_MAX_PROFILES, &max, NULL))
+		return loader_fail (ld, "max-profiles", "not a number from 1 to %d: %s",
+		                    VEUICC_MAX_PROFILES, str);
+	self->max_profiles = (guint) max;
+	return TRUE;
+}
+
+/* The card's identity: credentials, or [keys] of its own. */
+static gboolean
+load_identity (EsimVeuicc *self, Loader *ld, const gchar *credentials)
+{
 	gchar *pem[G_N_ELEMENTS (pem_keys)] = { NULL };
 	g_autoptr(GError) error = NULL;
 	gboolean ok = TRUE;
 
+	if (credentials != NULL) {
+		const gchar *cert_eid;
+
+		if (!veuicc_state_load_credentials (self, credentials, &error))
+			return loader_fail (ld, "credentials", "%s", error->message);
+		cert_eid = veuicc_crypto_get_credentials_eid (self->crypto);
+		if (g_strcmp0 (cert_eid, self->eid) != 0) {
+			g_autofree gchar *masked = esim_log_personal (cert_eid);
+			return loader_fail (ld, "eid", "not the EID of the eUICC certificate in %s (%s)",
+			                    credentials, masked);
+		}
+		return TRUE;
+	}
+	ld->group = GROUP_KEYS;
+	for (guint i = 0; i < G_N_ELEMENTS (pem_keys); i++) {
+		pem[i] = loader_string (ld, pem_keys[i], TRUE);
+		ok = ok && pem[i] != NULL;
+	}
+	if (ok) {
+		self->crypto = veuicc_crypto_load (pem[0], pem[1], pem[2], pem[3], self->eid, &error);
+		if (self->crypto == NULL)
+			ok = loader_fail (ld, NULL, "%s", error->message);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS (pem_keys); i++)
+		g_free (pem[i]);
+	return ok;
+}
+
+/* A seed: [card] credentials (and max-profiles) only; a fresh card with them. */
+static gboolean
+load_seed (EsimVeuicc *self, Loader *ld)
+{
+	g_autofree gchar *credentials = loader_string (ld, "credentials", TRUE);
+	g_autoptr(GError) error = NULL;
+
+	if (credentials == NULL || !load_max_profiles (self, ld))
+		return FALSE;
+	if (!veuicc_state_init_fresh (self, credentials, &error))
+		return loader_fail (ld, "credentials", "%s", error->message);
+	self->from_seed = TRUE;
+	return TRUE;
+}
+
+static gboolean
+load_card_group (EsimVeuicc *self, Loader *ld)
+{
+	guint64 version = 0, next_seq = 0, next_token = 0;
+	g_autofree gchar *credentials = NULL;
+
 	ld->group = GROUP_CARD;
+	if (ld->identity && !g_key_file_has_key (ld->kf, GROUP_CARD, "version", NULL) &&
+	    g_key_file_has_key (ld->kf, GROUP_CARD, "credentials", NULL))
+		return load_seed (self, ld);
 	if (!loader_uint64 (ld, "version", &version))
 		return FALSE;
 	if (version != VEUICC_STATE_VERSION)
@@ -523,20 +664,40 @@ load_card_group (EsimVeuicc *self, Loader *ld)
 	if (self->root_ds_address == NULL)
 		return FALSE;
 	self->default_dp_address = loader_string (ld, "default-dp-address", FALSE);
+	if (!load_max_profiles (self, ld))
+		return FALSE;
+	credentials = loader_string (ld, "credentials", FALSE);
+	if (credentials != NULL && credentials[0] == '\0')
+		return loader_fail (ld, "credentials", "empty");
+	/* EID and keys never change: a rollback keeps those in memory */
+	if (!ld->identity)
+		return TRUE;
+	return load_identity (self, ld, credentials);
+}
 
-	ld->group = GROUP_KEYS;
-	for (guint i = 0; i < G_N_ELEMENTS (pem_keys); i++) {
-		pem[i] = loader_string (ld, pem_keys[i], TRUE);
-		ok = ok && pem[i] != NULL;
+/* notification-address (every event) or notify-<event> (the events listed). */
+static gboolean
+load_event_addresses (VeuiccProfile *profile, Loader *ld, const gchar *address)
+{
+	gboolean per_event = FALSE;
+
+	for (guint i = 0; i < VEUICC_N_EVENTS; i++) {
+		g_free (profile->event_address[i]);
+		profile->event_address[i] = loader_string (ld, notify_keys[i], FALSE);
+		per_event = per_event || profile->event_address[i] != NULL;
 	}
-	if (ok) {
-		self->crypto = veuicc_crypto_load (pem[0], pem[1], pem[2], pem[3], self->eid, &error);
-		if (self->crypto == NULL)
-			ok = loader_fail (ld, NULL, "%s", error->message);
+	if (address != NULL && per_event)
+		return loader_fail (ld, "notification-address", "given with notify-* keys");
+	for (guint i = 0; i < VEUICC_N_EVENTS; i++) {
+		if (address != NULL)
+			profile->event_address[i] = g_strdup (address);
+		if (profile->event_address[i] != NULL &&
+		    (strlen (profile->event_address[i]) > 255 ||
+		     !g_utf8_validate (profile->event_address[i], -1, NULL)))
+			return loader_fail (ld, address != NULL ? "notification-address" : notify_keys[i],
+			                    "longer than 255 bytes or not UTF-8");
 	}
-	for (guint i = 0; i < G_N_ELEMENTS (pem_keys); i++)
-		g_free (pem[i]);
-	return ok;
+	return TRUE;
 }
 
 static gboolean
@@ -549,7 +710,7 @@ load_profile_group (EsimVeuicc *self, Loader *ld)
 	g_autofree gchar *klass_str = loader_string (ld, "class", TRUE);
 	g_autofree gchar *state = loader_string (ld, "state", TRUE);
 	g_autofree gchar *nickname = loader_string (ld, "nickname", FALSE);
-	g_autofree gchar *address = loader_string (ld, "notification-address", TRUE);
+	g_autofree gchar *address = loader_string (ld, "notification-address", FALSE);
 	g_autofree gchar *preloaded = loader_string (ld, "preloaded", FALSE);
 	g_autoptr(GBytes) aid = NULL;
 	g_autoptr(GError) error = NULL;
@@ -566,8 +727,6 @@ load_profile_group (EsimVeuicc *self, Loader *ld)
 	enabled = g_strcmp0 (state, "enabled") == 0;
 	if (nickname != NULL && (strlen (nickname) > 64 || !g_utf8_validate (nickname, -1, NULL)))
 		return loader_fail (ld, "nickname", "longer than 64 bytes or not UTF-8");
-	if (strlen (address) > 255)
-		return loader_fail (ld, "notification-address", "too long");
 	aid = esim_hex_decode (aid_hex, NULL);
 	if (aid == NULL || g_bytes_get_size (aid) != 16)
 		return loader_fail (ld, "aid", "not a 16-byte hex AID");
@@ -583,8 +742,23 @@ load_profile_group (EsimVeuicc *self, Loader *ld)
 	profile = g_ptr_array_index (self->profiles, self->profiles->len - 1);
 	memcpy (profile->aid, g_bytes_get_data (aid, NULL), 16);
 	profile->nickname = g_steal_pointer (&nickname);
-	g_free (profile->notification_address);
-	profile->notification_address = g_steal_pointer (&address);
+	return load_event_addresses (profile, ld, address);
+}
+
+/* profile-installation-result: a BF37 whose metadata is the group's (an install). */
+static gboolean
+load_installation_result (VeuiccNotification *notification, Loader *ld, const gchar *hex)
+{
+	EsimTlv tlv;
+
+	notification->pir = esim_hex_decode (hex, NULL);
+	if (notification->pir == NULL ||
+	    !esim_tlv_parse_tagged (g_bytes_get_data (notification->pir, NULL),
+	                            g_bytes_get_size (notification->pir),
+	                            ESIM_TAG_PROFILE_INSTALLATION_RESULT, &tlv, NULL))
+		return loader_fail (ld, "profile-installation-result", "not a BF37 element in hex");
+	if (notification->event != VEUICC_EVENT_INSTALL)
+		return loader_fail (ld, "profile-installation-result", "on a notification not of an install");
 	return TRUE;
 }
 
@@ -594,26 +768,32 @@ load_notification_group (EsimVeuicc *self, Loader *ld)
 	g_autoptr(VeuiccNotification) notification = g_new0 (VeuiccNotification, 1);
 	g_autofree gchar *event = NULL;
 	g_autofree gchar *signature = NULL;
+	g_autofree gchar *pir = NULL;
 	g_autoptr(GBytes) sig = NULL;
 
 	if (!loader_uint64 (ld, "seq-number", &notification->seq))
 		return FALSE;
 	event = loader_string (ld, "event", TRUE);
 	notification->address = loader_string (ld, "address", TRUE);
-	signature = loader_string (ld, "signature", TRUE);
+	pir = loader_string (ld, "profile-installation-result", FALSE);
+	signature = loader_string (ld, "signature", pir == NULL);
 	notification->iccid = loader_string (ld, "iccid", FALSE);
 	if (ld->problem != NULL)
 		return FALSE;
 	if (!parse_event (event, &notification->event))
 		return loader_fail (ld, "event", "unknown event '%s'", event);
+	if (pir != NULL && !load_installation_result (notification, ld, pir))
+		return FALSE;
 	if (notification->iccid != NULL && !esim_iccid_is_valid (notification->iccid))
 		return loader_fail (ld, "iccid", "not a valid ICCID");
 	if (strlen (notification->address) > 255)
 		return loader_fail (ld, "address", "too long");
-	sig = esim_hex_decode (signature, NULL);
-	if (sig == NULL || g_bytes_get_size (sig) != 64)
-		return loader_fail (ld, "signature", "not 64 bytes of hex");
-	memcpy (notification->signature, g_bytes_get_data (sig, NULL), 64);
+	if (signature != NULL) {
+		sig = esim_hex_decode (signature, NULL);
+		if (sig == NULL || g_bytes_get_size (sig) != 64)
+			return loader_fail (ld, "signature", "not 64 bytes of hex");
+		memcpy (notification->signature, g_bytes_get_data (sig, NULL), 64);
+	}
 	if (notification->seq >= self->next_seq)
 		return loader_fail (ld, "seq-number", "not below [card] next-seq-number");
 	for (guint i = 0; i < self->notifications->len; i++) {
@@ -704,12 +884,12 @@ load_faults_group (EsimVeuicc *self, Loader *ld)
 /* Fills the empty card @self from the key file text @contents. */
 static gboolean
 state_load_data (EsimVeuicc *self, const gchar *contents, gsize len, const gchar *path,
-                 GError **error)
+                 gboolean identity, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
 	g_autoptr(GError) error_local = NULL;
 	g_auto(GStrv) groups = NULL;
-	Loader ld = { kf, NULL, NULL };
+	Loader ld = { kf, NULL, NULL, identity };
 
 	if (!g_key_file_load_from_data (kf, contents, len, G_KEY_FILE_NONE, &error_local)) {
 		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,
@@ -720,6 +900,9 @@ state_load_data (EsimVeuicc *self, const gchar *contents, gsize len, const gchar
 		groups = g_key_file_get_groups (kf, NULL);
 		for (guint i = 0; groups[i] != NULL && ld.problem == NULL; i++) {
 			ld.group = groups[i];
+			/* a seed made its card: only a test's [faults] is taken from it */
+			if (self->from_seed && g_strcmp0 (groups[i], GROUP_FAULTS) != 0)
+				continue;
 			if (g_str_has_prefix (groups[i], PREFIX_PROFILE))
 				load_profile_group (self, &ld);
 			else if (g_str_has_prefix (groups[i], PREFIX_NOTIFICATION))
@@ -777,7 +960,7 @@ veuicc_state_load (EsimVeuicc *self, gboolean *missing, GError **error)
 		             "state file %s is corrupt: it contains a NUL byte", self->path);
 		return FALSE;
 	}
-	if (!state_load_data (self, contents, len, self->path, error))
+	if (!state_load_data (self, contents, len, self->path, TRUE, error))
 		return FALSE;
 	if (n_links > 1)
 		g_warning ("state file %s has %u names (hard links): a save replaces this one, "
@@ -836,6 +1019,24 @@ veuicc_state_remove_leftovers (EsimVeuicc *self)
 
 /* ---- saving ----------------------------------------------------------------------------- */
 
+/* One address for every event keeps the file as cards before downloads wrote it. */
+static void
+save_event_addresses (GKeyFile *kf, const gchar *group, const VeuiccProfile *profile)
+{
+	gboolean same = profile->event_address[0] != NULL;
+
+	for (guint i = 1; i < VEUICC_N_EVENTS; i++)
+		same = same && g_strcmp0 (profile->event_address[i], profile->event_address[0]) == 0;
+	if (same) {
+		g_key_file_set_string (kf, group, "notification-address", profile->event_address[0]);
+		return;
+	}
+	for (guint i = 0; i < VEUICC_N_EVENTS; i++) {
+		if (profile->event_address[i] != NULL)
+			g_key_file_set_string (kf, group, notify_keys[i], profile->event_address[i]);
+	}
+}
+
 static void
 save_profile (GKeyFile *kf, const gchar *group, const VeuiccProfile *profile)
 {
@@ -848,7 +1049,7 @@ save_profile (GKeyFile *kf, const gchar *group, const VeuiccProfile *profile)
 	g_key_file_set_string (kf, group, "state", profile->enabled ? "enabled" : "disabled");
 	if (profile->nickname != NULL)
 		g_key_file_set_string (kf, group, "nickname", profile->nickname);
-	g_key_file_set_string (kf, group, "notification-address", profile->notification_address);
+	save_event_addresses (kf, group, profile);
 	g_key_file_set_string (kf, group, "preloaded", profile->preloaded ? "true" : "false");
 }
 
@@ -862,7 +1063,12 @@ save_notification (GKeyFile *kf, const gchar *group, const VeuiccNotification *n
 	if (notification->iccid != NULL)
 		g_key_file_set_string (kf, group, "iccid", notification->iccid);
 	g_key_file_set_string (kf, group, "address", notification->address);
-	g_key_file_set_string (kf, group, "signature", sig);
+	if (notification->pir != NULL) {
+		g_autofree gchar *pir = esim_hex_encode_bytes (notification->pir);
+		g_key_file_set_string (kf, group, "profile-installation-result", pir);
+	} else {
+		g_key_file_set_string (kf, group, "signature", sig);
+	}
 }
 
 static void
@@ -894,8 +1100,16 @@ state_to_keyfile (EsimVeuicc *self)
 	g_key_file_set_string (kf, GROUP_CARD, "root-ds-address", self->root_ds_address);
 	if (self->default_dp_address != NULL)
 		g_key_file_set_string (kf, GROUP_CARD, "default-dp-address", self->default_dp_address);
-	for (guint i = 0; i < G_N_ELEMENTS (pem_keys); i++)
-		g_key_file_set_string (kf, GROUP_KEYS, pem_keys[i], veuicc_crypto_get_pem (self->crypto, i));
+	if (self->max_profiles != VEUICC_MAX_PROFILES)
+		g_key_file_set_integer (kf, GROUP_CARD, "max-profiles", (gint) self->max_profiles);
+	/* credentials stay in their files; keys of its own live here */
+	if (self->credentials != NULL) {
+		g_key_file_set_string (kf, GROUP_CARD, "credentials", self->credentials);
+	} else {
+		for (guint i = 0; i < G_N_ELEMENTS (pem_keys); i++)
+			g_key_file_set_string (kf, GROUP_KEYS, pem_keys[i],
+			                       veuicc_crypto_get_pem (self->crypto, i));
+	}
 	for (guint i = 0; i < self->profiles->len; i++) {
 		g_autofree gchar *group = g_strdup_printf (PREFIX_PROFILE "%u", i);
 		save_profile (kf, group, g_ptr_array_index (self->profiles, i));
@@ -952,7 +1166,7 @@ state_rollback (EsimVeuicc *self)
 	if (self->saved_state == NULL)
 		return;
 	saved = g_object_new (ESIM_TYPE_VEUICC, NULL);
-	if (!state_load_data (saved, self->saved_state, strlen (self->saved_state), self->path,
+	if (!state_load_data (saved, self->saved_state, strlen (self->saved_state), self->path, FALSE,
 	                      &error)) {
 		/* only if memory was corrupted: we wrote that text ourselves */
 		g_critical ("cannot roll back to the saved card state: %s", error->message);

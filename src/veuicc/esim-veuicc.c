@@ -36,21 +36,17 @@
 
 #define G_LOG_DOMAIN "esim-veuicc"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "esim-util.h"
 #include "esim-veuicc-private.h"
 
-#define INS_MANAGE_CHANNEL 0x70
-#define INS_SELECT 0xA4
-#define INS_TERMINAL_CAPABILITY 0xAA
-#define INS_GET_RESPONSE 0xC0
-#define INS_STORE_DATA 0xE2
+/* SW1 61 / 6C with the byte count in SW2 */
+#define SW_MORE_DATA(n) ((guint16) ((ESIM_SW1_MORE_DATA << 8) | ((n) >= 256 ? 0x00 : (n))))
+#define SW_WRONG_LE(n)  ((guint16) ((ESIM_SW1_WRONG_LE << 8) | (n)))
 
-static const guint8 isdr_aid[16] = {
-	0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
-	0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00,
-};
+static const guint8 isdr_aid[16] = { ESIM_ISDR_AID_BYTES };
 
 G_DEFINE_QUARK (esim-veuicc-error-quark, esim_veuicc_error)
 
@@ -120,9 +116,9 @@ hold_response (VeuiccChannel *channel, GBytes *data)
 	gsize len = data != NULL ? g_bytes_get_size (data) : 0;
 	channel_drop_pending (channel);
 	if (len == 0)
-		return sw_response (0x9000);
+		return sw_response (ESIM_SW_OK);
 	channel->pending = g_bytes_ref (data);
-	return sw_response (0x6100 | (len >= 256 ? 0x00 : len));
+	return sw_response (SW_MORE_DATA (len));
 }
 
 /* CLA -> logical channel; 0 or the ISO status word refusing the class. */
@@ -130,21 +126,21 @@ static guint16
 decode_cla (guint8 cla, guint *channel, gboolean *proprietary)
 {
 	if (cla == 0xFF)
-		return 0x6E00;
+		return ESIM_SW_CLA_NOT_SUPPORTED;
 	if ((cla & 0x60) == 0x00) {
 		/* 000x xxxx first interindustry, 100x xxxx proprietary: channels 0–3 */
 		if (cla & 0x10)
-			return 0x6884;
+			return ESIM_SW_CHAINING_NOT_SUPPORTED;
 		if (cla & 0x0C)
-			return 0x6882;
+			return ESIM_SW_SECURE_MESSAGING_NOT_SUPPORTED;
 		*channel = cla & 0x03;
 		*proprietary = (cla & 0x80) != 0;
 		return 0;
 	}
 	/* 01xx xxxx further interindustry, 11xx xxxx proprietary: channels 4–19 */
 	if (cla & 0x40)
-		return 0x6881;
-	return 0x6E00;
+		return ESIM_SW_LOGICAL_CHANNEL_NOT_SUPPORTED;
+	return ESIM_SW_CLA_NOT_SUPPORTED;
 }
 
 /* Splits the short APDU cases 1–4; 0 or 6700. */
@@ -164,7 +160,7 @@ parse_body (const guint8 *buf, gsize len, VeuiccCommand *cmd)
 	}
 	/* Lc = 00 would start an extended length: not supported */
 	if (buf[4] == 0)
-		return 0x6700;
+		return ESIM_SW_WRONG_LENGTH;
 	cmd->lc = buf[4];
 	cmd->data = buf + 5;
 	if (len == 5 + cmd->lc)
@@ -174,7 +170,7 @@ parse_body (const guint8 *buf, gsize len, VeuiccCommand *cmd)
 		cmd->le_zero = buf[len - 1] == 0;
 		return 0;
 	}
-	return 0x6700;
+	return ESIM_SW_WRONG_LENGTH;
 }
 
 static GBytes *
@@ -182,41 +178,41 @@ do_manage_channel (EsimVeuicc *self, const VeuiccCommand *cmd)
 {
 	VeuiccChannel *origin = &self->channels[cmd->channel];
 	guint target = cmd->p2;
-	guint8 assigned[3] = { 0x00, 0x90, 0x00 };
+	guint8 assigned[3] = { 0x00, ESIM_SW_OK >> 8, ESIM_SW_OK & 0xFF };
 
 	if (cmd->lc > 0)
-		return sw_response (0x6700);
-	if (cmd->p1 == 0x80) {
-		if (target == 0 || target > 19)
-			return sw_response (0x6A86);
+		return sw_response (ESIM_SW_WRONG_LENGTH);
+	if (cmd->p1 == ESIM_MANAGE_CHANNEL_P1_CLOSE) {
+		if (target == 0 || target > ESIM_LOGICAL_CHANNEL_MAX)
+			return sw_response (ESIM_SW_WRONG_P1P2);
 		if (target >= VEUICC_N_CHANNELS || !self->channels[target].open)
-			return sw_response (0x6881);
+			return sw_response (ESIM_SW_LOGICAL_CHANNEL_NOT_SUPPORTED);
 		channel_clear (&self->channels[target]);
 		g_debug ("logical channel %u closed", target);
-		return sw_response (0x9000);
+		return sw_response (ESIM_SW_OK);
 	}
-	if (cmd->p1 != 0x00)
-		return sw_response (0x6A86);
+	if (cmd->p1 != ESIM_MANAGE_CHANNEL_P1_OPEN)
+		return sw_response (ESIM_SW_WRONG_P1P2);
 	if (target == 0) {
 		for (target = 1; target < VEUICC_N_CHANNELS; target++) {
 			if (!self->channels[target].open)
 				break;
 		}
 		if (target == VEUICC_N_CHANNELS)
-			return sw_response (0x6A81);
-	} else if (target > 19) {
-		return sw_response (0x6A86);
+			return sw_response (ESIM_SW_FUNCTION_NOT_SUPPORTED);
+	} else if (target > ESIM_LOGICAL_CHANNEL_MAX) {
+		return sw_response (ESIM_SW_WRONG_P1P2);
 	} else if (target >= VEUICC_N_CHANNELS) {
-		return sw_response (0x6881);
+		return sw_response (ESIM_SW_LOGICAL_CHANNEL_NOT_SUPPORTED);
 	} else if (self->channels[target].open) {
-		return sw_response (0x6A81);
+		return sw_response (ESIM_SW_FUNCTION_NOT_SUPPORTED);
 	}
 	channel_clear (&self->channels[target]);
 	self->channels[target].open = TRUE;
 	self->channels[target].isdr_selected = cmd->channel != 0 && origin->isdr_selected;
 	g_debug ("logical channel %u opened", target);
 	if (cmd->p2 != 0)
-		return sw_response (0x9000);
+		return sw_response (ESIM_SW_OK);
 	/* the card chose the channel: its number, then 9000 */
 	assigned[0] = (guint8) target;
 	return g_bytes_new (assigned, sizeof (assigned));
@@ -229,16 +225,16 @@ build_fci (EsimVeuicc *self)
 	static const guint8 svn[] = { 0x02, 0x05, 0x00 };
 	static const guint8 max_length = 0xFF;
 
-	esim_der_writer_begin (writer, 0x6F);
-	esim_der_writer_put (writer, 0x84, isdr_aid, sizeof (isdr_aid));
-	esim_der_writer_begin (writer, 0xA5);
-	esim_der_writer_put (writer, 0x9F65, &max_length, 1);
-	esim_der_writer_begin (writer, 0xE0);
-	esim_der_writer_put (writer, 0x82, svn, sizeof (svn));
+	esim_der_writer_begin (writer, ESIM_TAG_FCI);
+	esim_der_writer_put (writer, ESIM_TAG_FCI_AID, isdr_aid, sizeof (isdr_aid));
+	esim_der_writer_begin (writer, ESIM_TAG_FCI_PROPRIETARY);
+	esim_der_writer_put (writer, ESIM_TAG_FCI_MAX_LENGTH, &max_length, 1);
+	esim_der_writer_begin (writer, ESIM_TAG_ISDR_PROPRIETARY);
+	esim_der_writer_put (writer, ESIM_TAG_ISDR_SVN, svn, sizeof (svn));
 	esim_der_writer_end (writer);
-	esim_der_writer_begin (writer, 0xE1);
+	esim_der_writer_begin (writer, ESIM_TAG_ISDR_PROPRIETARY_IOT);
 	/* euiccConfiguration: enabledProfile (1), never ipaeSupported (0) */
-	esim_der_writer_put_named_bits (writer, 0x80,
+	esim_der_writer_put_named_bits (writer, ESIM_TAG_ISDR_EUICC_CONFIGURATION,
 	                                veuicc_find_enabled_profile (self) != NULL ? 1u << 1 : 0);
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
@@ -252,16 +248,18 @@ do_select (EsimVeuicc *self, const VeuiccCommand *cmd)
 	VeuiccChannel *channel = &self->channels[cmd->channel];
 	g_autoptr(GBytes) fci = NULL;
 
-	if (cmd->p1 != 0x04 || (cmd->p2 != 0x00 && cmd->p2 != 0x04 && cmd->p2 != 0x0C))
-		return sw_response (0x6A86);
+	if (cmd->p1 != ESIM_SELECT_P1_BY_AID ||
+	    (cmd->p2 != ESIM_SELECT_P2_FCI && cmd->p2 != ESIM_SELECT_P2_FCP &&
+	     cmd->p2 != ESIM_SELECT_P2_NO_DATA))
+		return sw_response (ESIM_SW_WRONG_P1P2);
 	if (cmd->lc == 0)
-		return sw_response (0x6700);
+		return sw_response (ESIM_SW_WRONG_LENGTH);
 	if (cmd->lc != sizeof (isdr_aid) || memcmp (cmd->data, isdr_aid, sizeof (isdr_aid)) != 0)
-		return sw_response (0x6A82);
+		return sw_response (ESIM_SW_FILE_NOT_FOUND);
 	channel->isdr_selected = TRUE;
 	channel_drop_request (channel);
-	if (cmd->p2 == 0x0C)
-		return sw_response (0x9000);
+	if (cmd->p2 == ESIM_SELECT_P2_NO_DATA)
+		return sw_response (ESIM_SW_OK);
 	fci = build_fci (self);
 	return hold_response (channel, fci);
 }
@@ -274,13 +272,13 @@ do_terminal_capability (EsimVeuicc *self, const VeuiccCommand *cmd)
 	EsimTlv tlv;
 
 	if (cmd->p1 != 0x00 || cmd->p2 != 0x00)
-		return sw_response (0x6A86);
+		return sw_response (ESIM_SW_WRONG_P1P2);
 	esim_tlv_iter_init_buf (&iter, cmd->data, cmd->lc);
 	while (esim_tlv_iter_next (&iter, &tlv, &error))
 		;
 	if (error != NULL)
-		return sw_response (0x6A80);
-	return sw_response (0x9000);
+		return sw_response (ESIM_SW_WRONG_DATA);
+	return sw_response (ESIM_SW_OK);
 }
 
 static GBytes *
@@ -289,33 +287,33 @@ do_store_data (EsimVeuicc *self, const VeuiccCommand *cmd)
 	VeuiccChannel *channel = &self->channels[cmd->channel];
 	g_autoptr(GBytes) response = NULL;
 	g_autoptr(GByteArray) request = NULL;
-	guint16 sw = 0x9000;
+	guint16 sw = ESIM_SW_OK;
 
 	if (!channel->isdr_selected)
-		return sw_response (0x6985);
-	if (cmd->p1 != 0x11 && cmd->p1 != 0x91)
-		return sw_response (0x6A86);
+		return sw_response (ESIM_SW_CONDITIONS_NOT_SATISFIED);
+	if (cmd->p1 != ESIM_STORE_DATA_P1_MORE && cmd->p1 != ESIM_STORE_DATA_P1_LAST)
+		return sw_response (ESIM_SW_WRONG_P1P2);
 	if (cmd->lc == 0)
-		return sw_response (0x6700);
+		return sw_response (ESIM_SW_WRONG_LENGTH);
 	/* block 0 always starts afresh, e.g. after an interrupted sequence */
 	if (cmd->p2 == 0)
 		channel_drop_request (channel);
 	if (cmd->p2 != channel->next_block) {
 		channel_drop_request (channel);
-		return sw_response (0x6A86);
+		return sw_response (ESIM_SW_WRONG_P1P2);
 	}
 	/* P2 is one byte: a request is at most 256 blocks of 255 bytes, which bounds memory */
 	if (channel->request == NULL)
 		channel->request = g_byte_array_new ();
 	g_byte_array_append (channel->request, cmd->data, cmd->lc);
 	channel->next_block++;
-	if (cmd->p1 == 0x11)
-		return sw_response (0x9000);
+	if (cmd->p1 == ESIM_STORE_DATA_P1_MORE)
+		return sw_response (ESIM_SW_OK);
 
 	request = g_steal_pointer (&channel->request);
 	channel->next_block = 0;
 	response = veuicc_es10_dispatch (self, request->data, request->len, &sw);
-	if (sw != 0x9000)
+	if (sw != ESIM_SW_OK)
 		return sw_response (sw);
 	return hold_response (channel, response);
 }
@@ -328,23 +326,23 @@ do_get_response (EsimVeuicc *self, const VeuiccCommand *cmd)
 	gsize remaining, n;
 
 	if (cmd->p1 != 0x00 || cmd->p2 != 0x00)
-		return sw_response (0x6A86);
+		return sw_response (ESIM_SW_WRONG_P1P2);
 	if (cmd->lc > 0)
-		return sw_response (0x6700);
+		return sw_response (ESIM_SW_WRONG_LENGTH);
 	if (channel->pending == NULL)
-		return sw_response (0x6985);
+		return sw_response (ESIM_SW_CONDITIONS_NOT_SATISFIED);
 	remaining = g_bytes_get_size (channel->pending) - channel->pending_offset;
 	if (cmd->le > 0 && !cmd->le_zero && (gsize) cmd->le > remaining)
-		return sw_response (0x6C00 | remaining);
+		return sw_response (SW_WRONG_LE (remaining));
 	n = MIN (remaining, cmd->le > 0 ? (gsize) cmd->le : 256);
 	piece = g_bytes_new_from_bytes (channel->pending, channel->pending_offset, n);
 	channel->pending_offset += n;
 	remaining -= n;
 	if (remaining == 0) {
 		channel_drop_pending (channel);
-		return make_response (piece, 0x9000);
+		return make_response (piece, ESIM_SW_OK);
 	}
-	return make_response (piece, 0x6100 | (remaining >= 256 ? 0x00 : remaining));
+	return make_response (piece, SW_MORE_DATA (remaining));
 }
 
 GBytes *
@@ -360,7 +358,7 @@ esim_veuicc_process_apdu (EsimVeuicc *self, GBytes *command)
 
 	buf = g_bytes_get_data (command, &len);
 	if (len < 4)
-		return sw_response (0x6700);
+		return sw_response (ESIM_SW_WRONG_LENGTH);
 	cmd.cla = buf[0];
 	cmd.ins = buf[1];
 	cmd.p1 = buf[2];
@@ -369,28 +367,29 @@ esim_veuicc_process_apdu (EsimVeuicc *self, GBytes *command)
 	if (sw != 0)
 		return sw_response (sw);
 	if (!self->channels[cmd.channel].open)
-		return sw_response (0x6881);
+		return sw_response (ESIM_SW_LOGICAL_CHANNEL_NOT_SUPPORTED);
 	sw = parse_body (buf, len, &cmd);
 	if (sw != 0)
 		return sw_response (sw);
 
 	/* ISO 7816-4: a held response survives only until the next command on its channel */
-	if (cmd.ins != INS_GET_RESPONSE)
+	if (cmd.ins != ESIM_INS_GET_RESPONSE)
 		channel_drop_pending (&self->channels[cmd.channel]);
 
 	switch (cmd.ins) {
-	case INS_MANAGE_CHANNEL:
-		return cmd.proprietary ? sw_response (0x6E00) : do_manage_channel (self, &cmd);
-	case INS_SELECT:
-		return cmd.proprietary ? sw_response (0x6E00) : do_select (self, &cmd);
-	case INS_GET_RESPONSE:
+	case ESIM_INS_MANAGE_CHANNEL:
+		return cmd.proprietary ? sw_response (ESIM_SW_CLA_NOT_SUPPORTED) : do_manage_channel (self, &cmd);
+	case ESIM_INS_SELECT:
+		return cmd.proprietary ? sw_response (ESIM_SW_CLA_NOT_SUPPORTED) : do_select (self, &cmd);
+	case ESIM_INS_GET_RESPONSE:
 		return do_get_response (self, &cmd);
-	case INS_STORE_DATA:
-		return cmd.proprietary ? do_store_data (self, &cmd) : sw_response (0x6E00);
-	case INS_TERMINAL_CAPABILITY:
-		return cmd.proprietary ? do_terminal_capability (self, &cmd) : sw_response (0x6E00);
+	case ESIM_INS_STORE_DATA:
+		return cmd.proprietary ? do_store_data (self, &cmd) : sw_response (ESIM_SW_CLA_NOT_SUPPORTED);
+	case ESIM_INS_TERMINAL_CAPABILITY:
+		return cmd.proprietary ? do_terminal_capability (self, &cmd) :
+		                         sw_response (ESIM_SW_CLA_NOT_SUPPORTED);
 	default:
-		return sw_response (0x6D00);
+		return sw_response (ESIM_SW_INS_NOT_SUPPORTED);
 	}
 }
 
@@ -401,6 +400,9 @@ esim_veuicc_reset (EsimVeuicc *self)
 	for (guint i = 0; i < VEUICC_N_CHANNELS; i++)
 		channel_clear (&self->channels[i]);
 	self->channels[0].open = TRUE;
+	/* the RSP session lives in volatile memory: a reset ends it, and with it
+	 * any package half loaded (SGP.22 §3.1.3: nothing of it is installed) */
+	veuicc_download_end_session (self);
 }
 
 const gchar *
@@ -408,6 +410,13 @@ esim_veuicc_get_eid (EsimVeuicc *self)
 {
 	g_return_val_if_fail (ESIM_IS_VEUICC (self), NULL);
 	return self->eid;
+}
+
+const gchar *
+esim_veuicc_get_credentials_dir (EsimVeuicc *self)
+{
+	g_return_val_if_fail (ESIM_IS_VEUICC (self), NULL);
+	return self->credentials;
 }
 
 const gchar *
@@ -474,6 +483,9 @@ esim_veuicc_finalize (GObject *object)
 	g_free (self->default_dp_address);
 	g_free (self->root_ds_address);
 	veuicc_crypto_free (self->crypto);
+	g_free (self->credentials);
+	veuicc_bpp_load_free (self->bpp_load);
+	veuicc_download_free (self->download);
 	veuicc_state_clear_saved (self);
 
 	G_OBJECT_CLASS (esim_veuicc_parent_class)->finalize (object);
@@ -493,11 +505,63 @@ esim_veuicc_init (EsimVeuicc *self)
 	self->notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) veuicc_notification_free);
 	self->eims = g_ptr_array_new_with_free_func ((GDestroyNotify) veuicc_eim_free);
 	self->faults = g_array_new (FALSE, TRUE, sizeof (VeuiccFault));
+	self->max_profiles = VEUICC_MAX_PROFILES;
 	self->channels[0].open = TRUE;
+}
+
+/* Paths equal once both are resolved (a credentials directory may be named
+ * through a link or relative to the state file). */
+static gboolean
+same_directory (const gchar *a, const gchar *b)
+{
+	g_autofree gchar *real_a = realpath (a, NULL);
+	g_autofree gchar *real_b = realpath (b, NULL);
+
+	return real_a != NULL && real_b != NULL && g_str_equal (real_a, real_b);
+}
+
+/* An existing card keeps its identity: refuse to take it as another. */
+static gboolean
+check_identity (EsimVeuicc *self, const EsimVeuiccOptions *options, GError **error)
+{
+	const gchar *loaded = veuicc_crypto_get_credentials_dir (self->crypto);
+
+	if (options == NULL || options->credentials_dir == NULL)
+		return TRUE;
+	if (loaded != NULL && same_directory (loaded, options->credentials_dir))
+		return TRUE;
+	if (loaded == NULL)
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
+		             "state file %s holds a card with keys of its own, not the credentials in "
+		             "%s: a card does not change identity (use a new state file)",
+		             self->path, options->credentials_dir);
+	else
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
+		             "state file %s holds a card with the credentials in %s, not those in %s: "
+		             "a card does not change identity (use a new state file)",
+		             self->path, loaded, options->credentials_dir);
+	return FALSE;
+}
+
+/* Makes the fresh card @options ask for. */
+static gboolean
+init_card (EsimVeuicc *self, const EsimVeuiccOptions *options, GError **error)
+{
+	if (options != NULL && options->max_profiles > 0)
+		self->max_profiles = MIN (options->max_profiles, VEUICC_MAX_PROFILES);
+	return veuicc_state_init_fresh (self, options != NULL ? options->credentials_dir : NULL,
+	                                error);
 }
 
 EsimVeuicc *
 esim_veuicc_new_from_file (const gchar *path, gboolean create, GError **error)
+{
+	return esim_veuicc_new_from_file_full (path, create, NULL, error);
+}
+
+EsimVeuicc *
+esim_veuicc_new_from_file_full (const gchar *path, gboolean create, const EsimVeuiccOptions *options,
+                                GError **error)
 {
 	g_autoptr(EsimVeuicc) self = NULL;
 	g_autoptr(GError) error_local = NULL;
@@ -518,8 +582,19 @@ esim_veuicc_new_from_file (const gchar *path, gboolean create, GError **error)
 	self = g_object_new (ESIM_TYPE_VEUICC, NULL);
 	self->path = g_steal_pointer (&real_path);
 	veuicc_state_remove_leftovers (self);
-	if (veuicc_state_load (self, &missing, error))
+	if (veuicc_state_load (self, &missing, error)) {
+		if (!check_identity (self, options, error))
+			return NULL;
+		if (self->from_seed) {
+			/* a seed names credentials: the card is made now and saved in full */
+			if (!veuicc_state_save (self, error))
+				return NULL;
+			self->from_seed = FALSE;
+			eid = esim_log_personal (self->eid);
+			g_message ("created software eUICC %s in %s from its seed", eid, self->path);
+		}
 		return g_steal_pointer (&self);
+	}
 	if (!missing)
 		return NULL;
 	if (!create) {
@@ -527,7 +602,7 @@ esim_veuicc_new_from_file (const gchar *path, gboolean create, GError **error)
 		             "state file %s does not exist", path);
 		return NULL;
 	}
-	if (!veuicc_state_init_fresh (self, &error_local)) {
+	if (!init_card (self, options, &error_local)) {
 		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
 		             "cannot create a card for %s: %s", path, error_local->message);
 		return NULL;
@@ -545,10 +620,22 @@ esim_veuicc_new_ephemeral (void)
 	g_autoptr(EsimVeuicc) self = g_object_new (ESIM_TYPE_VEUICC, NULL);
 	g_autoptr(GError) error = NULL;
 
-	if (!veuicc_state_init_fresh (self, &error)) {
+	if (!init_card (self, NULL, &error)) {
 		/* only a broken crypto library gets here */
 		g_critical ("cannot create an ephemeral eUICC: %s", error->message);
 		return NULL;
 	}
+	return g_steal_pointer (&self);
+}
+
+EsimVeuicc *
+esim_veuicc_new_ephemeral_full (const EsimVeuiccOptions *options, GError **error)
+{
+	g_autoptr(EsimVeuicc) self = g_object_new (ESIM_TYPE_VEUICC, NULL);
+
+	g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+	if (!init_card (self, options, error))
+		return NULL;
 	return g_steal_pointer (&self);
 }

@@ -15,6 +15,24 @@
  * failure), so the card always is what its file says.  A file that cannot be
  * parsed is refused with ESIM_VEUICC_ERROR_CORRUPT and never overwritten.
  *
+ * Identity: a card carries credentials from a directory in the SGP.26 file
+ * layout (esim-credentials.h: the CI certificates it trusts, its EUM
+ * certificate, its eUICC certificate and key; its EID is the eUICC
+ * certificate's), named by [card] credentials= in its file, and can then
+ * download profiles from an SM-DP+ of that PKI (SGP.22 §3.1.3, with the real
+ * cryptography of libesim-crypto).  A card made without credentials has keys
+ * of its own, kept in its file, as every card had before credentials
+ * existed: it works as before, and refuses downloads (ciPKUnknown), since no
+ * SM-DP+ chains to its self-made CI.  A card never changes identity: a file
+ * is not switched from one to the other.
+ *
+ * A seed file, a [card] group with credentials= (and optionally
+ * max-profiles=) but no version, is the request for a new card with those
+ * credentials: it is loaded as a fresh card and saved in full.  That is how a
+ * lab gives `esimd --virtual-euicc=FILE` its credentials:
+ *   [card]
+ *   credentials=/path/to/pki        (relative paths: to the file's directory)
+ *
  * For tests, a [faults] group in the file makes the card refuse chosen ES10
  * functions (BF22=6D00: status word 6D00 to GetEUICCInfo2; BF3C=error: an
  * error result code), so a client can be shown a card without a function.
@@ -39,16 +57,31 @@ typedef enum {
 #define ESIM_TYPE_VEUICC (esim_veuicc_get_type ())
 G_DECLARE_FINAL_TYPE (EsimVeuicc, esim_veuicc, ESIM, VEUICC, GObject)
 
+/* How a new card is made. */
+typedef struct {
+	const gchar *credentials_dir;  /* SGP.26 layout; NULL: keys and EID of its own */
+	guint        max_profiles;     /* room for this many profiles; 0: 64 */
+} EsimVeuiccOptions;
+
 /* Loads @path; if it does not exist and @create is TRUE, creates a new card
  * with a fresh EID, keys and certificates and two demo profiles (one enabled)
  * and saves it.  Anything but a regular file (or a missing one) is refused
  * with ESIM_VEUICC_ERROR_IO.  Deletes the temporaries of a save that was
  * killed half-way. */
 EsimVeuicc  *esim_veuicc_new_from_file (const gchar *path, gboolean create, GError **error);
+/* The same, a new card made with @options (NULL: as above).  An existing
+ * card must have the credentials @options names, if any (else
+ * ESIM_VEUICC_ERROR_IO naming both): its identity is its own. */
+EsimVeuicc  *esim_veuicc_new_from_file_full (const gchar *path, gboolean create,
+                                             const EsimVeuiccOptions *options, GError **error);
 /* A card that lives in memory only (fuzzing, unit tests); same demo content. */
 EsimVeuicc  *esim_veuicc_new_ephemeral (void);
+/* The same with @options; NULL with an error when the credentials do not load. */
+EsimVeuicc  *esim_veuicc_new_ephemeral_full (const EsimVeuiccOptions *options, GError **error);
 
 const gchar *esim_veuicc_get_eid (EsimVeuicc *self);
+/* The credentials directory as the card names it; NULL for keys of its own. */
+const gchar *esim_veuicc_get_credentials_dir (EsimVeuicc *self);
 /* The state file, symbolic links resolved; NULL when ephemeral. */
 const gchar *esim_veuicc_get_path (EsimVeuicc *self);
 /* Device and inode of that file as last read or written; NULL when ephemeral. */
