@@ -609,6 +609,22 @@ begin (EsimVeuicc *self, const guint8 *data, gsize len, gsize header_len, gsize 
 	return NULL;
 }
 
+void
+veuicc_bpp_begin_unverified (EsimVeuicc *self, const EsimBspKeys *keys, gsize bpp_left)
+{
+	static const guint8 transaction_id[] = { 0x01 };
+	VeuiccBppLoad *load = g_new0 (VeuiccBppLoad, 1);
+
+	veuicc_bpp_abandon (self);
+	load->transaction_id = g_bytes_new_static (transaction_id, sizeof (transaction_id));
+	load->server_address = g_strdup ("smdp.test");
+	load->smdp_oid = g_strdup ("2.999.10");
+	load->bsp = esim_bsp_new (keys);
+	load->bpp_left = bpp_left;
+	load->stage = STAGE_CONFIGURE_ISDP;
+	self->bpp_load = load;
+}
+
 /* Unwraps each element of a whole sequence TLV (87s of A0 or A2) and joins them. */
 static GBytes *
 unwrap_sequence (VeuiccBppLoad *load, const EsimTlv *seq, guint8 element_tag, GError **error)

@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 
+#include "esim-bsp.h"
 #include "esim-cert.h"
 #include "esim-der.h"
 #include "esim-ecka.h"
@@ -221,6 +222,9 @@ gboolean       veuicc_bpp_is_segment (EsimVeuicc *self, const guint8 *data, gsiz
 GBytes        *veuicc_bpp_load_segment (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *sw);
 /* Abandons a package being loaded (nothing of it stays on the card). */
 void           veuicc_bpp_abandon (EsimVeuicc *self);
+/* For the fuzz target only: a package under way as if its InitialiseSecureChannel
+ * had been verified, protected with @keys, @bpp_left bytes of BF36 to come. */
+void           veuicc_bpp_begin_unverified (EsimVeuicc *self, const EsimBspKeys *keys, gsize bpp_left);
 
 /* StoreMetadataRequest (BF25) as the card reads it. */
 typedef struct {
