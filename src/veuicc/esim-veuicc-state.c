@@ -513,6 +513,7 @@ typedef struct {
 	const gchar *group;
 	gchar       *problem;  /* first problem found, NULL while all is well */
 	gboolean     identity; /* load the keys or credentials (not when rolling back) */
+	gboolean     unavailable; /* the problem is the credentials' files, not this file */
 } Loader;
 
 static gboolean
@@ -596,8 +597,10 @@ load_identity (EsimVeuicc *self, Loader *ld, const gchar *credentials)
 	if (credentials != NULL) {
 		const gchar *cert_eid;
 
-		if (!veuicc_state_load_credentials (self, credentials, &error))
+		if (!veuicc_state_load_credentials (self, credentials, &error)) {
+			ld->unavailable = TRUE;
 			return loader_fail (ld, "credentials", "%s", error->message);
+		}
 		cert_eid = veuicc_crypto_get_credentials_eid (self->crypto);
 		if (g_strcmp0 (cert_eid, self->eid) != 0) {
 			g_autofree gchar *masked = esim_log_personal (cert_eid);
@@ -630,8 +633,10 @@ load_seed (EsimVeuicc *self, Loader *ld)
 
 	if (credentials == NULL || !load_max_profiles (self, ld))
 		return FALSE;
-	if (!veuicc_state_init_fresh (self, credentials, &error))
+	if (!veuicc_state_init_fresh (self, credentials, &error)) {
+		ld->unavailable = TRUE;
 		return loader_fail (ld, "credentials", "%s", error->message);
+	}
 	self->from_seed = TRUE;
 	return TRUE;
 }
@@ -889,7 +894,7 @@ state_load_data (EsimVeuicc *self, const gchar *contents, gsize len, const gchar
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
 	g_autoptr(GError) error_local = NULL;
 	g_auto(GStrv) groups = NULL;
-	Loader ld = { kf, NULL, NULL, identity };
+	Loader ld = { kf, NULL, NULL, identity, FALSE };
 
 	if (!g_key_file_load_from_data (kf, contents, len, G_KEY_FILE_NONE, &error_local)) {
 		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,
@@ -912,6 +917,13 @@ state_load_data (EsimVeuicc *self, const gchar *contents, gsize len, const gchar
 			else if (g_strcmp0 (groups[i], GROUP_FAULTS) == 0)
 				load_faults_group (self, &ld);
 		}
+	}
+	if (ld.problem != NULL && ld.unavailable) {
+		/* the file is fine; what it names is not there (yet): not to be overwritten either */
+		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO,
+		             "state file %s: cannot load the card's credentials: %s", path, ld.problem);
+		g_free (ld.problem);
+		return FALSE;
 	}
 	if (ld.problem != NULL) {
 		g_set_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT,

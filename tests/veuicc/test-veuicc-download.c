@@ -1474,8 +1474,12 @@ test_identity (void)
 		data = g_key_file_to_data (kf, NULL, NULL);
 		g_assert_true (g_file_set_contents (path, data, -1, NULL));
 		refused = esim_veuicc_new_from_file (path, FALSE, &error);
-		g_assert_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_CORRUPT);
+		g_assert_error (error, ESIM_VEUICC_ERROR, ESIM_VEUICC_ERROR_IO);
+		g_assert_nonnull (strstr (error->message, "cannot load the card's credentials"));
 		g_assert_null (refused);
+		/* untouched */
+		g_autofree gchar *after = read_file (path);
+		g_assert_cmpstr (after, ==, data);
 	}
 	session_clear (&s);
 	rm_rf (dir);
