@@ -1072,6 +1072,44 @@ prepared_session (Session *s, EsimVeuicc *card)
 	check_prepare_ok (s, answer, FALSE);
 }
 
+/* SGP.22 §5.7.5: a package bound to the card's otPK already (bppEuiccOtpk) is installed
+ * with that key, kept across sessions until an install succeeds; any other gets a new one. */
+static void
+test_bound_key_retained (void)
+{
+	g_autoptr(EsimVeuicc) card = new_card (0);
+	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(GBytes) pir = NULL;
+	guint8 first[ESIM_P256_POINT_LEN], unknown[ESIM_P256_POINT_LEN];
+	PrepareOptions retry = { .bpp_euicc_otpk = first };
+	PrepareOptions other = { .bpp_euicc_otpk = unknown };
+	Session s = { 0 };
+
+	prepared_session (&s, card);
+	memcpy (first, s.euicc_otpk, sizeof (first));
+	/* the first attempt breaks off: cancelled, nothing loaded */
+	{
+		g_autofree gchar *tid = hex_of (s.transaction_id, sizeof (s.transaction_id));
+		g_autofree gchar *cancel = g_strdup_printf ("BF41158010%s810105", tid);
+		g_autoptr(GBytes) cancelled = es10_hex (card, cancel);
+	}
+	/* the retry names the key the package was bound to: the card uses it again */
+	start_session (&s, card);
+	answer = prepare (&s, &retry);
+	check_prepare_ok (&s, answer, FALSE);
+	g_assert_cmpmem (s.euicc_otpk, sizeof (s.euicc_otpk), first, sizeof (first));
+	pir = load_bpp (&s, NULL);
+	check_result (&s, pir, 1, ICCID_BCD, SMDP_ADDRESS, NEW_AID, 0, 0);
+	/* spent by the install: the same key named again is not used twice */
+	memcpy (unknown, first, sizeof (unknown));
+	start_session (&s, card);
+	g_clear_pointer (&answer, g_bytes_unref);
+	answer = prepare (&s, &other);
+	check_prepare_ok (&s, answer, FALSE);
+	g_assert_true (memcmp (s.euicc_otpk, first, sizeof (first)) != 0);
+	session_clear (&s);
+}
+
 typedef enum {
 	MANGLE_TAMPER,    /* a byte of the last 86 changed after its MAC */
 	MANGLE_SWAP,      /* two 86 in the wrong order */
@@ -1502,6 +1540,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/veuicc/download/full-card", test_full_card);
 	g_test_add_func ("/veuicc/download/load-without-session", test_load_without_session);
 	g_test_add_func ("/veuicc/download/cancel-session", test_cancel_session);
+	g_test_add_func ("/veuicc/download/bound-key-retained", test_bound_key_retained);
 	g_test_add_func ("/veuicc/download/reset-mid-load", test_reset_mid_load);
 	g_test_add_func ("/veuicc/download/persistence", test_persistence);
 	g_test_add_func ("/veuicc/download/identity", test_identity);
