@@ -1031,9 +1031,14 @@ veuicc_es10_dispatch (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *
 	g_return_val_if_fail (ESIM_IS_VEUICC (self), NULL);
 	g_return_val_if_fail (sw != NULL, NULL);
 
-	/* a bound profile package comes in segments that are no whole TLV of their own */
-	if (veuicc_bpp_is_segment (self, data, len))
+	/* a bound profile package comes in segments that are no whole TLV of their own; a
+	 * [faults] BF36 refuses every one of them */
+	if (veuicc_bpp_is_segment (self, data, len)) {
+		fault = veuicc_find_fault (self, ESIM_TAG_BOUND_PROFILE_PACKAGE);
+		if (fault != NULL)
+			return fault_response (fault, sw);
 		return veuicc_bpp_load_segment (self, data, len, sw);
+	}
 	if (!esim_tlv_parse_exact (data, len, &request, NULL))
 		return fail_sw (ESIM_SW_WRONG_DATA, sw);
 	fault = veuicc_find_fault (self, request.tag);

@@ -35,7 +35,8 @@
  *
  * For tests, a [faults] group in the file makes the card refuse chosen ES10
  * functions (BF22=6D00: status word 6D00 to GetEUICCInfo2; BF3C=error: an
- * error result code), so a client can be shown a card without a function.
+ * error result code; BF36=6F00: every segment of a bound profile package), so
+ * a client can be shown a card without a function.
  * Nothing else writes that group: a card created by esimd never has one.
  */
 #pragma once

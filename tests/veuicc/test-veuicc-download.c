@@ -1451,6 +1451,35 @@ test_persistence (void)
 	rm_rf (dir);
 }
 
+/* A test's [faults] BF36 (here in a seed) refuses every package segment with its status word. */
+static void
+test_package_fault (void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_dir_make_tmp ("test-veuicc-fault-XXXXXX", &error);
+	g_autofree gchar *path = g_build_filename (dir, "card.ini", NULL);
+	g_autofree gchar *seed = g_strdup_printf ("[card]\ncredentials=%s\n[faults]\nBF36=6F00\n", pki_dir);
+	g_autoptr(EsimVeuicc) card = NULL;
+	g_autoptr(GBytes) bpp = NULL;
+	g_autoptr(GPtrArray) segments = NULL;
+	Session s = { 0 };
+	guint16 sw = 0;
+
+	g_assert_no_error (error);
+	g_assert_true (g_file_set_contents (path, seed, -1, &error));
+	card = esim_veuicc_new_from_file (path, FALSE, &error);
+	g_assert_no_error (error);
+	open_card (card);
+	prepared_session (&s, card);
+	bpp = make_bpp (&s, NULL);
+	segments = segments_of (bpp);
+	g_assert_null (es10_sw (card, g_ptr_array_index (segments, 0), &sw));
+	g_assert_cmphex (sw, ==, 0x6F00);
+	g_assert_cmpuint (n_profiles (card), ==, 2);
+	session_clear (&s);
+	rm_rf (dir);
+}
+
 /* A card keeps its identity: no switching a file between keys of its own and credentials. */
 static void
 test_identity (void)
@@ -1544,6 +1573,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/veuicc/download/reset-mid-load", test_reset_mid_load);
 	g_test_add_func ("/veuicc/download/persistence", test_persistence);
 	g_test_add_func ("/veuicc/download/identity", test_identity);
+	g_test_add_func ("/veuicc/download/package-fault", test_package_fault);
 	ret = g_test_run ();
 	rm_rf (pki_dir);
 	return ret;
