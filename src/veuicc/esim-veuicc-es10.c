@@ -11,7 +11,9 @@
  * or misplaced element is a malformed request.  A malformed request gets the
  * function's undefinedError (127) / commandError (7) result where the ASN.1
  * has an error result, else status word 6A80.  Requests for functions this
- * card does not implement also get 6A80.
+ * card does not implement also get 6A80.  The download's functions
+ * (GetEuiccChallenge, AuthenticateServer, PrepareDownload, CancelSession, the
+ * package's segments) are esim-veuicc-download.c and esim-veuicc-bpp.c.
  */
 
 #define G_LOG_DOMAIN "esim-veuicc"
