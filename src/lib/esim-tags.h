@@ -273,26 +273,10 @@ G_BEGIN_DECLS
 #define ESIM_TAG_PE_NON_STANDARD_CONTENT    0x82   /* PE-NonStandard.content [2] */
 
 /* ---- EUICCInfo1 (BF20) and EUICCInfo2 (BF22): SGP.22 v2.5, SGP.32 v1.2 ---- */
-#define ESIM_TAG_INFO_PROFILE_VERSION       0x81
-#define ESIM_TAG_INFO_FIRMWARE_VERSION      0x83
-#define ESIM_TAG_INFO_EXT_CARD_RESOURCE     0x84
-#define ESIM_TAG_INFO_UICC_CAPABILITY       0x85
-#define ESIM_TAG_INFO_TS102241_VERSION      0x86
-#define ESIM_TAG_INFO_GP_VERSION            0x87
-#define ESIM_TAG_INFO_RSP_CAPABILITY        0x88
-#define ESIM_TAG_INFO_CI_PKID_VERIFICATION  0xA9   /* euiccCiPKIdListForVerification [9] */
-#define ESIM_TAG_INFO_CI_PKID_SIGNING       0xAA   /* euiccCiPKIdListForSigning [10] */
-#define ESIM_TAG_INFO_FORBIDDEN_PPR         0x99
-#define ESIM_TAG_INFO_PP_VERSION            0x04   /* ppVersion: universal */
-#define ESIM_TAG_INFO_SAS_ACCREDITATION     0x0C   /* sasAcreditationNumber: universal */
-#define ESIM_TAG_INFO_IPA_MODE              0x90   /* SGP.32 ipaMode [16] */
-#define ESIM_TAG_INFO_IOT_SPECIFIC          0xB4   /* SGP.32 iotSpecificInfo [20] */
-#define ESIM_TAG_INFO_IOT_VERSION           0xA0   /* IoTSpecificInfo.iotVersion [0] */
-#define ESIM_TAG_INFO_MIN_SECURITY_LEVEL    0x95   /* SGP.32 euiccMinimumSecurityLevel [21] */
-/* extCardResource contents (ETSI TS 102 226 §8.2.1.7.2) */
-#define ESIM_TAG_RESOURCE_INSTALLED_APPS    0x81
-#define ESIM_TAG_RESOURCE_FREE_NVM          0x82
-#define ESIM_TAG_RESOURCE_FREE_RAM          0x83
+#define ESIM_TAG_INFO2_UICC_CAPABILITY       0x85
+#define ESIM_TAG_INFO2_RSP_CAPABILITY        0x88
+#define ESIM_TAG_INFO2_FORBIDDEN_PPR         0x99
+#define ESIM_TAG_INFO2_MIN_SECURITY_LEVEL    0x95   /* SGP.32 euiccMinimumSecurityLevel [21] */
 
 /* ---- ES10c and the other ES10b structures a card answers (SGP.22 v2.5,
  * SGP.32 v1.2, both AUTOMATIC TAGS) ---- */
@@ -545,7 +529,6 @@ G_BEGIN_DECLS
 #define ESIM_SW_TECHNICAL_PROBLEM     0x6F00 /* 6Fxx: no precise diagnosis */
 #define ESIM_SW_WRONG_PARAMETERS      0x6B00 /* wrong P1-P2 (6A86: incorrect P1-P2) */
 #define ESIM_SW_EXECUTION_ERROR       0x6400
-#define ESIM_SW_MEMORY_FAILURE        0x6581
 #define ESIM_SW_SECURITY_TECHNICAL    0x6601 /* security-related issue */
 
 /* ---- limits ---- */

@@ -158,8 +158,8 @@ put_ci_list (EsimVeuicc *self, EsimDerWriter *writer, EsimTag tag)
 static void
 put_ci_lists (EsimVeuicc *self, EsimDerWriter *writer)
 {
-	put_ci_list (self, writer, ESIM_TAG_INFO_CI_PKID_VERIFICATION);
-	put_ci_list (self, writer, ESIM_TAG_INFO_CI_PKID_SIGNING);
+	put_ci_list (self, writer, ESIM_TAG_INFO_CI_PKIDS_VERIFICATION);
+	put_ci_list (self, writer, ESIM_TAG_INFO_CI_PKIDS_SIGNING);
 }
 
 static const guint8 version_svn[] = { 0x02, 0x05, 0x00 };       /* SGP.22 v2.5.0 */
@@ -191,12 +191,12 @@ put_ext_card_resource (EsimVeuicc *self, EsimDerWriter *writer)
 	guint n_free = self->max_profiles > self->profiles->len ? self->max_profiles - self->profiles->len : 0;
 	guint32 free_nvm = n_free * VEUICC_NVM_PER_PROFILE;
 	guint8 value[] = {
-		ESIM_TAG_RESOURCE_INSTALLED_APPS, 0x01, (guint8) self->profiles->len,
-		ESIM_TAG_RESOURCE_FREE_NVM, 0x04, (guint8) (free_nvm >> 24), (guint8) (free_nvm >> 16),
+		ESIM_TAG_ECR_INSTALLED_APPLICATIONS, 0x01, (guint8) self->profiles->len,
+		ESIM_TAG_ECR_FREE_NVM, 0x04, (guint8) (free_nvm >> 24), (guint8) (free_nvm >> 16),
 		(guint8) (free_nvm >> 8), (guint8) free_nvm,
-		ESIM_TAG_RESOURCE_FREE_RAM, 0x04, 0x00, 0x00, 0x20, 0x00,
+		ESIM_TAG_ECR_FREE_VOLATILE, 0x04, 0x00, 0x00, 0x20, 0x00,
 	};
-	esim_der_writer_put (writer, ESIM_TAG_INFO_EXT_CARD_RESOURCE, value, sizeof (value));
+	esim_der_writer_put (writer, ESIM_TAG_INFO2_EXT_CARD_RESOURCE, value, sizeof (value));
 }
 
 GBytes *
@@ -212,28 +212,28 @@ veuicc_es10_euicc_info2 (EsimVeuicc *self)
 
 	/* SGP32Definitions v1.2 EUICCInfo2, components in definition order */
 	esim_der_writer_begin (writer, ESIM_TAG_GET_EUICC_INFO2);
-	esim_der_writer_put (writer, ESIM_TAG_INFO_PROFILE_VERSION, version_profile, sizeof (version_profile));
+	esim_der_writer_put (writer, ESIM_TAG_INFO2_PROFILE_VERSION, version_profile, sizeof (version_profile));
 	esim_der_writer_put (writer, ESIM_TAG_INFO_SVN, version_svn, sizeof (version_svn));
-	esim_der_writer_put (writer, ESIM_TAG_INFO_FIRMWARE_VERSION, version_firmware, sizeof (version_firmware));
+	esim_der_writer_put (writer, ESIM_TAG_INFO2_FIRMWARE_VERSION, version_firmware, sizeof (version_firmware));
 	put_ext_card_resource (self, writer);
-	esim_der_writer_put_named_bits (writer, ESIM_TAG_INFO_UICC_CAPABILITY, uicc_capability);
-	esim_der_writer_put (writer, ESIM_TAG_INFO_TS102241_VERSION, version_ts102241,
+	esim_der_writer_put_named_bits (writer, ESIM_TAG_INFO2_UICC_CAPABILITY, uicc_capability);
+	esim_der_writer_put (writer, ESIM_TAG_INFO2_TS102241_VERSION, version_ts102241,
 	                     sizeof (version_ts102241));
-	esim_der_writer_put (writer, ESIM_TAG_INFO_GP_VERSION, version_gp, sizeof (version_gp));
+	esim_der_writer_put (writer, ESIM_TAG_INFO2_GP_VERSION, version_gp, sizeof (version_gp));
 	/* rspCapability: additionalProfile(0), testProfileSupport(3) */
-	esim_der_writer_put_named_bits (writer, ESIM_TAG_INFO_RSP_CAPABILITY, (1u << 0) | (1u << 3));
+	esim_der_writer_put_named_bits (writer, ESIM_TAG_INFO2_RSP_CAPABILITY, (1u << 0) | (1u << 3));
 	put_ci_lists (self, writer);
 	/* forbiddenProfilePolicyRules [25]: ppr1 (disabling not allowed) is refused */
-	esim_der_writer_put_named_bits (writer, ESIM_TAG_INFO_FORBIDDEN_PPR, VEUICC_FORBIDDEN_PPRS);
-	esim_der_writer_put (writer, ESIM_TAG_INFO_PP_VERSION, version_pp, sizeof (version_pp));
-	esim_der_writer_put_utf8 (writer, ESIM_TAG_INFO_SAS_ACCREDITATION, "ESIMD-VIRTUAL-EUICC");
-	esim_der_writer_put_uint (writer, ESIM_TAG_INFO_IPA_MODE, 0); /* ipad */
-	esim_der_writer_begin (writer, ESIM_TAG_INFO_IOT_SPECIFIC);
-	esim_der_writer_begin (writer, ESIM_TAG_INFO_IOT_VERSION); /* SEQUENCE OF VersionType */
+	esim_der_writer_put_named_bits (writer, ESIM_TAG_INFO2_FORBIDDEN_PPR, VEUICC_FORBIDDEN_PPRS);
+	esim_der_writer_put (writer, ESIM_TAG_INFO2_PP_VERSION, version_pp, sizeof (version_pp));
+	esim_der_writer_put_utf8 (writer, ESIM_TAG_INFO2_SAS_ACCREDITATION, "ESIMD-VIRTUAL-EUICC");
+	esim_der_writer_put_uint (writer, ESIM_TAG_INFO2_IPA_MODE, 0); /* ipad */
+	esim_der_writer_begin (writer, ESIM_TAG_INFO2_IOT_SPECIFIC_INFO);
+	esim_der_writer_begin (writer, ESIM_TAG_IOT_VERSIONS); /* SEQUENCE OF VersionType */
 	esim_der_writer_put (writer, ESIM_TAG_OCTET_STRING, version_iot, sizeof (version_iot));
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
-	esim_der_writer_put (writer, ESIM_TAG_INFO_MIN_SECURITY_LEVEL, &min_security_level, 1);
+	esim_der_writer_put (writer, ESIM_TAG_INFO2_MIN_SECURITY_LEVEL, &min_security_level, 1);
 	esim_der_writer_end (writer);
 	return esim_der_writer_finish (writer);
 }

@@ -356,7 +356,7 @@ smdp_initiate_authentication (EsimTestSmdp *self, JsonObject *request, gchar **a
 		return failed (answer, "8.8.1", "3.8", "Invalid SM-DP+ Address");
 	/* a DPauth under a CI the eUICC verifies with, unless the fault wants otherwise */
 	if (!(self->faults & ESIM_TEST_SMDP_FAULT_FOREIGN_CI) &&
-	    !info1_lists (&info1_tlv, ESIM_TAG_INFO_CI_PKID_VERIFICATION, pkid))
+	    !info1_lists (&info1_tlv, ESIM_TAG_INFO_CI_PKIDS_VERIFICATION, pkid))
 		return failed (answer, "8.8.4", "3.7",
 		               "The SM-DP+ has no CERT.DPauth.ECDSA signed by one of the CI Public Key supported "
 		               "by the eUICC");
@@ -364,7 +364,7 @@ smdp_initiate_authentication (EsimTestSmdp *self, JsonObject *request, gchar **a
 	for (guint i = 0; i < self->cis->len && ci == NULL; i++) {
 		EsimCert *candidate = g_ptr_array_index (self->cis, i);
 
-		if (info1_lists (&info1_tlv, ESIM_TAG_INFO_CI_PKID_SIGNING, esim_cert_get_subject_key_id (candidate)))
+		if (info1_lists (&info1_tlv, ESIM_TAG_INFO_CI_PKIDS_SIGNING, esim_cert_get_subject_key_id (candidate)))
 			ci = candidate;
 	}
 	if (ci == NULL)
