@@ -582,6 +582,34 @@ parse_json_function (EsimTestEimFunction function, JsonObject *object, EimReques
 	}
 }
 
+/* json-glib parses recursively: a body nesting deeper than a request ever
+ * does is refused before it reaches the parser (as src/lib/esim-es9p.c does). */
+gboolean
+eim_json_nesting_is_sane (const gchar *body, gsize len)
+{
+	gboolean in_string = FALSE;
+	guint depth = 0;
+
+	for (gsize i = 0; i < len; i++) {
+		gchar c = body[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = FALSE;
+		} else if (c == '"') {
+			in_string = TRUE;
+		} else if (c == '{' || c == '[') {
+			if (++depth > REQUEST_MAX_JSON_DEPTH)
+				return FALSE;
+		} else if ((c == '}' || c == ']') && depth > 0) {
+			depth--;
+		}
+	}
+	return TRUE;
+}
+
 gboolean
 eim_request_parse_json (const gchar *function_name, const guint8 *body, gsize len, EimRequest *request,
                         GError **error)
@@ -597,6 +625,9 @@ eim_request_parse_json (const gchar *function_name, const guint8 *body, gsize le
 		return malformed (error, "no ESipa function '%s' for an eIM", function_name);
 	if (len > G_MAXSSIZE || !g_utf8_validate ((const gchar *) body, (gssize) len, NULL))
 		return malformed (error, "%s: the body is not UTF-8", function_name);
+	if (!eim_json_nesting_is_sane ((const gchar *) body, len))
+		return malformed (error, "%s: the body nests deeper than %u levels", function_name,
+		                  REQUEST_MAX_JSON_DEPTH);
 	parser = json_parser_new_immutable ();
 	if (!json_parser_load_from_data (parser, (const gchar *) body, (gssize) len, &local)) {
 		g_set_error (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_MALFORMED, "%s: %s", function_name,

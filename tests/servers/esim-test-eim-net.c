@@ -7,17 +7,22 @@
  * The listener accepts TCP itself, runs the TLS handshake itself and hands
  * the TLS stream to libsoup (soup_server_accept_iostream), so that it can
  * count what a benchmark wants: connections, handshakes (full or resumed),
- * bytes.  A resumed handshake is told by its size: a full one carries the
+ * bytes.  libsoup keeps such a connection alive only while the server has a
+ * listening socket of its own (soup-server.c request_finished tests
+ * priv->listeners), so it gets one nobody can reach: an abstract UNIX socket,
+ * whose requests are refused anyway.  A resumed handshake is told by its size: a full one carries the
  * certificate chain (RFC 8446 §4.4.2), a resumed one does not (§2.2), so a
  * server flight shorter than the chain is a resumed session.
  */
 
 #define G_LOG_DOMAIN "esim-test-eim"
 
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <string.h>
+#include <unistd.h>
 #ifdef ESIM_HAVE_TCP_INFO_BYTES
 #include <linux/tcp.h>
 #include <netinet/in.h>
@@ -605,6 +610,23 @@ listener_incoming (GSocketService *service, GSocketConnection *tcp, GObject *sou
 	return TRUE;
 }
 
+/* The listening socket libsoup wants before it keeps connections alive. */
+static gboolean
+give_soup_a_listener (SoupServer *server, GError **error)
+{
+	static guint serial;
+	g_autoptr(GSocket) socket = NULL;
+	g_autoptr(GSocketAddress) address = NULL;
+	g_autofree gchar *name = g_strdup_printf ("esim-test-eim-%d-%u", (int) getpid (), ++serial);
+
+	socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+	if (socket == NULL)
+		return FALSE;
+	address = g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+	return g_socket_bind (socket, address, FALSE, error) && g_socket_listen (socket, error) &&
+	       soup_server_listen_socket (server, socket, 0, error);
+}
+
 EimListener *
 eim_listener_new (const gchar *address, guint16 port, const EimListenerSetup *setup, GError **error)
 {
@@ -625,6 +647,10 @@ eim_listener_new (const gchar *address, guint16 port, const EimListenerSetup *se
 	listener->connections = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
 	                                               (GDestroyNotify) connection_free);
 	listener->cancellable = g_cancellable_new ();
+	if (!give_soup_a_listener (listener->server, error)) {
+		eim_listener_free (listener);
+		return NULL;
+	}
 	listener->service = g_socket_service_new ();
 	socket_address = g_inet_socket_address_new (ip, port);
 	if (!g_socket_listener_add_address (G_SOCKET_LISTENER (listener->service), socket_address,

@@ -191,6 +191,8 @@ gboolean eim_request_parse_asn1 (const guint8 *body, gsize len, EimRequest *requ
 gboolean eim_request_parse_json (const gchar *function_name, const guint8 *body, gsize len,
                                  EimRequest *request, GError **error);
 EsimTestEimFunction eim_function_from_json_name (const gchar *name);
+/* FALSE for JSON text nesting deeper than any ESipa message. */
+gboolean eim_json_nesting_is_sane (const gchar *body, gsize len);
 
 /* ---- one answer to the IPA ---- */
 

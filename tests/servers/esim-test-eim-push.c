@@ -94,7 +94,13 @@ push_answer_tlv (GBytes *body, EsimTestEimBinding binding, GError **error)
 		return esim_tlv_dup_raw (&top);
 	}
 	parser = json_parser_new_immutable ();
-	if (data == NULL || !json_parser_load_from_data (parser, (const gchar *) data, (gssize) len, error))
+	if (data == NULL || !eim_json_nesting_is_sane ((const gchar *) data, len) ||
+	    !g_utf8_validate ((const gchar *) data, (gssize) len, NULL)) {
+		g_set_error_literal (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_MALFORMED,
+		                     "the IPA's answer is not sane JSON text");
+		return NULL;
+	}
+	if (!json_parser_load_from_data (parser, (const gchar *) data, (gssize) len, error))
 		return NULL;
 	root = json_parser_get_root (parser);
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
@@ -104,17 +110,28 @@ push_answer_tlv (GBytes *body, EsimTestEimBinding binding, GError **error)
 	}
 	object = json_node_get_object (root);
 	for (guint i = 0; i < G_N_ELEMENTS (tlv_members); i++) {
-		const gchar *text = json_object_has_member (object, tlv_members[i])
-		                    ? json_object_get_string_member (object, tlv_members[i]) : NULL;
+		JsonNode *node = json_object_get_member (object, tlv_members[i]);
 		guchar *decoded;
 
-		if (text == NULL)
+		if (node == NULL)
 			continue;
-		decoded = g_base64_decode (text, &len);
+		if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING) {
+			g_set_error (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_MALFORMED,
+			             "the IPA's \"%s\" is not a string", tlv_members[i]);
+			return NULL;
+		}
+		decoded = g_base64_decode (json_node_get_string (node), &len);
 		return g_bytes_new_take (decoded, len);
 	}
 	if (json_object_has_member (object, "eimPackageError")) {
-		esim_der_writer_put_int (writer, ESIM_TAG_INTEGER, json_object_get_int_member (object, "eimPackageError"));
+		JsonNode *node = json_object_get_member (object, "eimPackageError");
+
+		if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64) {
+			g_set_error_literal (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_MALFORMED,
+			                     "the IPA's \"eimPackageError\" is not an integer");
+			return NULL;
+		}
+		esim_der_writer_put_int (writer, ESIM_TAG_INTEGER, json_node_get_int (node));
 		return esim_der_writer_finish (writer);
 	}
 	if (json_object_has_member (object, "eimPackageReceived")) {

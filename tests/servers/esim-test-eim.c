@@ -1058,7 +1058,7 @@ pending_free (PendingRequest *pending)
 }
 
 static void
-drop_after_body_data (SoupServerMessage *msg, EsimTestEim *self)
+drop_after_body_data (SoupServerMessage *msg, guint chunk_size, EsimTestEim *self)
 {
 	g_signal_handlers_disconnect_by_func (msg, drop_after_body_data, self);
 	if (self->listener != NULL)
@@ -1078,7 +1078,9 @@ apply_http_fault (EsimTestEim *self, SoupServerMessage *msg, const EsimTestEimFa
 
 	switch (fault->kind) {
 	case ESIM_TEST_EIM_FAULT_HTTP_STATUS:
-		soup_server_message_set_status (msg, fault->value > 0 ? (guint) fault->value : 500, NULL);
+		/* a status HTTP knows, 500 otherwise */
+		soup_server_message_set_status (msg, fault->value >= 100 && fault->value <= 599 ? (guint) fault->value : 500,
+		                                NULL);
 		soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "", 0);
 		return TRUE;
 	case ESIM_TEST_EIM_FAULT_NO_ANSWER:
@@ -1329,6 +1331,11 @@ server_callback (SoupServer *server, SoupServerMessage *msg, const char *path, G
 	gsize len;
 	const guint8 *data = g_bytes_get_data (body, &len);
 
+	/* only the TLS connections of this eIM's listener, never libsoup's own socket */
+	if (soup_server_message_get_socket (msg) != NULL) {
+		respond_plain (msg, SOUP_STATUS_FORBIDDEN, "Forbidden");
+		return;
+	}
 	self->requests++;
 	self->http_bytes_received += request_bytes (msg, path, len);
 	if (g_strcmp0 (path, self->asn1_path) == 0) {

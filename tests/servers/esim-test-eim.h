@@ -357,7 +357,7 @@ const EsimTestEimRecord *esim_test_eim_push_finish (EsimTestEim *self, GAsyncRes
 /* ---- faults ---- */
 
 typedef enum {
-	ESIM_TEST_EIM_FAULT_HTTP_STATUS,     /* answer @value (0: 500) with an empty body */
+	ESIM_TEST_EIM_FAULT_HTTP_STATUS,     /* answer @value (100–599, else 500) with an empty body */
 	ESIM_TEST_EIM_FAULT_NO_ANSWER,       /* never answer: the client times out */
 	ESIM_TEST_EIM_FAULT_DROP_CONNECTION, /* send the headers and half the body, then close */
 	ESIM_TEST_EIM_FAULT_WRONG_COUNTER,   /* sign with counterValue @value (-1: the last one again) */

@@ -139,6 +139,19 @@ test_wait_flag (gboolean *flag, guint seconds, const gchar *what)
 }
 
 void
+test_wait_count (guint *counter, guint n, guint seconds, const gchar *what)
+{
+	gboolean expired = FALSE;
+	guint id = g_timeout_add_seconds (seconds, deadline_passed, &expired);
+
+	while (*counter < n && !expired)
+		g_main_context_iteration (NULL, TRUE);
+	if (*counter < n)
+		g_error ("%s never came (waited %u s)", what, seconds);
+	g_source_remove (id);
+}
+
+void
 test_wait (GAsyncResult **result, guint seconds, const gchar *what)
 {
 	gboolean expired = FALSE;

@@ -48,6 +48,9 @@ void    test_store_result (GObject *source, GAsyncResult *res, gpointer user_dat
 /* Runs the main context until *@flag; fails naming @what. */
 void    test_wait_flag (gboolean *flag, guint seconds, const gchar *what);
 
+/* Runs the main context until *@counter >= @n; fails naming @what. */
+void    test_wait_count (guint *counter, guint n, guint seconds, const gchar *what);
+
 GBytes *test_hex (const gchar *hex);
 GBytes *test_finish (EsimDerWriter *writer);
 
