@@ -978,7 +978,7 @@ parse_result_data_signed (const EsimTlv *data, gboolean error_form, EimResultInf
 		           info->seq_number < 0) {
 			info->eim_transaction_id = esim_tlv_dup_value (&field);
 		} else if (!error_form && field.tag == EIM_TAG_RESULT_SEQ_NUMBER && have_counter && info->seq_number < 0) {
-			if (!read_int (&field, &info->seq_number))
+			if (!read_int (&field, &info->seq_number) || info->seq_number < 0)
 				goto bad;
 		} else if (!error_form && field.tag == ESIM_TAG_SEQUENCE && info->seq_number >= 0) {
 			esim_tlv_iter_init (&results, &field);
@@ -1029,6 +1029,9 @@ eim_parse_euicc_package_result (GBytes *tlv, EimResultInfo *info, GError **error
 		    !esim_tlv_iter_next (&iter, &signature, NULL) || signature.tag != ESIM_TAG_SIGNATURE ||
 		    esim_tlv_iter_next (&iter, &field, NULL))
 			return malformed (error, "EuiccPackageResultSigned");
+		/* r‖s of P-256 (digest §3.5) */
+		if (signature.len != ESIM_SIGNATURE_LENGTH)
+			return malformed (error, "EuiccPackageResult signature (not 64 bytes)");
 		info->kind = error_form ? ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_ERROR
 		                        : ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT;
 		info->signed_raw = signed_data.raw;
@@ -1312,7 +1315,8 @@ parse_metadata (const EsimTlv *metadata, gint64 *seq, gchar **address, const gch
 {
 	EsimTlv field;
 
-	if (!esim_tlv_find (metadata, ESIM_TAG_NOTIF_SEQ_NUMBER, &field, NULL) || !read_int (&field, seq))
+	/* seqNumber counts up from 0 on the eUICC: a negative one is broken */
+	if (!esim_tlv_find (metadata, ESIM_TAG_NOTIF_SEQ_NUMBER, &field, NULL) || !read_int (&field, seq) || *seq < 0)
 		return FALSE;
 	if (esim_tlv_find (metadata, ESIM_TAG_NOTIF_OPERATION, &field, NULL))
 		*operation = operation_name (&field);
@@ -1358,7 +1362,8 @@ eim_parse_notification (GBytes *tlv, gint64 *seq_number, gchar **notification_ad
 		/* CompactProfileInstallationResult { [0] { [0] tid, seqNumber INTEGER, … }, 5F37 } */
 		form = "compactProfileInstallationResult";
 		if (!esim_tlv_find (&top, EIM_TAG_COMPACT_PIR, &data, NULL) ||
-		    !esim_tlv_find (&data, ESIM_TAG_INTEGER, &field, NULL) || !read_int (&field, seq_number))
+		    !esim_tlv_find (&data, ESIM_TAG_INTEGER, &field, NULL) || !read_int (&field, seq_number) ||
+		    *seq_number < 0)
 			return malformed (error, "CompactProfileInstallationResult");
 		operation = "install";
 		break;

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include "esim-ecdsa.h"
@@ -951,6 +952,174 @@ test_counters (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (counters.requests, ==, 0);
 }
 
+/* ------------------------------------------------------------------------ */
+/* the standalone program */
+
+static gint
+run_tool (const gchar *control, const gchar *const *words, gchar **out, gchar **err)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+	g_autoptr(GError) error = NULL;
+	gint status = -1;
+
+	g_ptr_array_add (argv, (gpointer) g_getenv ("ESIM_TEST_EIM"));
+	if (control != NULL) {
+		g_ptr_array_add (argv, (gpointer) "--control");
+		g_ptr_array_add (argv, (gpointer) control);
+	}
+	for (guint i = 0; words[i] != NULL; i++)
+		g_ptr_array_add (argv, (gpointer) words[i]);
+	g_ptr_array_add (argv, NULL);
+	g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status,
+	                             &error));
+	g_assert_no_error (error);
+	return g_spawn_check_wait_status (status, NULL) ? 0 : WEXITSTATUS (status);
+}
+
+static void
+test_tool (void)
+{
+	const TestPki *pki = test_pki_get ();
+	g_autofree gchar *dir = g_dir_make_tmp ("esim-test-eim-tool-XXXXXX", NULL);
+	g_autofree gchar *control = g_build_filename (dir, "eim.sock", NULL);
+	g_autofree gchar *ready = g_build_filename (dir, "ready", NULL);
+	g_autofree gchar *config_path = g_build_filename (dir, "eim.der", NULL);
+	g_autofree gchar *ca_path = g_build_filename (dir, "ca.pem", NULL);
+	g_autofree gchar *cert_path = g_build_filename (pki->dir, "eUICC", "CERT_EUICC_ECDSA_NIST.der", NULL);
+	g_autofree gchar *out = NULL, *err = NULL, *fqdn = NULL, *config = NULL;
+	g_autoptr(GSubprocess) eim = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GTlsDatabase) trust = NULL;
+	g_autoptr(GBytes) config_bytes = NULL;
+	g_autoptr(GBytes) package_tlv = NULL;
+	g_autoptr(GBytes) ok = tlv ("830100");
+	g_autoptr(GBytes) epr = NULL;
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(GBytes) eid = test_eid_bytes (pki->eid);
+	gnutls_pubkey_t key;
+	Fixture f = { .pki = pki };
+	TestPackage package;
+	gsize len;
+	gint64 deadline;
+
+	g_assert_cmpint (run_tool (NULL, (const gchar *[]) { "--help", NULL }, &out, &err), ==, 0);
+	g_assert_nonnull (strstr (out, "--write-eim-config"));
+	g_assert_nonnull (strstr (out, "enable EID ICCID [rollback]"));
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	/* a command with no eIM to send it to */
+	g_assert_cmpint (run_tool (NULL, (const gchar *[]) { "enable", NULL }, &out, &err), ==, 2);
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+
+	eim = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, g_getenv ("ESIM_TEST_EIM"), "--listen",
+	                        "127.0.0.1:0", "--pki-dir", pki->dir, "--control", control, "--ready-file", ready,
+	                        "--write-eim-config", config_path, "--write-ca", ca_path, "-q", NULL);
+	g_assert_no_error (error);
+	deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+	while (!g_file_test (ready, G_FILE_TEST_EXISTS) && g_get_monotonic_time () < deadline)
+		g_usleep (20000);
+	if (!g_file_get_contents (ready, &fqdn, NULL, NULL))
+		g_error ("the eIM program never wrote its ready file (20 s)");
+
+	/* queue through the control socket */
+	g_assert_cmpint (run_tool (control, (const gchar *[]) { "enable", pki->eid, ICCID, "rollback", NULL }, &out,
+	                           &err), ==, 0);
+	g_assert_true (g_str_has_prefix (out, "queued package 1 for "));
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	g_assert_cmpint (run_tool (control, (const gchar *[]) { "certificate", pki->eid, cert_path, NULL }, &out, &err),
+	                 ==, 0);
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	g_assert_cmpint (run_tool (control, (const gchar *[]) { "enable", pki->eid, "123", NULL }, &out, &err), ==, 1);
+	g_assert_nonnull (strstr (err, "ICCID"));
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	g_assert_cmpint (run_tool (control, (const gchar *[]) { "no-such-command", NULL }, &out, &err), ==, 1);
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+
+	/* an IPA reaches it with the configuration it wrote: CA, eimFqdn, key */
+	g_assert_true (g_file_get_contents (config_path, &config, &len, NULL));
+	config_bytes = g_bytes_new (config, len);
+	trust = g_tls_file_database_new (ca_path, &error);
+	g_assert_no_error (error);
+	f.http = esim_http_client_new (fqdn, "eIM", trust, &error);
+	g_assert_no_error (error);
+	f.eim = NULL;
+	{
+		static const gchar *const headers[] = { "X-Admin-Protocol", "gsma/rsp/v2.1.0", NULL };
+		g_autoptr(GAsyncResult) res = NULL;
+		g_autoptr(GBytes) request = test_get_eim_package (eid);
+		EsimTlv top, inner;
+
+		esim_http_client_post_async (f.http, "/gsma/rsp2/asn1", "application/x-gsma-rsp-asn1", request, headers,
+		                             65536, ESIM_HTTP_POST_NONE, NULL, test_store_result, &res);
+		test_wait (&res, 30, "the eIM program's answer");
+		body = esim_http_client_post_finish (f.http, res, NULL, &error);
+		g_assert_no_error (error);
+		g_assert_true (esim_tlv_parse_tagged (g_bytes_get_data (body, NULL), g_bytes_get_size (body), 0xBF4F, &top,
+		                                      NULL));
+		g_assert_true (esim_tlv_parse_exact (top.value, top.len, &inner, NULL));
+		package_tlv = esim_tlv_dup_raw (&inner);
+	}
+	test_package_parse (package_tlv, &package);
+	key = test_config_signing_key (config_bytes);
+	{
+		EsimDerWriter *writer = esim_der_writer_new ();
+		g_autoptr(GBytes) input = NULL;
+
+		esim_der_writer_put_raw (writer, g_bytes_get_data (package.signed_data, NULL),
+		                         g_bytes_get_size (package.signed_data));
+		esim_der_writer_put (writer, 0x84, (const guint8 *) "\x00", 1);
+		input = test_finish (writer);
+		g_assert_true (esim_ecdsa_verify (key, g_bytes_get_data (input, NULL), g_bytes_get_size (input),
+		                                  g_bytes_get_data (package.signature, NULL), 64, &error));
+	}
+	gnutls_pubkey_deinit (key);
+	/* the result goes back, and the program shows it checked */
+	epr = test_make_epr (pki, package.eim_id, package.counter, package.transaction_id, 60, ok, FALSE, 0);
+	g_clear_pointer (&body, g_bytes_unref);
+	{
+		static const gchar *const headers[] = { "X-Admin-Protocol", "gsma/rsp/v2.1.0", NULL };
+		g_autoptr(GAsyncResult) res = NULL;
+		g_autoptr(GBytes) request = test_provide (eid, epr);
+
+		esim_http_client_post_async (f.http, "/gsma/rsp2/asn1", "application/x-gsma-rsp-asn1", request, headers,
+		                             65536, ESIM_HTTP_POST_NONE, NULL, test_store_result, &res);
+		test_wait (&res, 30, "the eIM program's acknowledgement");
+		body = esim_http_client_post_finish (f.http, res, NULL, &error);
+		g_assert_no_error (error);
+		assert_bytes (body, "BF5006BF530380013C");
+	}
+	g_assert_cmpint (run_tool (control, (const gchar *[]) { "results", pki->eid, NULL }, &out, &err), ==, 0);
+	g_assert_nonnull (strstr (out, "euiccPackageResult"));
+	g_assert_nonnull (strstr (out, "seq=60"));
+	g_assert_nonnull (strstr (out, "signature=valid acknowledged=yes"));
+	g_assert_nonnull (strstr (out, "| enable=ok"));
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	g_assert_cmpint (run_tool (control, (const gchar *[]) { "list", pki->eid, NULL }, &out, &err), ==, 0);
+	g_assert_nonnull (strstr (out, "queued: 0\nsent 1 euiccPackageRequest via=getEimPackage"));
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+	g_assert_cmpint (run_tool (control, (const gchar *[]) { "status", NULL }, &out, &err), ==, 0);
+	g_assert_nonnull (strstr (out, "requests 2\n"));
+	test_package_clear (&package);
+	g_clear_object (&f.http);
+
+	g_subprocess_send_signal (eim, SIGTERM);
+	g_assert_true (g_subprocess_wait (eim, NULL, &error));
+	g_assert_true (g_subprocess_get_if_exited (eim));
+	g_assert_cmpint (g_subprocess_get_exit_status (eim), ==, 0);
+	g_assert_false (g_file_test (control, G_FILE_TEST_EXISTS));
+	g_remove (ready);
+	g_remove (config_path);
+	g_remove (ca_path);
+	g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -971,6 +1140,7 @@ main (int argc, char **argv)
 	            fixture_teardown);
 	g_test_add ("/servers/eim/faults/results", Fixture, NULL, fixture_setup, test_faults_results, fixture_teardown);
 	g_test_add ("/servers/eim/counters", Fixture, NULL, fixture_setup, test_counters, fixture_teardown);
+	g_test_add_func ("/servers/eim/tool", test_tool);
 	ret = g_test_run ();
 	test_pki_cleanup ();
 	return ret;
