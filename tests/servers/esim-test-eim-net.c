@@ -1,33 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The test eIM's network side: its credentials (a TLS CA of its own, a TLS
- * server certificate, a package-signing key), the HTTPS listener and its
- * counters, and the HTTPS client that pushes TransferEimPackage.
- *
- * The listener accepts TCP itself, runs the TLS handshake itself and hands
- * the TLS stream to libsoup (soup_server_accept_iostream), so that it can
- * count what a benchmark wants: connections, handshakes (full or resumed),
- * bytes.  libsoup keeps such a connection alive only while the server has a
- * listening socket of its own (soup-server.c request_finished tests
- * priv->listeners), so it gets one nobody can reach: an abstract UNIX socket,
- * whose requests are refused anyway.  A resumed handshake is told by its size: a full one carries the
- * certificate chain (RFC 8446 §4.4.2), a resumed one does not (§2.2), so a
- * server flight shorter than the chain is a resumed session.
+ * The test eIM's credentials (a TLS CA of its own, a TLS server
+ * certificate, a package-signing key) and the HTTPS client that pushes
+ * TransferEimPackage.  The listener is esim-test-eim-tls.c.
  */
 
 #define G_LOG_DOMAIN "esim-test-eim"
 
-#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <string.h>
-#include <unistd.h>
-#ifdef ESIM_HAVE_TCP_INFO_BYTES
-#include <linux/tcp.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#endif
 
 #include "esim-ecdsa.h"
 #include "esim-test-eim-private.h"
@@ -399,7 +382,7 @@ eim_credentials_load (EimCredentials *credentials, const EsimTestEimOptions *opt
                       GError **error)
 {
 	RawCredentials raw = { 0 };
-	g_autofree gchar *leaf_pem = NULL, *key_pem = NULL, *ca_pem = NULL, *pem = NULL;
+	g_autofree gchar *leaf_pem = NULL, *key_pem = NULL, *ca_pem = NULL;
 	gnutls_x509_crt_t signing_crt = NULL;
 	gboolean own = options->tls_cert_file != NULL || options->tls_key_file != NULL ||
 	               options->signing_key_file != NULL;
@@ -412,16 +395,12 @@ eim_credentials_load (EimCredentials *credentials, const EsimTestEimOptions *opt
 	leaf_pem = crt_to_pem (raw.leaf);
 	key_pem = key_to_pem (raw.leaf_key);
 	ca_pem = raw.ca != NULL ? crt_to_pem (raw.ca) : NULL;
-	/* the leaf, its key, then the CA: GLib takes what follows as the issuer chain */
-	pem = g_strconcat (leaf_pem, key_pem, ca_pem != NULL && raw.ca != raw.leaf ? ca_pem : "", NULL);
-	credentials->tls_certificate = g_tls_certificate_new_from_pem (pem, -1, error);
-	if (credentials->tls_certificate == NULL)
-		goto out;
+	/* what a full handshake sends: the certificate, then its CA */
+	credentials->tls_chain_pem = g_strconcat (leaf_pem, ca_pem != NULL && raw.ca != raw.leaf ? ca_pem : "", NULL);
+	credentials->tls_key_pem = g_strdup (key_pem);
 	credentials->tls_certificate_der = crt_to_der (raw.leaf);
 	credentials->tls_ca_der = raw.ca != NULL ? crt_to_der (raw.ca) : g_bytes_ref (credentials->tls_certificate_der);
 	credentials->tls_spki_der = spki_of_crt (raw.leaf);
-	credentials->chain_bytes = g_bytes_get_size (credentials->tls_certificate_der) +
-	                           (raw.ca != NULL ? g_bytes_get_size (credentials->tls_ca_der) : 0);
 	if (!check (gnutls_privkey_init (&credentials->signing_key), "create key", error) ||
 	    !check (gnutls_privkey_import_x509 (credentials->signing_key, raw.signing_key,
 	                                        GNUTLS_PRIVKEY_IMPORT_COPY), "import the signing key", error))
@@ -441,6 +420,8 @@ out:
 	if (signing_crt != NULL)
 		gnutls_x509_crt_deinit (signing_crt);
 	raw_credentials_clear (&raw);
+	if (key_pem != NULL)
+		memset (key_pem, 0, strlen (key_pem));
 	if (!ok)
 		eim_credentials_clear (credentials);
 	return ok;
@@ -449,7 +430,10 @@ out:
 void
 eim_credentials_clear (EimCredentials *credentials)
 {
-	g_clear_object (&credentials->tls_certificate);
+	g_clear_pointer (&credentials->tls_chain_pem, g_free);
+	if (credentials->tls_key_pem != NULL)
+		memset (credentials->tls_key_pem, 0, strlen (credentials->tls_key_pem));
+	g_clear_pointer (&credentials->tls_key_pem, g_free);
 	g_clear_pointer (&credentials->tls_certificate_der, g_bytes_unref);
 	g_clear_pointer (&credentials->tls_ca_der, g_bytes_unref);
 	g_clear_pointer (&credentials->tls_spki_der, g_bytes_unref);
@@ -458,296 +442,6 @@ eim_credentials_clear (EimCredentials *credentials)
 	if (credentials->signing_key != NULL)
 		gnutls_privkey_deinit (credentials->signing_key);
 	credentials->signing_key = NULL;
-}
-
-/* ------------------------------------------------------------------------ */
-/* listener */
-
-struct _EimConnection {
-	EimListener       *listener;
-	GSocketConnection *tcp;
-	GIOStream         *tls;
-	gchar             *key;
-	guint64            sent;        /* last TCP_INFO sample */
-	guint64            received;
-};
-
-struct _EimListener {
-	GSocketService *service;
-	guint16         port;
-	GTlsCertificate *certificate;
-	gsize           chain_bytes;
-	SoupServer     *server;
-	GHashTable     *connections;    /* key -> EimConnection */
-	GCancellable   *cancellable;    /* handshakes under way */
-	EsimTestEimCounters counters;
-	guint64         closed_sent;    /* wire bytes of connections gone */
-	guint64         closed_received;
-};
-
-static void
-connection_free (EimConnection *connection)
-{
-	g_clear_object (&connection->tcp);
-	g_clear_object (&connection->tls);
-	g_free (connection->key);
-	g_free (connection);
-}
-
-static gchar *
-address_key (GSocketAddress *address)
-{
-	g_autofree gchar *ip = NULL;
-
-	if (!G_IS_INET_SOCKET_ADDRESS (address))
-		return g_strdup ("?");
-	ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
-	return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
-}
-
-gchar *
-eim_listener_connection_key (SoupServerMessage *msg)
-{
-	return address_key (soup_server_message_get_remote_address (msg));
-}
-
-static void
-connection_sample (EimConnection *connection)
-{
-#ifdef ESIM_HAVE_TCP_INFO_BYTES
-	GSocket *socket = g_socket_connection_get_socket (connection->tcp);
-	struct tcp_info info;
-	socklen_t len = sizeof (info);
-
-	if (g_socket_is_closed (socket))
-		return;
-	memset (&info, 0, sizeof (info));
-	if (getsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
-	    len >= offsetof (struct tcp_info, tcpi_bytes_received) + sizeof (info.tcpi_bytes_received)) {
-		connection->sent = info.tcpi_bytes_acked;
-		connection->received = info.tcpi_bytes_received;
-	}
-#endif
-}
-
-/* Connections libsoup has closed leave the table; their last sample stays counted. */
-static void
-prune_connections (EimListener *listener)
-{
-	GHashTableIter iter;
-	EimConnection *connection;
-
-	g_hash_table_iter_init (&iter, listener->connections);
-	while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &connection)) {
-		if (!g_io_stream_is_closed (connection->tls) &&
-		    !g_socket_is_closed (g_socket_connection_get_socket (connection->tcp)))
-			continue;
-		listener->closed_sent += connection->sent;
-		listener->closed_received += connection->received;
-		g_hash_table_iter_remove (&iter);
-	}
-}
-
-static void
-handshake_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	EimConnection *connection = user_data;
-	EimListener *listener = connection->listener;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GSocketAddress) local = NULL;
-	g_autoptr(GSocketAddress) remote = NULL;
-
-	if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error)) {
-		if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-			listener->counters.tls_handshake_failures++;
-			g_message ("TLS handshake with a client failed: %s", error->message);
-		}
-		g_io_stream_close (connection->tls, NULL, NULL);
-		connection_free (connection);
-		return;
-	}
-	connection_sample (connection);
-	listener->counters.tls_handshakes++;
-#ifdef ESIM_HAVE_TCP_INFO_BYTES
-	if (connection->sent > 0 && connection->sent < listener->chain_bytes)
-		listener->counters.tls_handshakes_resumed++;
-#endif
-	local = g_socket_connection_get_local_address (connection->tcp, NULL);
-	remote = g_socket_connection_get_remote_address (connection->tcp, NULL);
-	if (listener->server == NULL || local == NULL || remote == NULL ||
-	    !soup_server_accept_iostream (listener->server, connection->tls, local, remote, &error)) {
-		g_io_stream_close (connection->tls, NULL, NULL);
-		connection_free (connection);
-		return;
-	}
-	connection->key = address_key (remote);
-	g_hash_table_replace (listener->connections, connection->key, connection);
-}
-
-static gboolean
-listener_incoming (GSocketService *service, GSocketConnection *tcp, GObject *source, gpointer user_data)
-{
-	EimListener *listener = user_data;
-	EimConnection *connection;
-	g_autoptr(GError) error = NULL;
-	GIOStream *tls;
-
-	prune_connections (listener);
-	listener->counters.connections++;
-	tls = g_tls_server_connection_new (G_IO_STREAM (tcp), listener->certificate, &error);
-	if (tls == NULL) {
-		g_warning ("cannot start TLS: %s", error->message);
-		return TRUE;
-	}
-	g_object_set (tls, "authentication-mode", G_TLS_AUTHENTICATION_NONE, NULL);
-	connection = g_new0 (EimConnection, 1);
-	connection->listener = listener;
-	connection->tcp = g_object_ref (tcp);
-	connection->tls = tls;
-	g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, listener->cancellable,
-	                                  handshake_done,
-	                                  connection);
-	return TRUE;
-}
-
-/* The listening socket libsoup wants before it keeps connections alive. */
-static gboolean
-give_soup_a_listener (SoupServer *server, GError **error)
-{
-	static guint serial;
-	g_autoptr(GSocket) socket = NULL;
-	g_autoptr(GSocketAddress) address = NULL;
-	g_autofree gchar *name = g_strdup_printf ("esim-test-eim-%d-%u", (int) getpid (), ++serial);
-
-	socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
-	if (socket == NULL)
-		return FALSE;
-	address = g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
-	return g_socket_bind (socket, address, FALSE, error) && g_socket_listen (socket, error) &&
-	       soup_server_listen_socket (server, socket, 0, error);
-}
-
-EimListener *
-eim_listener_new (const gchar *address, guint16 port, const EimListenerSetup *setup, GError **error)
-{
-	EimListener *listener = g_new0 (EimListener, 1);
-	g_autoptr(GInetAddress) ip = g_inet_address_new_from_string (address);
-	g_autoptr(GSocketAddress) socket_address = NULL;
-	g_autoptr(GSocketAddress) effective = NULL;
-
-	if (ip == NULL) {
-		g_set_error (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_INVALID,
-		             "'%s' is not an IP address to listen on", address);
-		g_free (listener);
-		return NULL;
-	}
-	listener->certificate = g_object_ref (setup->tls_certificate);
-	listener->chain_bytes = setup->chain_bytes;
-	listener->server = g_object_ref (setup->server);
-	listener->connections = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-	                                               (GDestroyNotify) connection_free);
-	listener->cancellable = g_cancellable_new ();
-	if (!give_soup_a_listener (listener->server, error)) {
-		eim_listener_free (listener);
-		return NULL;
-	}
-	listener->service = g_socket_service_new ();
-	socket_address = g_inet_socket_address_new (ip, port);
-	if (!g_socket_listener_add_address (G_SOCKET_LISTENER (listener->service), socket_address,
-	                                    G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &effective, error)) {
-		eim_listener_free (listener);
-		return NULL;
-	}
-	listener->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-	g_signal_connect (listener->service, "incoming", G_CALLBACK (listener_incoming), listener);
-	g_socket_service_start (listener->service);
-	return listener;
-}
-
-void
-eim_listener_free (EimListener *listener)
-{
-	GHashTableIter iter;
-	EimConnection *connection;
-
-	if (listener == NULL)
-		return;
-	/* a handshake that ends later finds the listener gone: it sees CANCELLED only */
-	g_cancellable_cancel (listener->cancellable);
-	g_clear_object (&listener->cancellable);
-	g_socket_service_stop (listener->service);
-	g_socket_listener_close (G_SOCKET_LISTENER (listener->service));
-	g_signal_handlers_disconnect_by_data (listener->service, listener);
-	g_object_unref (listener->service);
-	g_hash_table_iter_init (&iter, listener->connections);
-	while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &connection))
-		g_io_stream_close (connection->tls, NULL, NULL);
-	g_hash_table_unref (listener->connections);
-	g_clear_object (&listener->certificate);
-	g_clear_object (&listener->server);
-	g_free (listener);
-}
-
-guint16
-eim_listener_get_port (EimListener *listener)
-{
-	return listener->port;
-}
-
-void
-eim_listener_sample (EimListener *listener, SoupServerMessage *msg)
-{
-	g_autofree gchar *key = eim_listener_connection_key (msg);
-	EimConnection *connection = g_hash_table_lookup (listener->connections, key);
-
-	if (connection != NULL)
-		connection_sample (connection);
-}
-
-void
-eim_listener_drop (EimListener *listener, SoupServerMessage *msg)
-{
-	g_autofree gchar *key = eim_listener_connection_key (msg);
-	EimConnection *connection = g_hash_table_lookup (listener->connections, key);
-
-	if (connection == NULL)
-		return;
-	connection_sample (connection);
-	g_socket_shutdown (g_socket_connection_get_socket (connection->tcp), TRUE, TRUE, NULL);
-}
-
-void
-eim_listener_get_counters (EimListener *listener, EsimTestEimCounters *counters)
-{
-	GHashTableIter iter;
-	EimConnection *connection;
-
-	*counters = listener->counters;
-	counters->wire_bytes_sent = listener->closed_sent;
-	counters->wire_bytes_received = listener->closed_received;
-	g_hash_table_iter_init (&iter, listener->connections);
-	while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &connection)) {
-		connection_sample (connection);
-		counters->wire_bytes_sent += connection->sent;
-		counters->wire_bytes_received += connection->received;
-	}
-}
-
-void
-eim_listener_reset_counters (EimListener *listener)
-{
-	GHashTableIter iter;
-	EimConnection *connection;
-
-	memset (&listener->counters, 0, sizeof (listener->counters));
-	listener->closed_sent = listener->closed_received = 0;
-	/* open connections count from here on */
-	g_hash_table_iter_init (&iter, listener->connections);
-	while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &connection)) {
-		connection_sample (connection);
-		listener->closed_sent -= connection->sent;
-		listener->closed_received -= connection->received;
-	}
 }
 
 /* ------------------------------------------------------------------------ */

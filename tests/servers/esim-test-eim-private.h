@@ -303,15 +303,15 @@ gboolean eim_parse_notification (GBytes *tlv, gint64 *seq_number, gchar **notifi
 gboolean eim_parse_authenticate_server_certificates (GBytes *bf38, GBytes **euicc_certificate,
                                                      GBytes **eum_certificate);
 
-/* ---- net (esim-test-eim-net.c) ---- */
+/* ---- the HTTPS listener (esim-test-eim-tls.c), credentials and push (esim-test-eim-net.c) ---- */
 
 typedef struct _EimListener EimListener;
 typedef struct _EimConnection EimConnection;
 
 typedef struct {
-	GTlsCertificate *tls_certificate;   /* leaf + key, its CA as issuer */
-	gsize            chain_bytes;       /* DER bytes of the chain sent in a full handshake */
-	SoupServer      *server;
+	const gchar *chain_pem;             /* the TLS certificate, then its CA */
+	const gchar *key_pem;
+	SoupServer  *server;
 } EimListenerSetup;
 
 EimListener *eim_listener_new (const gchar *address, guint16 port, const EimListenerSetup *setup,
@@ -320,8 +320,6 @@ void     eim_listener_free (EimListener *listener);
 guint16  eim_listener_get_port (EimListener *listener);
 void     eim_listener_get_counters (EimListener *listener, EsimTestEimCounters *counters);
 void     eim_listener_reset_counters (EimListener *listener);
-/* Samples the wire counters of the connection that carried @msg. */
-void     eim_listener_sample (EimListener *listener, SoupServerMessage *msg);
 /* Closes the TCP connection of @msg at once (a fault). */
 void     eim_listener_drop (EimListener *listener, SoupServerMessage *msg);
 /* A key for the connection of @msg ("remote address:port"), stable while it lasts. */
@@ -329,11 +327,11 @@ gchar   *eim_listener_connection_key (SoupServerMessage *msg);
 
 /* The eIM's credentials. */
 typedef struct {
-	GTlsCertificate *tls_certificate;
+	gchar   *tls_chain_pem;           /* leaf, then its CA */
+	gchar   *tls_key_pem;
 	GBytes  *tls_certificate_der;
 	GBytes  *tls_ca_der;
 	GBytes  *tls_spki_der;
-	gsize    chain_bytes;
 	gnutls_privkey_t signing_key;
 	GBytes  *signing_spki_der;
 	GBytes  *signing_certificate_der;   /* self-signed, for eimCertificate */

@@ -1013,8 +1013,6 @@ request_finished (SoupServer *server, SoupServerMessage *msg, gpointer user_data
 	soup_message_headers_foreach (soup_server_message_get_response_headers (msg), count_response_bytes, &bytes);
 	bytes += soup_server_message_get_response_body (msg)->length;
 	self->http_bytes_sent += bytes;
-	if (self->listener != NULL)
-		eim_listener_sample (self->listener, msg);
 }
 
 static void
@@ -1478,8 +1476,8 @@ esim_test_eim_new (const EsimTestEimOptions *options, GError **error)
 	self->server = soup_server_new ("server-header", "esim-test-eim", NULL);
 	soup_server_add_handler (self->server, NULL, server_callback, self, NULL);
 	g_signal_connect (self->server, "request-finished", G_CALLBACK (request_finished), self);
-	setup.tls_certificate = self->credentials.tls_certificate;
-	setup.chain_bytes = self->credentials.chain_bytes;
+	setup.chain_pem = self->credentials.tls_chain_pem;
+	setup.key_pem = self->credentials.tls_key_pem;
 	setup.server = self->server;
 	self->listener = eim_listener_new (self->listen_address, options->port, &setup, error);
 	if (self->listener == NULL)
