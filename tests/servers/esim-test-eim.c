@@ -86,6 +86,7 @@ struct _EsimTestEim {
 	guint         function_requests[ESIM_TEST_EIM_N_FUNCTIONS];
 	guint64       http_bytes_received;
 	guint64       http_bytes_sent;
+	guint         empty_status[2];  /* per binding: the status of an answer without data */
 };
 
 enum {
@@ -1125,9 +1126,14 @@ respond (EsimTestEim *self, SoupServerMessage *msg, EsimTestEimBinding binding, 
 	if (body == NULL) {
 		/* HandleNotification has no answer: onomondo-eim says 200 with an
 		 * empty body, openiotrsp's JSON binding 204 (SGP.22 §6.3's rule) */
-		soup_server_message_set_status (msg, binding == ESIM_TEST_EIM_BINDING_ASN1 ? SOUP_STATUS_OK
-		                                                                           : SOUP_STATUS_NO_CONTENT,
-		                                NULL);
+		guint status = self->empty_status[binding];
+		static const gchar header_only[] = "{\"header\":{\"functionExecutionStatus\":"
+		                                   "{\"status\":\"Executed-Success\"}}}";
+
+		soup_server_message_set_status (msg, status, NULL);
+		if (status == SOUP_STATUS_OK && binding == ESIM_TEST_EIM_BINDING_JSON)
+			soup_server_message_set_response (msg, content_type, SOUP_MEMORY_STATIC, header_only,
+			                                  strlen (header_only));
 		return TRUE;
 	}
 	data = g_bytes_get_data (body, &len);
@@ -1446,6 +1452,8 @@ esim_test_eim_init (EsimTestEim *self)
 	self->anchor_files = g_ptr_array_new_with_free_func (g_free);
 	self->relay = eim_relay_new ();
 	self->forward_notifications = TRUE;
+	self->empty_status[ESIM_TEST_EIM_BINDING_ASN1] = SOUP_STATUS_OK;
+	self->empty_status[ESIM_TEST_EIM_BINDING_JSON] = SOUP_STATUS_NO_CONTENT;
 }
 
 EsimTestEim *
@@ -1840,6 +1848,14 @@ guint
 esim_test_eim_get_relayed (EsimTestEim *self, EsimTestEimFunction function)
 {
 	return eim_relay_get_count (self->relay, function);
+}
+
+void
+esim_test_eim_set_empty_answer (EsimTestEim *self, EsimTestEimBinding binding, guint status)
+{
+	g_return_if_fail (ESIM_IS_TEST_EIM (self));
+	g_return_if_fail (status == SOUP_STATUS_OK || status == SOUP_STATUS_NO_CONTENT);
+	self->empty_status[binding] = status;
 }
 
 void

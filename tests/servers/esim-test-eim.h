@@ -386,6 +386,15 @@ void     esim_test_eim_clear_faults (EsimTestEim *self);
 const gchar *esim_test_eim_fault_kind_name (EsimTestEimFaultKind kind);   /* "http-status"… */
 gboolean esim_test_eim_fault_kind_from_name (const gchar *name, EsimTestEimFaultKind *kind);
 
+/* ---- answers without data ---- */
+
+/* HandleNotification has no answer (SGP.32 §6.3.2.4): by default 200 with an
+ * empty body in the ASN.1 binding (onomondo-eim) and 204 in the JSON binding
+ * (openiotrsp; SGP.22 §6.3).  @status 200 or 204; with the JSON binding, 200
+ * sends a header-only JSON body, as osmo-ttcn3-hacks' eIM does
+ * (esipa_Types_JSON.ttcn JSON_ESipa_EmptyResponse).  An IPA accepts all three. */
+void     esim_test_eim_set_empty_answer (EsimTestEim *self, EsimTestEimBinding binding, guint status);
+
 /* ---- counters (for the benchmark) ---- */
 
 typedef struct {

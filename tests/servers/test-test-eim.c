@@ -124,6 +124,12 @@ test_vector_results (void)
 	                                 "224E0F83010530038301005F3740D352F5CD544466BDBFB1DD126C31D3D81FB4B77FDA6A66988E"
 	                                 "C280542CF0CD81675C3F23A4463496268A0FA19D4927097B0167E7A7DBBD5130933040C711D59F");
 	g_autoptr(GBytes) v19 = test_hex ("BF5121301F301580087465737465696D3181010183010130038301005F37053003020102");
+	g_autoptr(GBytes) v5_short_signature = test_hex ("BF5132A030302B800C672D65696D2E636F6D2E6272810105821000000000"
+	                                                 "000003676A9E55E6FF224E0F83010530038301005F3700");
+	g_autoptr(GBytes) v5_negative_seq = test_hex ("BF5172A070302B800C672D65696D2E636F6D2E62728101058210000000000000"
+	                                              "03676A9E55E6FF224E0F8301FE30038301005F3740D352F5CD544466BDBFB1DD12"
+	                                              "6C31D3D81FB4B77FDA6A66988EC280542CF0CD81675C3F23A4463496268A0FA19D"
+	                                              "4927097B0167E7A7DBBD5130933040C711D59F");
 	g_autoptr(GBytes) v7 = test_hex (
 		"BF508201B95A1089044045930000000000002153893210BF518201A2A082019E30820157801065696D2E73796D622D69"
 		"6F742E636F6D81010D821084C760645756D9C31BF1A45211C1C5BF83010E30820129BF2D820124A0820120E34D5A0A98"
@@ -155,6 +161,15 @@ test_vector_results (void)
 	eim_result_info_clear (&info);
 
 	g_assert_false (eim_parse_package_result (v19, FALSE, &info, &error));
+	g_assert_error (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_MALFORMED);
+	g_clear_error (&error);
+	eim_result_info_clear (&info);
+	/* found by fuzz-test-eim: a signature that is not r‖s, a negative seqNumber */
+	g_assert_false (eim_parse_package_result (v5_short_signature, FALSE, &info, &error));
+	g_assert_error (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_MALFORMED);
+	g_clear_error (&error);
+	eim_result_info_clear (&info);
+	g_assert_false (eim_parse_package_result (v5_negative_seq, FALSE, &info, &error));
 	g_assert_error (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_MALFORMED);
 	g_clear_error (&error);
 	eim_result_info_clear (&info);
@@ -192,7 +207,7 @@ test_vector_notifications (void)
 	g_autofree gchar *address = NULL;
 	g_autofree gchar *summary = NULL;
 	EimRequest request;
-	gint64 seq;
+	gint64 seq, seq_number_unused;
 
 	g_assert_true (eim_request_parse_json ("handleNotification", (const guint8 *) v8, strlen (v8), &request,
 	                                       &error));
@@ -210,6 +225,19 @@ test_vector_notifications (void)
 	g_assert_cmpint (seq, ==, 2);
 	g_assert_cmpstr (address, ==, "testsmdpplus1.example.com");
 	g_assert_cmpstr (summary, ==, "profileInstallationResult error seq=2");
+	/* found by fuzz-test-eim: seqNumber FE (-2) in V14 is no sequence number */
+	{
+		g_autoptr(GBytes) negative = NULL;
+		g_autofree gchar *hex = esim_hex_encode_bytes (v14);
+		gchar *at = strstr (hex, "BF2F2E800102");
+
+		at[10] = 'F';
+		at[11] = 'E';
+		negative = test_hex (hex);
+		g_assert_false (eim_parse_notification (negative, &seq_number_unused, NULL, NULL, &error));
+		g_assert_error (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_MALFORMED);
+		g_clear_error (&error);
+	}
 }
 
 /* The CancelSession re-wrap, both ways (digest §3.2: BF41 { 80 tid, A1
@@ -318,6 +346,61 @@ test_credentials_dir (void)
 		g_remove (path);
 	}
 	g_rmdir (dir);
+}
+
+
+/* Own credential files: a TLS chain, its key, the CA an IPA is to trust, a
+ * signing key (here the test PKI's DPtls set, its CI, and a P-256 key). */
+static void
+test_own_credentials (void)
+{
+	const TestPki *pki = test_pki_get ();
+	g_autofree gchar *cert = g_build_filename (pki->dir, "DPtls", "CERT_S_SM_DP_TLS_NIST.pem", NULL);
+	g_autofree gchar *key = g_build_filename (pki->dir, "DPtls", "SK_S_SM_DP_TLS_NIST.pem", NULL);
+	g_autofree gchar *signing = g_build_filename (pki->dir, "eUICC", "SK_EUICC_ECDSA_NIST.pem", NULL);
+	EsimTestEimOptions options = { .host = "localhost", .tls_cert_file = cert, .tls_key_file = key,
+	                               .tls_ca_file = pki->ci_pem, .signing_key_file = signing };
+	EsimTestEimOptions missing = { .tls_cert_file = cert };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) config = NULL;
+	g_autoptr(GBytes) tlv = NULL;
+	g_autoptr(GBytes) input = NULL;
+	g_autoptr(EsimTestEimPackage) package = esim_test_eim_package_new_psmos ();
+	Fixture f = { .pki = pki };
+	TestPackage sent;
+	EsimTlv top, field, choice;
+	gint64 code;
+
+	g_assert_null (esim_test_eim_new (&missing, &error));
+	g_assert_error (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_INVALID);
+	g_clear_error (&error);
+	f.eim = esim_test_eim_new (&options, &error);
+	g_assert_no_error (error);
+	g_assert_true (g_str_has_prefix (esim_test_eim_get_fqdn (f.eim), "localhost:"));
+	/* trustedCertificateTls is the CA given */
+	config = esim_test_eim_build_configuration (f.eim, NULL, &error);
+	g_assert_true (esim_tlv_parse_tagged (g_bytes_get_data (config, NULL), g_bytes_get_size (config), 0x30, &top,
+	                                      NULL));
+	g_assert_true (esim_tlv_find (&top, 0xA6, &field, NULL));
+	g_assert_true (esim_tlv_parse_exact (field.value, field.len, &choice, NULL));
+	g_assert_cmpmem (choice.value, choice.len, (const guint8 *) g_bytes_get_data (esim_cert_get_der (pki->ci), NULL) + 4,
+	                 g_bytes_get_size (esim_cert_get_der (pki->ci)) - 4);
+	/* an IPA trusting that CA reaches it under its host name */
+	f.eim_trust = g_tls_file_database_new (pki->ci_pem, &error);
+	g_assert_no_error (error);
+	f.http = esim_http_client_new (esim_test_eim_get_fqdn (f.eim), "eIM", f.eim_trust, &error);
+	g_assert_no_error (error);
+	esim_test_eim_package_add_get_rat (package);
+	esim_test_eim_queue (f.eim, pki->eid, g_steal_pointer (&package));
+	tlv = test_get_package (&f, ESIM_TEST_EIM_BINDING_ASN1, pki->eid, &code);
+	test_package_parse (tlv, &sent);
+	/* signed with the key given: the eUICC certificate of the PKI holds its public half */
+	input = eim_build_signature_input (sent.signed_data, FALSE, 0);
+	g_assert_true (esim_cert_verify_signature (pki->euicc, g_bytes_get_data (input, NULL), g_bytes_get_size (input),
+	                                           g_bytes_get_data (sent.signature, NULL), 64, &error));
+	g_assert_no_error (error);
+	test_package_clear (&sent);
+	fixture_teardown (&f, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -701,6 +784,18 @@ test_notifications (Fixture *f, gconstpointer data)
 	g_assert_no_error (error);
 	g_assert_cmpuint (status, ==, 204);
 	g_assert_cmpint (last_record (f)->seq_number, ==, 23);
+	g_clear_pointer (&answer, g_bytes_unref);
+	/* the other forms an IPA must take: 204 in ASN.1, a header-only JSON body */
+	esim_test_eim_set_empty_answer (f->eim, ESIM_TEST_EIM_BINDING_ASN1, 204);
+	esim_test_eim_set_empty_answer (f->eim, ESIM_TEST_EIM_BINDING_JSON, 200);
+	answer = test_post (f, ESIM_TEST_EIM_BINDING_ASN1, NULL, body, &status, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (status, ==, 204);
+	g_clear_pointer (&answer, g_bytes_unref);
+	answer = test_post_json (f, "handleNotification", json, &status, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (status, ==, 200);
+	g_assert_nonnull (strstr (g_bytes_get_data (answer, NULL), "Executed-Success"));
 	test_package_clear (&sent);
 }
 
@@ -861,6 +956,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/servers/eim/vectors/notifications", test_vector_notifications);
 	g_test_add_func ("/servers/eim/vectors/cancel-session", test_vector_cancel_session);
 	g_test_add_func ("/servers/eim/credentials-dir", test_credentials_dir);
+	g_test_add_func ("/servers/eim/own-credentials", test_own_credentials);
 	g_test_add ("/servers/eim/configuration", Fixture, NULL, fixture_setup, test_configuration, fixture_teardown);
 	g_test_add ("/servers/eim/psmos/asn1", Fixture, GINT_TO_POINTER (ESIM_TEST_EIM_BINDING_ASN1), fixture_setup,
 	            test_psmos, fixture_teardown);
