@@ -703,18 +703,29 @@ typedef struct {
 	gboolean wrong_eid;
 } PackageFaults;
 
+/* The faults that hit this delivery: only those that can change it (a
+ * replay needs an euiccPackageRequest sent before, the signing faults an
+ * euiccPackageRequest this eIM signs now). */
 static void
-take_package_faults (EsimTestEim *self, const gchar *eid, EsimTestEimFunction function, PackageFaults *faults)
+take_package_faults (EsimTestEim *self, EimEuicc *euicc, EsimTestEimFunction function,
+                     const EsimTestEimPackage *next, PackageFaults *faults)
 {
 	EsimTestEimFault fault;
+	gboolean sent_before = FALSE;
 
 	memset (faults, 0, sizeof (*faults));
-	faults->replay = take_fault (self, eid, function, ESIM_TEST_EIM_FAULT_REPLAY, FALSE, &fault);
-	faults->wrong_counter = take_fault (self, eid, function, ESIM_TEST_EIM_FAULT_WRONG_COUNTER, FALSE, &fault);
+	for (guint i = 0; i < euicc->deliveries->len && !sent_before; i++)
+		sent_before = ((EsimTestEimDelivery *) g_ptr_array_index (euicc->deliveries, i))->kind ==
+		              ESIM_TEST_EIM_PACKAGE_EUICC;
+	if (sent_before)
+		faults->replay = take_fault (self, euicc->eid, function, ESIM_TEST_EIM_FAULT_REPLAY, FALSE, &fault);
+	if (faults->replay || next == NULL || next->kind != ESIM_TEST_EIM_PACKAGE_EUICC || next->raw != NULL)
+		return;
+	faults->wrong_counter = take_fault (self, euicc->eid, function, ESIM_TEST_EIM_FAULT_WRONG_COUNTER, FALSE, &fault);
 	faults->counter = faults->wrong_counter ? fault.value : 0;
-	faults->bad_signature = take_fault (self, eid, function, ESIM_TEST_EIM_FAULT_BAD_SIGNATURE, FALSE, &fault);
-	faults->wrong_eim_id = take_fault (self, eid, function, ESIM_TEST_EIM_FAULT_WRONG_EIM_ID, FALSE, &fault);
-	faults->wrong_eid = take_fault (self, eid, function, ESIM_TEST_EIM_FAULT_WRONG_EID, FALSE, &fault);
+	faults->bad_signature = take_fault (self, euicc->eid, function, ESIM_TEST_EIM_FAULT_BAD_SIGNATURE, FALSE, &fault);
+	faults->wrong_eim_id = take_fault (self, euicc->eid, function, ESIM_TEST_EIM_FAULT_WRONG_EIM_ID, FALSE, &fault);
+	faults->wrong_eid = take_fault (self, euicc->eid, function, ESIM_TEST_EIM_FAULT_WRONG_EID, FALSE, &fault);
 }
 
 static gchar *
@@ -796,7 +807,18 @@ eim_core_deliver_next (EsimTestEim *self, EimEuicc *euicc, EsimTestEimFunction v
 	EsimTestEimDelivery *delivery;
 	EsimTestEimPackage *package;
 
-	take_package_faults (self, euicc->eid, via, &faults);
+	GList *next = NULL;
+
+	for (GList *l = euicc->queue.head; l != NULL && next == NULL; l = l->next) {
+		QueuedPackage *candidate = l->data;
+
+		/* GetEimPackage has no eimAcknowledgements answer: those wait for a push */
+		if (candidate->package->kind != ESIM_TEST_EIM_PACKAGE_ACKNOWLEDGEMENTS ||
+		    via == ESIM_TEST_EIM_FUNCTION_TRANSFER_EIM_PACKAGE)
+			next = l;
+	}
+	take_package_faults (self, euicc, via, next != NULL ? ((QueuedPackage *) next->data)->package : NULL,
+	                     &faults);
 	if (faults.replay) {
 		/* the last package for this EID, byte for byte */
 		for (guint i = euicc->deliveries->len; i > 0; i--) {
@@ -820,15 +842,9 @@ eim_core_deliver_next (EsimTestEim *self, EimEuicc *euicc, EsimTestEimFunction v
 			return delivery;
 		}
 	}
-	for (GList *l = euicc->queue.head; l != NULL; l = l->next) {
-		QueuedPackage *candidate = l->data;
-
-		if (candidate->package->kind == ESIM_TEST_EIM_PACKAGE_ACKNOWLEDGEMENTS &&
-		    via != ESIM_TEST_EIM_FUNCTION_TRANSFER_EIM_PACKAGE)
-			continue;
-		queued = candidate;
-		g_queue_delete_link (&euicc->queue, l);
-		break;
+	if (next != NULL) {
+		queued = next->data;
+		g_queue_delete_link (&euicc->queue, next);
 	}
 	if (queued == NULL)
 		return NULL;

@@ -793,6 +793,20 @@ test_faults_packages (Fixture *f, gconstpointer data)
 	TestPackage first, package;
 	gint64 code;
 
+	/* a signing fault waits for a package it can spoil: not a data request */
+	fault.kind = ESIM_TEST_EIM_FAULT_BAD_SIGNATURE;
+	esim_test_eim_add_fault (f->eim, &fault);
+	esim_test_eim_queue (f->eim, f->pki->eid, esim_test_eim_package_new_data_request ((const guint8 *) "\xBF\x20", 2));
+	answer = test_get_package (f, ESIM_TEST_EIM_BINDING_ASN1, f->pki->eid, &code);
+	deliveries = esim_test_eim_get_deliveries (f->eim, f->pki->eid);
+	g_assert_null (((EsimTestEimDelivery *) deliveries->pdata[0])->faults);
+	g_clear_pointer (&answer, g_bytes_unref);
+	g_clear_pointer (&deliveries, g_ptr_array_unref);
+	package = next_package (f);
+	g_assert_false (signature_verifies (f, &package));
+	test_package_clear (&package);
+	esim_test_eim_set_counter (f->eim, f->pki->eid, 0, NULL);
+
 	first = next_package (f);
 	g_assert_cmpint (first.counter, ==, 1);
 	g_assert_true (signature_verifies (f, &first));
@@ -809,8 +823,8 @@ test_faults_packages (Fixture *f, gconstpointer data)
 	esim_test_eim_add_fault (f->eim, &fault);
 	answer = test_get_package (f, ESIM_TEST_EIM_BINDING_ASN1, f->pki->eid, &code);
 	deliveries = esim_test_eim_get_deliveries (f->eim, f->pki->eid);
-	g_assert_true (g_bytes_equal (answer, ((EsimTestEimDelivery *) deliveries->pdata[1])->tlv));
-	g_assert_cmpstr (((EsimTestEimDelivery *) deliveries->pdata[2])->faults, ==, "replay");
+	g_assert_true (g_bytes_equal (answer, ((EsimTestEimDelivery *) deliveries->pdata[3])->tlv));
+	g_assert_cmpstr (((EsimTestEimDelivery *) deliveries->pdata[4])->faults, ==, "replay");
 	g_clear_pointer (&answer, g_bytes_unref);
 	/* the next good one counts on from the last good one */
 	package = next_package (f);
