@@ -71,6 +71,48 @@ push_body (const EsimTestEimDelivery *delivery, EsimTestEimBinding binding)
 	return g_bytes_new_take (text, len);
 }
 
+static GBytes *
+base64_member (JsonObject *object, const gchar *name)
+{
+	JsonNode *node = json_object_get_member (object, name);
+	gsize len;
+	guchar *decoded;
+
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+		return NULL;
+	decoded = g_base64_decode (json_node_get_string (node), &len);
+	return g_bytes_new_take (decoded, len);
+}
+
+/* JSON ePRAndNotifications { euiccPackageResult, notificationList }, the
+ * form of the Iapyx onomondo-ipa client (esipa_json.c
+ * ipa_esipa_json_enc_transfer_eim_pkg_rsp: the list as a DER SEQUENCE OF),
+ * as the ASN.1 alternative 30 { BF51, A0 { … } }. */
+static GBytes *
+push_answer_bundle (JsonNode *node, GError **error)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+	g_autoptr(GBytes) result = NULL;
+	g_autoptr(GBytes) list = NULL;
+	g_autoptr(GBytes) retagged = NULL;
+
+	if (JSON_NODE_HOLDS_OBJECT (node)) {
+		result = base64_member (json_node_get_object (node), "euiccPackageResult");
+		list = base64_member (json_node_get_object (node), "notificationList");
+	}
+	retagged = list != NULL ? eim_retag (list, EIM_TAG_NOTIFICATION_LIST) : NULL;
+	if (result == NULL || retagged == NULL) {
+		g_set_error_literal (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_MALFORMED,
+		                     "the IPA's \"ePRAndNotifications\" is not { euiccPackageResult, notificationList }");
+		return NULL;
+	}
+	esim_der_writer_begin (writer, ESIM_TAG_SEQUENCE);
+	esim_der_writer_put_raw (writer, g_bytes_get_data (result, NULL), g_bytes_get_size (result));
+	esim_der_writer_put_raw (writer, g_bytes_get_data (retagged, NULL), g_bytes_get_size (retagged));
+	esim_der_writer_end (writer);
+	return esim_der_writer_finish (writer);
+}
+
 /* The TransferEimPackageResponse alternative of an ASN.1 or JSON answer. */
 static GBytes *
 push_answer_tlv (GBytes *body, EsimTestEimBinding binding, GError **error)
@@ -123,6 +165,8 @@ push_answer_tlv (GBytes *body, EsimTestEimBinding binding, GError **error)
 		decoded = g_base64_decode (json_node_get_string (node), &len);
 		return g_bytes_new_take (decoded, len);
 	}
+	if (json_object_has_member (object, "ePRAndNotifications"))
+		return push_answer_bundle (json_object_get_member (object, "ePRAndNotifications"), error);
 	if (json_object_has_member (object, "eimPackageError")) {
 		JsonNode *node = json_object_get_member (object, "eimPackageError");
 

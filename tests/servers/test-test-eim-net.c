@@ -524,6 +524,7 @@ typedef struct {
 	gchar        *last_path;
 	gchar        *last_admin;
 	gboolean      received_only;  /* answer eimPackageReceived */
+	gboolean      with_notification; /* answer ePRAndNotifications */
 } FakeIpa;
 
 /* The listener answers a euiccPackageRequest with the result a card signs. */
@@ -581,7 +582,24 @@ ipa_callback (SoupServer *server, SoupServerMessage *msg, const char *path, GHas
 		test_package_parse (package, &sent);
 		epr = test_make_epr (ipa->pki, sent.eim_id, sent.counter, sent.transaction_id, 40, ok, FALSE, 0);
 		test_package_clear (&sent);
-		if (json) {
+		if (json && ipa->with_notification) {
+			/* the Iapyx client's form: the list as a DER SEQUENCE OF */
+			g_autoptr(GBytes) notification = test_make_notification (ipa->pki, 41, "smdp.example");
+			EsimDerWriter *writer = esim_der_writer_new ();
+			g_autoptr(GBytes) list = NULL;
+			g_autofree gchar *epr_text = base64 (epr);
+			g_autofree gchar *list_text = NULL;
+			g_autofree gchar *json_text = NULL;
+
+			esim_der_writer_begin (writer, 0x30);
+			esim_der_writer_put_raw (writer, g_bytes_get_data (notification, NULL), g_bytes_get_size (notification));
+			esim_der_writer_end (writer);
+			list = test_finish (writer);
+			list_text = base64 (list);
+			json_text = g_strdup_printf ("{\"ePRAndNotifications\":{\"euiccPackageResult\":\"%s\","
+			                             "\"notificationList\":\"%s\"}}", epr_text, list_text);
+			answer = g_bytes_new (json_text, strlen (json_text));
+		} else if (json) {
 			g_autofree gchar *text = base64 (epr);
 			g_autofree gchar *json_text = g_strdup_printf ("{\"euiccPackageResult\":\"%s\"}", text);
 
@@ -667,6 +685,22 @@ test_push (Fixture *f, gconstpointer data)
 	g_assert_cmpint (record->signature, ==, ESIM_TEST_EIM_SIGNATURE_VALID);
 	g_assert_cmpuint (record->package_id, ==, id);
 	g_assert_null (record->problems);
+	if (binding == ESIM_TEST_EIM_BINDING_JSON) {
+		g_autoptr(EsimTestEimPackage) again = esim_test_eim_package_new_psmos ();
+		g_autoptr(GPtrArray) records = NULL;
+
+		ipa->with_notification = TRUE;
+		g_assert_true (esim_test_eim_package_add_disable (again, ICCID, &error));
+		esim_test_eim_queue (f->eim, f->pki->eid, g_steal_pointer (&again));
+		record = push (f, ipa, trust, binding, &error);
+		g_assert_no_error (error);
+		g_assert_cmpint (record->kind, ==, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT);
+		records = esim_test_eim_get_records (f->eim, f->pki->eid);
+		g_assert_cmpint (((EsimTestEimRecord *) records->pdata[records->len - 1])->kind, ==,
+		                 ESIM_TEST_EIM_RECORD_NOTIFICATION);
+		g_assert_cmpint (((EsimTestEimRecord *) records->pdata[records->len - 1])->seq_number, ==, 41);
+		ipa->with_notification = FALSE;
+	}
 	/* the acknowledgement goes by push too: BF4E { BF53 { 80 28 } }, eimPackageReceived back */
 	esim_test_eim_queue (f->eim, f->pki->eid, esim_test_eim_package_new_acknowledgements (seqs, 1));
 	record = push (f, ipa, trust, binding, &error);
