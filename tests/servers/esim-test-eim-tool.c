@@ -685,183 +685,219 @@ load_cis (const gchar *pki_dir, GError **error)
 	return g_steal_pointer (&cis);
 }
 
+/* Everything the command line gives. */
+typedef struct {
+	gchar   *listen, *host, *eim_id, *pki_dir, *credentials_dir;
+	gchar   *tls_cert, *tls_key, *tls_ca, *signing_key;
+	gchar   *smdp_ca, *push_ca, *asn1_path, *json_prefix;
+	gchar   *config_path, *add_initial_path, *ca_path, *control, *ready_file, *tls_trust;
+	gint64   counter;
+	gboolean accept_any, with_stdin, inject, no_indirect, personal, verbose, quiet;
+	EsimTestEimConfigOptions config;
+} Settings;
+
+static void
+settings_clear (Settings *s)
+{
+	gchar **strings[] = {
+		&s->listen, &s->host, &s->eim_id, &s->pki_dir, &s->credentials_dir, &s->tls_cert, &s->tls_key,
+		&s->tls_ca, &s->signing_key, &s->smdp_ca, &s->push_ca, &s->asn1_path, &s->json_prefix,
+		&s->config_path, &s->add_initial_path, &s->ca_path, &s->control, &s->ready_file, &s->tls_trust,
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+		g_clear_pointer (strings[i], g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Settings, settings_clear)
+
+static GOptionContext *
+option_context (Settings *s)
+{
+	const GOptionEntry entries[] = {
+		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &s->listen, "Address and port to serve ESipa on "
+		  "(default 127.0.0.1:0, any free port)", "ADDR:PORT" },
+		{ "host", 0, 0, G_OPTION_ARG_STRING, &s->host, "Host name in eimFqdn and the TLS certificate "
+		  "(default: the listen address)", "HOST" },
+		{ "eim-id", 0, 0, G_OPTION_ARG_STRING, &s->eim_id, "eimId (default " ESIM_TEST_EIM_DEFAULT_ID ")", "ID" },
+		{ "pki-dir", 'p', 0, G_OPTION_ARG_FILENAME, &s->pki_dir, "A test PKI (esim-test-pki): its CI checks "
+		  "eUICC certificates and the SM-DP+'s TLS; the eIM keeps its own keys in DIR/eIM", "DIR" },
+		{ "credentials-dir", 0, 0, G_OPTION_ARG_FILENAME, &s->credentials_dir, "Keep the eIM's keys and "
+		  "certificates here (made the first time)", "DIR" },
+		{ "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &s->tls_cert, "Own TLS certificate chain (PEM)", "FILE" },
+		{ "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &s->tls_key, "Its private key", "FILE" },
+		{ "tls-ca", 0, 0, G_OPTION_ARG_FILENAME, &s->tls_ca, "The CA an IPA is to trust", "FILE" },
+		{ "signing-key", 0, 0, G_OPTION_ARG_FILENAME, &s->signing_key, "Own package-signing key (P-256)",
+		  "FILE" },
+		{ "smdp-ca", 0, 0, G_OPTION_ARG_FILENAME, &s->smdp_ca, "Trust for the SM-DP+ (indirect download "
+		  "relay; default: the CI of --pki-dir)", "FILE" },
+		{ "push-ca", 0, 0, G_OPTION_ARG_FILENAME, &s->push_ca, "Trust for an IPA's push listener", "FILE" },
+		{ "asn1-path", 0, 0, G_OPTION_ARG_STRING, &s->asn1_path, "ASN.1 binding path (default "
+		  ESIM_TEST_EIM_ASN1_PATH ")", "PATH" },
+		{ "json-prefix", 0, 0, G_OPTION_ARG_STRING, &s->json_prefix, "JSON binding prefix (default "
+		  ESIM_TEST_EIM_JSON_PREFIX ")", "PATH" },
+		{ "counter", 0, 0, G_OPTION_ARG_INT64, &s->counter, "counterValue of the configuration", "N" },
+		{ "accept-any-eid", 0, 0, G_OPTION_ARG_NONE, &s->accept_any, "Serve every EID as if provisioned", NULL },
+		{ "write-eim-config", 'w', 0, G_OPTION_ARG_FILENAME, &s->config_path,
+		  "Write the EimConfigurationData (DER) an IPA needs", "FILE" },
+		{ "write-add-initial-eim", 0, 0, G_OPTION_ARG_FILENAME, &s->add_initial_path,
+		  "Write it as an AddInitialEimRequest (BF57, DER)", "FILE" },
+		{ "write-ca", 0, 0, G_OPTION_ARG_FILENAME, &s->ca_path, "Write the eIM's TLS CA (PEM)", "FILE" },
+		{ "config-tls-trust", 0, 0, G_OPTION_ARG_STRING, &s->tls_trust,
+		  "trustedPublicKeyDataTls: ca (default), cert, spki or none", "KIND" },
+		{ "config-inject", 0, 0, G_OPTION_ARG_NONE, &s->inject, "Announce eimInjectHttps too", NULL },
+		{ "config-no-indirect", 0, 0, G_OPTION_ARG_NONE, &s->no_indirect, "Leave indirectProfileDownload out",
+		  NULL },
+		{ "control", 'c', 0, G_OPTION_ARG_FILENAME, &s->control, "Control socket; with a COMMAND: send it and "
+		  "print the answer", "SOCKET" },
+		{ "stdin", 0, 0, G_OPTION_ARG_NONE, &s->with_stdin, "Also take commands on stdin", NULL },
+		{ "ready-file", 0, 0, G_OPTION_ARG_FILENAME, &s->ready_file, "Write HOST:PORT here once serving",
+		  "FILE" },
+		{ "log-personal-info", 0, 0, G_OPTION_ARG_NONE, &s->personal, "Log EIDs in full", NULL },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &s->quiet, "Do not print results as they come", NULL },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &s->verbose, "Debug messages", NULL },
+		{ NULL }
+	};
+	GOptionContext *context = g_option_context_new ("[COMMAND…] - a test eIM (SGP.32 v1.2 ESipa over HTTPS)");
+
+	g_option_context_set_description (context, help_text);
+	g_option_context_add_main_entries (context, entries, NULL);
+	return context;
+}
+
+/* What the options mean once parsed: the configuration's form, absolute paths. */
+static gboolean
+settings_resolve (Settings *s, GError **error)
+{
+	static const gchar *const kinds[] = { "ca", "cert", "spki", "none", NULL };
+
+	if (s->tls_trust != NULL) {
+		for (s->config.tls_trust = 0; kinds[s->config.tls_trust] != NULL &&
+		                              !g_str_equal (kinds[s->config.tls_trust], s->tls_trust); s->config.tls_trust++)
+			;
+		if (kinds[s->config.tls_trust] == NULL) {
+			g_set_error_literal (error, ESIM_TEST_EIM_ERROR, ESIM_TEST_EIM_ERROR_INVALID,
+			                     "--config-tls-trust is ca, cert, spki or none");
+			return FALSE;
+		}
+	}
+	s->config.protocols = ESIM_TEST_EIM_PROTOCOL_RETRIEVE_HTTPS |
+	                      (s->inject ? ESIM_TEST_EIM_PROTOCOL_INJECT_HTTPS : 0);
+	s->config.no_indirect_download = s->no_indirect;
+	/* GTlsFileDatabase wants absolute paths */
+	if (s->smdp_ca != NULL)
+		s->smdp_ca = g_canonicalize_filename (g_steal_pointer (&s->smdp_ca), NULL);
+	if (s->push_ca != NULL)
+		s->push_ca = g_canonicalize_filename (g_steal_pointer (&s->push_ca), NULL);
+	if (s->pki_dir != NULL)
+		s->pki_dir = g_canonicalize_filename (g_steal_pointer (&s->pki_dir), NULL);
+	if (s->pki_dir != NULL && s->credentials_dir == NULL)
+		s->credentials_dir = g_build_filename (s->pki_dir, "eIM", NULL);
+	if (s->pki_dir != NULL && s->smdp_ca == NULL)
+		s->smdp_ca = g_build_filename (s->pki_dir, "CertificateIssuer", "CERT_CI_ECDSA_NIST.pem", NULL);
+	return TRUE;
+}
+
+/* The eIM with its trusts: the CI of the test PKI, the SM-DP+'s and the IPA's TLS. */
+static EsimTestEim *
+start_eim (Settings *s, Tool *tool, GError **error)
+{
+	EsimTestEimOptions options = {
+		.eim_id = s->eim_id, .host = s->host, .asn1_path = s->asn1_path, .json_prefix = s->json_prefix,
+		.credentials_dir = s->credentials_dir, .tls_cert_file = s->tls_cert, .tls_key_file = s->tls_key,
+		.tls_ca_file = s->tls_ca, .signing_key_file = s->signing_key, .initial_counter = s->counter,
+		.accept_any_eid = s->accept_any,
+	};
+	g_autofree gchar *address = NULL;
+	g_autoptr(EsimTestEim) eim = NULL;
+
+	if (s->listen != NULL && !split_listen (s->listen, &address, &options.port, error))
+		return NULL;
+	options.listen_address = address;
+	eim = esim_test_eim_new (&options, error);
+	if (eim == NULL)
+		return NULL;
+	if (s->pki_dir != NULL) {
+		g_autoptr(GPtrArray) cis = load_cis (s->pki_dir, error);
+
+		if (cis == NULL)
+			return NULL;
+		esim_test_eim_set_ci_certificates (eim, cis);
+	}
+	if (s->smdp_ca != NULL) {
+		g_autoptr(GTlsDatabase) trust = g_tls_file_database_new (s->smdp_ca, error);
+
+		if (trust == NULL)
+			return NULL;
+		esim_test_eim_set_smdp_trust (eim, trust);
+	}
+	if (s->push_ca != NULL) {
+		tool->push_trust = g_tls_file_database_new (s->push_ca, error);
+		if (tool->push_trust == NULL)
+			return NULL;
+	}
+	if (!write_outputs (eim, s->config_path, s->add_initial_path, s->ca_path, &s->config, error))
+		return NULL;
+	return g_steal_pointer (&eim);
+}
+
+static void
+read_stdin (Tool *tool)
+{
+	Session *session = g_new0 (Session, 1);
+	GInputStream *in = g_unix_input_stream_new (0, FALSE);
+
+	session->tool = tool;
+	session->input = g_data_input_stream_new (in);
+	session->output = g_unix_output_stream_new (1, FALSE);
+	g_object_unref (in);
+	session_read_next (session);
+}
+
 int
 main (int argc, char **argv)
 {
+	g_auto(Settings) s = { 0 };
 	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *listen = NULL, *host = NULL, *eim_id = NULL, *pki_dir = NULL, *credentials_dir = NULL;
-	g_autofree gchar *tls_cert = NULL, *tls_key = NULL, *tls_ca = NULL, *signing_key = NULL;
-	g_autofree gchar *smdp_ca = NULL, *push_ca = NULL, *asn1_path = NULL, *json_prefix = NULL;
-	g_autofree gchar *config_path = NULL, *add_initial_path = NULL, *ca_path = NULL, *control = NULL;
-	g_autofree gchar *ready_file = NULL, *tls_trust = NULL, *address = NULL;
 	g_autoptr(EsimTestEim) eim = NULL;
 	g_autoptr(GSocketService) service = NULL;
-	gint64 counter = 0;
-	gboolean accept_any = FALSE, with_stdin = FALSE, inject = FALSE, no_indirect = FALSE;
-	gboolean personal = FALSE, verbose = FALSE, quiet = FALSE;
-	EsimTestEimOptions options = { 0 };
-	EsimTestEimConfigOptions config = { 0 };
 	Tool tool = { 0 };
-	guint16 port = 0;
-	const GOptionEntry entries[] = {
-		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address and port to serve ESipa on "
-		  "(default 127.0.0.1:0, any free port)", "ADDR:PORT" },
-		{ "host", 0, 0, G_OPTION_ARG_STRING, &host, "Host name in eimFqdn and the TLS certificate "
-		  "(default: the listen address)", "HOST" },
-		{ "eim-id", 0, 0, G_OPTION_ARG_STRING, &eim_id, "eimId (default " ESIM_TEST_EIM_DEFAULT_ID ")", "ID" },
-		{ "pki-dir", 'p', 0, G_OPTION_ARG_FILENAME, &pki_dir, "A test PKI (esim-test-pki): its CI checks eUICC "
-		  "certificates and the SM-DP+'s TLS; the eIM keeps its own keys in DIR/eIM", "DIR" },
-		{ "credentials-dir", 0, 0, G_OPTION_ARG_FILENAME, &credentials_dir, "Keep the eIM's keys and "
-		  "certificates here (made the first time)", "DIR" },
-		{ "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "Own TLS certificate chain (PEM)", "FILE" },
-		{ "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "Its private key", "FILE" },
-		{ "tls-ca", 0, 0, G_OPTION_ARG_FILENAME, &tls_ca, "The CA an IPA is to trust", "FILE" },
-		{ "signing-key", 0, 0, G_OPTION_ARG_FILENAME, &signing_key, "Own package-signing key (P-256)", "FILE" },
-		{ "smdp-ca", 0, 0, G_OPTION_ARG_FILENAME, &smdp_ca, "Trust for the SM-DP+ (indirect download relay; "
-		  "default: the CI of --pki-dir)", "FILE" },
-		{ "push-ca", 0, 0, G_OPTION_ARG_FILENAME, &push_ca, "Trust for an IPA's push listener", "FILE" },
-		{ "asn1-path", 0, 0, G_OPTION_ARG_STRING, &asn1_path, "ASN.1 binding path (default "
-		  ESIM_TEST_EIM_ASN1_PATH ")", "PATH" },
-		{ "json-prefix", 0, 0, G_OPTION_ARG_STRING, &json_prefix, "JSON binding prefix (default "
-		  ESIM_TEST_EIM_JSON_PREFIX ")", "PATH" },
-		{ "counter", 0, 0, G_OPTION_ARG_INT64, &counter, "counterValue of the configuration", "N" },
-		{ "accept-any-eid", 0, 0, G_OPTION_ARG_NONE, &accept_any, "Serve every EID as if provisioned", NULL },
-		{ "write-eim-config", 'w', 0, G_OPTION_ARG_FILENAME, &config_path,
-		  "Write the EimConfigurationData (DER) an IPA needs", "FILE" },
-		{ "write-add-initial-eim", 0, 0, G_OPTION_ARG_FILENAME, &add_initial_path,
-		  "Write it as an AddInitialEimRequest (BF57, DER)", "FILE" },
-		{ "write-ca", 0, 0, G_OPTION_ARG_FILENAME, &ca_path, "Write the eIM's TLS CA (PEM)", "FILE" },
-		{ "config-tls-trust", 0, 0, G_OPTION_ARG_STRING, &tls_trust,
-		  "trustedPublicKeyDataTls: ca (default), cert, spki or none", "KIND" },
-		{ "config-inject", 0, 0, G_OPTION_ARG_NONE, &inject, "Announce eimInjectHttps too", NULL },
-		{ "config-no-indirect", 0, 0, G_OPTION_ARG_NONE, &no_indirect, "Leave indirectProfileDownload out", NULL },
-		{ "control", 'c', 0, G_OPTION_ARG_FILENAME, &control, "Control socket; with a COMMAND: send it and "
-		  "print the answer", "SOCKET" },
-		{ "stdin", 0, 0, G_OPTION_ARG_NONE, &with_stdin, "Also take commands on stdin", NULL },
-		{ "ready-file", 0, 0, G_OPTION_ARG_FILENAME, &ready_file, "Write HOST:PORT here once serving", "FILE" },
-		{ "log-personal-info", 0, 0, G_OPTION_ARG_NONE, &personal, "Log EIDs in full", NULL },
-		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not print results as they come", NULL },
-		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug messages", NULL },
-		{ NULL }
-	};
 
 	setlocale (LC_ALL, "");
-	context = g_option_context_new ("[COMMAND…] - a test eIM (SGP.32 v1.2 ESipa over HTTPS)");
-	g_option_context_set_description (context, help_text);
-	g_option_context_add_main_entries (context, entries, NULL);
-	if (!g_option_context_parse (context, &argc, &argv, &error)) {
+	context = option_context (&s);
+	if (!g_option_context_parse (context, &argc, &argv, &error) || !settings_resolve (&s, &error)) {
 		g_printerr ("esim-test-eim: %s\n", error->message);
 		return 2;
 	}
 	if (argc > 1) {
-		if (control == NULL) {
+		if (s.control == NULL) {
 			g_printerr ("esim-test-eim: a COMMAND goes to a running eIM: --control SOCKET is needed\n");
 			return 2;
 		}
-		return control_client (control, argv + 1);
+		return control_client (s.control, argv + 1);
 	}
-	if (verbose)
+	if (s.verbose)
 		g_setenv ("G_MESSAGES_DEBUG", "esim-test-eim", TRUE);
-	esim_log_set_personal_info (personal);
-	if (listen != NULL && !split_listen (listen, &address, &port, &error)) {
-		g_printerr ("esim-test-eim: %s\n", error->message);
-		return 2;
-	}
-	if (tls_trust != NULL) {
-		static const gchar *const kinds[] = { "ca", "cert", "spki", "none", NULL };
-
-		for (config.tls_trust = 0; kinds[config.tls_trust] != NULL &&
-		                           !g_str_equal (kinds[config.tls_trust], tls_trust); config.tls_trust++)
-			;
-		if (kinds[config.tls_trust] == NULL) {
-			g_printerr ("esim-test-eim: --config-tls-trust is ca, cert, spki or none\n");
-			return 2;
-		}
-	}
-	config.protocols = ESIM_TEST_EIM_PROTOCOL_RETRIEVE_HTTPS | (inject ? ESIM_TEST_EIM_PROTOCOL_INJECT_HTTPS : 0);
-	config.no_indirect_download = no_indirect;
-	/* GTlsFileDatabase wants absolute paths */
-	if (smdp_ca != NULL)
-		smdp_ca = g_canonicalize_filename (g_steal_pointer (&smdp_ca), NULL);
-	if (push_ca != NULL)
-		push_ca = g_canonicalize_filename (g_steal_pointer (&push_ca), NULL);
-	if (pki_dir != NULL)
-		pki_dir = g_canonicalize_filename (g_steal_pointer (&pki_dir), NULL);
-	if (pki_dir != NULL && credentials_dir == NULL)
-		credentials_dir = g_build_filename (pki_dir, "eIM", NULL);
-	options.eim_id = eim_id;
-	options.listen_address = address;
-	options.port = port;
-	options.host = host;
-	options.asn1_path = asn1_path;
-	options.json_prefix = json_prefix;
-	options.credentials_dir = credentials_dir;
-	options.tls_cert_file = tls_cert;
-	options.tls_key_file = tls_key;
-	options.tls_ca_file = tls_ca;
-	options.signing_key_file = signing_key;
-	options.initial_counter = counter;
-	options.accept_any_eid = accept_any;
-	eim = esim_test_eim_new (&options, &error);
+	esim_log_set_personal_info (s.personal);
+	tool.quiet = s.quiet;
+	eim = start_eim (&s, &tool, &error);
 	if (eim == NULL) {
 		g_printerr ("esim-test-eim: %s\n", error->message);
+		g_clear_object (&tool.push_trust);
 		return 1;
 	}
 	tool.eim = eim;
-	tool.quiet = quiet;
-	if (pki_dir != NULL) {
-		g_autoptr(GPtrArray) cis = load_cis (pki_dir, &error);
-
-		if (cis == NULL) {
-			g_printerr ("esim-test-eim: %s\n", error->message);
-			return 1;
-		}
-		esim_test_eim_set_ci_certificates (eim, cis);
-		if (smdp_ca == NULL)
-			smdp_ca = g_build_filename (pki_dir, "CertificateIssuer", "CERT_CI_ECDSA_NIST.pem", NULL);
-	}
-	if (smdp_ca != NULL) {
-		g_autoptr(GTlsDatabase) trust = g_tls_file_database_new (smdp_ca, &error);
-
-		if (trust == NULL) {
-			g_printerr ("esim-test-eim: --smdp-ca: %s\n", error->message);
-			return 1;
-		}
-		esim_test_eim_set_smdp_trust (eim, trust);
-	}
-	if (push_ca != NULL) {
-		tool.push_trust = g_tls_file_database_new (push_ca, &error);
-		if (tool.push_trust == NULL) {
-			g_printerr ("esim-test-eim: --push-ca: %s\n", error->message);
-			return 1;
-		}
-	}
-	if (!write_outputs (eim, config_path, add_initial_path, ca_path, &config, &error)) {
-		g_printerr ("esim-test-eim: %s\n", error->message);
+	g_signal_connect (eim, "record-added", G_CALLBACK (record_added), &tool);
+	if (s.control != NULL && (service = control_listen (&tool, s.control, &error)) == NULL) {
+		g_printerr ("esim-test-eim: control socket %s: %s\n", s.control, error->message);
 		return 1;
 	}
-	g_signal_connect (eim, "record-added", G_CALLBACK (record_added), &tool);
-	if (control != NULL) {
-		service = control_listen (&tool, control, &error);
-		if (service == NULL) {
-			g_printerr ("esim-test-eim: control socket %s: %s\n", control, error->message);
-			return 1;
-		}
-	}
-	if (with_stdin) {
-		Session *session = g_new0 (Session, 1);
-		GInputStream *in = g_unix_input_stream_new (0, FALSE);
-
-		session->tool = &tool;
-		session->input = g_data_input_stream_new (in);
-		session->output = g_unix_output_stream_new (1, FALSE);
-		g_object_unref (in);
-		session_read_next (session);
-	}
+	if (s.with_stdin)
+		read_stdin (&tool);
 	g_print ("eIM %s at https://%s%s (JSON %s…)\n", esim_test_eim_get_id (eim), esim_test_eim_get_fqdn (eim),
 	         esim_test_eim_get_asn1_path (eim), esim_test_eim_get_json_prefix (eim));
-	if (ready_file != NULL && !g_file_set_contents (ready_file, esim_test_eim_get_fqdn (eim), -1, &error)) {
+	if (s.ready_file != NULL && !g_file_set_contents (s.ready_file, esim_test_eim_get_fqdn (eim), -1, &error)) {
 		g_printerr ("esim-test-eim: %s\n", error->message);
 		return 1;
 	}
@@ -871,7 +907,7 @@ main (int argc, char **argv)
 	g_main_loop_run (tool.loop);
 	g_main_loop_unref (tool.loop);
 	g_clear_object (&tool.push_trust);
-	if (control != NULL)
-		g_unlink (control);
+	if (s.control != NULL)
+		g_unlink (s.control);
 	return 0;
 }
