@@ -765,6 +765,18 @@ option_context (Settings *s)
 	return context;
 }
 
+static void
+make_absolute (gchar **path)
+{
+	gchar *absolute;
+
+	if (*path == NULL)
+		return;
+	absolute = g_canonicalize_filename (*path, NULL);
+	g_free (*path);
+	*path = absolute;
+}
+
 /* What the options mean once parsed: the configuration's form, absolute paths. */
 static gboolean
 settings_resolve (Settings *s, GError **error)
@@ -785,12 +797,9 @@ settings_resolve (Settings *s, GError **error)
 	                      (s->inject ? ESIM_TEST_EIM_PROTOCOL_INJECT_HTTPS : 0);
 	s->config.no_indirect_download = s->no_indirect;
 	/* GTlsFileDatabase wants absolute paths */
-	if (s->smdp_ca != NULL)
-		s->smdp_ca = g_canonicalize_filename (g_steal_pointer (&s->smdp_ca), NULL);
-	if (s->push_ca != NULL)
-		s->push_ca = g_canonicalize_filename (g_steal_pointer (&s->push_ca), NULL);
-	if (s->pki_dir != NULL)
-		s->pki_dir = g_canonicalize_filename (g_steal_pointer (&s->pki_dir), NULL);
+	make_absolute (&s->smdp_ca);
+	make_absolute (&s->push_ca);
+	make_absolute (&s->pki_dir);
 	if (s->pki_dir != NULL && s->credentials_dir == NULL)
 		s->credentials_dir = g_build_filename (s->pki_dir, "eIM", NULL);
 	if (s->pki_dir != NULL && s->smdp_ca == NULL)
