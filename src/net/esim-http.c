@@ -544,6 +544,9 @@ on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connect
 		GTlsDatabase *database = g_tls_connection_get_database (G_TLS_CONNECTION (connection));
 		EsimHttpTrust *trust = ESIM_IS_HTTP_TRUST (database) ? ESIM_HTTP_TRUST (database) : NULL;
 		gboolean resumed = trust != NULL && trust->full_verifications == 0;
+		/* transfer full */
+		g_autofree gchar *suite =
+			g_tls_connection_get_ciphersuite_name (G_TLS_CONNECTION (connection));
 
 		self->counters.tls_handshakes++;
 		wire_sample (self);
@@ -552,8 +555,7 @@ on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connect
 			check_resumed_session (self, task, G_TLS_CONNECTION (connection), trust);
 		}
 		g_debug ("%s %s: TLS %s (%s)", self->peer, self->address,
-		         resumed ? "session resumed" : "handshake done",
-		         g_tls_connection_get_ciphersuite_name (G_TLS_CONNECTION (connection)));
+		         resumed ? "session resumed" : "handshake done", suite);
 		break;
 	}
 	default:
