@@ -423,6 +423,103 @@ G_BEGIN_DECLS
 #define ESIM_TAG_EUICC_PACKAGE_TRANSACTION_ID 0x82 /* eimTransactionId [2] */
 #define ESIM_TAG_EUICC_PACKAGE_PSMO_LIST    0xA0   /* euiccPackage.psmoList [0] */
 #define ESIM_TAG_EUICC_PACKAGE_ECO_LIST     0xA1   /* euiccPackage.ecoList [1] */
+/* EuiccPackageResultDataSigned and the error arms (digest §3.5; the eimId,
+ * counterValue and eimTransactionId tags are the request's, above) */
+#define ESIM_TAG_EPR_SEQ_NUMBER             0x83   /* seqNumber [3] */
+#define ESIM_TAG_EPR_RESULTS                0x30   /* euiccResult SEQUENCE OF EuiccResultData */
+#define ESIM_TAG_EPR_ERROR_CODE             0x02   /* euiccPackageErrorCode: universal INTEGER */
+#define ESIM_TAG_EPR_UNSIGNED_TOKEN         0x84   /* euiccPackageErrorUnsigned.associationToken [4] */
+#define ESIM_TAG_EPR_UNSIGNED_CODE          0x8F   /* …euiccPackageUnsignedErrorCode [15] */
+/* Psmo alternatives (digest §3.4: a [n] on a SEQUENCE is constructed) */
+#define ESIM_TAG_PSMO_ENABLE                0xA3   /* enable [3] { 5A iccid, 05 rollbackFlag OPT } */
+#define ESIM_TAG_PSMO_DISABLE               0xA4   /* disable [4] { 5A iccid } */
+#define ESIM_TAG_PSMO_DELETE                0xA5   /* delete [5] { 5A iccid } */
+#define ESIM_TAG_PSMO_LIST_PROFILE_INFO     0xBF2D /* listProfileInfo [45] ProfileInfoListRequest */
+#define ESIM_TAG_PSMO_GET_RAT               0xA6   /* getRAT [6] {} */
+#define ESIM_TAG_PSMO_CONFIGURE_IMMEDIATE_ENABLE 0xA7 /* configureImmediateEnable [7] */
+#define ESIM_TAG_PSMO_SET_FALLBACK          0xA8   /* setFallbackAttribute [8] { 5A iccid } */
+#define ESIM_TAG_PSMO_UNSET_FALLBACK        0xA9   /* unsetFallbackAttribute [9] {} */
+#define ESIM_TAG_PSMO_SET_DEFAULT_DP        0xBF65 /* setDefaultDpAddress [101] { 80 address } */
+#define ESIM_TAG_PSMO_ROLLBACK_FLAG         0x05   /* enable.rollbackFlag: universal NULL (iccid is tagged) */
+/* configureImmediateEnable [7], also ConfigureImmediateProfileEnablingRequest (BF59) */
+#define ESIM_TAG_IMMEDIATE_ENABLE_FLAG      0x80   /* immediateEnableFlag [0] NULL */
+#define ESIM_TAG_IMMEDIATE_ENABLE_SMDP_OID  0x81   /* defaultSmdpOid [1] OBJECT IDENTIFIER */
+#define ESIM_TAG_IMMEDIATE_ENABLE_SMDP_ADDRESS 0x82 /* defaultSmdpAddress [2] UTF8String */
+/* Eco alternatives (share A8/A9 with the fallback PSMOs: they live in another list) */
+#define ESIM_TAG_ECO_ADD_EIM                0xA8   /* addEim [8] EimConfigurationData (implicit) */
+#define ESIM_TAG_ECO_DELETE_EIM             0xA9   /* deleteEim [9] { 80 eimId } */
+#define ESIM_TAG_ECO_UPDATE_EIM             0xAA   /* updateEim [10] EimConfigurationData (implicit) */
+#define ESIM_TAG_ECO_LIST_EIM               0xAB   /* listEim [11] {} */
+#define ESIM_TAG_ECO_EIM_ID                 0x80   /* deleteEim.eimId [0] */
+/* EuiccResultData alternatives: primitive for INTEGER results, constructed for the rest */
+#define ESIM_TAG_RESULT_ENABLE              0x83   /* enableResult [3] */
+#define ESIM_TAG_RESULT_DISABLE             0x84   /* disableResult [4] */
+#define ESIM_TAG_RESULT_DELETE              0x85   /* deleteResult [5] */
+#define ESIM_TAG_RESULT_LIST_PROFILE_INFO   0xBF2D /* listProfileInfoResult [45] ProfileInfoListResponse */
+#define ESIM_TAG_RESULT_GET_RAT             0xA6   /* getRATResult [6] RulesAuthorisationTable */
+#define ESIM_TAG_RESULT_CONFIGURE_IMMEDIATE_ENABLE 0x87 /* configureImmediateEnableResult [7] */
+#define ESIM_TAG_RESULT_ADD_EIM             0xA8   /* addEimResult [8] (explicit: a CHOICE) */
+#define ESIM_TAG_RESULT_DELETE_EIM          0x89   /* deleteEimResult [9] */
+#define ESIM_TAG_RESULT_UPDATE_EIM          0x8A   /* updateEimResult [10] */
+#define ESIM_TAG_RESULT_LIST_EIM            0xAB   /* listEimResult [11] (explicit: a CHOICE) */
+#define ESIM_TAG_RESULT_ROLLBACK            0x8C   /* rollbackResult [12] */
+#define ESIM_TAG_RESULT_SET_FALLBACK        0x8D   /* setFallbackAttributeResult [13] */
+#define ESIM_TAG_RESULT_UNSET_FALLBACK      0x8E   /* unsetFallbackAttributeResult [14] */
+#define ESIM_TAG_RESULT_SET_DEFAULT_DP      0xBF65 /* setDefaultDpAddressResult [101] { 80 code } */
+#define ESIM_TAG_RESULT_PROCESSING_TERMINATED 0x02 /* processingTerminated: universal INTEGER */
+/* inside addEimResult (A8) and listEimResult (AB) */
+#define ESIM_TAG_ADD_EIM_TOKEN              0x84   /* AddEimResult.associationToken [4] */
+#define ESIM_TAG_ADD_EIM_CODE               0x02   /* AddEimResult.addEimResultCode: universal */
+#define ESIM_TAG_LIST_EIM_IDS               0xA0   /* ListEimResult.eimIdList [0] */
+#define ESIM_TAG_LIST_EIM_ERROR             0x81   /* ListEimResult.listEimError [1] */
+#define ESIM_TAG_EIM_ID_INFO_ID             0x80   /* EimIdInfo.eimId [0] */
+#define ESIM_TAG_EIM_ID_INFO_TYPE           0x82   /* EimIdInfo.eimIdType [2] */
+/* ProfileRollback (BF58), ImmediateEnable (BF5A) and the other refreshFlag requests */
+#define ESIM_TAG_IOT_REFRESH_FLAG           0x80   /* refreshFlag BOOLEAN: automatic [0] */
+#define ESIM_TAG_ROLLBACK_CMD_RESULT        0x02   /* ProfileRollbackResponse.cmdResult: universal */
+#define ESIM_TAG_ROLLBACK_PACKAGE_RESULT    0xBF51 /* …eUICCPackageResult [81] (same bytes as BF51) */
+
+/* ---- EuiccPackage named numbers (SGP.32 v1.2 module) ---- */
+/* EuiccPackageErrorCode (signed error arm) and EuiccPackageUnsignedErrorCode */
+#define ESIM_EPR_ERROR_INVALID_EID          3
+#define ESIM_EPR_ERROR_REPLAY               4
+#define ESIM_EPR_ERROR_COUNTER_OUT_OF_RANGE 6
+#define ESIM_EPR_ERROR_SIZE_OVERFLOW        15
+#define ESIM_EPR_ERROR_ECALL_ACTIVE         104
+#define ESIM_EPR_ERROR_UNDEFINED            127
+/* results shared by most PSMOs and eCOs */
+#define ESIM_PSMO_OK                        0
+#define ESIM_PSMO_ICCID_NOT_FOUND           1      /* iccidOrAidNotFound */
+#define ESIM_PSMO_WRONG_STATE               2      /* profileNotIn{Disabled,Enabled}State */
+#define ESIM_PSMO_DISALLOWED_BY_POLICY      3
+#define ESIM_PSMO_CAT_BUSY                  5
+#define ESIM_PSMO_ROLLBACK_NOT_AVAILABLE    20
+#define ESIM_PSMO_RETURN_FALLBACK_PROFILE   21
+#define ESIM_PSMO_FALLBACK_NOT_ALLOWED      2      /* setFallbackAttribute */
+#define ESIM_PSMO_NO_FALLBACK_ATTRIBUTE     2      /* unsetFallbackAttribute */
+#define ESIM_PSMO_FALLBACK_PROFILE_ENABLED  3
+#define ESIM_PSMO_COMMAND_ERROR             7
+#define ESIM_PSMO_UNDEFINED_ERROR           127
+#define ESIM_ECO_INSUFFICIENT_MEMORY        1
+#define ESIM_ECO_EIM_NOT_FOUND              1      /* deleteEim, updateEim */
+#define ESIM_ECO_ALREADY_EXISTS             2      /* addEim: associatedEimAlreadyExists */
+#define ESIM_ECO_LAST_EIM_DELETED           2      /* deleteEim: done, no eIM left */
+#define ESIM_ECO_CI_PK_UNKNOWN              3
+#define ESIM_ECO_INVALID_ASSOCIATION_TOKEN  5
+#define ESIM_ECO_COUNTER_OUT_OF_RANGE       6
+/* processingTerminated */
+#define ESIM_PROCESSING_RESULT_SIZE_OVERFLOW 1
+#define ESIM_PROCESSING_UNKNOWN_OR_DAMAGED  2
+#define ESIM_PROCESSING_INTERRUPTION        3
+/* ProfileRollbackResponse.cmdResult */
+#define ESIM_ROLLBACK_NOT_ALLOWED           1
+/* ImmediateEnableResponse */
+#define ESIM_IMMEDIATE_ENABLE_NOT_AVAILABLE 1
+#define ESIM_IMMEDIATE_ENABLE_NO_SESSION    4
+/* ConfigureImmediateProfileEnablingResponse */
+#define ESIM_CONFIGURE_IMMEDIATE_EIM_EXISTS 2      /* associatedEimAlreadyExists */
+/* counterValue: an eUICC handles at least up to this (SGP.32 §2.11.1.1) */
+#define ESIM_EIM_COUNTER_MINIMUM_MAX        0x7FFFFF
 
 /* ---- EimConfigurationData (SGP.32 v1.2 §2.11.1; digest §4) ---- */
 #define ESIM_TAG_EIM_CONFIG_ID              0x80   /* eimId [0] UTF8String (SIZE(1..128)) */
