@@ -13,7 +13,11 @@
  * has an error result, else status word 6A80.  Requests for functions this
  * card does not implement also get 6A80.  The download's functions
  * (GetEuiccChallenge, AuthenticateServer, PrepareDownload, CancelSession, the
- * package's segments) are esim-veuicc-download.c and esim-veuicc-bpp.c.
+ * package's segments) are esim-veuicc-download.c and esim-veuicc-bpp.c; the
+ * eIM's (AddInitialEim, GetEimConfigurationData, LoadEuiccPackage,
+ * ProfileRollback, ImmediateEnable, ConfigureImmediateProfileEnabling) are
+ * esim-veuicc-eim.c and esim-veuicc-package.c.  RetrieveNotificationsList
+ * and RemoveNotificationFromList serve the signed EuiccPackageResults too.
  */
 
 #define G_LOG_DOMAIN "esim-veuicc"
@@ -60,6 +64,18 @@ get_exact_children (const EsimTlv *parent, EsimTlv *out, const EsimTag *tags, gu
 			return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean
+veuicc_tlv_children (const EsimTlv *parent, EsimTlv *out, guint max, guint *n_out)
+{
+	return get_children (parent, out, max, n_out);
+}
+
+gboolean
+veuicc_tlv_exact_children (const EsimTlv *parent, EsimTlv *out, const EsimTag *tags, guint n_tags)
+{
+	return get_exact_children (parent, out, tags, n_tags);
 }
 
 static GBytes *
@@ -110,8 +126,8 @@ veuicc_es10_commit (EsimVeuicc *self, guint16 *sw)
 
 /* Queues the notification of a state change; without it the change still stands, as on a
  * card whose notification list cannot take it (a failed signature here is a broken key). */
-static void
-notify (EsimVeuicc *self, VeuiccEvent event, const VeuiccProfile *profile)
+void
+veuicc_es10_notify (EsimVeuicc *self, VeuiccEvent event, const VeuiccProfile *profile)
 {
 	g_autoptr(GError) error = NULL;
 	if (!veuicc_queue_notification (self, event, profile, &error))
@@ -257,7 +273,13 @@ enum {
 	FIELD_PROVIDER = 1 << 4,
 	FIELD_NAME = 1 << 5,
 	FIELD_CLASS = 1 << 6,
-	FIELD_ALL = 0x7F,
+	FIELD_ALL = 0x7F,         /* GetProfilesInfo's default */
+	FIELD_FALLBACK_ATTRIBUTE = 1 << 7,  /* SGP.32 9F26 */
+	FIELD_FALLBACK_ALLOWED = 1 << 8,    /* SGP.32 9F67 */
+	/* the listProfileInfo PSMO's default (SGP.32 §2.11.1.1.3: 5A 4F 9F70 91 92 95 9F7B
+	 * 9F26 9F67; this card holds no ecallIndication) */
+	FIELD_IOT_DEFAULT = (FIELD_ALL & ~FIELD_NICKNAME) | FIELD_FALLBACK_ATTRIBUTE |
+	                    FIELD_FALLBACK_ALLOWED,
 };
 
 static const struct {
@@ -268,6 +290,8 @@ static const struct {
 	{ ESIM_TAG_PROFILE_STATE, FIELD_STATE }, { ESIM_TAG_PROFILE_NICKNAME, FIELD_NICKNAME },
 	{ ESIM_TAG_PROFILE_SERVICE_PROVIDER, FIELD_PROVIDER }, { ESIM_TAG_PROFILE_NAME, FIELD_NAME },
 	{ ESIM_TAG_PROFILE_CLASS, FIELD_CLASS },
+	{ ESIM_TAG_PROFILE_FALLBACK_ATTRIBUTE, FIELD_FALLBACK_ATTRIBUTE },
+	{ ESIM_TAG_PROFILE_FALLBACK_ALLOWED, FIELD_FALLBACK_ALLOWED },
 };
 
 /* tagList: concatenated BER tags; fields we do not hold are simply left out. */
@@ -335,6 +359,11 @@ put_profile_info (EsimDerWriter *writer, const VeuiccProfile *profile, guint fie
 		esim_der_writer_put_utf8 (writer, ESIM_TAG_PROFILE_NAME, profile->name);
 	if (fields & FIELD_CLASS)
 		esim_der_writer_put_uint (writer, ESIM_TAG_PROFILE_CLASS, profile->klass);
+	/* SGP.32 ProfileInfo: 9F26 is DEFAULT FALSE, and 9F67 absent reads as not allowed */
+	if ((fields & FIELD_FALLBACK_ATTRIBUTE) && profile->fallback_attribute)
+		esim_der_writer_put_bool (writer, ESIM_TAG_PROFILE_FALLBACK_ATTRIBUTE, TRUE);
+	if ((fields & FIELD_FALLBACK_ALLOWED) && profile->fallback_allowed)
+		esim_der_writer_put_bool (writer, ESIM_TAG_PROFILE_FALLBACK_ALLOWED, TRUE);
 	esim_der_writer_end (writer);
 }
 
@@ -361,29 +390,30 @@ parse_search_criteria (const EsimTlv *tlv, SearchCriteria *criteria)
 	}
 }
 
-static GBytes *
-handle_get_profiles_info (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+GBytes *
+veuicc_es10_profile_info_list (EsimVeuicc *self, const EsimTlv *request, gboolean iot_defaults)
 {
 	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 	SearchCriteria criteria = { 0 };
-	guint fields = FIELD_ALL;
+	guint fields = iot_defaults ? FIELD_IOT_DEFAULT : FIELD_ALL;
 	EsimTlv children[2];
 	guint n = 0, idx = 0;
+	guint16 sw = 0;
 
 	if (!get_children (request, children, 2, &n))
-		return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, &sw);
 	if (idx < n && children[idx].tag == ESIM_TAG_PROFILE_SEARCH_CRITERIA) {
 		if (!parse_search_criteria (&children[idx], &criteria))
-			return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, 1, sw); /* incorrectInputValues */
+			return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, 1, &sw); /* incorrectInputValues */
 		idx++;
 	}
 	if (idx < n && children[idx].tag == ESIM_TAG_TAG_LIST) {
 		if (!parse_tag_list (children[idx].value, children[idx].len, &fields))
-			return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, 1, sw);
+			return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, 1, &sw);
 		idx++;
 	}
 	if (idx != n)
-		return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, sw);
+		return code_response (ESIM_TAG_GET_PROFILES_INFO, CHOICE_ERROR_TAG, RESULT_UNDEFINED_ERROR, &sw);
 
 	esim_der_writer_begin (writer, ESIM_TAG_GET_PROFILES_INFO);
 	esim_der_writer_begin (writer, ESIM_TAG_CHOICE_OK_LIST); /* profileInfoListOk */
@@ -394,7 +424,13 @@ handle_get_profiles_info (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	}
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
-	return ok_response (esim_der_writer_finish (writer), sw);
+	return esim_der_writer_finish (writer);
+}
+
+static GBytes *
+handle_get_profiles_info (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	return ok_response (veuicc_es10_profile_info_list (self, request, FALSE), sw);
 }
 
 /* ---- ES10c Enable/Disable/DeleteProfile, SetNickname, eUICCMemoryReset -------------------- */
@@ -458,11 +494,11 @@ handle_profile_switch (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 		/* as a card does: the implicit disable of the old profile is notified first */
 		if (old != NULL) {
 			old->enabled = FALSE;
-			notify (self, VEUICC_EVENT_DISABLE, old);
+			veuicc_es10_notify (self, VEUICC_EVENT_DISABLE, old);
 		}
 	}
 	profile->enabled = enable;
-	notify (self, enable ? VEUICC_EVENT_ENABLE : VEUICC_EVENT_DISABLE, profile);
+	veuicc_es10_notify (self, enable ? VEUICC_EVENT_ENABLE : VEUICC_EVENT_DISABLE, profile);
 	if (!veuicc_es10_commit (self, sw))
 		return NULL;
 	return code_response (request->tag, RESULT_TAG, 0, sw);
@@ -482,7 +518,7 @@ handle_delete_profile (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 		return code_response (ESIM_TAG_DELETE_PROFILE, RESULT_TAG, 1, sw); /* iccidOrAidNotFound */
 	if (profile->enabled)
 		return code_response (ESIM_TAG_DELETE_PROFILE, RESULT_TAG, 2, sw); /* profileNotInDisabledState */
-	notify (self, VEUICC_EVENT_DELETE, profile);
+	veuicc_es10_notify (self, VEUICC_EVENT_DELETE, profile);
 	g_ptr_array_remove (self->profiles, profile);
 	if (!veuicc_es10_commit (self, sw))
 		return NULL;
@@ -577,6 +613,14 @@ handle_memory_reset (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 		g_ptr_array_set_size (self->eims, 0);
 		eims_deleted = changed = TRUE;
 	}
+	if ((options & RESET_IMMEDIATE_ENABLE) &&
+	    (self->immediate_enable || self->immediate_enable_smdp_oid != NULL ||
+	     self->immediate_enable_smdp_address != NULL)) {
+		self->immediate_enable = FALSE;
+		g_clear_pointer (&self->immediate_enable_smdp_oid, g_bytes_unref);
+		g_clear_pointer (&self->immediate_enable_smdp_address, g_free);
+		changed = TRUE;
+	}
 	if (changed && !veuicc_es10_commit (self, sw))
 		return NULL;
 
@@ -584,7 +628,7 @@ handle_memory_reset (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	esim_der_writer_put_uint (writer, ESIM_TAG_RESULT, changed ? 0 : 1); /* ok / nothingToDelete */
 	if (options & RESET_EIM_CONFIG)
 		esim_der_writer_put_uint (writer, ESIM_TAG_RESET_EIM_RESULT, eims_deleted ? 0 : 1);
-	/* this card keeps no immediate-enable configuration: it is at its default already */
+	/* the immediate-enable configuration is at its default now, if it was not before */
 	if (options & RESET_IMMEDIATE_ENABLE)
 		esim_der_writer_put_uint (writer, ESIM_TAG_RESET_IMMEDIATE_ENABLE_RESULT, 0);
 	esim_der_writer_end (writer);
@@ -646,6 +690,38 @@ handle_list_notification (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	return ok_response (esim_der_writer_finish (writer), sw);
 }
 
+/* Index of the stored EuiccPackageResult numbered @seq; -1 if none. */
+static gint
+find_package_result (EsimVeuicc *self, guint64 seq)
+{
+	for (guint i = 0; i < self->package_results->len; i++) {
+		VeuiccPackageResult *result = g_ptr_array_index (self->package_results, i);
+		if (result->seq == seq)
+			return (gint) i;
+	}
+	return -1;
+}
+
+/* euiccPackageResultList (A2): the signed results not yet removed, as they were
+ * returned (SGP.32 v1.2 RetrieveNotificationsListResponse) */
+static GBytes *
+package_result_list (EsimVeuicc *self, gboolean by_seq, guint64 seq, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+
+	esim_der_writer_begin (writer, ESIM_TAG_RETRIEVE_NOTIFICATIONS);
+	esim_der_writer_begin (writer, ESIM_TAG_NOTIF_LIST_EPR);
+	for (guint i = 0; i < self->package_results->len; i++) {
+		VeuiccPackageResult *result = g_ptr_array_index (self->package_results, i);
+		if (!by_seq || result->seq == seq)
+			esim_der_writer_put_raw (writer, g_bytes_get_data (result->result, NULL),
+			                         g_bytes_get_size (result->result));
+	}
+	esim_der_writer_end (writer);
+	esim_der_writer_end (writer);
+	return ok_response (esim_der_writer_finish (writer), sw);
+}
+
 /* BF2B { A0 { 80 seqNumber | 81 profileManagementOperation | 82 euiccPackageResults } OPT } */
 static GBytes *
 handle_retrieve_notifications (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
@@ -669,13 +745,12 @@ handle_retrieve_notifications (EsimVeuicc *self, const EsimTlv *request, guint16
 		if (criteria[0].tag == ESIM_TAG_NOTIF_SEARCH_SEQ_NUMBER &&
 		    esim_tlv_get_uint (&criteria[0], &seq, NULL)) {
 			by_seq = TRUE;
-		} else if (criteria[0].tag == ESIM_TAG_NOTIF_SEARCH_EPR && criteria[0].len == 0) {
-			/* stored EuiccPackageResults: none until LoadEuiccPackage exists */
-			esim_der_writer_begin (writer, ESIM_TAG_RETRIEVE_NOTIFICATIONS);
-			esim_der_writer_begin (writer, ESIM_TAG_NOTIF_LIST_EPR);
-			esim_der_writer_end (writer);
-			esim_der_writer_end (writer);
-			return ok_response (esim_der_writer_finish (writer), sw);
+			/* the seqNumber of a stored EuiccPackageResult: that one, in its list */
+			if (find_package_result (self, seq) >= 0)
+				return package_result_list (self, TRUE, seq, sw);
+		} else if (criteria[0].tag == ESIM_TAG_NOTIF_SEARCH_EPR && criteria[0].len == 0 &&
+		           !criteria[0].constructed) {
+			return package_result_list (self, FALSE, 0, sw);
 		} else if (criteria[0].tag != ESIM_TAG_NOTIF_SEARCH_OPERATION ||
 		           !esim_tlv_get_named_bits (&criteria[0], VEUICC_N_EVENTS, &mask, NULL)) {
 			return code_response (ESIM_TAG_RETRIEVE_NOTIFICATIONS, CHOICE_ERROR_TAG,
@@ -712,6 +787,13 @@ handle_remove_notification (EsimVeuicc *self, const EsimTlv *request, guint16 *s
 				return NULL;
 			return code_response (ESIM_TAG_REMOVE_NOTIFICATION, RESULT_TAG, 0, sw);
 		}
+	}
+	/* an EuiccPackageResult is listed under the same numbers until the eIM acknowledged it */
+	if (find_package_result (self, seq) >= 0) {
+		g_ptr_array_remove_index (self->package_results, (guint) find_package_result (self, seq));
+		if (!veuicc_es10_commit (self, sw))
+			return NULL;
+		return code_response (ESIM_TAG_REMOVE_NOTIFICATION, RESULT_TAG, 0, sw);
 	}
 	return code_response (ESIM_TAG_REMOVE_NOTIFICATION, RESULT_TAG, 1, sw); /* nothingToDelete */
 }
@@ -756,17 +838,12 @@ handle_set_default_dp (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	return code_response (request->tag, RESULT_TAG, 0, sw);
 }
 
-/* GetRatResponse { rat [0] RulesAuthorisationTable } = BF43 { A0 { 30 rule … } } */
-static GBytes *
-handle_get_rat (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+void
+veuicc_es10_put_rat (EsimDerWriter *writer, EsimTag tag)
 {
-	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
 	static const guint8 any_operator[] = { 0xEE, 0xEE, 0xEE }; /* MCC/MNC wildcard */
 
-	if (request->len != 0)
-		return fail_sw (ESIM_SW_WRONG_DATA, sw);
-	esim_der_writer_begin (writer, ESIM_TAG_GET_RAT);
-	esim_der_writer_begin (writer, ESIM_TAG_RAT);
+	esim_der_writer_begin (writer, tag);
 	/* one rule: profiles with ppr1 may be installed for any operator after user consent */
 	esim_der_writer_begin (writer, ESIM_TAG_SEQUENCE);
 	esim_der_writer_put_named_bits (writer, ESIM_TAG_RAT_PPR_IDS, 1u << 1);  /* ppr1 */
@@ -778,6 +855,18 @@ handle_get_rat (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	esim_der_writer_put_named_bits (writer, ESIM_TAG_RAT_PPR_FLAGS, 1u << 0);  /* consentRequired */
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
+}
+
+/* GetRatResponse { rat [0] RulesAuthorisationTable } = BF43 { A0 { 30 rule … } } */
+static GBytes *
+handle_get_rat (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
+{
+	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+
+	if (request->len != 0)
+		return fail_sw (ESIM_SW_WRONG_DATA, sw);
+	esim_der_writer_begin (writer, ESIM_TAG_GET_RAT);
+	veuicc_es10_put_rat (writer, ESIM_TAG_RAT);
 	esim_der_writer_end (writer);
 	return ok_response (esim_der_writer_finish (writer), sw);
 }
@@ -812,146 +901,6 @@ handle_get_certs (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
 	put_retagged (writer, ESIM_TAG_CERTS_EUICC, euicc_cert);
 	esim_der_writer_end (writer);
 	esim_der_writer_end (writer);
-	return ok_response (esim_der_writer_finish (writer), sw);
-}
-
-/* ---- ES10b eIM configuration (SGP.32) ----------------------------------------------------- */
-
-/* The stored configuration with the card's current counterValue and associationToken. */
-static void
-put_eim_config (EsimDerWriter *writer, const VeuiccEim *eim)
-{
-	EsimTlvIter iter;
-	EsimTlv config;
-	EsimTlv child;
-
-	if (!esim_tlv_parse_exact (g_bytes_get_data (eim->config, NULL), g_bytes_get_size (eim->config),
-	                           &config, NULL))
-		return;
-	esim_der_writer_begin (writer, ESIM_TAG_SEQUENCE);
-	esim_tlv_iter_init (&iter, &config);
-	while (esim_tlv_iter_next (&iter, &child, NULL)) {
-		if (child.tag == ESIM_TAG_EIM_COUNTER_VALUE && eim->has_counter)
-			esim_der_writer_put_int (writer, ESIM_TAG_EIM_COUNTER_VALUE, eim->counter);
-		else if (child.tag == ESIM_TAG_EIM_ASSOCIATION_TOKEN && eim->has_token)
-			esim_der_writer_put_int (writer, ESIM_TAG_EIM_ASSOCIATION_TOKEN, eim->token);
-		else
-			esim_der_writer_put_raw (writer, child.raw, child.raw_len);
-	}
-	esim_der_writer_end (writer);
-}
-
-static GBytes *
-handle_get_eim_configuration (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
-{
-	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
-	g_autofree gchar *eim_id = NULL;
-	EsimTlv children[1];
-	EsimTlv criteria[1];
-	guint n = 0;
-
-	if (!get_children (request, children, 1, &n))
-		return fail_sw (ESIM_SW_WRONG_DATA, sw);
-	if (n == 1) {
-		static const EsimTag tags[] = { ESIM_TAG_EIM_ID };
-		if (children[0].tag != ESIM_TAG_EIM_SEARCH_CRITERIA || !children[0].constructed ||
-		    !get_exact_children (&children[0], criteria, tags, 1) ||
-		    criteria[0].len < 1 || criteria[0].len > ESIM_EIM_ID_MAX_LENGTH)
-			return fail_sw (ESIM_SW_WRONG_DATA, sw);
-		eim_id = esim_tlv_dup_utf8 (&criteria[0], NULL);
-		if (eim_id == NULL)
-			return fail_sw (ESIM_SW_WRONG_DATA, sw);
-	}
-	esim_der_writer_begin (writer, ESIM_TAG_GET_EIM_CONFIGURATION_DATA);
-	esim_der_writer_begin (writer, ESIM_TAG_EIM_CONFIG_LIST);
-	for (guint i = 0; i < self->eims->len; i++) {
-		VeuiccEim *eim = g_ptr_array_index (self->eims, i);
-		if (eim_id == NULL || g_strcmp0 (eim_id, eim->eim_id) == 0)
-			put_eim_config (writer, eim);
-	}
-	esim_der_writer_end (writer);
-	esim_der_writer_end (writer);
-	return ok_response (esim_der_writer_finish (writer), sw);
-}
-
-/* addInitialEimError codes */
-enum {
-	EIM_ERROR_INSUFFICIENT_MEMORY = 1,
-	EIM_ERROR_ALREADY_EXISTS = 2,
-	EIM_ERROR_CI_PK_UNKNOWN = 3,
-	EIM_ERROR_COUNTER_OUT_OF_RANGE = 6,
-	EIM_ERROR_COMMAND = 7,
-};
-
-/* Parses every configuration of the request into @eims; 0 or an addInitialEimError code. */
-static guint
-parse_add_initial_eim (EsimVeuicc *self, const EsimTlv *request, GPtrArray *eims)
-{
-	static const EsimTag tags[] = { ESIM_TAG_EIM_CONFIG_LIST };
-	g_autoptr(GError) error = NULL;
-	EsimTlv children[1];
-	EsimTlvIter iter;
-	EsimTlv config;
-
-	if (!get_exact_children (request, children, tags, 1) || !children[0].constructed)
-		return EIM_ERROR_COMMAND;
-	esim_tlv_iter_init (&iter, &children[0]);
-	while (esim_tlv_iter_next (&iter, &config, &error)) {
-		VeuiccEim *eim = g_new0 (VeuiccEim, 1);
-		g_autoptr(GBytes) pkid = NULL;
-		g_autoptr(GError) error_config = NULL;
-
-		g_ptr_array_add (eims, eim);
-		if (!veuicc_eim_config_parse (&config, eim, &pkid, &error_config)) {
-			return g_error_matches (error_config, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
-			       ? EIM_ERROR_COUNTER_OUT_OF_RANGE : EIM_ERROR_COMMAND;
-		}
-		if (pkid != NULL && !veuicc_crypto_has_ci_pkid (self->crypto, g_bytes_get_data (pkid, NULL),
-		                                                g_bytes_get_size (pkid)))
-			return EIM_ERROR_CI_PK_UNKNOWN;
-		for (guint i = 0; i + 1 < eims->len; i++) {
-			VeuiccEim *other = g_ptr_array_index (eims, i);
-			if (g_strcmp0 (other->eim_id, eim->eim_id) == 0)
-				return EIM_ERROR_COMMAND;
-		}
-		eim->config = esim_tlv_dup_raw (&config);
-	}
-	if (error != NULL || eims->len == 0)
-		return EIM_ERROR_COMMAND;
-	if (self->eims->len > 0)
-		return EIM_ERROR_ALREADY_EXISTS;
-	if (eims->len > VEUICC_MAX_EIMS)
-		return EIM_ERROR_INSUFFICIENT_MEMORY;
-	return 0;
-}
-
-static GBytes *
-handle_add_initial_eim (EsimVeuicc *self, const EsimTlv *request, guint16 *sw)
-{
-	g_autoptr(GPtrArray) eims = g_ptr_array_new_with_free_func ((GDestroyNotify) veuicc_eim_free);
-	g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
-	guint code = parse_add_initial_eim (self, request, eims);
-
-	if (code != 0)
-		return code_response (ESIM_TAG_ADD_INITIAL_EIM, CHOICE_ERROR_TAG, code, sw);
-	esim_der_writer_begin (writer, ESIM_TAG_ADD_INITIAL_EIM);
-	esim_der_writer_begin (writer, ESIM_TAG_EIM_CONFIG_LIST); /* addInitialEimOk */
-	for (guint i = 0; i < eims->len; i++) {
-		VeuiccEim *eim = g_ptr_array_index (eims, i);
-		/* an associationToken in the request asks the card to allocate one */
-		if (eim->has_token) {
-			eim->token = self->next_token++;
-			esim_der_writer_put_int (writer, ESIM_TAG_EIM_ASSOCIATION_TOKEN, eim->token);
-		} else {
-			esim_der_writer_put_null (writer, ESIM_TAG_NULL);
-		}
-	}
-	esim_der_writer_end (writer);
-	esim_der_writer_end (writer);
-	while (eims->len > 0)
-		g_ptr_array_add (self->eims, g_ptr_array_steal_index (eims, 0));
-	if (!veuicc_es10_commit (self, sw))
-		return NULL;
 	return ok_response (esim_der_writer_finish (writer), sw);
 }
 
@@ -990,9 +939,13 @@ static const struct {
 	{ ESIM_TAG_CANCEL_SESSION, veuicc_download_cancel_session },
 	{ ESIM_TAG_LPAE_ACTIVATION, handle_ipae_activation },
 	{ ESIM_TAG_GET_RAT, handle_get_rat },
-	{ ESIM_TAG_GET_EIM_CONFIGURATION_DATA, handle_get_eim_configuration },
+	{ ESIM_TAG_GET_EIM_CONFIGURATION_DATA, veuicc_eim_get_configuration },
 	{ ESIM_TAG_GET_CERTS, handle_get_certs },
-	{ ESIM_TAG_ADD_INITIAL_EIM, handle_add_initial_eim },
+	{ ESIM_TAG_ADD_INITIAL_EIM, veuicc_eim_add_initial },
+	{ ESIM_TAG_LOAD_EUICC_PACKAGE, veuicc_package_load },
+	{ ESIM_TAG_PROFILE_ROLLBACK, veuicc_package_rollback },
+	{ ESIM_TAG_CONFIGURE_IMMEDIATE_ENABLE, veuicc_package_configure_immediate },
+	{ ESIM_TAG_IMMEDIATE_ENABLE, veuicc_package_immediate_enable },
 	{ ESIM_TAG_MEMORY_RESET_SGP32, handle_memory_reset },
 	{ ESIM_TAG_SET_DEFAULT_DP_SGP32, handle_set_default_dp },
 };
@@ -1001,7 +954,8 @@ static const struct {
  * undefinedError in the function's error arm, where RSPDefinitions (SGP.22 v2.5) and
  * SGP32Definitions v1.2 put it: 81 where the response is a CHOICE with an error [1]
  * (ListNotification, RetrieveNotificationsList, GetProfilesInfo, GetCerts,
- * AddInitialEim), 80 elsewhere.  Where the ASN.1 has no error result (GetEUICCInfo2,
+ * AddInitialEim), 02 for ProfileRollback, 80 elsewhere; LoadEuiccPackage gets
+ * the unsigned error arm (veuicc_package_refuse()).  Where the ASN.1 has no error result (GetEUICCInfo2,
  * GetEID…) 80 is what a card that reports every refusal as a result code would send;
  * for EuiccConfiguredAddresses that is its defaultDpAddress, so a client reads an
  * address of "\x7F" there, not a refusal. */
@@ -1021,6 +975,9 @@ fault_response (const VeuiccFault *fault, guint16 *sw)
 		if (choice_responses[i] == fault->tag)
 			code_tag = CHOICE_ERROR_TAG;
 	}
+	/* ProfileRollbackResponse: cmdResult is universal (its sequence has a tagged member) */
+	if (fault->tag == ESIM_TAG_PROFILE_ROLLBACK)
+		code_tag = ESIM_TAG_ROLLBACK_CMD_RESULT;
 	return code_response (fault->tag, code_tag, RESULT_UNDEFINED_ERROR, sw);
 }
 
@@ -1036,14 +993,23 @@ veuicc_es10_dispatch (EsimVeuicc *self, const guint8 *data, gsize len, guint16 *
 	/* a bound profile package comes in segments that are no whole TLV of their own; a
 	 * [faults] BF36 refuses every one of them */
 	if (veuicc_bpp_is_segment (self, data, len)) {
+		GBytes *response;
+
 		fault = veuicc_find_fault (self, ESIM_TAG_BOUND_PROFILE_PACKAGE);
 		if (fault != NULL)
 			return fault_response (fault, sw);
-		return veuicc_bpp_load_segment (self, data, len, sw);
+		response = veuicc_bpp_load_segment (self, data, len, sw);
+		/* what was installed may be enabled by ImmediateEnable */
+		if (response != NULL && g_bytes_get_size (response) > 0)
+			veuicc_package_observe_install (self, response);
+		return response;
 	}
 	if (!esim_tlv_parse_exact (data, len, &request, NULL))
 		return fail_sw (ESIM_SW_WRONG_DATA, sw);
 	fault = veuicc_find_fault (self, request.tag);
+	/* an EuiccPackageResult's error arm needs the eimId of the request */
+	if (fault != NULL && fault->sw == 0 && request.tag == ESIM_TAG_LOAD_EUICC_PACKAGE)
+		return veuicc_package_refuse (self, &request, sw);
 	if (fault != NULL)
 		return fault_response (fault, sw);
 	for (guint i = 0; i < G_N_ELEMENTS (es10_handlers); i++) {

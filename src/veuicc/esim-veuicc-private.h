@@ -7,6 +7,10 @@
  *   esim-veuicc-crypto.c   credentials or EUM/eUICC keys of its own, signatures
  *   esim-veuicc-download.c the RSP session: AuthenticateServer, PrepareDownload, CancelSession
  *   esim-veuicc-bpp.c      LoadBoundProfilePackage: segments, metadata, install, its result
+ *   esim-veuicc-eim.c      eIM configurations: AddInitialEim, GetEimConfigurationData, the
+ *                          eCOs, eimSignature verification
+ *   esim-veuicc-package.c  LoadEuiccPackage and its PSMOs, signed EuiccPackageResults,
+ *                          ProfileRollback, ImmediateEnable, ConfigureImmediateProfileEnabling
  */
 #pragma once
 
@@ -36,6 +40,10 @@ G_BEGIN_DECLS
 #define VEUICC_FORBIDDEN_PPRS (1u << 1)
 #define VEUICC_MAX_EIMS 8
 #define VEUICC_MAX_NOTIFICATIONS 256
+/* signed EuiccPackageResults kept until acknowledged; at the limit the oldest goes */
+#define VEUICC_MAX_PACKAGE_RESULTS 32
+/* the largest counterValue this card takes: the least SGP.32 §2.11.1.1 allows */
+#define VEUICC_MAX_COUNTER_VALUE ESIM_EIM_COUNTER_MINIMUM_MAX
 /* A full card's file is a few hundred KiB at most (8 eIMs with certificates, 256 notifications) */
 #define VEUICC_MAX_STATE_FILE_SIZE (1024 * 1024)
 /* Functions a test may make the card refuse ([faults] in the state file) */
@@ -73,6 +81,8 @@ typedef struct {
 	VeuiccProfileClass klass;
 	gboolean           enabled;
 	gboolean           preloaded;  /* part of the card at manufacture (memory reset bit 3) */
+	gboolean           fallback_allowed;   /* metadata fallbackAllowed (SGP.32 9F67) */
+	gboolean           fallback_attribute; /* the Fallback Profile (9F26); one at most */
 } VeuiccProfile;
 
 typedef struct {
@@ -90,9 +100,26 @@ typedef struct {
 	gchar   *eim_id;
 	gboolean has_token;          /* the eIM asked for an association token */
 	gint64   token;
-	gboolean has_counter;
+	gboolean has_counter;        /* the card holds a counterValue: the configuration's
+	                              * initial one, then that of the last package accepted */
 	gint64   counter;
 } VeuiccEim;
+
+/* A signed EuiccPackageResult, listed until the IPA removes it (SGP.32 §3.3.1) */
+typedef struct {
+	guint64  seq;
+	GBytes  *result;             /* BF51 as the card returned it */
+} VeuiccPackageResult;
+
+/* The way back that an enable PSMO with rollbackFlag granted (SGP.32 §3.3.2):
+ * the profile enabled before, and the package that granted it. */
+typedef struct {
+	gchar   *iccid;
+	gchar   *eim_id;
+	gint64   counter;
+	GBytes  *transaction_id;     /* NULL: the package had none */
+	guint64  result_seq;         /* that package's EuiccPackageResult */
+} VeuiccRollback;
 
 /* A refusal a test asked for: the card answers this ES10 function with @sw, or
  * (sw 0) with an error result code, whatever the request. */
@@ -133,6 +160,14 @@ struct _EsimVeuicc {
 	VeuiccDownload *download;    /* RSP session (volatile); NULL until the first challenge */
 	VeuiccBppLoad *bpp_load;     /* a bound profile package being loaded; NULL otherwise */
 	GArray        *faults;       /* VeuiccFault, from [faults]; kept as loaded */
+	GPtrArray     *package_results; /* VeuiccPackageResult, ascending seq */
+	VeuiccRollback *rollback;    /* NULL: no rollback granted */
+	/* configureImmediateEnable / ConfigureImmediateProfileEnabling (SGP.32 §3.4.4) */
+	gboolean       immediate_enable;
+	GBytes        *immediate_enable_smdp_oid;     /* the OID's DER value; NULL: none */
+	gchar         *immediate_enable_smdp_address; /* NULL: none */
+	gchar         *installed_iccid; /* volatile: the profile the last download installed,
+	                                 * which ImmediateEnable may enable; NULL: none */
 	gchar         *saved_state;  /* the key file as the disk holds it; NULL when ephemeral */
 	VeuiccChannel  channels[VEUICC_N_CHANNELS];
 };
@@ -141,9 +176,12 @@ struct _EsimVeuicc {
 void           veuicc_profile_free (VeuiccProfile *profile);
 void           veuicc_notification_free (VeuiccNotification *notification);
 void           veuicc_eim_free (VeuiccEim *eim);
-/* A new card: keys of its own and a fresh EID, or (@credentials not NULL) the
- * identity of those credentials; two demo profiles. */
-gboolean       veuicc_state_init_fresh (EsimVeuicc *self, const gchar *credentials, GError **error);
+void           veuicc_package_result_free (VeuiccPackageResult *result);
+void           veuicc_rollback_free (VeuiccRollback *rollback);
+/* A new card: keys of its own and a fresh EID (or @eid), or (@credentials not
+ * NULL) the identity of those credentials; two demo profiles. */
+gboolean       veuicc_state_init_fresh (EsimVeuicc *self, const gchar *credentials, const gchar *eid,
+                                        GError **error);
 /* Loads the credentials @dir names (relative to the state file's directory when
  * relative) into self->crypto. */
 gboolean       veuicc_state_load_credentials (EsimVeuicc *self, const gchar *dir, GError **error);
@@ -156,6 +194,8 @@ gboolean       veuicc_state_save (EsimVeuicc *self, GError **error);
 /* Saves a change; if that fails, the state last saved is put back in memory, so
  * the card never holds a change its file does not. */
 gboolean       veuicc_state_commit (EsimVeuicc *self, GError **error);
+/* Puts the state last saved back in memory (a change that could not be finished). */
+void           veuicc_state_revert (EsimVeuicc *self);
 /* Wipes and frees the copy of the saved key file (it holds the private keys). */
 void           veuicc_state_clear_saved (EsimVeuicc *self);
 VeuiccProfile *veuicc_find_profile_by_iccid_bcd (EsimVeuicc *self, const guint8 *bcd, gsize len);
@@ -174,9 +214,13 @@ gboolean       veuicc_queue_notification (EsimVeuicc *self, VeuiccEvent event,
 void           veuicc_queue_installation_result (EsimVeuicc *self, VeuiccNotification *notification);
 GBytes        *veuicc_notification_metadata (const VeuiccNotification *notification);
 gboolean       veuicc_parse_profile_class (const gchar *str, VeuiccProfileClass *out);
-/* Validates an EimConfigurationData (30 TLV); fills @eim (config not set). */
+/* Validates an EimConfigurationData (30 TLV, or the [8]/[10] of an eCO); fills
+ * @eim (config not set).  G_IO_ERROR_INVALID_ARGUMENT: a counterValue out of
+ * range (below 0 or above VEUICC_MAX_COUNTER_VALUE). */
 gboolean       veuicc_eim_config_parse (const EsimTlv *tlv, VeuiccEim *eim, GBytes **ci_pkid,
                                         GError **error);
+/* Appends a signed EuiccPackageResult to the list (dropping the oldest at the limit). */
+void           veuicc_add_package_result (EsimVeuicc *self, guint64 seq, GBytes *result);
 
 /* esim-veuicc-es10.c */
 /* Runs one ES10 function.  Returns the response TLV (possibly empty) and sets *sw
@@ -187,6 +231,48 @@ GBytes        *veuicc_es10_euicc_info2 (EsimVeuicc *self);
 /* Persists a change; FALSE (and *sw = 6581) when the card's file cannot take it,
  * after which the caller must return at once (the state was rolled back). */
 gboolean       veuicc_es10_commit (EsimVeuicc *self, guint16 *sw);
+/* Queues the notification of a state change of @profile (if its metadata asks for one). */
+void           veuicc_es10_notify (EsimVeuicc *self, VeuiccEvent event, const VeuiccProfile *profile);
+/* The children of @parent (at most @max); FALSE if malformed or more. */
+gboolean       veuicc_tlv_children (const EsimTlv *parent, EsimTlv *out, guint max, guint *n_out);
+/* Exactly the children tagged @tags, in that order. */
+gboolean       veuicc_tlv_exact_children (const EsimTlv *parent, EsimTlv *out, const EsimTag *tags,
+                                          guint n_tags);
+/* A ProfileInfoListResponse (BF2D) for a ProfileInfoListRequest @request (its
+ * tag is not looked at).  Without a tagList: ES10c GetProfilesInfo's fields, or
+ * (@iot_defaults) those SGP.32 §2.11.1.1.3 names for the listProfileInfo PSMO. */
+GBytes        *veuicc_es10_profile_info_list (EsimVeuicc *self, const EsimTlv *request,
+                                              gboolean iot_defaults);
+/* The RulesAuthorisationTable (SEQUENCE OF rules) under @tag. */
+void           veuicc_es10_put_rat (EsimDerWriter *writer, EsimTag tag);
+
+/* esim-veuicc-eim.c: eIM configurations */
+VeuiccEim     *veuicc_find_eim (EsimVeuicc *self, const gchar *eim_id);
+/* The associationToken data object signatures cover: 84 L token, 84 01 00 without one
+ * (SGP.32 §2.11.1.1, §2.11.1.2; digest §3.5). */
+void           veuicc_eim_put_token (EsimDerWriter *writer, gboolean has_token, gint64 token);
+/* Verifies an eimSignature (raw r‖s) over @data ‖ the eIM's associationToken with
+ * its eimPublicKeyData. */
+gboolean       veuicc_eim_verify (const VeuiccEim *eim, const guint8 *data, gsize len,
+                                  const guint8 *signature, gsize signature_len, GError **error);
+GBytes        *veuicc_eim_get_configuration (EsimVeuicc *self, const EsimTlv *request, guint16 *sw);
+GBytes        *veuicc_eim_add_initial (EsimVeuicc *self, const EsimTlv *request, guint16 *sw);
+/* Runs one eCO of a package, writing its EuiccResultData; returns its result code
+ * (0: carried out, lastEimDeleted included), or processingTerminated's for an eCO
+ * this card does not know or cannot read. */
+gint           veuicc_eim_run_eco (EsimVeuicc *self, const EsimTlv *eco, EsimDerWriter *writer);
+
+/* esim-veuicc-package.c: LoadEuiccPackage and what goes with it (SGP.32 §3.3, §5.9) */
+GBytes        *veuicc_package_load (EsimVeuicc *self, const EsimTlv *request, guint16 *sw);
+/* The unsigned undefinedError a card gives a package it refuses unread ([faults]). */
+GBytes        *veuicc_package_refuse (EsimVeuicc *self, const EsimTlv *request, guint16 *sw);
+GBytes        *veuicc_package_rollback (EsimVeuicc *self, const EsimTlv *request, guint16 *sw);
+GBytes        *veuicc_package_immediate_enable (EsimVeuicc *self, const EsimTlv *request,
+                                                guint16 *sw);
+GBytes        *veuicc_package_configure_immediate (EsimVeuicc *self, const EsimTlv *request,
+                                                   guint16 *sw);
+/* Notes the profile a ProfileInstallationResult says was installed (ImmediateEnable). */
+void           veuicc_package_observe_install (EsimVeuicc *self, GBytes *response);
 
 /* esim-veuicc-download.c: the RSP session (SGP.22 §3.1.3, §5.7) */
 void           veuicc_download_free (VeuiccDownload *download);
@@ -266,5 +352,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccCrypto, veuicc_crypto_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccProfile, veuicc_profile_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccNotification, veuicc_notification_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccMetadata, veuicc_metadata_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccEim, veuicc_eim_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccRollback, veuicc_rollback_free)
 
 G_END_DECLS

@@ -19,7 +19,17 @@
  *   [notification N]      seq-number, event, iccid (optional), address, signature (hex r||s),
  *                         profile-installation-result (optional: the signed BF37 of an
  *                         install, hex; the signature is then the one inside it)
- *   [eim N]               configuration (hex DER), association-token, counter (both optional)
+ *                         fallback-allowed, fallback-attribute (optional, true/false: SGP.32
+ *                         fallbackAllowed metadata and the Fallback Profile)
+ *   [eim N]               configuration (hex DER), association-token (the card's; when the
+ *                         configuration asked for one), counter (the counterValue the card
+ *                         holds: the configuration's, or the last package's)
+ *   [package-result N]    seq-number, result (hex: a signed EuiccPackageResult, BF51, listed
+ *                         until removed)
+ *   [rollback]            (optional) iccid, eim-id, counter, transaction-id (hex, optional),
+ *                         result-seq-number: the rollback an enable PSMO granted
+ *   [card] also           immediate-enable (true/false), immediate-enable-smdp-oid (hex of
+ *                         the OID's value), immediate-enable-smdp-address (all optional)
  *   [faults]              (optional, for tests) ES10 functions the card refuses: the key is
  *                         the request tag in hex, the value the status word to answer (6xxx,
  *                         not 61xx) or "error" for an error result code, e.g. BF22=6D00
@@ -57,6 +67,8 @@
 #define PREFIX_PROFILE "profile "
 #define PREFIX_NOTIFICATION "notification "
 #define PREFIX_EIM "eim "
+#define PREFIX_PACKAGE_RESULT "package-result "
+#define GROUP_ROLLBACK "rollback"
 
 static const gchar *const pem_keys[] = {
 	"eum-key", "eum-certificate", "euicc-key", "euicc-certificate",
@@ -103,7 +115,25 @@ veuicc_eim_free (VeuiccEim *eim)
 	g_free (eim);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VeuiccEim, veuicc_eim_free)
+void
+veuicc_package_result_free (VeuiccPackageResult *result)
+{
+	if (result == NULL)
+		return;
+	g_clear_pointer (&result->result, g_bytes_unref);
+	g_free (result);
+}
+
+void
+veuicc_rollback_free (VeuiccRollback *rollback)
+{
+	if (rollback == NULL)
+		return;
+	g_free (rollback->iccid);
+	g_free (rollback->eim_id);
+	g_clear_pointer (&rollback->transaction_id, g_bytes_unref);
+	g_free (rollback);
+}
 
 gboolean
 veuicc_parse_profile_class (const gchar *str, VeuiccProfileClass *out)
@@ -299,6 +329,21 @@ veuicc_queue_installation_result (EsimVeuicc *self, VeuiccNotification *notifica
 	g_ptr_array_add (self->notifications, notification);
 }
 
+void
+veuicc_add_package_result (EsimVeuicc *self, guint64 seq, GBytes *result)
+{
+	VeuiccPackageResult *entry = g_new0 (VeuiccPackageResult, 1);
+
+	/* finite NVM, as for notifications: an IPA that never acknowledges loses the oldest */
+	if (self->package_results->len >= VEUICC_MAX_PACKAGE_RESULTS) {
+		g_warning ("EuiccPackageResult list full, dropping the oldest");
+		g_ptr_array_remove_index (self->package_results, 0);
+	}
+	entry->seq = seq;
+	entry->result = g_bytes_ref (result);
+	g_ptr_array_add (self->package_results, entry);
+}
+
 /* EimConfigurationData components in their DER order (SGP.32 v1.2 §2.11.1). */
 static const EsimTag eim_config_tags[] = {
 	ESIM_TAG_EIM_ID, ESIM_TAG_EIM_FQDN, ESIM_TAG_EIM_ID_TYPE, ESIM_TAG_EIM_COUNTER_VALUE,
@@ -369,7 +414,7 @@ eim_config_component (const EsimTlv *child, VeuiccEim *eim, GBytes **ci_pkid, GE
 	case ESIM_TAG_EIM_COUNTER_VALUE:
 		if (!esim_tlv_get_int (child, &value, NULL))
 			return FALSE;
-		if (value < 0) {
+		if (value < 0 || value > VEUICC_MAX_COUNTER_VALUE) {
 			g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
 			                     "counterValue out of range");
 			return FALSE;
@@ -477,18 +522,22 @@ veuicc_state_load_credentials (EsimVeuicc *self, const gchar *dir, GError **erro
 }
 
 gboolean
-veuicc_state_init_fresh (EsimVeuicc *self, const gchar *credentials, GError **error)
+veuicc_state_init_fresh (EsimVeuicc *self, const gchar *credentials, const gchar *eid,
+                         GError **error)
 {
 	if (credentials != NULL) {
 		/* the card is the one the credentials describe: its EID is its certificate's */
 		if (!veuicc_state_load_credentials (self, credentials, error))
 			return FALSE;
 		self->eid = g_strdup (veuicc_crypto_get_credentials_eid (self->crypto));
+	} else if (eid != NULL) {
+		self->eid = g_strdup (eid);
 	} else {
 		self->eid = esim_eid_generate ("89049032");
 	}
 	if (self->eid == NULL || !esim_eid_is_valid (self->eid)) {
-		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot generate an EID");
+		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		                     eid != NULL ? "not a valid EID" : "cannot generate an EID");
 		return FALSE;
 	}
 	if (self->crypto == NULL)
@@ -500,10 +549,14 @@ veuicc_state_init_fresh (EsimVeuicc *self, const gchar *credentials, GError **er
 	self->root_ds_address = g_strdup (VEUICC_ROOT_DS_DEFAULT);
 	/* 19 digits: the BCD form ends in an F nibble */
 	if (!veuicc_add_profile_full (self, "8944476500000000013", "Demo Operational", "esimd demo",
-	                              VEUICC_CLASS_OPERATIONAL, TRUE, TRUE, error))
+	                              VEUICC_CLASS_OPERATIONAL, TRUE, TRUE, error) ||
+	    !veuicc_add_profile_full (self, "89444765000000000223", "Demo Test", "esimd demo",
+	                              VEUICC_CLASS_TEST, FALSE, TRUE, error))
 		return FALSE;
-	return veuicc_add_profile_full (self, "89444765000000000223", "Demo Test", "esimd demo",
-	                                VEUICC_CLASS_TEST, FALSE, TRUE, error);
+	/* their owner lets either be the Fallback Profile (SGP.32 fallbackAllowed) */
+	for (guint i = 0; i < self->profiles->len; i++)
+		((VeuiccProfile *) g_ptr_array_index (self->profiles, i))->fallback_allowed = TRUE;
+	return TRUE;
 }
 
 /* ---- loading ---------------------------------------------------------------------------- */
@@ -586,6 +639,39 @@ load_max_profiles (EsimVeuicc *self, Loader *ld)
 	return TRUE;
 }
 
+/* An optional "true"/"false"; FALSE (and the problem recorded) for anything else. */
+static gboolean
+loader_bool (Loader *ld, const gchar *key, gboolean *out)
+{
+	g_autofree gchar *str = loader_string (ld, key, FALSE);
+
+	*out = g_strcmp0 (str, "true") == 0;
+	if (str != NULL && !*out && g_strcmp0 (str, "false") != 0)
+		return loader_fail (ld, key, "must be true or false, not '%s'", str);
+	return TRUE;
+}
+
+/* immediate-enable, immediate-enable-smdp-oid, immediate-enable-smdp-address (optional) */
+static gboolean
+load_immediate_enable (EsimVeuicc *self, Loader *ld)
+{
+	g_autofree gchar *oid = loader_string (ld, "immediate-enable-smdp-oid", FALSE);
+	g_autofree gchar *address = loader_string (ld, "immediate-enable-smdp-address", FALSE);
+
+	if (!loader_bool (ld, "immediate-enable", &self->immediate_enable))
+		return FALSE;
+	if (oid != NULL) {
+		self->immediate_enable_smdp_oid = esim_hex_decode (oid, NULL);
+		if (self->immediate_enable_smdp_oid == NULL ||
+		    g_bytes_get_size (self->immediate_enable_smdp_oid) == 0)
+			return loader_fail (ld, "immediate-enable-smdp-oid", "not an OID value in hex");
+	}
+	if (address != NULL && (strlen (address) > 255 || !g_utf8_validate (address, -1, NULL)))
+		return loader_fail (ld, "immediate-enable-smdp-address", "longer than 255 bytes or not UTF-8");
+	self->immediate_enable_smdp_address = g_steal_pointer (&address);
+	return TRUE;
+}
+
 /* The card's identity: credentials, or [keys] of its own. */
 static gboolean
 load_identity (EsimVeuicc *self, Loader *ld, const gchar *credentials)
@@ -633,7 +719,7 @@ load_seed (EsimVeuicc *self, Loader *ld)
 
 	if (credentials == NULL || !load_max_profiles (self, ld))
 		return FALSE;
-	if (!veuicc_state_init_fresh (self, credentials, &error)) {
+	if (!veuicc_state_init_fresh (self, credentials, NULL, &error)) {
 		ld->unavailable = TRUE;
 		return loader_fail (ld, "credentials", "%s", error->message);
 	}
@@ -669,7 +755,7 @@ load_card_group (EsimVeuicc *self, Loader *ld)
 	if (self->root_ds_address == NULL)
 		return FALSE;
 	self->default_dp_address = loader_string (ld, "default-dp-address", FALSE);
-	if (!load_max_profiles (self, ld))
+	if (!load_max_profiles (self, ld) || !load_immediate_enable (self, ld))
 		return FALSE;
 	credentials = loader_string (ld, "credentials", FALSE);
 	if (credentials != NULL && credentials[0] == '\0')
@@ -747,6 +833,13 @@ load_profile_group (EsimVeuicc *self, Loader *ld)
 	profile = g_ptr_array_index (self->profiles, self->profiles->len - 1);
 	memcpy (profile->aid, g_bytes_get_data (aid, NULL), 16);
 	profile->nickname = g_steal_pointer (&nickname);
+	if (!loader_bool (ld, "fallback-allowed", &profile->fallback_allowed) ||
+	    !loader_bool (ld, "fallback-attribute", &profile->fallback_attribute))
+		return FALSE;
+	for (guint i = 0; profile->fallback_attribute && i + 1 < self->profiles->len; i++) {
+		if (((VeuiccProfile *) g_ptr_array_index (self->profiles, i))->fallback_attribute)
+			return loader_fail (ld, "fallback-attribute", "on two profiles");
+	}
 	return load_event_addresses (profile, ld, address);
 }
 
@@ -806,6 +899,11 @@ load_notification_group (EsimVeuicc *self, Loader *ld)
 		if (other->seq >= notification->seq)
 			return loader_fail (ld, "seq-number", "duplicate or out of order");
 	}
+	for (guint i = 0; i < self->package_results->len; i++) {
+		if (((VeuiccPackageResult *) g_ptr_array_index (self->package_results, i))->seq ==
+		    notification->seq)
+			return loader_fail (ld, "seq-number", "also a package result's");
+	}
 	if (self->notifications->len >= VEUICC_MAX_NOTIFICATIONS)
 		return loader_fail (ld, NULL, "too many notifications");
 	g_ptr_array_add (self->notifications, g_steal_pointer (&notification));
@@ -837,8 +935,10 @@ load_eim_group (EsimVeuicc *self, Loader *ld)
 	if (has_token != eim->has_token)
 		return loader_fail (ld, "association-token", "does not match the configuration");
 	eim->token = token;
-	if (has_counter != eim->has_counter || counter < 0)
+	/* a configuration without counterValue gets one from the first package accepted */
+	if ((eim->has_counter && !has_counter) || counter < 0 || counter > VEUICC_MAX_COUNTER_VALUE)
 		return loader_fail (ld, "counter", "does not match the configuration");
+	eim->has_counter = has_counter;
 	eim->counter = counter;
 	for (guint i = 0; i < self->eims->len; i++) {
 		VeuiccEim *other = g_ptr_array_index (self->eims, i);
@@ -848,6 +948,79 @@ load_eim_group (EsimVeuicc *self, Loader *ld)
 	if (self->eims->len >= VEUICC_MAX_EIMS)
 		return loader_fail (ld, NULL, "too many eIMs");
 	g_ptr_array_add (self->eims, g_steal_pointer (&eim));
+	return TRUE;
+}
+
+/* Whether @seq is a number a notification or a listed result already has. */
+static gboolean
+seq_in_use (EsimVeuicc *self, guint64 seq)
+{
+	for (guint i = 0; i < self->notifications->len; i++) {
+		if (((VeuiccNotification *) g_ptr_array_index (self->notifications, i))->seq == seq)
+			return TRUE;
+	}
+	for (guint i = 0; i < self->package_results->len; i++) {
+		if (((VeuiccPackageResult *) g_ptr_array_index (self->package_results, i))->seq == seq)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* [package-result N]: seq-number, result (a signed BF51 in hex) */
+static gboolean
+load_package_result_group (EsimVeuicc *self, Loader *ld)
+{
+	g_autofree gchar *hex = NULL;
+	g_autoptr(GBytes) result = NULL;
+	guint64 seq = 0;
+	EsimTlv tlv;
+	EsimTlv arm;
+
+	if (!loader_uint64 (ld, "seq-number", &seq) || (hex = loader_string (ld, "result", TRUE)) == NULL)
+		return FALSE;
+	result = esim_hex_decode (hex, NULL);
+	if (result == NULL ||
+	    !esim_tlv_parse_tagged (g_bytes_get_data (result, NULL), g_bytes_get_size (result),
+	                            ESIM_TAG_LOAD_EUICC_PACKAGE, &tlv, NULL) ||
+	    !esim_tlv_parse_exact (tlv.value, tlv.len, &arm, NULL) || arm.tag != ESIM_TAG_EPR_SIGNED)
+		return loader_fail (ld, "result", "not a signed EuiccPackageResult (BF51 A0) in hex");
+	if (seq >= self->next_seq)
+		return loader_fail (ld, "seq-number", "not below [card] next-seq-number");
+	if (seq_in_use (self, seq))
+		return loader_fail (ld, "seq-number", "given twice");
+	if (self->package_results->len >= VEUICC_MAX_PACKAGE_RESULTS)
+		return loader_fail (ld, NULL, "too many package results");
+	veuicc_add_package_result (self, seq, result);
+	return TRUE;
+}
+
+/* [rollback]: the way back an enable PSMO with rollbackFlag granted */
+static gboolean
+load_rollback_group (EsimVeuicc *self, Loader *ld)
+{
+	g_autoptr(VeuiccRollback) rollback = g_new0 (VeuiccRollback, 1);
+	g_autofree gchar *transaction_id = loader_string (ld, "transaction-id", FALSE);
+	gboolean has_counter = FALSE;
+
+	rollback->iccid = loader_string (ld, "iccid", TRUE);
+	rollback->eim_id = loader_string (ld, "eim-id", TRUE);
+	if (rollback->iccid == NULL || rollback->eim_id == NULL ||
+	    !loader_int64 (ld, "counter", &has_counter, &rollback->counter) ||
+	    !loader_uint64 (ld, "result-seq-number", &rollback->result_seq))
+		return FALSE;
+	if (!esim_iccid_is_valid (rollback->iccid))
+		return loader_fail (ld, "iccid", "not a valid ICCID");
+	if (!has_counter)
+		return loader_fail (ld, "counter", "missing");
+	if (transaction_id != NULL) {
+		rollback->transaction_id = esim_hex_decode (transaction_id, NULL);
+		if (rollback->transaction_id == NULL ||
+		    g_bytes_get_size (rollback->transaction_id) == 0 ||
+		    g_bytes_get_size (rollback->transaction_id) > ESIM_TRANSACTION_ID_MAX_LENGTH)
+			return loader_fail (ld, "transaction-id", "not 1 to 16 bytes of hex");
+	}
+	veuicc_rollback_free (self->rollback);
+	self->rollback = g_steal_pointer (&rollback);
 	return TRUE;
 }
 
@@ -914,6 +1087,10 @@ state_load_data (EsimVeuicc *self, const gchar *contents, gsize len, const gchar
 				load_notification_group (self, &ld);
 			else if (g_str_has_prefix (groups[i], PREFIX_EIM))
 				load_eim_group (self, &ld);
+			else if (g_str_has_prefix (groups[i], PREFIX_PACKAGE_RESULT))
+				load_package_result_group (self, &ld);
+			else if (g_strcmp0 (groups[i], GROUP_ROLLBACK) == 0)
+				load_rollback_group (self, &ld);
 			else if (g_strcmp0 (groups[i], GROUP_FAULTS) == 0)
 				load_faults_group (self, &ld);
 		}
@@ -1063,6 +1240,50 @@ save_profile (GKeyFile *kf, const gchar *group, const VeuiccProfile *profile)
 		g_key_file_set_string (kf, group, "nickname", profile->nickname);
 	save_event_addresses (kf, group, profile);
 	g_key_file_set_string (kf, group, "preloaded", profile->preloaded ? "true" : "false");
+	if (profile->fallback_allowed)
+		g_key_file_set_string (kf, group, "fallback-allowed", "true");
+	if (profile->fallback_attribute)
+		g_key_file_set_string (kf, group, "fallback-attribute", "true");
+}
+
+static void
+save_package_result (GKeyFile *kf, const gchar *group, const VeuiccPackageResult *result)
+{
+	g_autofree gchar *seq = g_strdup_printf ("%" G_GUINT64_FORMAT, result->seq);
+	g_autofree gchar *hex = esim_hex_encode_bytes (result->result);
+
+	g_key_file_set_string (kf, group, "seq-number", seq);
+	g_key_file_set_string (kf, group, "result", hex);
+}
+
+static void
+save_rollback (GKeyFile *kf, const VeuiccRollback *rollback)
+{
+	g_autofree gchar *counter = g_strdup_printf ("%" G_GINT64_FORMAT, rollback->counter);
+	g_autofree gchar *seq = g_strdup_printf ("%" G_GUINT64_FORMAT, rollback->result_seq);
+
+	g_key_file_set_string (kf, GROUP_ROLLBACK, "iccid", rollback->iccid);
+	g_key_file_set_string (kf, GROUP_ROLLBACK, "eim-id", rollback->eim_id);
+	g_key_file_set_string (kf, GROUP_ROLLBACK, "counter", counter);
+	if (rollback->transaction_id != NULL) {
+		g_autofree gchar *hex = esim_hex_encode_bytes (rollback->transaction_id);
+		g_key_file_set_string (kf, GROUP_ROLLBACK, "transaction-id", hex);
+	}
+	g_key_file_set_string (kf, GROUP_ROLLBACK, "result-seq-number", seq);
+}
+
+static void
+save_immediate_enable (EsimVeuicc *self, GKeyFile *kf)
+{
+	if (self->immediate_enable)
+		g_key_file_set_string (kf, GROUP_CARD, "immediate-enable", "true");
+	if (self->immediate_enable_smdp_oid != NULL) {
+		g_autofree gchar *hex = esim_hex_encode_bytes (self->immediate_enable_smdp_oid);
+		g_key_file_set_string (kf, GROUP_CARD, "immediate-enable-smdp-oid", hex);
+	}
+	if (self->immediate_enable_smdp_address != NULL)
+		g_key_file_set_string (kf, GROUP_CARD, "immediate-enable-smdp-address",
+		                       self->immediate_enable_smdp_address);
 }
 
 static void
@@ -1114,6 +1335,7 @@ state_to_keyfile (EsimVeuicc *self)
 		g_key_file_set_string (kf, GROUP_CARD, "default-dp-address", self->default_dp_address);
 	if (self->max_profiles != VEUICC_MAX_PROFILES)
 		g_key_file_set_integer (kf, GROUP_CARD, "max-profiles", (gint) self->max_profiles);
+	save_immediate_enable (self, kf);
 	/* credentials stay in their files; keys of its own live here */
 	if (self->credentials != NULL) {
 		g_key_file_set_string (kf, GROUP_CARD, "credentials", self->credentials);
@@ -1134,6 +1356,12 @@ state_to_keyfile (EsimVeuicc *self)
 		g_autofree gchar *group = g_strdup_printf (PREFIX_EIM "%u", i);
 		save_eim (kf, group, g_ptr_array_index (self->eims, i));
 	}
+	for (guint i = 0; i < self->package_results->len; i++) {
+		g_autofree gchar *group = g_strdup_printf (PREFIX_PACKAGE_RESULT "%u", i);
+		save_package_result (kf, group, g_ptr_array_index (self->package_results, i));
+	}
+	if (self->rollback != NULL)
+		save_rollback (kf, self->rollback);
 	for (guint i = 0; i < self->faults->len; i++) {
 		const VeuiccFault *fault = &g_array_index (self->faults, VeuiccFault, i);
 		g_autofree gchar *key = g_strdup_printf ("%X", fault->tag);
@@ -1188,15 +1416,32 @@ state_rollback (EsimVeuicc *self)
 	g_ptr_array_unref (g_steal_pointer (&self->profiles));
 	g_ptr_array_unref (g_steal_pointer (&self->notifications));
 	g_ptr_array_unref (g_steal_pointer (&self->eims));
+	g_ptr_array_unref (g_steal_pointer (&self->package_results));
 	self->profiles = g_ptr_array_ref (saved->profiles);
 	self->notifications = g_ptr_array_ref (saved->notifications);
 	self->eims = g_ptr_array_ref (saved->eims);
+	self->package_results = g_ptr_array_ref (saved->package_results);
+	veuicc_rollback_free (self->rollback);
+	self->rollback = g_steal_pointer (&saved->rollback);
+	self->immediate_enable = saved->immediate_enable;
+	g_clear_pointer (&self->immediate_enable_smdp_oid, g_bytes_unref);
+	self->immediate_enable_smdp_oid = g_steal_pointer (&saved->immediate_enable_smdp_oid);
+	g_free (self->immediate_enable_smdp_address);
+	self->immediate_enable_smdp_address = g_steal_pointer (&saved->immediate_enable_smdp_address);
 	self->next_seq = saved->next_seq;
 	self->next_token = saved->next_token;
 	g_free (self->default_dp_address);
 	self->default_dp_address = g_steal_pointer (&saved->default_dp_address);
 	g_free (self->root_ds_address);
 	self->root_ds_address = g_steal_pointer (&saved->root_ds_address);
+}
+
+void
+veuicc_state_revert (EsimVeuicc *self)
+{
+	if (self->saved_state == NULL)
+		g_warning ("an unfinished change stays in memory: this card has no saved state");
+	state_rollback (self);
 }
 
 gboolean

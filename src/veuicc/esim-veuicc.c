@@ -403,6 +403,8 @@ esim_veuicc_reset (EsimVeuicc *self)
 	/* the RSP session lives in volatile memory: a reset ends it, and with it
 	 * any package half loaded (SGP.22 §3.1.3: nothing of it is installed) */
 	veuicc_download_end_session (self);
+	/* so does the session context ImmediateEnable needs */
+	g_clear_pointer (&self->installed_iccid, g_free);
 }
 
 const gchar *
@@ -487,6 +489,11 @@ esim_veuicc_finalize (GObject *object)
 	veuicc_bpp_load_free (self->bpp_load);
 	veuicc_download_free (self->download);
 	veuicc_state_clear_saved (self);
+	g_ptr_array_unref (self->package_results);
+	veuicc_rollback_free (self->rollback);
+	g_clear_pointer (&self->immediate_enable_smdp_oid, g_bytes_unref);
+	g_free (self->immediate_enable_smdp_address);
+	g_free (self->installed_iccid);
 
 	G_OBJECT_CLASS (esim_veuicc_parent_class)->finalize (object);
 }
@@ -505,6 +512,8 @@ esim_veuicc_init (EsimVeuicc *self)
 	self->notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) veuicc_notification_free);
 	self->eims = g_ptr_array_new_with_free_func ((GDestroyNotify) veuicc_eim_free);
 	self->faults = g_array_new (FALSE, TRUE, sizeof (VeuiccFault));
+	self->package_results =
+		g_ptr_array_new_with_free_func ((GDestroyNotify) veuicc_package_result_free);
 	self->max_profiles = VEUICC_MAX_PROFILES;
 	self->channels[0].open = TRUE;
 }
@@ -550,7 +559,7 @@ init_card (EsimVeuicc *self, const EsimVeuiccOptions *options, GError **error)
 	if (options != NULL && options->max_profiles > 0)
 		self->max_profiles = MIN (options->max_profiles, VEUICC_MAX_PROFILES);
 	return veuicc_state_init_fresh (self, options != NULL ? options->credentials_dir : NULL,
-	                                error);
+	                                options != NULL ? options->eid : NULL, error);
 }
 
 EsimVeuicc *

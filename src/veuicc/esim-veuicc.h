@@ -8,6 +8,11 @@
  * numbers), responses handed out through 61xx + GET RESPONSE in pieces of at
  * most 256 bytes, and SGP.22/SGP.32 result codes on bad requests.
  *
+ * As an IoT eUICC it keeps eIM configurations (AddInitialEim and the eCOs),
+ * verifies their eIM packages (eimSignature, EID, counterValue), runs the
+ * PSMOs, and signs EuiccPackageResults it lists until the IPA removes them
+ * (esim-veuicc-package.c has the card's choices where SGP.32 is silent).
+ *
  * Its whole state persists in one key file written atomically
  * (write-then-rename) after every change.  Only a regular file is read; a
  * symbolic link is written through to the file it names.  A change whose file cannot be
@@ -35,8 +40,9 @@
  *
  * For tests, a [faults] group in the file makes the card refuse chosen ES10
  * functions (BF22=6D00: status word 6D00 to GetEUICCInfo2; BF3C=error: an
- * error result code; BF36=6F00: every segment of a bound profile package), so
- * a client can be shown a card without a function.
+ * error result code; BF36=6F00: every segment of a bound profile package;
+ * BF51=error: LoadEuiccPackage's unsigned undefinedError), so a client can be
+ * shown a card without a function.
  * Nothing else writes that group: a card created by esimd never has one.
  */
 #pragma once
@@ -62,6 +68,8 @@ G_DECLARE_FINAL_TYPE (EsimVeuicc, esim_veuicc, ESIM, VEUICC, GObject)
 typedef struct {
 	const gchar *credentials_dir;  /* SGP.26 layout; NULL: keys and EID of its own */
 	guint        max_profiles;     /* room for this many profiles; 0: 64 */
+	const gchar *eid;              /* without credentials: the EID to have (a test card
+	                                * answering for a real one); NULL: a fresh one */
 } EsimVeuiccOptions;
 
 /* Loads @path; if it does not exist and @create is TRUE, creates a new card

@@ -1480,6 +1480,41 @@ test_package_fault (void)
 	rm_rf (dir);
 }
 
+/* ImmediateEnable (SGP.32 v1.2 §5.9.15): once configured, the profile the last
+ * download installed is enabled, once; a card reset ends that session context. */
+static void
+test_immediate_enable (void)
+{
+	g_autoptr(EsimVeuicc) card = new_card (0);
+	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(GBytes) pir = NULL;
+	Session s = { 0 };
+
+	/* ConfigureImmediateProfileEnabling { immediateEnableFlag }, while no eIM is associated */
+	answer = es10_hex (card, "BF59028000");
+	assert_hex (answer, "BF5903800100");
+	g_clear_pointer (&answer, g_bytes_unref);
+	start_session (&s, card);
+	g_clear_pointer (&answer, g_bytes_unref);
+	answer = prepare (&s, NULL);
+	check_prepare_ok (&s, answer, FALSE);
+	pir = load_bpp (&s, NULL);
+	check_result (&s, pir, 1, ICCID_BCD, SMDP_ADDRESS, NEW_AID, 0, 0);
+
+	/* the new profile is enabled (refreshFlag FALSE), the demo one disabled */
+	g_clear_pointer (&answer, g_bytes_unref);
+	answer = es10_hex (card, "BF5A03800100");
+	assert_hex (answer, "BF5A03800100");
+	g_clear_pointer (&answer, g_bytes_unref);
+	answer = es10_hex (card, "BF2D12A00C5A0A" ICCID_BCD "5C029F70");
+	assert_hex (answer, "BF2D08A006E3049F700101");
+	/* once: noSessionContext */
+	g_clear_pointer (&answer, g_bytes_unref);
+	answer = es10_hex (card, "BF5A038001FF");
+	assert_hex (answer, "BF5A03800104");
+	session_clear (&s);
+}
+
 /* A card keeps its identity: no switching a file between keys of its own and credentials. */
 static void
 test_identity (void)
@@ -1574,6 +1609,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/veuicc/download/persistence", test_persistence);
 	g_test_add_func ("/veuicc/download/identity", test_identity);
 	g_test_add_func ("/veuicc/download/package-fault", test_package_fault);
+	g_test_add_func ("/veuicc/download/immediate-enable", test_immediate_enable);
 	ret = g_test_run ();
 	rm_rf (pki_dir);
 	return ret;
