@@ -3,7 +3,8 @@
  * libFuzzer target for the software eUICC's state file: the input is written
  * as the card's key file and loaded.  A file that loads must then give a card
  * that answers every ES10 function reading its state (profiles, notifications
- * with their signatures, eIMs, addresses, EUICCInfo2) with status words only,
+ * with their signatures, eIMs, addresses, EUICCInfo2, listed EuiccPackageResults,
+ * a rollback) with status words only,
  * never a crash; a file that does not load must be refused with a GError.
  *
  * The seeds in tests/fuzz/corpus/veuicc-state/ are files of a fresh card (its
@@ -64,6 +65,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, gsize size)
 		"80E2910003BF2D00", "80E2910003BF2B00", "80E2910003BF2800", "80E2910003BF5500",
 		"80E2910003BF3C00", "80E2910003BF2200", "80E2910003BF2000", "80E2910003BF5600",
 		"80E2910006BF3E035C015A",
+		/* the signed EuiccPackageResults it lists, and the rollback it may have granted */
+		"80E2910007BF2B04A0028200", "80E2910006BF58038001FF",
 	};
 	g_autoptr(EsimVeuicc) card = NULL;
 	g_autoptr(GError) error = NULL;
