@@ -443,6 +443,25 @@ test_retrieve_package_results (void)
 	g_assert_no_error (error);
 	g_clear_object (&res);
 
+	/* one result by its seqNumber, in V12's form (BF2B … A0 { 80 … }): as an eIM's
+	 * searchCriteriaEuiccPackageResult asks for it */
+	{
+		g_autofree gchar *one = wrap (0xA2, V5_EUICC_PACKAGE_RESULT);
+		g_autofree gchar *one_answer = wrap (0xBF2B, one);
+		g_autofree gchar *one_sw = g_strdup_printf ("%s9000", one_answer);
+		g_autoptr(EsimNotificationList) by_seq = NULL;
+
+		fake_channel_expect (fake, "81E2910008BF2B05A003800105", one_sw);
+		esim_es10_retrieve_notifications_list (isdr, ESIM_NOTIFICATION_SEARCH_SEQ_NUMBER, 5, NULL,
+						       got_result, &waiter);
+		res = wait_for (&waiter, "RetrieveNotificationsList by seqNumber");
+		by_seq = esim_es10_retrieve_notifications_list_finish (isdr, res, &error);
+		g_assert_no_error (error);
+		g_assert_cmpuint (by_seq->package_results->len, ==, 1);
+		assert_bytes_hex (g_ptr_array_index (by_seq->package_results, 0), V5_EUICC_PACKAGE_RESULT);
+		g_clear_object (&res);
+	}
+
 	/* the eIM acknowledged seqNumber 5 */
 	fake_channel_expect (fake, "81E2910006BF3003800105", "BF30038001009000");
 	esim_es10_remove_notification (isdr, (guint64) first->seq_number, NULL, got_result, &waiter);

@@ -928,6 +928,21 @@ test_ecos (Fixture *f, gconstpointer user_data)
 	assert_results (result, "A803020102");
 	g_clear_pointer (&result, esim_euicc_package_result_free);
 
+	/* a counterValue above what the card takes (SGP.32: at least 0x7FFFFF) */
+	{
+		TestEim third;
+		g_autoptr(GBytes) too_high = NULL;
+		g_autofree gchar *too_high_hex = NULL;
+
+		test_eim_init (&third, "third.eim");
+		too_high = test_eim_config (&third, 0xA8, FALSE, 0x800000);
+		too_high_hex = esim_hex_encode_bytes (too_high);
+		result = run_ecos (f, &f->eim, too_high_hex);
+		assert_results (result, "A803020106");
+		g_clear_pointer (&result, esim_euicc_package_result_free);
+		test_eim_clear (&third);
+	}
+
 	/* listEim: both */
 	result = run_ecos (f, &f->eim, "AB00");
 	assert_results (result, "AB1CA01A300A8008" "65696D2E74657374" "300C800A" "7365636F6E642E65696D");
