@@ -1092,6 +1092,8 @@ test_bound_key_retained (void)
 		g_autofree gchar *tid = hex_of (s.transaction_id, sizeof (s.transaction_id));
 		g_autofree gchar *cancel = g_strdup_printf ("BF41158010%s810105", tid);
 		g_autoptr(GBytes) cancelled = es10_hex (card, cancel);
+
+		g_assert_nonnull (cancelled);
 	}
 	/* the retry names the key the package was bound to: the card uses it again */
 	start_session (&s, card);
