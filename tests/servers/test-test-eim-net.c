@@ -962,7 +962,6 @@ test_counters (Fixture *f, gconstpointer data)
 	g_autoptr(GBytes) answer = NULL;
 	EsimTestEimCounters counters;
 	EsimHttpCounters client, client2;
-	g_autoptr(GBytes) first = NULL;
 
 	esim_test_eim_reset_counters (f->eim);
 	for (guint i = 0; i < 2; i++) {
