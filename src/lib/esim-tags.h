@@ -643,6 +643,7 @@ G_BEGIN_DECLS
 #define ESIM_TAC_LENGTH               4      /* Octet4 */
 #define ESIM_IMEI_LENGTH              8      /* Octet8 */
 #define ESIM_BPP_MAX_SEGMENTS         4096   /* ours: 4 MiB of 1 KiB profile element segments */
+#define ESIM_BPP_SEGMENT_MAC_LENGTH   8      /* the C-MAC ending every 86/87/88 (SCP03t) */
 #define ESIM_RPLMN_LENGTH             3      /* rPLMN: MCC/MNC as 3GPP TS 24.008 codes them */
 #define ESIM_EIM_FQDN_MAX_LENGTH      255    /* ours: a DNS name, with ":port" */
 #define ESIM_ESIPA_MAX_LIST_ITEMS     1024   /* ours: acknowledgements, tags, notifications per message */

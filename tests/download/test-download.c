@@ -5,10 +5,11 @@
  * driven through the ES10 client (src/lib esim-es10-download.h), and the test
  * SM-DP+ over HTTPS through the ES9+ client (src/net EsimEs9pClient, the
  * eUICC's TLS trust).  The steps are SGP.22 §3.1.3's, in the order an IPA
- * takes them (digest §5 "Flow"); the daemon's download flow is tested with
- * the daemon.  Each refusal is checked where it happens, with the cancel the
- * flow owes after it (SGP.22 §3.1.3: CancelSession on the card, then ES9+
- * cancelSession with the card's signed answer), and nothing installed.
+ * takes them (digest §5 "Flow"); the download flow that does them for the
+ * daemon (src/flows/esim-download.h) runs here over HTTPS too.  Each refusal
+ * is checked where it happens, with the cancel the flow owes after it
+ * (SGP.22 §3.1.3: CancelSession on the card, then ES9+ cancelSession with
+ * the card's signed answer), and nothing installed.
  */
 
 #include <glib/gstdio.h>
@@ -16,6 +17,7 @@
 
 #include "esim-channel-virtual.h"
 #include "esim-ci-store.h"
+#include "esim-download.h"
 #include "esim-es10-download.h"
 #include "esim-es9p-client.h"
 #include "esim-rsp-server.h"
@@ -600,6 +602,97 @@ test_tls (void)
 	check_tls_refused (NULL, "other.test");
 }
 
+/* ---- the same through the download flow (src/flows/esim-download.h) -------------------------- */
+
+/* The flow over HTTPS as the daemon runs it: @lab's client is the EsimRspServer. */
+static EsimDownloadResult *
+run_flow (Lab *lab, const gchar *matching_id, const gchar *confirmation_code,
+          EsimDownloadFailure *failure, GError **error)
+{
+	EsimDownloadParams params = {
+		.smdp_address = esim_es9p_client_get_address (lab->client),
+		.matching_id = matching_id,
+		.confirmation_code = confirmation_code,
+	};
+	g_autoptr(GAsyncResult) res = NULL;
+
+	esim_download_async (lab->isdr, ESIM_RSP_SERVER (lab->client), &params, NULL, NULL, NULL,
+	                     net_test_store_result, &res);
+	WAIT (res, "the download flow");
+	return esim_download_finish (res, failure, error);
+}
+
+static void
+test_flow (void)
+{
+	EsimTestSmdpOrder order = { .matching_id = "MID-F", .confirmation_code = "1234" };
+	g_autoptr(EsimDownloadResult) result = NULL;
+	g_autoptr(GError) error = NULL;
+	Lab lab = { 0 };
+
+	lab_start (&lab, NULL, NULL);
+	add_order (&lab, &order);
+	result = run_flow (&lab, "MID-F", "1234", NULL, &error);
+	g_assert_no_error (error);
+	g_assert_cmpstr (result->iccid, ==, esim_test_smdp_get_order_iccid (lab.smdp, "MID-F"));
+	g_assert_cmpuint (n_profiles (&lab), ==, 3);
+	/* goal 1: one keep-alive HTTPS connection for the whole download */
+	g_assert_cmpuint (esim_test_smdp_get_connection_count (lab.smdp), ==, 1);
+	/* the install notification is left on the card for delivery */
+	g_assert_cmpuint (esim_test_smdp_get_notifications (lab.smdp)->len, ==, 0);
+	lab_stop (&lab);
+}
+
+/* The connection drops in the middle of the package: the flow cancels on both sides over a
+ * new connection, nothing installed. */
+static void
+test_flow_dropped_connection (void)
+{
+	EsimTestSmdpOrder order = { .matching_id = "MID-FD" };
+	g_autoptr(EsimDownloadResult) result = NULL;
+	g_autoptr(GError) error = NULL;
+	EsimDownloadFailure failure;
+	EsimTestSmdpCancelled *cancelled;
+	Lab lab = { 0 };
+
+	lab_start (&lab, NULL, NULL);
+	add_order (&lab, &order);
+	esim_test_smdp_set_faults (lab.smdp, ESIM_TEST_SMDP_FAULT_DROP_CONNECTION);
+	result = run_flow (&lab, "MID-FD", NULL, &failure, &error);
+	g_assert_null (result);
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+	g_assert_cmpint (failure.step, ==, ESIM_DOWNLOAD_STEP_GET_BOUND_PROFILE_PACKAGE);
+	g_assert_true (failure.card_cancelled);
+	g_assert_true (failure.server_told);
+	g_assert_cmpuint (esim_test_smdp_get_cancelled (lab.smdp)->len, ==, 1);
+	cancelled = g_ptr_array_index (esim_test_smdp_get_cancelled (lab.smdp), 0);
+	g_assert_true (cancelled->verified);
+	g_assert_cmpint (cancelled->reason, ==, ESIM_CANCEL_SESSION_LOAD_BPP_EXECUTION_ERROR);
+	g_assert_cmpuint (n_profiles (&lab), ==, 2);
+	g_assert_cmpint (esim_test_smdp_get_order_state (lab.smdp, "MID-FD"), ==, ESIM_TEST_SMDP_ORDER_RELEASED);
+	lab_stop (&lab);
+}
+
+/* A DPtls for another name: refused before any request, nothing to cancel. */
+static void
+test_flow_tls_name (void)
+{
+	EsimTestSmdpOrder order = { .matching_id = "MID-FT" };
+	g_autoptr(EsimDownloadResult) result = NULL;
+	g_autoptr(GError) error = NULL;
+	EsimDownloadFailure failure;
+	Lab lab = { 0 };
+
+	lab_start (&lab, NULL, "other.test");
+	add_order (&lab, &order);
+	result = run_flow (&lab, "MID-FT", NULL, &failure, &error);
+	g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+	g_assert_cmpint (failure.step, ==, ESIM_DOWNLOAD_STEP_INITIATE_AUTHENTICATION);
+	g_assert_cmpint (failure.cancel_reason, ==, -1);
+	g_assert_cmpuint (esim_test_smdp_get_request_count (lab.smdp, "initiateAuthentication"), ==, 0);
+	lab_stop (&lab);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -624,6 +717,9 @@ main (int argc, char **argv)
 	g_test_add_func ("/download/refused/dropped-connection", test_dropped_connection);
 	g_test_add_func ("/download/refused/http-500", test_http_500);
 	g_test_add_func ("/download/refused/tls", test_tls);
+	g_test_add_func ("/download/flow/full", test_flow);
+	g_test_add_func ("/download/flow/dropped-connection", test_flow_dropped_connection);
+	g_test_add_func ("/download/flow/tls-name", test_flow_tls_name);
 	ret = g_test_run ();
 	rm_rf (pki_dir);
 	return ret;
