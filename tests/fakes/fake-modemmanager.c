@@ -26,6 +26,8 @@ struct _FakeMmModem {
 	gchar                 *device;
 	gchar                 *manufacturer;
 	gchar                 *model;
+	gchar                 *equipment_identifier;
+	guint                  capabilities;
 	GVariant              *ports;       /* a(su) */
 	guint                  n_slots;
 	guint                  primary_slot;
@@ -173,7 +175,8 @@ modem_export (FakeMmModem *modem)
 	mm_gdbus_modem_set_model (modem->skeleton, modem->model);
 	mm_gdbus_modem_set_revision (modem->skeleton, "fake-1.0");
 	mm_gdbus_modem_set_device_identifier (modem->skeleton, "fake");
-	mm_gdbus_modem_set_equipment_identifier (modem->skeleton, "000000000000000");
+	mm_gdbus_modem_set_equipment_identifier (modem->skeleton, modem->equipment_identifier);
+	mm_gdbus_modem_set_current_capabilities (modem->skeleton, modem->capabilities);
 	mm_gdbus_modem_set_plugin (modem->skeleton, "fake");
 	mm_gdbus_modem_set_primary_port (modem->skeleton, "");
 	mm_gdbus_modem_set_ports (modem->skeleton, modem->ports);
@@ -502,6 +505,9 @@ fake_modemmanager_add_modem (FakeModemManager *self, const FakeMmModemInfo *info
 	modem->device = g_strdup (info->device);
 	modem->manufacturer = g_strdup (info->manufacturer != NULL ? info->manufacturer : "");
 	modem->model = g_strdup (info->model != NULL ? info->model : "");
+	modem->equipment_identifier = g_strdup (info->equipment_identifier != NULL ?
+	                                        info->equipment_identifier : "000000000000000");
+	modem->capabilities = info->capabilities;
 	modem->n_slots = info->n_slots;
 	modem->primary_slot = info->n_slots > 0 ? CLAMP (info->primary_slot, 1, info->n_slots) : 0;
 	modem->reset_delay_ms = 200;
@@ -529,6 +535,7 @@ modem_free (FakeMmModem *modem)
 	g_free (modem->device);
 	g_free (modem->manufacturer);
 	g_free (modem->model);
+	g_free (modem->equipment_identifier);
 	g_free (modem);
 }
 

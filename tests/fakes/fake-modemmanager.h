@@ -32,6 +32,10 @@ typedef struct {
 	const gchar *at_port;
 	guint        n_slots;      /* 0: no SimSlots, only the Sim property */
 	guint        primary_slot; /* 1-based; used when n_slots > 0 */
+	/* Modem.EquipmentIdentifier: the IMEI of a 3GPP modem, as ModemManager reads it
+	 * with AT+CGSN or QMI DMS Get IDs (mm-modem.h); NULL: all zeros */
+	const gchar *equipment_identifier;
+	guint        capabilities; /* Modem.CurrentCapabilities (MMModemCapability); 0: none */
 } FakeMmModemInfo;
 
 typedef enum {

@@ -16,6 +16,15 @@ static const GDBusErrorEntry esimd_error_entries[] = {
 	{ ESIMD_ERROR_NOT_SUPPORTED, "org.freedesktop.Esimd1.Error.NotSupported" },
 	{ ESIMD_ERROR_SERVER_ERROR, "org.freedesktop.Esimd1.Error.ServerError" },
 	{ ESIMD_ERROR_TIMEOUT, "org.freedesktop.Esimd1.Error.Timeout" },
+	{ ESIMD_ERROR_ALREADY_INSTALLED, "org.freedesktop.Esimd1.Error.AlreadyInstalled" },
+	{ ESIMD_ERROR_CARD_FULL, "org.freedesktop.Esimd1.Error.CardFull" },
+	{ ESIMD_ERROR_SERVER_UNREACHABLE, "org.freedesktop.Esimd1.Error.ServerUnreachable" },
+	{ ESIMD_ERROR_SERVER_NOT_TRUSTED, "org.freedesktop.Esimd1.Error.ServerNotTrusted" },
+	{ ESIMD_ERROR_CONFIRMATION_CODE_REQUIRED,
+	  "org.freedesktop.Esimd1.Error.ConfirmationCodeRequired" },
+	{ ESIMD_ERROR_CONFIRMATION_CODE_REFUSED,
+	  "org.freedesktop.Esimd1.Error.ConfirmationCodeRefused" },
+	{ ESIMD_ERROR_CARD_REFUSED, "org.freedesktop.Esimd1.Error.CardRefused" },
 };
 
 GQuark

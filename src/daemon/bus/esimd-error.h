@@ -24,6 +24,14 @@ typedef enum {
 	ESIMD_ERROR_NOT_SUPPORTED, /* .NotSupported */
 	ESIMD_ERROR_SERVER_ERROR,  /* .ServerError */
 	ESIMD_ERROR_TIMEOUT,       /* .Timeout */
+	/* DownloadProfile */
+	ESIMD_ERROR_ALREADY_INSTALLED,          /* .AlreadyInstalled */
+	ESIMD_ERROR_CARD_FULL,                  /* .CardFull */
+	ESIMD_ERROR_SERVER_UNREACHABLE,         /* .ServerUnreachable */
+	ESIMD_ERROR_SERVER_NOT_TRUSTED,         /* .ServerNotTrusted */
+	ESIMD_ERROR_CONFIRMATION_CODE_REQUIRED, /* .ConfirmationCodeRequired */
+	ESIMD_ERROR_CONFIRMATION_CODE_REFUSED,  /* .ConfirmationCodeRefused */
+	ESIMD_ERROR_CARD_REFUSED,               /* .CardRefused */
 } EsimdError;
 
 /* Maps any error onto ESIMD_ERROR, keeping a readable message. */

@@ -41,6 +41,8 @@ dbus_action_of (EsimdOpKind kind)
 		return ESIMD_AUTH_CONFIGURE_EIM;
 	case ESIMD_OP_MEMORY_RESET:
 		return ESIMD_AUTH_RESET;
+	case ESIMD_OP_DOWNLOAD_PROFILE:
+		return ESIMD_AUTH_DOWNLOAD;
 	case ESIMD_OP_LIST_NOTIFICATIONS:
 		return NULL;
 	}
@@ -176,6 +178,17 @@ handle_memory_reset (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocatio
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* The activation code is checked after polkit, with the other arguments (the request's
+ * validation): an unauthorised caller learns nothing from what it sends. */
+static gboolean
+handle_download_profile (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
+                         const gchar *activation_code, GVariant *options, EsimdEuicc *euicc)
+{
+	esimd_euicc_dbus_submit (euicc, invocation, ESIMD_OP_DOWNLOAD_PROFILE, NULL,
+	                         g_variant_new ("(s@a{sv})", activation_code, options));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 void
 esimd_euicc_dbus_connect (EsimdEuicc *euicc, EsimdGdbusEuicc *skeleton)
 {
@@ -191,6 +204,7 @@ esimd_euicc_dbus_connect (EsimdEuicc *euicc, EsimdGdbusEuicc *skeleton)
 		{ "handle-list-notifications", G_CALLBACK (handle_list_notifications) },
 		{ "handle-remove-notification", G_CALLBACK (handle_remove_notification) },
 		{ "handle-memory-reset", G_CALLBACK (handle_memory_reset) },
+		{ "handle-download-profile", G_CALLBACK (handle_download_profile) },
 	};
 
 	g_return_if_fail (ESIMD_IS_EUICC (euicc));

@@ -30,6 +30,8 @@ static const ConfigKey known_keys[] = {
 	{ "modem", "SwitchTimeout" },
 	{ "pcsc", "Readers" },
 	{ "pcsc", "AutoDetect" },
+	{ "download", "TestCiDirectory" },
+	{ "download", "RequestTimeout" },
 };
 
 /* keys of the [modem:<Model>] and [modem:<vid>:<pid>] groups */
@@ -63,6 +65,8 @@ esimd_config_new (void)
 	self->modem_overrides = g_ptr_array_new_with_free_func ((GDestroyNotify) modem_override_free);
 	self->pcsc_readers = g_ptr_array_new_with_free_func (g_free);
 	self->pcsc_auto_detect = FALSE;
+	/* slow cellular links need patience (design.md: ≥ 60 s per request) */
+	self->request_timeout_s = 60;
 	return self;
 }
 
@@ -74,6 +78,7 @@ esimd_config_free (EsimdConfig *self)
 	g_ptr_array_unref (self->virtual_files);
 	g_ptr_array_unref (self->modem_overrides);
 	g_ptr_array_unref (self->pcsc_readers);
+	g_free (self->test_ci_dir);
 	g_free (self);
 }
 
@@ -388,6 +393,24 @@ config_read_pcsc (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GErro
 	                            error);
 }
 
+static gboolean
+config_read_download (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
+{
+	if (g_key_file_has_key (keyfile, "download", "TestCiDirectory", NULL)) {
+		g_autofree gchar *base = g_path_get_dirname (path);
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "download", "TestCiDirectory",
+		                                              NULL);
+
+		/* empty: none (a later file can take back an earlier one's) */
+		g_clear_pointer (&self->test_ci_dir, g_free);
+		if (raw != NULL && *g_strstrip (raw) != '\0')
+			self->test_ci_dir = g_canonicalize_filename (raw, base);
+	}
+	return config_read_uint (keyfile, path, "download", "RequestTimeout",
+	                         ESIMD_CONFIG_REQUEST_TIMEOUT_MIN, ESIMD_CONFIG_REQUEST_TIMEOUT_MAX,
+	                         &self->request_timeout_s, error);
+}
+
 /* The text of a configuration file.  A FIFO, a device or a directory is refused without
  * blocking or reading without end, except /dev/null: no configuration at all
  * (--config=/dev/null, or a drop-in masked as systemd's are). */
@@ -432,6 +455,8 @@ esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 	if (!config_read_modem (self, keyfile, path, error))
 		return FALSE;
 	if (!config_read_modem_overrides (self, keyfile, path, error))
+		return FALSE;
+	if (!config_read_download (self, keyfile, path, error))
 		return FALSE;
 	return config_read_pcsc (self, keyfile, path, error);
 }

@@ -34,6 +34,10 @@ typedef enum {
 #define ESIMD_CONFIG_SWITCH_TIMEOUT_MIN 5
 #define ESIMD_CONFIG_SWITCH_TIMEOUT_MAX 600
 
+/* [download] RequestTimeout: seconds an SM-DP+ request may make no progress */
+#define ESIMD_CONFIG_REQUEST_TIMEOUT_MIN 5
+#define ESIMD_CONFIG_REQUEST_TIMEOUT_MAX 600
+
 /* One [modem:<Model>] or [modem:<vid>:<pid>] group; -1 = key not set. */
 typedef struct {
 	gchar   *match;              /* what follows "modem:" */
@@ -66,6 +70,8 @@ typedef struct {
 	GPtrArray     *modem_overrides;    /* EsimdModemOverride*, in file order */
 	GPtrArray     *pcsc_readers;       /* [pcsc] Readers, gchar* */
 	gboolean       pcsc_auto_detect;   /* [pcsc] AutoDetect, default false */
+	gchar         *test_ci_dir;        /* [download] TestCiDirectory, absolute; NULL: none */
+	guint          request_timeout_s;  /* [download] RequestTimeout, 5..600, default 60 */
 } EsimdConfig;
 
 EsimdConfig *esimd_config_new (void);

@@ -32,6 +32,8 @@ static const EsimdOpInfo op_infos[] = {
 	[ESIMD_OP_LIST_NOTIFICATIONS] = { "list-notifications", 0 },
 	[ESIMD_OP_REMOVE_NOTIFICATION] = { "remove-notification", ESIMD_REFRESH_NOTIFICATIONS },
 	[ESIMD_OP_MEMORY_RESET] = { "memory-reset", ESIMD_REFRESH_ALL },
+	/* esimd-euicc-download.c reads what the download changed itself */
+	[ESIMD_OP_DOWNLOAD_PROFILE] = { "download-profile", 0 },
 };
 
 const EsimdOpInfo *
@@ -252,6 +254,8 @@ esimd_request_validate (EsimdRequest *request, GError **error)
 		return TRUE;
 	case ESIMD_OP_MEMORY_RESET:
 		return validate_reset (request, error);
+	case ESIMD_OP_DOWNLOAD_PROFILE:
+		return esimd_request_validate_download (request, error);
 	default:
 		g_set_error (error, ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED, "unknown operation %d",
 		             (gint) request->kind);
@@ -529,6 +533,19 @@ op_switch_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_object_unref (task);
 }
 
+static void
+op_download_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GTask *task = user_data;
+	GError *error = NULL;
+
+	if (!esimd_euicc_download_finish (ESIMD_EUICC (source), res, &error))
+		g_task_return_error (task, error);
+	else
+		g_task_return_boolean (task, TRUE);
+	g_object_unref (task);
+}
+
 void
 esimd_euicc_run_request_async (EsimdEuicc *self,
                                EsimdRequest *request,
@@ -551,6 +568,11 @@ esimd_euicc_run_request_async (EsimdEuicc *self,
 	/* the card may reset (or leave its reader) after a switch: a lifecycle of its own */
 	if (request->kind == ESIMD_OP_ENABLE_PROFILE || request->kind == ESIMD_OP_DISABLE_PROFILE) {
 		esimd_euicc_switch_async (self, request, cancellable, op_switch_ready, task);
+		return;
+	}
+	/* card and SM-DP+ in one session: a step machine of its own */
+	if (request->kind == ESIMD_OP_DOWNLOAD_PROFILE) {
+		esimd_euicc_download_async (self, request, cancellable, op_download_ready, task);
 		return;
 	}
 	op_step (task);

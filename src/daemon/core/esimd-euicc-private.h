@@ -3,6 +3,7 @@
  * modem/esimd-euicc-modem.c), not by its D-Bus handlers (bus/). */
 #pragma once
 
+#include "esim-activation-code.h"
 #include "esim-apdu.h"
 #include "esim-es10.h"
 #include "esimd-euicc.h"
@@ -34,6 +35,9 @@ struct _EsimdRequest {
 	guint64                seq;
 	guint                  reset_options;
 	GBytes                *config_der;
+	EsimActivationCode    *activation_code;
+	gchar                 *confirmation_code; /* a secret: wiped when freed, never logged */
+	gboolean               enable;
 	/* the operation's result for methods that return one */
 	GVariant              *reply;
 	/* the callback ran (the eUICC may have gone away before the operation ended) */
@@ -157,6 +161,15 @@ void     esimd_euicc_modem_dispose (EsimdEuicc *self);
 /* esimd-euicc-card.c: once the eUICC is idle, reads a card that came into its
  * reader meanwhile; TRUE when that probe started (operations wait for it). */
 gboolean esimd_euicc_card_idle (EsimdEuicc *self);
+
+/* esimd-euicc-download.c: DownloadProfile's arguments (activation code, options) and the
+ * download on the card, replying with the new profile's path; "enable" runs the switch
+ * lifecycle below on it. */
+gboolean esimd_request_validate_download (EsimdRequest *request, GError **error);
+void     esimd_euicc_download_async (EsimdEuicc *self, EsimdRequest *request,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean esimd_euicc_download_finish (EsimdEuicc *self, GAsyncResult *res, GError **error);
 
 /* esimd-euicc-switch.c: enable/disable on every eUICC, as one lifecycle:
  * [inhibit] -> ES10 call -> close -> [reset] -> reopen with backoff -> re-read

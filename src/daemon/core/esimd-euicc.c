@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
+#include <string.h>
+
 #include "esim-util.h"
 #include "esimd-eim.h"
 #include "esimd-error.h"
@@ -369,6 +371,10 @@ esimd_request_free (EsimdRequest *request)
 	g_clear_pointer (&request->arg, g_variant_unref);
 	g_free (request->nickname);
 	g_clear_pointer (&request->config_der, g_bytes_unref);
+	g_clear_pointer (&request->activation_code, esim_activation_code_free);
+	if (request->confirmation_code != NULL)
+		memset (request->confirmation_code, 0, strlen (request->confirmation_code));
+	g_free (request->confirmation_code);
 	g_clear_pointer (&request->reply, g_variant_unref);
 	g_free (request);
 }

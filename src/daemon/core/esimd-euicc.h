@@ -28,6 +28,7 @@ typedef enum {
 	ESIMD_OP_LIST_NOTIFICATIONS,
 	ESIMD_OP_REMOVE_NOTIFICATION,
 	ESIMD_OP_MEMORY_RESET,
+	ESIMD_OP_DOWNLOAD_PROFILE,
 } EsimdOpKind;
 
 #define ESIMD_TYPE_EUICC (esimd_euicc_get_type ())
@@ -39,7 +40,7 @@ typedef struct _EsimdRequest EsimdRequest;
 /*
  * Called exactly once per request: when the operation ran
  * (@error NULL on success; @reply its answer, aa{sv} for list-notifications,
- * else NULL), or when the request was refused before it reached the card
+ * o for download-profile, else NULL), or when the request was refused before it reached the card
  * (invalid arguments, queue full, eUICC gone, esimd stopping: LastError is
  * then left as it was).  A request whose eUICC is removed while it waits or
  * runs is completed then with the removal's reason; the operation that was
@@ -67,8 +68,9 @@ void         esimd_euicc_export (EsimdEuicc *self);
 gboolean     esimd_euicc_is_exported (EsimdEuicc *self);
 
 /* A request for the operation @kind: @iccid for profile operations, @arg the
- * other argument (options a{sv}, nickname s, config ay or seq t; NULL when
- * none, floating references are sunk). */
+ * other argument (options a{sv}, nickname s, config ay, seq t, or
+ * (activation code, options) (sa{sv}) for a download; NULL when none,
+ * floating references are sunk). */
 EsimdRequest *esimd_request_new (EsimdEuicc *euicc, EsimdOpKind kind, const gchar *iccid,
                                  GVariant *arg, EsimdRequestCallback callback,
                                  gpointer user_data);

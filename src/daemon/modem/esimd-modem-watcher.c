@@ -14,6 +14,7 @@
 #include <libmm-glib.h>
 #endif
 
+#include "esim-es10-download.h"
 #include "esim-util.h"
 #include "esimd-log.h"
 #include "esimd-modem-channel.h"
@@ -68,6 +69,7 @@ esimd_modem_euicc_copy (const EsimdModemEuicc *info)
 	copy->transport = g_strdup (info->transport);
 	copy->port = g_strdup (info->port);
 	copy->eid = g_strdup (info->eid);
+	copy->imei = g_strdup (info->imei);
 	return copy;
 }
 
@@ -83,6 +85,7 @@ esimd_modem_euicc_free (EsimdModemEuicc *info)
 	g_free (info->transport);
 	g_free (info->port);
 	g_free (info->eid);
+	g_free (info->imei);
 	g_free (info);
 }
 
@@ -93,7 +96,8 @@ esimd_modem_euicc_equal (const EsimdModemEuicc *a, const EsimdModemEuicc *b)
 	       g_strcmp0 (a->manufacturer, b->manufacturer) == 0 &&
 	       g_strcmp0 (a->model, b->model) == 0 && g_strcmp0 (a->transport, b->transport) == 0 &&
 	       g_strcmp0 (a->port, b->port) == 0 && a->slot == b->slot && a->active == b->active &&
-	       a->vid == b->vid && a->pid == b->pid && g_strcmp0 (a->eid, b->eid) == 0;
+	       a->vid == b->vid && a->pid == b->pid && g_strcmp0 (a->eid, b->eid) == 0 &&
+	       g_strcmp0 (a->imei, b->imei) == 0 && a->radios == b->radios;
 }
 
 gchar *
@@ -214,6 +218,49 @@ read_usb_id (const gchar *device, const gchar *name)
 	return (guint16) value;
 }
 
+/* Modem.EquipmentIdentifier is the IMEI on 3GPP modems, an ESN or MEID on CDMA
+ * ones (ModemManager mm-modem.h): only a 15-digit IMEI whose Luhn check digit
+ * fits goes into a download's deviceInfo (SGP.22 §4.2); all zeros, which
+ * modems report when they have none, is no IMEI. */
+static gchar *
+modem_imei (MMModem *modem)
+{
+	const gchar *id = mm_modem_get_equipment_identifier (modem);
+	guint sum = 0;
+	gboolean zeros = TRUE;
+
+	if (id == NULL || strlen (id) != 15)
+		return NULL;
+	for (guint i = 0; i < 15; i++) {
+		guint digit;
+
+		if (!g_ascii_isdigit (id[i]))
+			return NULL;
+		digit = (guint) (id[i] - '0');
+		zeros = zeros && digit == 0;
+		/* Luhn: every second digit from the right of the check digit doubled */
+		if (i % 2 == 1)
+			digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
+		sum += digit;
+	}
+	return !zeros && sum % 10 == 0 ? g_strdup (id) : NULL;
+}
+
+static guint
+modem_radios (MMModem *modem)
+{
+	MMModemCapability caps = mm_modem_get_current_capabilities (modem);
+	guint radios = 0;
+
+	if (caps & MM_MODEM_CAPABILITY_GSM_UMTS)
+		radios |= ESIM_DEVICE_RADIO_GSM | ESIM_DEVICE_RADIO_UMTS;
+	if (caps & MM_MODEM_CAPABILITY_LTE)
+		radios |= ESIM_DEVICE_RADIO_LTE;
+	if (caps & MM_MODEM_CAPABILITY_5GNR)
+		radios |= ESIM_DEVICE_RADIO_NR;
+	return radios;
+}
+
 /* The eUICC on @sim, or NULL if the SIM is not an eUICC. */
 static EsimdModemEuicc *
 modem_entry_euicc_for_sim (ModemEntry *entry, MMSim *sim, guint slot, gboolean active)
@@ -247,6 +294,8 @@ modem_entry_euicc_for_sim (ModemEntry *entry, MMSim *sim, guint slot, gboolean a
 	info->slot = slot;
 	info->active = active;
 	info->eid = g_strdup (eid != NULL && eid[0] != '\0' ? eid : NULL);
+	info->imei = modem_imei (entry->modem);
+	info->radios = modem_radios (entry->modem);
 	/* Device is the sysfs directory of the USB device: idVendor, idProduct */
 	if (g_path_is_absolute (device)) {
 		info->vid = read_usb_id (device, "idVendor");
@@ -438,6 +487,7 @@ watcher_add_object (EsimdModemWatcher *self, MMObject *object)
 	static const gchar *const watched[] = {
 		"notify::sim-slots", "notify::sim", "notify::primary-sim-slot", "notify::ports",
 		"notify::device", "notify::model", "notify::manufacturer",
+		"notify::equipment-identifier", "notify::current-capabilities",
 	};
 	MMModem *modem = mm_object_get_modem (object);
 	ModemEntry *entry;

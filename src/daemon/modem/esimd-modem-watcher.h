@@ -30,6 +30,9 @@ typedef struct {
 	guint16  vid;          /* USB ids read under Device in sysfs, 0 if unknown */
 	guint16  pid;
 	gchar   *eid;          /* as ModemManager reports it, NULL if none */
+	gchar   *imei;         /* Modem.EquipmentIdentifier when it is an IMEI (15 digits,
+	                        * Luhn check), NULL otherwise: the download's deviceInfo */
+	guint    radios;       /* EsimDeviceRadio bits from Modem.CurrentCapabilities */
 } EsimdModemEuicc;
 
 EsimdModemEuicc *esimd_modem_euicc_copy (const EsimdModemEuicc *info);
