@@ -337,8 +337,8 @@ server_function_of (EsimDownloadStep step)
 	}
 }
 
-/* A server's error, worded for a user: who refused what.  Transport errors name
- * the server already. */
+/* A server's error, worded for a user: who refused what; a transport error (which
+ * names the server) gets the request it broke. */
 static void
 prefix_server_error (DownloadContext *ctx, GError **error, EsimDownloadStep step)
 {
@@ -353,8 +353,14 @@ prefix_server_error (DownloadContext *ctx, GError **error, EsimDownloadStep step
 	else if (g_error_matches (*error, ESIM_ES9P_ERROR, ESIM_ES9P_ERROR_MALFORMED) ||
 	         g_error_matches (*error, ESIM_ESIPA_ERROR, ESIM_ESIPA_ERROR_MALFORMED))
 		g_prefix_error (error, "the %s answered %s with an invalid message: ", who, function);
-	else
-		g_prefix_error (error, "%s: ", function);
+	else {
+		/* the transport's message names the server already: say which request failed */
+		GError *suffixed = g_error_new ((*error)->domain, (*error)->code, "%s (ES9+ %s)",
+		                                (*error)->message, function);
+
+		g_error_free (*error);
+		*error = suffixed;
+	}
 }
 
 /*

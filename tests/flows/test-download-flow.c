@@ -334,7 +334,8 @@ test_initiate_fails (Fixture *f, gconstpointer data)
 	result = run (f, &params, &failure, &error);
 	g_assert_null (result);
 	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND);
-	g_assert_true (g_str_has_prefix (error->message, "initiateAuthentication: "));
+	g_assert_cmpstr (error->message, ==,
+	                 "cannot find the SM-DP+ smdp.test (ES9+ initiateAuthentication)");
 	assert_not_cancelled (f, &failure, ESIM_DOWNLOAD_STEP_INITIATE_AUTHENTICATION);
 	g_assert_false (failure.server_told);
 	g_assert_cmpstr (fake_rsp_server_get_calls (f->server), ==, "initiateAuthentication");
