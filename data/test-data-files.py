@@ -36,6 +36,7 @@ CONFIG_KEYS = {
     'modem': {'Enabled': 'auto', 'UseProxy': 'true', 'InhibitOnSwitch': 'true',
               'SwitchTimeout': '60'},
     'pcsc': {'Readers': '', 'AutoDetect': 'false'},
+    'download': {'TestCiDirectory': '', 'RequestTimeout': '60'},
 }
 # keys of the per-modem groups [modem:<Model>] and [modem:<vid>:<pid>]
 MODEM_OVERRIDE_KEYS = ('Refresh', 'ResetAfterSwitch', 'InhibitOnSwitch')

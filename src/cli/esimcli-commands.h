@@ -20,6 +20,8 @@ typedef enum {
 	ESIMCLI_CMD_OPT_EUICC = 1 << 0,
 	ESIMCLI_CMD_OPT_YES = 1 << 1,
 	ESIMCLI_CMD_OPT_KEEP_TEST = 1 << 2,
+	ESIMCLI_CMD_OPT_CONFIRMATION_CODE = 1 << 3,
+	ESIMCLI_CMD_OPT_ENABLE = 1 << 4,
 } EsimcliCommandOptions;
 
 typedef enum {
@@ -36,6 +38,8 @@ typedef enum {
 	ESIMCLI_OPT_EUICC,
 	ESIMCLI_OPT_YES,
 	ESIMCLI_OPT_KEEP_TEST,
+	ESIMCLI_OPT_CONFIRMATION_CODE,
+	ESIMCLI_OPT_ENABLE,
 } EsimcliOptionId;
 
 typedef struct {

@@ -75,6 +75,8 @@ typedef struct {
 	gchar *euicc;			/* --euicc */
 	gboolean yes;			/* --yes */
 	gboolean keep_test_profiles;	/* --keep-test-profiles */
+	gchar *confirmation_code;	/* --confirmation-code, "-": read it */
+	gboolean enable;		/* --enable */
 } EsimcliArgs;
 
 typedef gboolean (*EsimcliCommandFunc) (EsimcliCli *cli, EsimcliArgs *args, GError **error);
@@ -134,6 +136,7 @@ gboolean esimcli_profile_enable (EsimcliCli *cli, EsimcliArgs *args, GError **er
 gboolean esimcli_profile_disable (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_profile_delete (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_profile_nickname (EsimcliCli *cli, EsimcliArgs *args, GError **error);
+gboolean esimcli_profile_download (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_notification_list (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_notification_remove (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_monitor (EsimcliCli *cli, EsimcliArgs *args, GError **error);

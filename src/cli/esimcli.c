@@ -41,6 +41,12 @@ const EsimcliOption esimcli_options[] = {
 	  N_("do not ask for confirmation") },
 	{ ESIMCLI_OPT_KEEP_TEST, 0, "keep-test-profiles", NULL, NULL, ESIMCLI_CMD_OPT_KEEP_TEST,
 	  N_("keep field-loaded test profiles when resetting") },
+	{ ESIMCLI_OPT_CONFIRMATION_CODE, 0, "confirmation-code", "CODE", NULL,
+	  ESIMCLI_CMD_OPT_CONFIRMATION_CODE,
+	  N_("the confirmation code of the activation code; '-' reads it from the terminal "
+	     "without showing it (or from the first line of standard input)") },
+	{ ESIMCLI_OPT_ENABLE, 0, "enable", NULL, NULL, ESIMCLI_CMD_OPT_ENABLE,
+	  N_("enable the profile once it is installed") },
 	{ 0, 0, NULL, NULL, NULL, 0, NULL },
 };
 
@@ -82,6 +88,12 @@ static const EsimcliCommand profile_commands[] = {
 	{ "nickname", esimcli_profile_nickname, "PROFILE NAME",
 	  N_("set the nickname of a profile (an empty NAME clears it)"),
 	  0, { ESIMCLI_ARG_PROFILE, ESIMCLI_ARG_TEXT }, FALSE },
+	{ "download", esimcli_profile_download,
+	  "ACTIVATION_CODE [--confirmation-code CODE|-] [--enable] [--euicc EID]",
+	  N_("download a profile from the SM-DP+ the activation code names and install it; a "
+	     "progress bar on a terminal (--euicc is needed when there are several eUICCs)"),
+	  ESIMCLI_CMD_OPT_CONFIRMATION_CODE | ESIMCLI_CMD_OPT_ENABLE | ESIMCLI_CMD_OPT_EUICC,
+	  { ESIMCLI_ARG_TEXT }, TRUE },
 	{ NULL, NULL, NULL, NULL, 0, { ESIMCLI_ARG_NONE }, FALSE },
 };
 
@@ -269,6 +281,15 @@ esimcli_apply_option (EsimcliCli *cli, EsimcliArgs *args, const EsimcliOption *o
 		break;
 	case ESIMCLI_OPT_KEEP_TEST:
 		args->keep_test_profiles = TRUE;
+		break;
+	case ESIMCLI_OPT_CONFIRMATION_CODE:
+		if (args->confirmation_code != NULL)
+			memset (args->confirmation_code, 0, strlen (args->confirmation_code));
+		g_free (args->confirmation_code);
+		args->confirmation_code = g_strdup (value);
+		break;
+	case ESIMCLI_OPT_ENABLE:
+		args->enable = TRUE;
 		break;
 	case ESIMCLI_OPT_SHOW_SECRETS:
 	case ESIMCLI_OPT_VERSION:
@@ -614,6 +635,9 @@ args_clear (EsimcliArgs *args)
 {
 	g_clear_pointer (&args->positional, g_ptr_array_unref);
 	g_clear_pointer (&args->euicc, g_free);
+	if (args->confirmation_code != NULL)
+		memset (args->confirmation_code, 0, strlen (args->confirmation_code));
+	g_clear_pointer (&args->confirmation_code, g_free);
 }
 
 /* For the "Try 'esimcli OBJECT help'" hint after an option error. */
