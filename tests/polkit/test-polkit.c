@@ -15,6 +15,7 @@
 #define ACTION_CONFIGURE_EIM   "org.freedesktop.Esimd1.configure-eim"
 #define ACTION_RESET           "org.freedesktop.Esimd1.reset"
 #define ACTION_SET_LOGGING     "org.freedesktop.Esimd1.set-logging"
+#define ACTION_DOWNLOAD        "org.freedesktop.Esimd1.download"
 #define IFACE_MANAGER          "org.freedesktop.Esimd1"
 #define IFACE_EUICC            "org.freedesktop.Esimd1.Euicc"
 #define IFACE_PROFILE          "org.freedesktop.Esimd1.Profile"
@@ -300,6 +301,13 @@ test_polkit_nothing_allowed (void)
 	                          g_variant_new ("(s@a{sv})", enabled->iccid, empty_options ()));
 	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "DeleteProfile",
 	                          g_variant_new ("(s@a{sv})", disabled->iccid, empty_options ()));
+	/* polkit first: a malformed code tells an unauthorised caller nothing */
+	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "DownloadProfile",
+	                          g_variant_new ("(s@a{sv})", "not an activation code",
+	                                         empty_options ()));
+	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "DownloadProfile",
+	                          g_variant_new ("(s@a{sv})", "LPA:1$smdp.invalid$MID",
+	                                         empty_options ()));
 	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "SetNickname",
 	                          g_variant_new ("(ss)", disabled->iccid, "denied"));
 	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "RemoveNotification",
@@ -421,12 +429,40 @@ uncommented_default_config (void)
 	return g_regex_replace (regex, contents, -1, 0, "\\1", 0, &error);
 }
 
+/* org.freedesktop.Esimd1.download alone: DownloadProfile gets past polkit (and its
+ * malformed code is then refused naming the field), nothing else does. */
+static void
+test_polkit_download_only (void)
+{
+	const gchar *allowed[] = { ACTION_DOWNLOAD, NULL };
+	g_autoptr(EsimdTestHarness) h = start_harness (allowed);
+	g_autoptr(TestTree) before = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autofree gchar *remote = NULL;
+
+	if (h == NULL)
+		return;
+	before = read_tree (h);
+	reply = call (h, before->euicc_path, IFACE_EUICC, "DownloadProfile",
+	              g_variant_new ("(s@a{sv})", "LPA:1$smdp example$MID", empty_options ()),
+	              &error);
+	g_assert_null (reply);
+	remote = g_dbus_error_get_remote_error (error);
+	g_assert_cmpstr (remote, ==, "org.freedesktop.Esimd1.Error.InvalidArgs");
+	g_assert_nonnull (strstr (error->message, "SM-DP+ address"));
+	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "EnableProfile",
+	                          g_variant_new ("(s@a{sv})", find_profile (before, "disabled")->iccid,
+	                                         empty_options ()));
+}
+
 static void
 test_polkit_default_config (void)
 {
 	const gchar *allowed[] = { ACTION_MANAGE_PROFILES, ACTION_SET_LOGGING, NULL };
 	const gchar *keys[] = { "LogLevel", "LogPersonalInfo", "StoreDataSegmentSize",
-		                "RefreshOnSwitch", "Files", NULL };
+		                "RefreshOnSwitch", "Files", "TestCiDirectory", "RequestTimeout",
+		                NULL };
 	g_autoptr(EsimdTestHarness) h = esimd_test_harness_new (ESIMD_TEST_BUS_SYSTEM);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(TestTree) before = NULL;
@@ -607,6 +643,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esimd/polkit/manage-profiles-allowed", test_polkit_manage_profiles_allowed);
 	g_test_add_func ("/esimd/polkit/nothing-allowed", test_polkit_nothing_allowed);
 	g_test_add_func ("/esimd/polkit/reset-only", test_polkit_reset_only);
+	g_test_add_func ("/esimd/polkit/download-only", test_polkit_download_only);
 	g_test_add_func ("/esimd/polkit/default-config", test_polkit_default_config);
 	g_test_add_func ("/esimd/polkit/cli", test_polkit_cli);
 	g_test_add_func ("/esimd/polkit/set-logging", test_polkit_set_logging);
