@@ -262,6 +262,8 @@ test_success (Fixture *f, gconstpointer data)
 	                              (const guint8 *) "MID-1", 5));
 	g_assert_true (bytes_contain (fake_rsp_server_get_last_authenticate_server_response (f->server),
 	                              imei_tbcd, sizeof (imei_tbcd)));
+	g_assert_cmpstr (esim_test_smdp_get_device_imei (f->smdp), ==, TEST_IMEI);
+	g_assert_cmpstr (esim_test_smdp_get_device_tac (f->smdp), ==, "35209900");
 	g_assert_cmpstr (f->steps->str, ==,
 	                 "get-euicc-challenge,get-euicc-info,initiate-authentication,"
 	                 "authenticate-server,authenticate-client,check-profile,prepare-download,"

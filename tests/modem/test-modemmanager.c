@@ -14,6 +14,8 @@
 
 #include <glib/gstdio.h>
 
+#include "esim-test-pki.h"
+#include "esim-test-smdp.h"
 #include "esim-veuicc.h"
 #include "esimd-gdbus.h"
 #include "esimd-test-harness.h"
@@ -1722,6 +1724,69 @@ test_at_session_ids (Fixture *f, gconstpointer data)
 #endif
 }
 
+/* A download on the eUICC of a modem tells the SM-DP+ the modem's IMEI (ModemManager's
+ * EquipmentIdentifier) and the TAC it starts with, inside what the card signs (SGP.22
+ * §4.2 deviceInfo).  A test PKI of its own: the card is made from its credentials. */
+static void
+test_qmi_download_device_info (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_FAKE_QMI
+	/* 35 209900 176148 1: a TAC of the GSMA test range, Luhn check digit 1 */
+	const gchar *imei = "352099001761481";
+	g_autofree gchar *pki = g_build_filename (esimd_test_harness_get_tmpdir (f->h), "pki", NULL);
+	g_autofree gchar *seed_path = g_build_filename (esimd_test_harness_get_tmpdir (f->h),
+	                                                "download-card.ini", NULL);
+	g_autofree gchar *seed = g_strdup_printf ("[card]\ncredentials=%s\n", pki);
+	g_autofree gchar *ci = g_build_filename (pki, "CertificateIssuer", NULL);
+	g_autofree gchar *config = g_strdup_printf ("[download]\nTestCiDirectory=%s\n", ci);
+	EsimTestPkiOptions pki_options = { .smdp_host = "localhost" };
+	EsimTestSmdpOptions smdp_options = { .pki_dir = pki, .host = "localhost" };
+	EsimTestSmdpOrder order = { .matching_id = "MID-MODEM" };
+	g_autoptr(EsimTestSmdp) smdp = NULL;
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *code = NULL;
+	g_autofree gchar *out = NULL;
+	FakeMmModemInfo info = {
+		.device = f->usb_dir,
+		.manufacturer = MODEM_MANUFACTURER,
+		.model = MODEM_MODEL,
+		.at_port = "/dev/ttyUSB2",
+		.equipment_identifier = imei,
+		.capabilities = MM_MODEM_CAPABILITY_GSM_UMTS | MM_MODEM_CAPABILITY_LTE,
+	};
+
+	g_assert_true (esim_test_pki_write (pki, &pki_options, NULL, &error));
+	g_assert_true (g_file_set_contents (seed_path, seed, -1, NULL));
+	g_clear_object (&f->card);
+	f->card = esim_veuicc_new_from_file (seed_path, TRUE, &error);
+	g_assert_no_error (error);
+	smdp = esim_test_smdp_new (&smdp_options, &error);
+	g_assert_no_error (error);
+	g_assert_true (esim_test_smdp_listen (smdp, "127.0.0.1:0", &error));
+	g_assert_true (esim_test_smdp_add_order (smdp, &order, &error));
+	code = esim_test_smdp_get_activation_code (smdp, "MID-MODEM");
+	write_config (f, config);
+	f->qmi = fake_qmi_modem_new (f->card, NULL, 1, &error);
+	g_assert_no_error (error);
+	info.qmi_port = fake_qmi_modem_get_port (f->qmi);
+	f->modem = fake_modemmanager_add_modem (f->mm, &info);
+	fake_mm_modem_set_sim (f->modem, 0, MM_SIM_TYPE_ESIM, MM_SIM_ESIM_STATUS_WITH_PROFILES,
+	                       esim_veuicc_get_eid (f->card));
+	fake_modemmanager_start (f->mm);
+	start_daemon (f);
+	euicc = wait_euicc (f, "qmi", "ready");
+
+	out = cli (f, 0, NULL, "-w", "60", "profile", "download", code, NULL);
+	g_assert_nonnull (strstr (out, "downloaded."));
+	g_assert_cmpstr (esim_test_smdp_get_device_imei (smdp), ==, imei);
+	g_assert_cmpstr (esim_test_smdp_get_device_tac (smdp), ==, "35209900");
+	assert_profile_state (f, esim_test_smdp_get_order_iccid (smdp, "MID-MODEM"), "disabled");
+#else
+	skip_without (HAVE_QMI, "built without QMI support");
+#endif
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1743,6 +1808,7 @@ main (int argc, char *argv[])
 	ADD ("qmi/access-denied", test_qmi_access_denied);
 	ADD ("qmi/client-forgotten", test_qmi_client_forgotten);
 	ADD ("qmi/same-port-twice", test_qmi_same_port_twice);
+	ADD ("qmi/download-device-info", test_qmi_download_device_info);
 	ADD ("qmi/modems-come-and-go", test_modems_come_and_go);
 	ADD ("qmi/restart", test_modemmanager_restarts);
 	ADD ("qmi/removed-mid-operation", test_removed_mid_operation);

@@ -427,10 +427,58 @@ verify_euicc_chain (SmdpSession *session, EsimCert *euicc, EsimCert *eum, const 
 	return g_error_matches (error, ESIM_CRYPTO_ERROR, ESIM_CRYPTO_ERROR_UNTRUSTED) ? "8.1.2" : "8.1.3";
 }
 
+/* TBCD digits (3GPP TS 29.002: the first digit in the low nibble), F fillers dropped.  The
+ * IMEI's last octet is SGP.22 §4.2's: the check digit in the high nibble, F in the low
+ * (AOSP EuiccPort.getDeviceId), so its nibbles are read the other way round. */
+static gchar *
+tbcd_digits (const EsimTlv *tlv, gboolean imei)
+{
+	g_autoptr(GString) digits = g_string_new (NULL);
+
+	for (gsize i = 0; i < tlv->len; i++) {
+		guint8 b = tlv->value[i];
+		guint8 first = b & 0x0F, second = b >> 4;
+
+		if (imei && i + 1 == tlv->len) {
+			first = b >> 4;
+			second = b & 0x0F;
+		}
+		if (first <= 9)
+			g_string_append_c (digits, (gchar) ('0' + first));
+		if (second <= 9)
+			g_string_append_c (digits, (gchar) ('0' + second));
+	}
+	return g_string_free (g_steal_pointer (&digits), FALSE);
+}
+
+/* DeviceInfo ::= SEQUENCE { tac [0] Octet4, deviceCapabilities [1], imei [2] Octet8 OPTIONAL } */
+static void
+record_device_info (EsimTestSmdp *self, const EsimTlv *ctx_params)
+{
+	EsimTlvIter iter, members;
+	EsimTlv item, member;
+
+	g_clear_pointer (&self->device_tac, g_free);
+	g_clear_pointer (&self->device_imei, g_free);
+	esim_tlv_iter_init (&iter, ctx_params);
+	while (esim_tlv_iter_next (&iter, &item, NULL)) {
+		if (item.tag != ESIM_TAG_CTX_DEVICE_INFO)
+			continue;
+		esim_tlv_iter_init (&members, &item);
+		while (esim_tlv_iter_next (&members, &member, NULL)) {
+			if (member.tag == ESIM_TAG_DEVICE_TAC && member.len == 4)
+				self->device_tac = tbcd_digits (&member, FALSE);
+			else if (member.tag == ESIM_TAG_DEVICE_IMEI && member.len == 8)
+				self->device_imei = tbcd_digits (&member, TRUE);
+		}
+	}
+}
+
 /* EuiccSigned1 ::= SEQUENCE { transactionId [0], serverAddress [3], serverChallenge [4],
  *   euiccInfo2 [34], ctxParams1 } with ctxParams1 [0] { matchingId [0] OPT, deviceInfo [1] } */
 static gboolean
-parse_euicc_signed1 (const EsimTlv *signed1, EsimTlv *tid, EsimTlv *server_challenge, gchar **matching_id)
+parse_euicc_signed1 (const EsimTlv *signed1, EsimTlv *tid, EsimTlv *server_challenge, EsimTlv *ctx_params,
+                     gchar **matching_id)
 {
 	EsimTlv c[5], ctx;
 
@@ -440,6 +488,7 @@ parse_euicc_signed1 (const EsimTlv *signed1, EsimTlv *tid, EsimTlv *server_chall
 		return FALSE;
 	*tid = c[0];
 	*server_challenge = c[2];
+	*ctx_params = c[4];
 	*matching_id = NULL;
 	if (esim_tlv_parse (c[4].value, c[4].len, &ctx, NULL, NULL) && ctx.tag == ESIM_TAG_CTX_MATCHING_ID) {
 		*matching_id = esim_tlv_dup_utf8 (&ctx, NULL);
@@ -521,7 +570,7 @@ smdp_authenticate_client (EsimTestSmdp *self, JsonObject *request, gchar **answe
 	g_autofree gchar *eid = NULL;
 	g_autoptr(GError) error = NULL;
 	const gchar *subject, *reason = NULL;
-	EsimTlv top, arm, c[4], tid, server_challenge;
+	EsimTlv top, arm, c[4], tid, server_challenge, ctx_params;
 	SmdpOrder *order;
 
 	response = member_tlv (request, "authenticateServerResponse", ESIM_TAG_AUTHENTICATE_SERVER, &top);
@@ -536,7 +585,7 @@ smdp_authenticate_client (EsimTestSmdp *self, JsonObject *request, gchar **answe
 	    c[1].tag != ESIM_TAG_SIGNATURE || c[1].len != ESIM_SIGNATURE_LENGTH ||
 	    (euicc = esim_cert_new_from_der (c[2].raw, c[2].raw_len, NULL)) == NULL ||
 	    (eum = esim_cert_new_from_der (c[3].raw, c[3].raw_len, NULL)) == NULL ||
-	    !parse_euicc_signed1 (&c[0], &tid, &server_challenge, &matching_id))
+	    !parse_euicc_signed1 (&c[0], &tid, &server_challenge, &ctx_params, &matching_id))
 		return bad_request ("authenticateClient");
 	subject = verify_euicc_chain (session, euicc, eum, &reason);
 	if (subject != NULL)
@@ -548,6 +597,7 @@ smdp_authenticate_client (EsimTestSmdp *self, JsonObject *request, gchar **answe
 	if (server_challenge.len != sizeof (session->server_challenge) ||
 	    memcmp (server_challenge.value, session->server_challenge, server_challenge.len) != 0)
 		return failed (answer, "8.1", "6.1", "serverChallenge is invalid");
+	record_device_info (self, &ctx_params);
 	eid = esim_cert_dup_subject_serial_number (euicc);
 	order = choose_order (self, matching_id, eid, answer);
 	if (order == NULL)

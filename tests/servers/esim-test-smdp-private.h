@@ -83,6 +83,8 @@ struct _EsimTestSmdp {
 	GHashTable      *http_errors;    /* function -> status */
 	guint            faults;
 	guint            next_iccid;
+	gchar           *device_tac;     /* the last deviceInfo's, as digits */
+	gchar           *device_imei;
 };
 
 /* esim-test-smdp.c: JSON answers (SGP.22 §6.5.1.4 header.functionExecutionStatus) */

@@ -362,6 +362,8 @@ esim_test_smdp_finalize (GObject *object)
 	g_free (self->host);
 	g_free (self->address);
 	g_free (self->oid);
+	g_free (self->device_tac);
+	g_free (self->device_imei);
 	g_ptr_array_unref (self->cis);
 	signer_clear (&self->dp_auth);
 	signer_clear (&self->dp_pb);
@@ -789,4 +791,18 @@ esim_test_smdp_listen (EsimTestSmdp *self, const gchar *address, GError **error)
 	self->address = self->port == 443 ? g_strdup (self->host) :
 	                g_strdup_printf ("%s:%u", self->host, self->port);
 	return TRUE;
+}
+
+const gchar *
+esim_test_smdp_get_device_tac (EsimTestSmdp *self)
+{
+	g_return_val_if_fail (ESIM_IS_TEST_SMDP (self), NULL);
+	return self->device_tac;
+}
+
+const gchar *
+esim_test_smdp_get_device_imei (EsimTestSmdp *self)
+{
+	g_return_val_if_fail (ESIM_IS_TEST_SMDP (self), NULL);
+	return self->device_imei;
 }

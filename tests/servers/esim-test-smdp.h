@@ -136,6 +136,10 @@ GPtrArray *esim_test_smdp_get_cancelled (EsimTestSmdp *self);
 guint      esim_test_smdp_get_request_count (EsimTestSmdp *self, const gchar *function);
 /* Distinct TCP connections that carried a request. */
 guint      esim_test_smdp_get_connection_count (EsimTestSmdp *self);
+/* The TAC and IMEI (decimal digits) of the deviceInfo in the last ctxParams1 the eUICC
+ * signed (authenticateClient); NULL when absent. */
+const gchar *esim_test_smdp_get_device_tac (EsimTestSmdp *self);
+const gchar *esim_test_smdp_get_device_imei (EsimTestSmdp *self);
 
 /* ---- without HTTP (the server suite, fuzzing) ---- */
 
