@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""tests/lab/esimd-lab, without a terminal, on this build: it starts the bus
-and esimd on a software eUICC, esimcli lists the two demo profiles through it,
-and every way out (end of COMMAND, end of the shell's input, a hangup, a card
-that cannot be loaded) stops every service it started.  Run by meson (suite
-'lab')."""
+"""tests/lab/esimd-lab, without a terminal, on this build: it starts the bus,
+the test SM-DP+ and esimd on a software eUICC, esimcli lists the two demo
+profiles through it and downloads the SM-DP+'s demo profiles with the
+activation codes the lab shows, and every way out (end of COMMAND, end of the
+shell's input, a hangup, a card that cannot be loaded) stops every service it
+started.  Run by meson (suite 'lab')."""
 
 import argparse
 import os
@@ -62,8 +63,11 @@ def running(pid):
         return False
 
 
+SERVICES = {'bus', 'smdp', 'esimd'}
+
+
 def check_stopped(what, pids, lab_dir):
-    check(set(pids) == {'bus', 'esimd'}, f'{what}: services {sorted(pids)}, expected bus and esimd')
+    check(set(pids) == SERVICES, f'{what}: services {sorted(pids)}, expected {sorted(SERVICES)}')
     deadline = time.monotonic() + DEADLINE_S
     while any(running(pid) for pid in pids.values()) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -98,6 +102,7 @@ def test_shell(lab):
     check(result.returncode == 7, f'shell: exit status {result.returncode}, expected 7')
     check(profiles(result.stdout) == DEMO_PROFILES, f'shell: profiles {profiles(result.stdout)}')
     check('exit or Ctrl-D stops the lab' in result.stderr, 'shell: no greeting on stderr')
+    check('LPA:1$localhost:' in result.stderr, 'shell: the greeting shows no activation code')
     check_stopped('shell', service_pids(result.stdout), lab.lab_dir)
 
 
@@ -131,6 +136,29 @@ def test_hangup(lab):
     check_stopped('hangup', service_pids(''.join(lines)), lab.lab_dir)
 
 
+def test_download(args):
+    """The README's download: the lab's activation codes, one with its confirmation code
+    and --enable, through the lab's esimcli; both profiles on the card."""
+    with tempfile.TemporaryDirectory() as lab_dir:
+        lab = Lab(args, lab_dir)
+        result = lab.run('sh', '-c', SHOW_PIDS + '; codes="$ESIMD_LAB_DIR/activation-codes";'
+                         ' esimcli profile download "$(sed -n 1p "$codes")" &&'
+                         ' esimcli profile download "$(sed -n 2p "$codes")"'
+                         ' --confirmation-code 1234 --enable &&'
+                         ' esimcli -g NAME,STATE profile list')
+        print(result.stdout, result.stderr, sep='')
+        check(result.returncode == 0, f'download: exit status {result.returncode}')
+        check(result.stdout.count('downloaded') == 2, 'download: not two profiles downloaded')
+        check('esimd test profile:disabled' in result.stdout and
+              'esimd test profile:enabled' in result.stdout,
+              'download: the profile list does not show both downloaded profiles')
+        check_stopped('download', service_pids(result.stdout), lab_dir)
+        # once there is a PKI and a card, a second start uses both
+        result = lab.run('esimcli', '-g', 'NAME', 'profile', 'list')
+        check(result.returncode == 0 and result.stdout.count('esimd test profile') == 2,
+              f'download: the card lost its profiles on restart: {result.stdout}')
+
+
 def test_bad_card(args):
     """An eUICC file esimd refuses: the lab says so, exits 1 and leaves nothing running."""
     with tempfile.TemporaryDirectory() as lab_dir:
@@ -159,6 +187,7 @@ def main():
         check(os.path.exists(os.path.join(lab_dir, 'euicc.ini')), 'the eUICC file is gone')
         test_shell(lab)
         test_hangup(lab)
+    test_download(args)
     test_bad_card(args)
 
     print(f'{len(failures)} problems found')
