@@ -830,12 +830,15 @@ test_complete (void)
 						"list", "--eu", NULL);
 	g_autofree gchar *fields = cli_expect (h, EXIT_OK, NULL, "--complete-args", "profile", "-f",
 					       "ICCID,NI", NULL);
+	g_autofree gchar *download = cli_expect (h, EXIT_OK, NULL, "--complete-args", "profile",
+						 "download", "LPA:1$x$y", "--con", NULL);
 	g_autofree gchar *iccids = NULL;
 	g_autofree gchar *full = cli_expect (h, EXIT_OK, NULL, "-g", "iccid", "profile", "list",
 					     NULL);
 
 	g_assert_cmpstr (objects, ==, "profile\n");
-	g_assert_cmpstr (commands, ==, "disable\ndelete\n");
+	g_assert_cmpstr (commands, ==, "disable\ndelete\ndownload\n");
+	g_assert_cmpstr (download, ==, "--confirmation-code\n");
 	g_assert_cmpstr (outputs, ==, "human\njson\nkeyvalue\n");
 	g_assert_cmpstr (options, ==, "--euicc\n");
 	g_assert_cmpstr (fields, ==, "ICCID,NICKNAME\n");
