@@ -14,6 +14,9 @@
 #include "esim-notify.h"
 #include "esim-tls-database.h"
 
+/* seconds: retries due this close to a round's start are made in it */
+#define ESIM_NOTIFY_DUE_SLACK_S 2
+
 typedef enum {
 	NOTIFY_STEP_FIRST,
 	NOTIFY_STEP_LIST,
@@ -34,6 +37,8 @@ typedef struct {
 	EsimNotifyOptions     options;
 	NotifyStep            step;
 	gint64                now;
+	/* one jitter per round: notifications that failed together are retried together */
+	gdouble               jitter;
 	EsimNotificationList *list;
 	guint                 index;
 	GHashTable           *records;   /* guint64* seq -> EsimNotifyRecord* */
@@ -89,21 +94,25 @@ esim_notify_result_free (EsimNotifyResult *result)
 	g_free (result);
 }
 
-guint
-esim_notify_backoff_delay (guint attempts, guint initial_s, guint max_s)
+/* @random in [0, 1) takes up to a quarter off: devices that failed together do not
+ * retry together. */
+static guint
+backoff_delay (guint attempts, guint initial_s, guint max_s, gdouble random)
 {
 	guint64 delay = MAX (initial_s, 1);
-	guint jitter;
 
 	max_s = MAX (max_s, 1);
 	for (guint i = 1; i < attempts && delay < max_s; i++)
 		delay *= 2;
 	delay = MIN (delay, max_s);
-	/* up to a quarter less: devices that failed together do not retry together */
-	jitter = (guint) (delay / 4);
-	if (jitter > 0)
-		delay -= (guint) g_random_int_range (0, (gint32) MIN (jitter, G_MAXINT32 - 1) + 1);
+	delay -= (guint64) ((gdouble) (delay / 4) * CLAMP (random, 0.0, 1.0));
 	return (guint) MAX (delay, 1);
+}
+
+guint
+esim_notify_backoff_delay (guint attempts, guint initial_s, guint max_s)
+{
+	return backoff_delay (attempts, initial_s, max_s, g_random_double ());
 }
 
 static void
@@ -202,7 +211,7 @@ record_failure (NotifyContext *ctx, EsimNotifyItemState state, const gchar *mess
 	ctx->record.attempts = MIN (ctx->record.attempts, G_MAXUINT - 1) + 1;
 	/* a refusal will not change soon: the longest delay at once */
 	delay = state == ESIM_NOTIFY_ITEM_REFUSED ? retry_max (ctx) :
-	        esim_notify_backoff_delay (ctx->record.attempts, retry_initial (ctx), retry_max (ctx));
+	        backoff_delay (ctx->record.attempts, retry_initial (ctx), retry_max (ctx), ctx->jitter);
 	ctx->record.next_attempt = ctx->now + delay;
 	journal_save (ctx);
 	item->state = state;
@@ -397,10 +406,12 @@ notify_decide (NotifyContext *ctx, EsimPendingNotification *n)
 	notify_load_record (ctx, n);
 	item->attempts = ctx->record.attempts;
 	item->next_attempt = ctx->record.next_attempt;
-	due = ctx->options.force || ctx->record.next_attempt <= ctx->now;
+	/* a retry due within the slack goes now rather than in a round of its own */
+	due = ctx->options.force || ctx->record.next_attempt <= ctx->now + ESIM_NOTIFY_DUE_SLACK_S;
+	/* removing is a card operation, no server is asked: whenever a round runs */
 	if (ctx->record.delivered) {
 		item->state = ESIM_NOTIFY_ITEM_ACCEPTED;
-		return due ? ACTION_REMOVE : ACTION_SKIP;
+		return ACTION_REMOVE;
 	}
 	if (item->address == NULL) {
 		item->state = ESIM_NOTIFY_ITEM_UNDELIVERABLE;
@@ -610,6 +621,7 @@ esim_notify_round_async (EsimIsdr *isdr, const EsimNotifyOptions *options,
 		g_object_ref (ctx->options.system_database);
 	ctx->step = NOTIFY_STEP_FIRST;
 	ctx->now = g_get_real_time () / G_USEC_PER_SEC;
+	ctx->jitter = g_random_double ();
 	ctx->records = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
 	ctx->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 	ctx->down = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

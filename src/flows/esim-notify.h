@@ -19,7 +19,9 @@
  * forgotten.
  *
  * Failures: each failed attempt is counted and the next one put off, with
- * exponential backoff and jitter from retry_initial_s up to retry_max_s.  A
+ * exponential backoff and jitter from retry_initial_s up to retry_max_s (one
+ * jitter per round, so that notifications that failed together are retried
+ * together; a retry due within 2 s of a round is made in it).  A
  * server that refuses a notification (a functionExecutionStatus "Failed" or
  * "Expired" header) is retried at the longest delay, never given up: the card
  * is the source of truth and only a user removes a notification unsent.  A
