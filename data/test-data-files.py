@@ -37,6 +37,7 @@ CONFIG_KEYS = {
               'SwitchTimeout': '60'},
     'pcsc': {'Readers': '', 'AutoDetect': 'false'},
     'download': {'TestCiDirectory': '', 'RequestTimeout': '60'},
+    'notifications': {'Automatic': 'true', 'RetryInitialDelay': '30', 'RetryMaxDelay': '3600'},
 }
 # keys of the per-modem groups [modem:<Model>] and [modem:<vid>:<pid>]
 MODEM_OVERRIDE_KEYS = ('Refresh', 'ResetAfterSwitch', 'InhibitOnSwitch')

@@ -353,6 +353,7 @@ esimd_run (EsimdDaemon *daemon, const EsimdOptions *options)
 		g_message ("built without polkit: the bus policy decides who may call");
 #endif
 	daemon->manager = esimd_manager_new (connection, daemon->config, !options->session);
+	esimd_manager_set_store (daemon->manager, daemon->store);
 	esimd_add_euiccs (daemon, options);
 
 	daemon->loop = g_main_loop_new (NULL, FALSE);

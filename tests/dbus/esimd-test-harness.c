@@ -308,6 +308,19 @@ harness_name_vanished_cb (GDBusConnection *connection, const gchar *name, gpoint
 
 /* ---- construction ---- */
 
+/* The demo cards esimd makes notify smdp.example.com: no test reaches out to it on its own.
+ * A test that wants esimd to send notifications by itself says so in a later drop-in. */
+static void
+harness_write_defaults (const gchar *config_dir)
+{
+	g_autofree gchar *path = g_build_filename (config_dir, "00-harness.conf", NULL);
+	g_autoptr(GError) error = NULL;
+
+	g_file_set_contents (path, "# the test harness: no automatic notification delivery\n"
+	                     "[notifications]\nAutomatic=false\n", -1, &error);
+	g_assert_no_error (error);
+}
+
 EsimdTestHarness *
 esimd_test_harness_new (EsimdTestBusMode mode)
 {
@@ -323,6 +336,7 @@ esimd_test_harness_new (EsimdTestBusMode mode)
 	harness_install_abort_handler (log_path);
 	config_dir = esimd_test_harness_config_dir (h);
 	g_assert_cmpint (g_mkdir_with_parents (config_dir, 0700), ==, 0);
+	harness_write_defaults (config_dir);
 
 	h->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
 	g_test_dbus_up (h->bus);
@@ -748,6 +762,20 @@ esimd_test_harness_stop_daemon (EsimdTestHarness *h)
 	}
 	g_clear_object (&h->daemon);
 	/* a restarted daemon must not be mistaken for this one */
+	esim_test_wait_until_func (HARNESS_STOP_TIMEOUT_MS, harness_name_released, h,
+	                           "the bus to drop esimd's name %s", ESIMD_TEST_BUS_NAME);
+}
+
+void
+esimd_test_harness_kill_daemon (EsimdTestHarness *h)
+{
+	if (h->daemon == NULL)
+		return;
+	if (!h->daemon_exited) {
+		g_subprocess_force_exit (h->daemon);
+		esim_test_wait_until (h->daemon_exited, "esimd to exit after SIGKILL");
+	}
+	g_clear_object (&h->daemon);
 	esim_test_wait_until_func (HARNESS_STOP_TIMEOUT_MS, harness_name_released, h,
 	                           "the bus to drop esimd's name %s", ESIMD_TEST_BUS_NAME);
 }

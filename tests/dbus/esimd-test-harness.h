@@ -41,7 +41,9 @@ gchar            *esimd_test_harness_card_path (EsimdTestHarness *h, guint i);
 /* tmpdir/esimd.conf: passed as --config (created empty unless the test wrote it). */
 gchar            *esimd_test_harness_config_path (EsimdTestHarness *h);
 /* tmpdir/esimd.conf.d: given to the daemon as $ESIMD_CONFIG_DIR, so that the
- * tests never read the installed configuration directory. */
+ * tests never read the installed configuration directory.  It holds
+ * 00-harness.conf: [notifications] Automatic=false, since the software eUICCs
+ * esimd makes notify smdp.example.com (a later drop-in may turn it on). */
 gchar            *esimd_test_harness_config_dir (EsimdTestHarness *h);
 /* tmpdir/esimd.log: daemon stdout and stderr, appended over restarts. */
 gchar            *esimd_test_harness_log_path (EsimdTestHarness *h);
@@ -75,6 +77,8 @@ gboolean          esimd_test_harness_wait_daemon_exit (EsimdTestHarness *h, guin
                                                        gint *status);
 /* SIGTERM, wait (5 s, then SIGKILL) and wait for the bus name to vanish. */
 void              esimd_test_harness_stop_daemon (EsimdTestHarness *h);
+/* SIGKILL at once (a crash: no shutdown at all) and wait for the bus name to vanish. */
+void              esimd_test_harness_kill_daemon (EsimdTestHarness *h);
 /* The unique bus name owning org.freedesktop.Esimd1, or NULL. */
 const gchar      *esimd_test_harness_get_name_owner (EsimdTestHarness *h);
 

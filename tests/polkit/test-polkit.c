@@ -251,6 +251,8 @@ test_polkit_manage_profiles_allowed (void)
 	disabled_iccid = g_strdup (find_profile (before, "disabled")->iccid);
 	disabled_path = g_strdup (find_profile (before, "disabled")->path);
 
+	/* sending notifications is managing them (none pending yet: nothing goes out) */
+	assert_call_ok (h, before->euicc_path, IFACE_EUICC, "ProcessNotifications", NULL);
 	assert_call_ok (h, before->euicc_path, IFACE_EUICC, "EnableProfile",
 	                g_variant_new ("(s@a{sv})", disabled_iccid, empty_options ()));
 	after = read_tree (h);
@@ -312,6 +314,7 @@ test_polkit_nothing_allowed (void)
 	                          g_variant_new ("(ss)", disabled->iccid, "denied"));
 	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "RemoveNotification",
 	                          g_variant_new ("(t)", (guint64) 1));
+	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "ProcessNotifications", NULL);
 	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "MemoryReset",
 	                          g_variant_new ("(@a{sv})", empty_options ()));
 	assert_call_unauthorized (h, before->euicc_path, IFACE_EUICC, "AddInitialEim",

@@ -36,6 +36,7 @@ dbus_action_of (EsimdOpKind kind)
 	case ESIMD_OP_DELETE_PROFILE:
 	case ESIMD_OP_SET_NICKNAME:
 	case ESIMD_OP_REMOVE_NOTIFICATION:
+	case ESIMD_OP_PROCESS_NOTIFICATIONS:
 		return ESIMD_AUTH_MANAGE_PROFILES;
 	case ESIMD_OP_ADD_INITIAL_EIM:
 		return ESIMD_AUTH_CONFIGURE_EIM;
@@ -171,6 +172,16 @@ handle_remove_notification (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *in
 }
 
 static gboolean
+handle_process_notifications (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
+                              EsimdEuicc *euicc)
+{
+	/* a client asks now: every notification, whatever its backoff says */
+	esimd_euicc_dbus_submit (euicc, invocation, ESIMD_OP_PROCESS_NOTIFICATIONS, NULL,
+	                         g_variant_new_boolean (TRUE));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_memory_reset (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation,
                      GVariant *options, EsimdEuicc *euicc)
 {
@@ -205,6 +216,7 @@ esimd_euicc_dbus_connect (EsimdEuicc *euicc, EsimdGdbusEuicc *skeleton)
 		{ "handle-remove-notification", G_CALLBACK (handle_remove_notification) },
 		{ "handle-memory-reset", G_CALLBACK (handle_memory_reset) },
 		{ "handle-download-profile", G_CALLBACK (handle_download_profile) },
+		{ "handle-process-notifications", G_CALLBACK (handle_process_notifications) },
 	};
 
 	g_return_if_fail (ESIMD_IS_EUICC (euicc));

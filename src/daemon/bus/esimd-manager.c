@@ -35,6 +35,7 @@ struct _EsimdManager {
 	EsimdModemWatcher        *watcher;
 	GHashTable               *modem_euiccs;   /* "uid#slot" -> EsimdEuicc* (in euiccs) */
 	guint                     mm_watch_id;    /* for ModemManagerRunning */
+	EsimdStore               *store;          /* the state directory; NULL: none */
 #ifdef WITH_PCSC
 	EsimdPcscWatcher         *pcsc_watcher;
 	GHashTable               *pcsc_euiccs;    /* reader -> EsimdEuicc* (in euiccs) */
@@ -43,6 +44,26 @@ struct _EsimdManager {
 };
 
 G_DEFINE_TYPE (EsimdManager, esimd_manager, G_TYPE_OBJECT)
+
+/* Every eUICC, however found, keeps its notifications' state in the state directory. */
+static EsimdEuicc *
+manager_euicc_new (EsimdManager *self, EsimChannel *channel)
+{
+	EsimdEuicc *euicc = esimd_euicc_new (self->object_manager, self->auth, self->config,
+	                                     channel);
+
+	esimd_euicc_set_store (euicc, self->store);
+	return euicc;
+}
+
+void
+esimd_manager_set_store (EsimdManager *self, EsimdStore *store)
+{
+	g_return_if_fail (ESIMD_IS_MANAGER (self));
+	g_return_if_fail (self->euiccs->len == 0);
+
+	self->store = store;
+}
 
 /* ---- SetLogging ---- */
 
@@ -165,8 +186,7 @@ esimd_manager_add_virtual_euicc (EsimdManager *self, const gchar *path)
 		return FALSE;
 	}
 	channel = esim_channel_virtual_new (card);
-	euicc = esimd_euicc_new (self->object_manager, self->auth, self->config,
-	                         ESIM_CHANNEL (channel));
+	euicc = manager_euicc_new (self, ESIM_CHANNEL (channel));
 	g_ptr_array_add (self->euiccs, euicc);
 	if (g_strcmp0 (canonical, esim_veuicc_get_path (card)) == 0)
 		esimd_obj_info (esimd_euicc_get_log_id (euicc), "software eUICC %s", canonical);
@@ -250,8 +270,7 @@ manager_pcsc_attach (EsimdManager *self, EsimChannelPcsc *channel)
 
 	if (g_hash_table_contains (self->pcsc_euiccs, reader))
 		return NULL;
-	euicc = esimd_euicc_new (self->object_manager, self->auth, self->config,
-	                         ESIM_CHANNEL (channel));
+	euicc = manager_euicc_new (self, ESIM_CHANNEL (channel));
 	g_ptr_array_add (self->euiccs, euicc);
 	g_hash_table_insert (self->pcsc_euiccs, g_strdup (reader), euicc);
 	esimd_obj_info (esimd_euicc_get_log_id (euicc), "PC/SC reader \"%s\"", reader);
@@ -612,7 +631,7 @@ manager_modem_euicc_added (EsimdModemWatcher *watcher, const EsimdModemEuicc *in
 			return;
 		}
 	}
-	euicc = esimd_euicc_new (self->object_manager, self->auth, self->config, channel);
+	euicc = manager_euicc_new (self, channel);
 	esimd_euicc_set_modem (euicc, watcher, info, per_access);
 	g_signal_connect (euicc, "modem-lost", G_CALLBACK (manager_modem_lost), self);
 	g_ptr_array_add (self->euiccs, euicc);

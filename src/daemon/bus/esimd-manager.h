@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "esimd-config.h"
+#include "esimd-store.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,10 @@ G_DECLARE_FINAL_TYPE (EsimdManager, esimd_manager, ESIMD, MANAGER, GObject)
 /* @config must outlive the manager.  @use_polkit: FALSE on a session bus. */
 EsimdManager *esimd_manager_new (GDBusConnection *connection, const EsimdConfig *config,
                                  gboolean use_polkit);
+
+/* The state directory (it must outlive the manager), given before any eUICC
+ * is added: with it the eUICCs deliver their notifications. */
+void          esimd_manager_set_store (EsimdManager *self, EsimdStore *store);
 
 /* Loads a software eUICC (created when missing).  A file that cannot be used
  * is logged and skipped (and never written); FALSE then. */

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "esim-file.h"
+#include "esim-notify.h"
 #include "esimd-config.h"
 
 /* a configuration is a few hundred bytes; anything near this is not one */
@@ -32,6 +33,9 @@ static const ConfigKey known_keys[] = {
 	{ "pcsc", "AutoDetect" },
 	{ "download", "TestCiDirectory" },
 	{ "download", "RequestTimeout" },
+	{ "notifications", "Automatic" },
+	{ "notifications", "RetryInitialDelay" },
+	{ "notifications", "RetryMaxDelay" },
 };
 
 /* keys of the [modem:<Model>] and [modem:<vid>:<pid>] groups */
@@ -67,6 +71,9 @@ esimd_config_new (void)
 	self->pcsc_auto_detect = FALSE;
 	/* slow cellular links need patience (design.md: ≥ 60 s per request) */
 	self->request_timeout_s = 60;
+	self->notify_automatic = TRUE;
+	self->notify_retry_initial_s = ESIM_NOTIFY_RETRY_INITIAL_DEFAULT;
+	self->notify_retry_max_s = ESIM_NOTIFY_RETRY_MAX_DEFAULT;
 	return self;
 }
 
@@ -411,6 +418,28 @@ config_read_download (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, G
 	                         &self->request_timeout_s, error);
 }
 
+static gboolean
+config_read_notifications (EsimdConfig *self, GKeyFile *keyfile, const gchar *path,
+                           GError **error)
+{
+	if (!config_read_boolean (keyfile, path, "notifications", "Automatic",
+	                          &self->notify_automatic, error) ||
+	    !config_read_uint (keyfile, path, "notifications", "RetryInitialDelay", 1,
+	                       ESIMD_CONFIG_NOTIFY_RETRY_MAX, &self->notify_retry_initial_s, error) ||
+	    !config_read_uint (keyfile, path, "notifications", "RetryMaxDelay", 1,
+	                       ESIMD_CONFIG_NOTIFY_RETRY_MAX, &self->notify_retry_max_s, error))
+		return FALSE;
+	/* checked on what this file leaves, so that the keys may come from different files */
+	if (self->notify_retry_max_s < self->notify_retry_initial_s) {
+		g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+		             "%s: [notifications] RetryMaxDelay (%u) is shorter than "
+		             "RetryInitialDelay (%u)", path, self->notify_retry_max_s,
+		             self->notify_retry_initial_s);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* The text of a configuration file.  A FIFO, a device or a directory is refused without
  * blocking or reading without end, except /dev/null: no configuration at all
  * (--config=/dev/null, or a drop-in masked as systemd's are). */
@@ -456,7 +485,8 @@ esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 		return FALSE;
 	if (!config_read_modem_overrides (self, keyfile, path, error))
 		return FALSE;
-	if (!config_read_download (self, keyfile, path, error))
+	if (!config_read_download (self, keyfile, path, error) ||
+	    !config_read_notifications (self, keyfile, path, error))
 		return FALSE;
 	return config_read_pcsc (self, keyfile, path, error);
 }

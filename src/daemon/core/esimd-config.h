@@ -31,6 +31,9 @@ typedef enum {
 	ESIMD_RESET_AFTER_SWITCH_MODEM, /* ModemManager's Modem.Reset() */
 } EsimdResetAfterSwitch;
 
+/* [notifications] RetryInitialDelay and RetryMaxDelay: at most a week */
+#define ESIMD_CONFIG_NOTIFY_RETRY_MAX (7 * 24 * 3600)
+
 #define ESIMD_CONFIG_SWITCH_TIMEOUT_MIN 5
 #define ESIMD_CONFIG_SWITCH_TIMEOUT_MAX 600
 
@@ -72,6 +75,9 @@ typedef struct {
 	gboolean       pcsc_auto_detect;   /* [pcsc] AutoDetect, default false */
 	gchar         *test_ci_dir;        /* [download] TestCiDirectory, absolute; NULL: none */
 	guint          request_timeout_s;  /* [download] RequestTimeout, 5..600, default 60 */
+	gboolean       notify_automatic;   /* [notifications] Automatic, default true */
+	guint          notify_retry_initial_s; /* [notifications] RetryInitialDelay, default 30 */
+	guint          notify_retry_max_s;     /* [notifications] RetryMaxDelay, default 3600 */
 } EsimdConfig;
 
 EsimdConfig *esimd_config_new (void);

@@ -34,6 +34,8 @@ static const EsimdOpInfo op_infos[] = {
 	[ESIMD_OP_MEMORY_RESET] = { "memory-reset", ESIMD_REFRESH_ALL },
 	/* esimd-euicc-download.c reads what the download changed itself */
 	[ESIMD_OP_DOWNLOAD_PROFILE] = { "download-profile", 0 },
+	/* the round sets the count from the list it read */
+	[ESIMD_OP_PROCESS_NOTIFICATIONS] = { "process-notifications", 0 },
 };
 
 const EsimdOpInfo *
@@ -256,6 +258,15 @@ esimd_request_validate (EsimdRequest *request, GError **error)
 		return validate_reset (request, error);
 	case ESIMD_OP_DOWNLOAD_PROFILE:
 		return esimd_request_validate_download (request, error);
+	case ESIMD_OP_PROCESS_NOTIFICATIONS:
+		if (request->arg != NULL && !g_variant_is_of_type (request->arg, G_VARIANT_TYPE_BOOLEAN))
+			return invalid_args (error, "process-notifications takes a boolean");
+		if (request->euicc->notify == NULL) {
+			g_set_error_literal (error, ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED,
+			                     "notifications are not delivered without a state directory");
+			return FALSE;
+		}
+		return TRUE;
 	default:
 		g_set_error (error, ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED, "unknown operation %d",
 		             (gint) request->kind);
@@ -282,7 +293,7 @@ typedef struct {
 static void op_step (GTask *task);
 
 static GVariant *
-notifications_to_variant (GPtrArray *list)
+notifications_to_variant (EsimdEuicc *self, GPtrArray *list)
 {
 	GVariantBuilder builder;
 
@@ -301,6 +312,9 @@ notifications_to_variant (GPtrArray *list)
 		if (meta->iccid != NULL)
 			g_variant_builder_add (&builder, "{sv}", "iccid",
 			                       g_variant_new_string (meta->iccid));
+		/* where it goes and how its delivery stands */
+		if (self->notify != NULL)
+			esimd_notify_queue_describe (self->notify, meta->seq_number, &builder);
 		g_variant_builder_close (&builder);
 	}
 	return g_variant_ref_sink (g_variant_builder_end (&builder));
@@ -332,7 +346,7 @@ op_call_finish (EsimdEuicc *self, EsimdRequest *request, GAsyncResult *res, GErr
 		g_autoptr(GPtrArray) list = esim_es10_list_notification_finish (self->isdr, res, error);
 		if (list == NULL)
 			return FALSE;
-		request->reply = notifications_to_variant (list);
+		request->reply = notifications_to_variant (self, list);
 		esimd_euicc_set_pending_notifications (self, list->len);
 		return TRUE;
 	}
@@ -351,6 +365,9 @@ op_call_finish (EsimdEuicc *self, EsimdRequest *request, GAsyncResult *res, GErr
 		g_propagate_error (error, g_steal_pointer (&local_error));
 		return FALSE;
 	}
+	case ESIMD_OP_PROCESS_NOTIFICATIONS:
+		request->reply = esimd_notify_queue_round_finish (self->notify, res, error);
+		return request->reply != NULL;
 	default:
 		g_set_error (error, ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED, "unknown operation %d",
 		             (gint) request->kind);
@@ -408,6 +425,12 @@ op_call (GTask *task)
 	case ESIMD_OP_MEMORY_RESET:
 		esim_es10_memory_reset (self->isdr, self->variant, request->reset_options, cancellable,
 		                        op_call_ready, task);
+		break;
+	case ESIMD_OP_PROCESS_NOTIFICATIONS:
+		esimd_notify_queue_round_async (self->notify,
+		                                request->arg == NULL ||
+		                                g_variant_get_boolean (request->arg),
+		                                cancellable, op_call_ready, task);
 		break;
 	default:
 		op_fail (task, g_error_new (ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED,

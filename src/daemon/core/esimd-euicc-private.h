@@ -9,6 +9,7 @@
 #include "esimd-euicc.h"
 #include "esimd-gdbus.h"
 #include "esimd-modem-watcher.h"
+#include "esimd-notify-queue.h"
 
 G_BEGIN_DECLS
 
@@ -92,6 +93,9 @@ struct _EsimdEuicc {
 	/* the card of a reader (PC/SC) (esimd-euicc-card.c) */
 	gboolean                  card_absent;    /* the reader reports no card */
 	gboolean                  card_reprobe;   /* a card came in: read it once idle */
+
+	/* notification delivery (esimd-notify-queue.c); NULL without a state directory */
+	EsimdNotifyQueue         *notify;
 };
 
 /* An operation that ends with the eUICC still reachable through its isdr. */

@@ -62,7 +62,11 @@ esimd_euicc_apply_addresses (EsimdEuicc *self, const EsimConfiguredAddresses *ad
 void
 esimd_euicc_set_pending_notifications (EsimdEuicc *self, guint count)
 {
+	guint old_count = esimd_gdbus_euicc_get_pending_notifications (self->skeleton);
+
 	esimd_gdbus_euicc_set_pending_notifications (self->skeleton, count);
+	if (self->notify != NULL)
+		esimd_notify_queue_count_changed (self->notify, old_count, count);
 }
 
 gboolean
@@ -198,6 +202,9 @@ esimd_euicc_update_state (EsimdEuicc *self)
 	else if (!self->healthy)
 		state = "error";
 	esimd_gdbus_euicc_set_state (self->skeleton, state);
+	/* absent or in error: no retry timer until the card is back */
+	if (self->notify != NULL)
+		esimd_notify_queue_update (self->notify);
 }
 
 /* ---- probe: acquire -> read everything -> release ---- */
@@ -796,6 +803,16 @@ esimd_euicc_new (GDBusObjectManagerServer *object_manager,
 }
 
 void
+esimd_euicc_set_store (EsimdEuicc *self, EsimdStore *store)
+{
+	g_return_if_fail (ESIMD_IS_EUICC (self));
+
+	g_clear_pointer (&self->notify, esimd_notify_queue_free);
+	if (store != NULL)
+		self->notify = esimd_notify_queue_new (self, store, self->config);
+}
+
+void
 esimd_euicc_set_channel (EsimdEuicc *self, EsimChannel *channel)
 {
 	g_clear_object (&self->isdr);
@@ -836,6 +853,7 @@ esimd_euicc_dispose (GObject *object)
 	EsimdEuicc *self = ESIMD_EUICC (object);
 
 	g_cancellable_cancel (self->cancellable);
+	g_clear_pointer (&self->notify, esimd_notify_queue_free);
 	euicc_unexport_all (self);
 	esimd_euicc_modem_dispose (self);
 	g_queue_clear_full (&self->requests, (GDestroyNotify) esimd_request_free);

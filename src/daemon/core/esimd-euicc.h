@@ -16,6 +16,7 @@
 #include "esimd-auth.h"
 #include "esimd-config.h"
 #include "esimd-modem-watcher.h"
+#include "esimd-store.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,7 @@ typedef enum {
 	ESIMD_OP_REMOVE_NOTIFICATION,
 	ESIMD_OP_MEMORY_RESET,
 	ESIMD_OP_DOWNLOAD_PROFILE,
+	ESIMD_OP_PROCESS_NOTIFICATIONS,
 } EsimdOpKind;
 
 #define ESIMD_TYPE_EUICC (esimd_euicc_get_type ())
@@ -56,6 +58,11 @@ EsimdEuicc  *esimd_euicc_new (GDBusObjectManagerServer *object_manager, EsimdAut
 const gchar *esimd_euicc_get_path (EsimdEuicc *self);
 const gchar *esimd_euicc_get_log_id (EsimdEuicc *self);
 
+/* The state directory: with it, the eUICC delivers its notifications
+ * (core/esimd-notify-queue.h) and keeps their state there; without it
+ * (before, or in tests of other parts) it does not. */
+void         esimd_euicc_set_store (EsimdEuicc *self, EsimdStore *store);
+
 /* Opens the ISD-R and reads everything the bus shows (EID, EUICCInfo2,
  * addresses, profiles, notification count, eIMs).  On failure the eUICC is
  * still usable for export, with State "error" and LastError set. */
@@ -68,9 +75,10 @@ void         esimd_euicc_export (EsimdEuicc *self);
 gboolean     esimd_euicc_is_exported (EsimdEuicc *self);
 
 /* A request for the operation @kind: @iccid for profile operations, @arg the
- * other argument (options a{sv}, nickname s, config ay, seq t, or
- * (activation code, options) (sa{sv}) for a download; NULL when none,
- * floating references are sunk). */
+ * other argument (options a{sv}, nickname s, config ay, seq t,
+ * (activation code, options) (sa{sv}) for a download, or for
+ * process-notifications b: every notification now, whatever its next
+ * attempt; NULL when none, floating references are sunk). */
 EsimdRequest *esimd_request_new (EsimdEuicc *euicc, EsimdOpKind kind, const gchar *iccid,
                                  GVariant *arg, EsimdRequestCallback callback,
                                  gpointer user_data);
@@ -87,7 +95,8 @@ void         esimd_euicc_submit_request (EsimdEuicc *self, EsimdRequest *request
 void         esimd_euicc_request_async (EsimdEuicc *self, EsimdOpKind kind, const gchar *iccid,
                                         GVariant *arg, GAsyncReadyCallback callback,
                                         gpointer user_data);
-/* @reply (nullable) gets the operation's answer, or NULL when it has none. */
+/* @reply (nullable) gets the operation's answer (a{sv} for process-notifications),
+ * or NULL when it has none. */
 gboolean     esimd_euicc_request_finish (EsimdEuicc *self, GAsyncResult *res, GVariant **reply,
                                          GError **error);
 
