@@ -139,6 +139,7 @@ gboolean esimcli_profile_nickname (EsimcliCli *cli, EsimcliArgs *args, GError **
 gboolean esimcli_profile_download (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_notification_list (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_notification_remove (EsimcliCli *cli, EsimcliArgs *args, GError **error);
+gboolean esimcli_notification_process (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_monitor (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 
 G_END_DECLS

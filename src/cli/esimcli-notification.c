@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* esimcli notification list [--euicc EID] | remove SEQ [--euicc EID] */
+/* esimcli notification list [--euicc EID] | process [--euicc EID] | remove SEQ [--euicc EID] */
 
 #include <glib/gi18n.h>
 
@@ -81,6 +81,54 @@ get_iccid (EsimcliCli *cli, gpointer item)
 	return dict_get_string (notification->dict, "iccid");
 }
 
+/* the keys of delivery come with a state directory only: absent, the field is empty */
+static GVariant *
+get_route (EsimcliCli *cli, gpointer item)
+{
+	Notification *notification = item;
+	return dict_get_string (notification->dict, "route");
+}
+
+static GVariant *
+get_state (EsimcliCli *cli, gpointer item)
+{
+	Notification *notification = item;
+	return dict_get_string (notification->dict, "state");
+}
+
+static GVariant *
+get_attempts (EsimcliCli *cli, gpointer item)
+{
+	Notification *notification = item;
+	guint32 attempts = 0;
+
+	if (!g_variant_lookup (notification->dict, "attempts", "u", &attempts))
+		return NULL;
+	return g_variant_new_uint32 (attempts);
+}
+
+static GVariant *
+get_next_attempt (EsimcliCli *cli, gpointer item)
+{
+	Notification *notification = item;
+	g_autoptr(GDateTime) time = NULL;
+	gint64 seconds = 0;
+
+	if (!g_variant_lookup (notification->dict, "next-attempt", "x", &seconds) || seconds <= 0)
+		return NULL;
+	time = g_date_time_new_from_unix_utc (seconds);
+	if (time == NULL)
+		return NULL;
+	return g_variant_new_take_string (g_date_time_format_iso8601 (time));
+}
+
+static GVariant *
+get_last_error (EsimcliCli *cli, gpointer item)
+{
+	Notification *notification = item;
+	return dict_get_string (notification->dict, "last-error");
+}
+
 static GVariant *
 get_euicc (EsimcliCli *cli, gpointer item)
 {
@@ -94,12 +142,18 @@ static const EsimcliField notification_fields[] = {
 	{ "OPERATION", get_operation, FALSE },
 	{ "ADDRESS", get_address, FALSE },
 	{ "ICCID", get_iccid, FALSE },
+	{ "ROUTE", get_route, FALSE },
+	{ "STATE", get_state, FALSE },
+	{ "ATTEMPTS", get_attempts, FALSE },
+	{ "NEXT-ATTEMPT", get_next_attempt, FALSE },
+	{ "LAST-ERROR", get_last_error, FALSE },
 	{ "EUICC", get_euicc, FALSE },
 	{ NULL, NULL, FALSE },
 };
 
 const EsimcliFieldTable esimcli_notification_table = {
-	"notification", notification_fields, "SEQ,OPERATION,ADDRESS,ICCID",
+	"notification", notification_fields,
+	"SEQ,OPERATION,ADDRESS,ICCID,ROUTE,STATE,ATTEMPTS,NEXT-ATTEMPT",
 };
 
 /* Appends the notifications pending on @euicc to @notifications. */
@@ -161,6 +215,78 @@ esimcli_notification_list (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 	for (guint i = 0; i < notifications->len; i++)
 		esimcli_output_add (output, g_ptr_array_index (notifications, i));
 	esimcli_output_print_list (output);
+	return TRUE;
+}
+
+/* One ProcessNotifications() on @euicc; FALSE when the call failed. */
+static gboolean
+process_one (EsimcliCli *cli, EsimdGdbusEuicc *euicc, guint *failed, GError **error)
+{
+	g_autoptr(GVariant) result = NULL;
+	const gchar *eid = esimd_gdbus_euicc_get_eid (euicc);
+	const gchar *route = "direct";
+	guint32 delivered = 0, removed = 0, failures = 0, left = 0;
+
+	if (!esimd_gdbus_euicc_call_process_notifications_sync (euicc, &result, NULL, error))
+		return esimcli_convert_error (error, _("cannot process the notifications of eUICC %s"),
+					      eid);
+	g_variant_lookup (result, "route", "&s", &route);
+	g_variant_lookup (result, "delivered", "u", &delivered);
+	g_variant_lookup (result, "removed", "u", &removed);
+	g_variant_lookup (result, "failed", "u", &failures);
+	g_variant_lookup (result, "left", "u", &left);
+	*failed += failures;
+	if (g_strcmp0 (route, "eim") == 0) {
+		esimcli_print_done (cli, _("eUICC %s: %u notification(s) wait for its eIM, which "
+					   "delivers them (not sent directly)."), eid, left);
+		return TRUE;
+	}
+	esimcli_print_done (cli, _("eUICC %s: %u delivered, %u failed, %u left on the card."), eid,
+			    delivered + removed, failures, left);
+	return TRUE;
+}
+
+gboolean
+esimcli_notification_process (EsimcliCli *cli, EsimcliArgs *args, GError **error)
+{
+	g_autolist(EsimdGdbusEuicc) euiccs = NULL;
+	guint failed = 0;
+	gboolean any_error = FALSE;
+
+	if (!esimcli_expect_args (args, 0, 0, NULL, error))
+		return FALSE;
+	if (!esimcli_connect (cli, TRUE, error))
+		return FALSE;
+	if (args->euicc != NULL) {
+		EsimdGdbusEuicc *euicc = esimcli_find_euicc (cli, args->euicc, error);
+		if (euicc == NULL)
+			return FALSE;
+		euiccs = g_list_append (NULL, euicc);
+	} else {
+		euiccs = esimcli_list_euiccs (cli);
+	}
+	for (GList *l = euiccs; l != NULL; l = l->next) {
+		g_autoptr(GError) local_error = NULL;
+
+		if (process_one (cli, l->data, &failed, &local_error))
+			continue;
+		/* the one named: its error is the command's */
+		if (args->euicc != NULL) {
+			g_propagate_error (error, g_steal_pointer (&local_error));
+			return FALSE;
+		}
+		/* one eUICC that cannot do it does not keep the others from it */
+		esimcli_print_error (cli, local_error);
+		any_error = TRUE;
+	}
+	if (failed > 0) {
+		g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_ERROR,
+			     _("%u notification(s) could not be delivered: “esimcli notification "
+			       "list” says why and when esimd tries again"), failed);
+		return FALSE;
+	}
+	if (any_error)
+		cli->exit_code = ESIMCLI_EXIT_ERROR;
 	return TRUE;
 }
 

@@ -101,6 +101,11 @@ static const EsimcliCommand notification_commands[] = {
 	{ "list", esimcli_notification_list, "[--euicc EID]",
 	  N_("list the notifications pending on every eUICC, or on one"),
 	  ESIMCLI_CMD_OPT_EUICC, { ESIMCLI_ARG_NONE }, TRUE },
+	{ "process", esimcli_notification_process, "[--euicc EID]",
+	  N_("send the pending notifications of every eUICC, or of one, to their servers "
+	     "now and remove those accepted from the card (an eUICC with an eIM keeps them "
+	     "for its eIM); exit status 1 if one could not be delivered"),
+	  ESIMCLI_CMD_OPT_EUICC, { ESIMCLI_ARG_NONE }, FALSE },
 	{ "remove", esimcli_notification_remove, "SEQ [--euicc EID]",
 	  N_("remove a pending notification without sending it (--euicc is needed when "
 	     "there are several eUICCs)"),

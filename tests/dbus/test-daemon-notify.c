@@ -463,6 +463,45 @@ test_killed_between_delivery_and_removal (void)
 	fixture_stop (&f);
 }
 
+/* `esimcli notification process` sends now what waits for its retry. */
+static void
+test_cli_process (void)
+{
+	Fixture f = { 0 };
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	gint status = -1;
+
+	fixture_prepare (&f, 3600, NULL);
+	esim_test_smdp_set_http_error (f.smdp, "handleNotification", 500);
+	fixture_start (&f);
+	switch_profile (&f, "EnableProfile", ICCID_DISABLED);
+	wait_log (&f, "notifications: 0 delivered");
+
+	out = esimd_test_harness_run_cli (f.h, &status, &err, "-f", "SEQ,ROUTE,STATE,ATTEMPTS",
+	                                  "-t", "notification", "list", NULL);
+	g_assert_cmpint (status, ==, 0);
+	g_assert_nonnull (strstr (out, ":direct:failing:1\n"));
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+
+	/* the server still fails: exit status 1, the count on stdout */
+	out = esimd_test_harness_run_cli (f.h, &status, &err, "notification", "process", NULL);
+	g_assert_cmpint (status, ==, 1);
+	g_assert_nonnull (strstr (out, "0 delivered, 2 failed, 2 left"));
+	g_assert_nonnull (strstr (err, "could not be delivered"));
+	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
+
+	esim_test_smdp_set_http_error (f.smdp, "handleNotification", 0);
+	out = esimd_test_harness_run_cli (f.h, &status, &err, "notification", "process", NULL);
+	g_assert_cmpint (status, ==, 0);
+	g_assert_nonnull (strstr (out, "2 delivered, 0 failed, 0 left"));
+	g_assert_cmpuint (received (&f), ==, 2);
+	g_assert_cmpuint (pending (&f), ==, 0);
+	fixture_stop (&f);
+}
+
 /* With an eIM the notifications are the eIM's to route: none is sent directly. */
 static void
 test_eim_keeps_them_queued (void)
@@ -569,6 +608,7 @@ main (int argc, char *argv[])
 	g_test_add_func ("/esimd/notify/retry-timer", test_retry_timer);
 	g_test_add_func ("/esimd/notify/killed-between-delivery-and-removal",
 	                 test_killed_between_delivery_and_removal);
+	g_test_add_func ("/esimd/notify/cli-process", test_cli_process);
 	g_test_add_func ("/esimd/notify/eim-keeps-them-queued", test_eim_keeps_them_queued);
 	g_test_add_func ("/esimd/notify/config-errors", test_config_errors);
 	status = g_test_run ();
