@@ -212,7 +212,9 @@ record_failure (NotifyContext *ctx, EsimNotifyItemState state, const gchar *mess
 	/* a refusal will not change soon: the longest delay at once */
 	delay = state == ESIM_NOTIFY_ITEM_REFUSED ? retry_max (ctx) :
 	        backoff_delay (ctx->record.attempts, retry_initial (ctx), retry_max (ctx), ctx->jitter);
-	ctx->record.next_attempt = ctx->now + delay;
+	/* from now, not from the round's start: a server that took its time is not asked
+	 * again sooner for it */
+	ctx->record.next_attempt = g_get_real_time () / G_USEC_PER_SEC + delay;
 	journal_save (ctx);
 	item->state = state;
 	item->attempts = ctx->record.attempts;
