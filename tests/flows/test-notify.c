@@ -20,7 +20,11 @@
 #include "esim-channel-virtual.h"
 #include "esim-ci-store.h"
 #include "esim-es10.h"
+#include "esim-es10-download.h"
+#include "esim-es9p-client.h"
 #include "esim-notify.h"
+#include "esim-rsp-server.h"
+#include "esim-tls-database.h"
 #include "esim-test-pki.h"
 #include "esim-test-smdp.h"
 #include "esim-veuicc.h"
@@ -235,6 +239,92 @@ lab_switch (Lab *lab, const gchar *iccid)
 	g_assert_no_error (error);
 }
 
+/* A profile downloaded from the test SM-DP+ (SGP.22 §3.1.3, the steps of tests/download):
+ * the card keeps its signed ProfileInstallationResult as the install notification. */
+static void
+lab_install (Lab *lab, const gchar *matching_id)
+{
+	EsimTestSmdpOrder order = { .matching_id = matching_id };
+	EsimAuthenticateServerInput auth_input = { 0 };
+	EsimPrepareDownloadInput prepare_input = { 0 };
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(EsimEuiccInfo1) info1 = NULL;
+	g_autoptr(GTlsDatabase) database = NULL;
+	g_autoptr(EsimEs9pClient) client = NULL;
+	g_autoptr(GBytes) challenge = NULL;
+	g_autoptr(EsimInitiateAuthenticationOk) init = NULL;
+	g_autoptr(EsimAuthenticateServerOk) auth = NULL;
+	g_autoptr(EsimAuthenticateClientOk) client_ok = NULL;
+	g_autoptr(EsimPrepareDownloadOk) prepared = NULL;
+	g_autoptr(EsimBoundProfilePackageOk) package = NULL;
+	g_autoptr(EsimProfileInstallationResult) result = NULL;
+
+	g_assert_true (esim_test_smdp_add_order (lab->smdp, &order, &error));
+	esim_es10_get_euicc_info1 (lab->isdr, NULL, net_test_store_result, &res);
+	WAIT (res, "GetEUICCInfo1");
+	info1 = esim_es10_get_euicc_info1_finish (lab->isdr, res, &error);
+	g_assert_no_error (error);
+	g_clear_object (&res);
+	database = esim_tls_database_new (lab->ci_store, info1->ci_pkids_verification, NULL);
+	client = esim_es9p_client_new (esim_test_smdp_get_address (lab->smdp), database, &error);
+	g_assert_no_error (error);
+
+	esim_es10_get_euicc_challenge (lab->isdr, NULL, net_test_store_result, &res);
+	WAIT (res, "GetEuiccChallenge");
+	challenge = esim_es10_get_euicc_challenge_finish (lab->isdr, res, &error);
+	g_assert_no_error (error);
+	g_clear_object (&res);
+	esim_rsp_server_initiate_authentication_async (ESIM_RSP_SERVER (client), challenge, info1->raw,
+	                                               esim_test_smdp_get_address (lab->smdp), NULL,
+	                                               net_test_store_result, &res);
+	WAIT (res, "ES9+ initiateAuthentication");
+	init = esim_rsp_server_initiate_authentication_finish (ESIM_RSP_SERVER (client), res, &error);
+	g_assert_no_error (error);
+	g_clear_object (&res);
+
+	auth_input.server_signed1 = init->server_signed1;
+	auth_input.server_signature1 = init->server_signature1;
+	auth_input.euicc_ci_pkid_to_be_used = init->euicc_ci_pkid_to_be_used;
+	auth_input.server_certificate = init->server_certificate;
+	auth_input.matching_id = matching_id;
+	esim_es10_authenticate_server (lab->isdr, &auth_input, NULL, net_test_store_result, &res);
+	WAIT (res, "AuthenticateServer");
+	auth = esim_es10_authenticate_server_finish (lab->isdr, res, NULL, &error);
+	g_assert_no_error (error);
+	g_clear_object (&res);
+	esim_rsp_server_authenticate_client_async (ESIM_RSP_SERVER (client), init->transaction_id,
+	                                           auth->raw, NULL, net_test_store_result, &res);
+	WAIT (res, "ES9+ authenticateClient");
+	client_ok = esim_rsp_server_authenticate_client_finish (ESIM_RSP_SERVER (client), res, &error);
+	g_assert_no_error (error);
+	g_clear_object (&res);
+
+	prepare_input.smdp_signed2 = client_ok->smdp_signed2;
+	prepare_input.smdp_signature2 = client_ok->smdp_signature2;
+	prepare_input.smdp_certificate = client_ok->smdp_certificate;
+	esim_es10_prepare_download (lab->isdr, &prepare_input, NULL, net_test_store_result, &res);
+	WAIT (res, "PrepareDownload");
+	prepared = esim_es10_prepare_download_finish (lab->isdr, res, NULL, &error);
+	g_assert_no_error (error);
+	g_clear_object (&res);
+	esim_rsp_server_get_bound_profile_package_async (ESIM_RSP_SERVER (client),
+	                                                 init->transaction_id, prepared->raw, NULL,
+	                                                 net_test_store_result, &res);
+	WAIT (res, "ES9+ getBoundProfilePackage");
+	package = esim_rsp_server_get_bound_profile_package_finish (ESIM_RSP_SERVER (client), res,
+	                                                            &error);
+	g_assert_no_error (error);
+	g_clear_object (&res);
+	esim_es10_load_bound_profile_package (lab->isdr, package->bound_profile_package, NULL, NULL,
+	                                      NULL, net_test_store_result, &res);
+	WAIT (res, "LoadBoundProfilePackage");
+	result = esim_es10_load_bound_profile_package_finish (lab->isdr, res, &error);
+	g_assert_no_error (error);
+	g_assert_cmpint (esim_test_smdp_get_order_state (lab->smdp, matching_id), ==,
+	                 ESIM_TEST_SMDP_ORDER_DOWNLOADED);
+}
+
 static EsimNotificationList *
 lab_list (Lab *lab)
 {
@@ -351,6 +441,42 @@ test_delivered_then_removed (void)
 	result = lab_round (&lab, TRUE);
 	g_assert_cmpuint (result->items->len, ==, 0);
 	g_assert_cmpuint (server_count (&lab), ==, 2);
+	lab_stop (&lab);
+}
+
+/* The install notification (the card's signed ProfileInstallationResult, BF37) reaches
+ * the SM-DP+ as it was signed, which then knows the profile installed; then it leaves the
+ * card. */
+static void
+test_install_result_delivered (void)
+{
+	Lab lab = { 0 };
+	g_autoptr(EsimNotificationList) before = NULL;
+	g_autoptr(EsimNotificationList) after = NULL;
+	g_autoptr(EsimNotifyResult) result = NULL;
+	EsimTestSmdpNotification *got;
+	EsimPendingNotification *pending;
+
+	lab_start (&lab);
+	lab_install (&lab, "MID-NOTIFY");
+	before = lab_list (&lab);
+	g_assert_cmpuint (before->notifications->len, ==, 1);
+	pending = g_ptr_array_index (before->notifications, 0);
+	g_assert_cmpuint (pending->meta.events, ==, ESIM_NOTIFICATION_INSTALL);
+
+	result = lab_round (&lab, FALSE);
+	g_assert_cmpuint (result->delivered, ==, 1);
+	g_assert_cmpuint (result->left, ==, 0);
+	g_assert_cmpuint (server_count (&lab), ==, 1);
+	got = g_ptr_array_index (esim_test_smdp_get_notifications (lab.smdp), 0);
+	g_assert_true (got->installation_result);
+	g_assert_true (got->verified);
+	g_assert_true (got->success);
+	g_assert_true (g_bytes_equal (got->raw, pending->raw));
+	g_assert_cmpint (esim_test_smdp_get_order_state (lab.smdp, "MID-NOTIFY"), ==,
+	                 ESIM_TEST_SMDP_ORDER_INSTALLED);
+	after = lab_list (&lab);
+	g_assert_cmpuint (after->notifications->len, ==, 0);
 	lab_stop (&lab);
 }
 
@@ -690,6 +816,7 @@ main (int argc, char *argv[])
 	g_assert_no_error (error);
 
 	g_test_add_func ("/flows/notify/delivered-then-removed", test_delivered_then_removed);
+	g_test_add_func ("/flows/notify/install-result-delivered", test_install_result_delivered);
 	g_test_add_func ("/flows/notify/server-error-kept-with-backoff",
 	                 test_server_error_kept_with_backoff);
 	g_test_add_func ("/flows/notify/killed-between-delivery-and-removal",
