@@ -24,6 +24,7 @@
 #include "esim-es9p-client.h"
 #include "esim-tls-database.h"
 #include "esim-util.h"
+#include "esimd-trust.h"
 #include "esimd-error.h"
 #include "esimd-euicc-private.h"
 #include "esimd-log.h"
@@ -318,25 +319,12 @@ download_info1_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	download_next (task);
 }
 
-/* The TLS trust of this eUICC's ES9+ connection (esim-tls-database.h): the CIs it lists,
- * from the directories esimd knows (the test one only when configured), and the system's. */
+/* The TLS trust of this eUICC's ES9+ connection: the CIs it lists and the system's,
+ * as for its notifications (esimd-trust.h). */
 static GTlsDatabase *
 download_trust (EsimdEuicc *self, DownloadContext *ctx)
 {
-	g_autoptr(EsimCiStore) store = esim_ci_store_new ();
-	g_autoptr(GTlsDatabase) system = g_tls_backend_get_default_database (
-		g_tls_backend_get_default ());
-	const gchar *dirs[] = {
-		ESIM_CI_STORE_PACKAGE_DIR, ESIM_CI_STORE_ADMIN_DIR, self->config->test_ci_dir,
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS (dirs); i++) {
-		g_autoptr(GError) error = NULL;
-
-		if (dirs[i] != NULL && !esim_ci_store_add_directory (store, dirs[i], NULL, &error))
-			esimd_obj_warn (self->log_id, "%s", error->message);
-	}
-	return esim_tls_database_new (store, ctx->info1->ci_pkids_verification, system);
+	return esimd_trust_new_database (self->config, ctx->info1->ci_pkids_verification);
 }
 
 /* The device as the SM-DP+ is told of it: the modem's IMEI and radios, when there is one. */
