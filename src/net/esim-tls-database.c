@@ -17,10 +17,9 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "esim-eim-tls-database.h"
 #include "esim-tls-database.h"
-
-/* a server chain longer than this is not one an SM-DP+ sends */
-#define MAX_CHAIN_LENGTH 8
+#include "esim-tls-util.h"
 
 struct _EsimTlsDatabase {
 	GTlsDatabase parent_instance;
@@ -31,119 +30,6 @@ struct _EsimTlsDatabase {
 
 G_DEFINE_TYPE (EsimTlsDatabase, esim_tls_database, G_TYPE_TLS_DATABASE)
 
-/* The host name a connection must present a certificate for. */
-static gchar *
-identity_host (GSocketConnectable *identity)
-{
-	if (G_IS_NETWORK_ADDRESS (identity))
-		return g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (identity)));
-	if (G_IS_NETWORK_SERVICE (identity))
-		return g_strdup (g_network_service_get_domain (G_NETWORK_SERVICE (identity)));
-	if (G_IS_INET_SOCKET_ADDRESS (identity)) {
-		GInetAddress *address =
-			g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (identity));
-
-		return g_inet_address_to_string (address);
-	}
-	return NULL;
-}
-
-static GTlsCertificateFlags
-flags_from_gnutls (unsigned int status)
-{
-	GTlsCertificateFlags flags = 0;
-
-	if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA |
-	              GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE))
-		flags |= G_TLS_CERTIFICATE_UNKNOWN_CA;
-	if (status & GNUTLS_CERT_NOT_ACTIVATED)
-		flags |= G_TLS_CERTIFICATE_NOT_ACTIVATED;
-	if (status & GNUTLS_CERT_EXPIRED)
-		flags |= G_TLS_CERTIFICATE_EXPIRED;
-	if (status & GNUTLS_CERT_REVOKED)
-		flags |= G_TLS_CERTIFICATE_REVOKED;
-	if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
-		flags |= G_TLS_CERTIFICATE_INSECURE;
-	if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
-		flags |= G_TLS_CERTIFICATE_BAD_IDENTITY;
-	/* a bad signature, a wrong purpose, an unknown critical extension… */
-	if (flags == 0 && status != 0)
-		flags |= G_TLS_CERTIFICATE_GENERIC_ERROR;
-	return flags;
-}
-
-static void
-free_crts (gnutls_x509_crt_t *crts, guint n)
-{
-	for (guint i = 0; i < n; i++)
-		gnutls_x509_crt_deinit (crts[i]);
-}
-
-/* Imports @chain (leaf first, then its issuers as the peer sent them). */
-static gboolean
-import_chain (GTlsCertificate *chain, gnutls_x509_crt_t *crts, guint *n_crts)
-{
-	*n_crts = 0;
-	for (GTlsCertificate *cert = chain; cert != NULL; cert = g_tls_certificate_get_issuer (cert)) {
-		g_autoptr(GByteArray) der = NULL;
-		gnutls_datum_t datum;
-
-		if (*n_crts == MAX_CHAIN_LENGTH)
-			break;
-		g_object_get (cert, "certificate", &der, NULL);
-		if (der == NULL || gnutls_x509_crt_init (&crts[*n_crts]) < 0)
-			goto fail;
-		datum.data = der->data;
-		datum.size = der->len;
-		if (gnutls_x509_crt_import (crts[*n_crts], &datum, GNUTLS_X509_FMT_DER) < 0) {
-			gnutls_x509_crt_deinit (crts[*n_crts]);
-			goto fail;
-		}
-		(*n_crts)++;
-	}
-	return *n_crts > 0;
-fail:
-	free_crts (crts, *n_crts);
-	*n_crts = 0;
-	return FALSE;
-}
-
-static GTlsCertificateFlags
-verify_with_cis (EsimTlsDatabase *self, GTlsCertificate *chain, const gchar *purpose,
-                 const gchar *host)
-{
-	gnutls_x509_crt_t crts[MAX_CHAIN_LENGTH];
-	gnutls_typed_vdata_st data[2];
-	guint n_data = 0;
-	guint n_crts = 0;
-	unsigned int status = 0;
-	int ret;
-
-	if (self->trust_list == NULL)
-		return G_TLS_CERTIFICATE_UNKNOWN_CA;
-	if (!import_chain (chain, crts, &n_crts))
-		return G_TLS_CERTIFICATE_GENERIC_ERROR;
-
-	if (purpose != NULL) {
-		data[n_data].type = GNUTLS_DT_KEY_PURPOSE_OID;
-		data[n_data].data = (unsigned char *) purpose;
-		data[n_data].size = 0;
-		n_data++;
-	}
-	if (host != NULL) {
-		data[n_data].type = GNUTLS_DT_DNS_HOSTNAME;
-		data[n_data].data = (unsigned char *) host;
-		data[n_data].size = 0;
-		n_data++;
-	}
-	ret = gnutls_x509_trust_list_verify_crt2 (self->trust_list, crts, n_crts, data, n_data, 0,
-	                                          &status, NULL);
-	free_crts (crts, n_crts);
-	if (ret < 0)
-		return G_TLS_CERTIFICATE_GENERIC_ERROR;
-	return flags_from_gnutls (status);
-}
-
 static GTlsCertificateFlags
 esim_tls_database_verify_chain (GTlsDatabase *database, GTlsCertificate *chain,
                                 const gchar *purpose, GSocketConnectable *identity,
@@ -151,7 +37,7 @@ esim_tls_database_verify_chain (GTlsDatabase *database, GTlsCertificate *chain,
                                 GCancellable *cancellable, GError **error)
 {
 	EsimTlsDatabase *self = ESIM_TLS_DATABASE (database);
-	g_autofree gchar *host = identity != NULL ? identity_host (identity) : NULL;
+	g_autofree gchar *host = identity != NULL ? esim_tls_identity_host (identity) : NULL;
 	GTlsCertificateFlags ci_errors;
 	GTlsCertificateFlags system_errors;
 
@@ -161,7 +47,7 @@ esim_tls_database_verify_chain (GTlsDatabase *database, GTlsCertificate *chain,
 	if (identity != NULL && host == NULL)
 		return G_TLS_CERTIFICATE_BAD_IDENTITY;
 
-	ci_errors = verify_with_cis (self, chain, purpose, host);
+	ci_errors = esim_tls_verify_with_trust_list (self->trust_list, chain, purpose, host);
 	if (ci_errors == 0) {
 		g_debug ("TLS: %s's certificate chains to a CI the eUICC lists",
 		         host != NULL ? host : "peer");
@@ -186,47 +72,6 @@ esim_tls_database_verify_chain (GTlsDatabase *database, GTlsCertificate *chain,
 }
 
 static GTlsCertificate *
-certificate_from_der (GBytes *der, GError **error)
-{
-	g_autoptr(GByteArray) array = g_byte_array_new ();
-	GTlsBackend *backend = g_tls_backend_get_default ();
-
-	g_byte_array_append (array, g_bytes_get_data (der, NULL), (guint) g_bytes_get_size (der));
-	return g_initable_new (g_tls_backend_get_certificate_type (backend), NULL, error,
-	                       "certificate", array, NULL);
-}
-
-static gboolean
-der_issued (GBytes *issuer_der, GTlsCertificate *certificate)
-{
-	g_autoptr(GByteArray) der = NULL;
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_x509_crt_t issuer = NULL;
-	gnutls_datum_t datum;
-	gboolean issued = FALSE;
-
-	g_object_get (certificate, "certificate", &der, NULL);
-	if (der == NULL || gnutls_x509_crt_init (&crt) < 0)
-		return FALSE;
-	if (gnutls_x509_crt_init (&issuer) < 0)
-		goto out;
-	datum.data = der->data;
-	datum.size = der->len;
-	if (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_DER) < 0)
-		goto out;
-	datum.data = (unsigned char *) g_bytes_get_data (issuer_der, NULL);
-	datum.size = (unsigned int) g_bytes_get_size (issuer_der);
-	if (gnutls_x509_crt_import (issuer, &datum, GNUTLS_X509_FMT_DER) < 0)
-		goto out;
-	issued = gnutls_x509_crt_check_issuer (crt, issuer) != 0;
-out:
-	if (issuer != NULL)
-		gnutls_x509_crt_deinit (issuer);
-	gnutls_x509_crt_deinit (crt);
-	return issued;
-}
-
-static GTlsCertificate *
 esim_tls_database_lookup_certificate_issuer (GTlsDatabase *database, GTlsCertificate *certificate,
                                              GTlsInteraction *interaction,
                                              GTlsDatabaseLookupFlags flags,
@@ -239,8 +84,8 @@ esim_tls_database_lookup_certificate_issuer (GTlsDatabase *database, GTlsCertifi
 	for (guint i = 0; i < self->cis->len; i++) {
 		GBytes *ci = g_ptr_array_index (self->cis, i);
 
-		if (der_issued (ci, certificate))
-			return certificate_from_der (ci, error);
+		if (esim_tls_der_issued (ci, certificate))
+			return esim_tls_certificate_from_der (ci, error);
 	}
 	if (self->system_database != NULL)
 		return g_tls_database_lookup_certificate_issuer (self->system_database, certificate,
@@ -310,30 +155,6 @@ esim_tls_database_init (EsimTlsDatabase *self)
 	self->cis = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 }
 
-/* Adds one CI to the trust list; FALSE when gnutls refuses it. */
-static gboolean
-trust_list_add (EsimTlsDatabase *self, GBytes *der)
-{
-	gnutls_x509_crt_t crt;
-	gnutls_datum_t datum;
-
-	if (self->trust_list == NULL && gnutls_x509_trust_list_init (&self->trust_list, 0) < 0) {
-		self->trust_list = NULL;
-		return FALSE;
-	}
-	if (gnutls_x509_crt_init (&crt) < 0)
-		return FALSE;
-	datum.data = (unsigned char *) g_bytes_get_data (der, NULL);
-	datum.size = (unsigned int) g_bytes_get_size (der);
-	if (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_DER) < 0 ||
-	    gnutls_x509_trust_list_add_cas (self->trust_list, &crt, 1, 0) != 1) {
-		gnutls_x509_crt_deinit (crt);
-		return FALSE;
-	}
-	/* the trust list owns @crt now */
-	return TRUE;
-}
-
 GTlsDatabase *
 esim_tls_database_new (EsimCiStore *store, GPtrArray *ci_key_ids, GTlsDatabase *system_database)
 {
@@ -355,7 +176,7 @@ esim_tls_database_new (EsimCiStore *store, GPtrArray *ci_key_ids, GTlsDatabase *
 		for (guint j = 0; j < found->len; j++) {
 			GBytes *der = g_ptr_array_index (found, j);
 
-			if (trust_list_add (self, der))
+			if (esim_tls_trust_list_add_der (&self->trust_list, der))
 				g_ptr_array_add (self->cis, g_bytes_ref (der));
 			else
 				g_warning ("TLS: CI %s cannot be used as a trust anchor", key_id);
@@ -394,6 +215,9 @@ esim_tls_describe_certificate_errors (GTlsDatabase *database, GTlsCertificateFla
 			                        self->system_database != NULL ?
 			                        " (nor by the system's trust store)" : "");
 		}
+		if (ESIM_IS_EIM_TLS_DATABASE (database))
+			return esim_eim_tls_database_describe_untrusted (ESIM_EIM_TLS_DATABASE (database),
+			                                                 peer);
 		return g_strdup_printf ("the %s's certificate is not issued by an authority trusted "
 		                        "for it", peer);
 	}
