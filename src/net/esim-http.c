@@ -23,6 +23,18 @@
  * a resumed session whose certificate this client's database refuses is
  * therefore refused here too.
  *
+ * Resumption across polls: glib-networking's cache keeps a session for ten
+ * minutes after its first ticket and never longer (2.74
+ * gtlsbackend-gnutls.c: a fixed expiry, +600 s), while an eIM is polled
+ * every hour.  So the client keeps its last TLS connection and offers its
+ * session to the next one (g_tls_client_connection_copy_session_state: a
+ * fresh ticket from the cache if there is one, else the last ticket that
+ * connection received); the server decides whether the ticket still holds.
+ * glib-networking keeps no session in a GTest program
+ * (gtlsclientconnection-gnutls.c compute_session_id returns early when
+ * g_test_initialized ()), nor for a connection that is not TCP, and copying
+ * from such a connection is a programming error there: skipped then.
+ *
  * Size limits: the answer body is read in chunks and counted; a declared
  * Content-Length above the limit is refused before reading.  An answer
  * abandoned early (too large, wrong status, an error) is closed with a
@@ -175,6 +187,7 @@ struct _EsimHttpClient {
 	gchar *peer;               /* "SM-DP+" */
 	guint timeout;
 	EsimHttpCounters counters;
+	GTlsClientConnection *last_tls;  /* the last handshake's session, offered to the next */
 	/* the connection in use, for the kernel's byte counts */
 	GSocketConnection *tcp;
 	guint64 wire_sent_before;  /* totals of the connections before it */
@@ -517,6 +530,22 @@ check_resumed_session (EsimHttpClient *self, GTask *task, GTlsConnection *tls,
 	}
 }
 
+/* Whether glib-networking keeps a session for @tls (see the top). */
+static gboolean
+keeps_session (GTlsConnection *tls)
+{
+	g_autoptr(GIOStream) base = NULL;
+	g_autoptr(GSocketAddress) remote = NULL;
+
+	if (!G_IS_TLS_CLIENT_CONNECTION (tls) || g_test_initialized ())
+		return FALSE;
+	g_object_get (tls, "base-io-stream", &base, NULL);
+	if (!G_IS_SOCKET_CONNECTION (base))
+		return FALSE;
+	remote = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION (base), NULL);
+	return G_IS_INET_SOCKET_ADDRESS (remote);
+}
+
 static void
 on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connection,
                   gpointer user_data)
@@ -538,6 +567,9 @@ on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connect
 
 		g_set_object (&data->tls, G_TLS_CONNECTION (connection));
 		g_tls_connection_set_database (data->tls, trust);
+		if (self->last_tls != NULL && G_IS_TLS_CLIENT_CONNECTION (connection))
+			g_tls_client_connection_copy_session_state (G_TLS_CLIENT_CONNECTION (connection),
+			                                            self->last_tls);
 		break;
 	}
 	case G_SOCKET_CLIENT_TLS_HANDSHAKED: {
@@ -554,6 +586,9 @@ on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connect
 			self->counters.tls_handshakes_resumed++;
 			check_resumed_session (self, task, G_TLS_CONNECTION (connection), trust);
 		}
+		/* asked now: a closed connection no longer knows its address */
+		if (data->abort_error == NULL && keeps_session (G_TLS_CONNECTION (connection)))
+			g_set_object (&self->last_tls, G_TLS_CLIENT_CONNECTION (connection));
 		g_debug ("%s %s: TLS %s (%s)", self->peer, self->address,
 		         resumed ? "session resumed" : "handshake done", suite);
 		break;
@@ -646,6 +681,17 @@ esim_http_client_post_finish (EsimHttpClient *self, GAsyncResult *res, guint *st
 	return g_task_propagate_pointer (G_TASK (res), error);
 }
 
+gboolean
+esim_http_client_post_was_sent (EsimHttpClient *self, GAsyncResult *res)
+{
+	PostData *data;
+
+	g_return_val_if_fail (g_task_is_valid (res, self), TRUE);
+
+	data = g_task_get_task_data (G_TASK (res));
+	return data->request_sent;
+}
+
 /* ---- object ---- */
 
 static void
@@ -657,6 +703,7 @@ esim_http_client_dispose (GObject *object)
 		soup_session_abort (self->session);
 	g_clear_object (&self->session);
 	g_clear_object (&self->tcp);
+	g_clear_object (&self->last_tls);
 	G_OBJECT_CLASS (esim_http_client_parent_class)->dispose (object);
 }
 

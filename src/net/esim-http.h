@@ -7,7 +7,9 @@
  *     the same connection while the server keeps it open; libsoup drops an
  *     idle connection the server has closed before reusing it.  TLS sessions
  *     are resumed across connections by glib-networking's session cache
- *     (process-wide, keyed on host, address and port).
+ *     (process-wide, keyed on host, address and port), and beyond that
+ *     cache's ten minutes from the last connection of the same client, for a
+ *     client that lives long (an eIM's, polled every hour).
  *   - Trust is the GTlsDatabase the caller gives (EsimTlsDatabase for ES9+);
  *     a refused certificate is never accepted, and there is no switch to
  *     turn verification off.
@@ -95,5 +97,9 @@ void     esim_http_client_post_async (EsimHttpClient *self, const gchar *path,
 /* The answer body (empty for an empty answer); @status: the HTTP status. */
 GBytes  *esim_http_client_post_finish (EsimHttpClient *self, GAsyncResult *res, guint *status,
                                        GError **error);
+/* Whether the request of @res was written whole.  FALSE: it failed before
+ * the server could have processed it (resolving, connecting, TLS, writing),
+ * so sending it again cannot make the server act twice. */
+gboolean esim_http_client_post_was_sent (EsimHttpClient *self, GAsyncResult *res);
 
 G_END_DECLS
