@@ -679,6 +679,22 @@ esim_esipa_json_parse_get_bound_profile_package_response (const gchar *body, gsi
 }
 
 gboolean
+esim_esipa_json_parse_handle_notification_response (const gchar *body, gsize len,
+                                                    EsimEs9pStatus **status, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+	g_autoptr(GError) local = NULL;
+
+	if (len == 0)
+		return TRUE;
+	if (parse_answer (parser, body, len, status, &local) == NULL) {
+		g_propagate_prefixed_error (error, g_steal_pointer (&local), "HandleNotification: ");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
 esim_esipa_json_parse_cancel_session_response (const gchar *body, gsize len,
                                                EsimEs9pStatus **status, GError **error)
 {

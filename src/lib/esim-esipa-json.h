@@ -93,6 +93,13 @@ EsimBoundProfilePackageOk    *esim_esipa_json_parse_get_bound_profile_package_re
                                                                                        gsize len,
                                                                                        EsimEs9pStatus **status,
                                                                                        GError **error);
+/* HandleNotification has no answer: an empty body (204), or a header alone
+ * (osmo-ttcn3-hacks esipa_Types_JSON.ttcn JSON_ESipa_EmptyResponse), whose
+ * "Failed"/"Expired" status is the eIM's refusal. */
+gboolean                      esim_esipa_json_parse_handle_notification_response (const gchar *body,
+                                                                                 gsize len,
+                                                                                 EsimEs9pStatus **status,
+                                                                                 GError **error);
 /* An empty body is accepted. */
 gboolean                      esim_esipa_json_parse_cancel_session_response (const gchar *body,
                                                                             gsize len,

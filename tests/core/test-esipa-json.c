@@ -386,6 +386,32 @@ test_relay_answers (void)
 	g_assert_error (error, ESIM_ESIPA_ERROR, ESIM_ESIPA_ERROR_MALFORMED);
 }
 
+/* HandleNotification has no answer: empty (openiotrsp 204), a header alone
+ * (osmo-ttcn3-hacks JSON_ESipa_EmptyResponse); a "Failed" header refuses. */
+static void
+test_handle_notification_answers (void)
+{
+	const gchar *ok = "{" SUCCESS_HEADER "}";
+	const gchar *failed = "{\"header\":{\"functionExecutionStatus\":{\"status\":\"Failed\","
+	                      "\"statusCodeData\":{\"subjectCode\":\"8.1\",\"reasonCode\":\"6.1\"}}}}";
+	g_autoptr(EsimEs9pStatus) status = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true (esim_esipa_json_parse_handle_notification_response ("", 0, NULL, &error));
+	g_assert_true (esim_esipa_json_parse_handle_notification_response (ok, strlen (ok), NULL,
+	                                                                   &error));
+	g_assert_no_error (error);
+	g_assert_false (esim_esipa_json_parse_handle_notification_response (failed, strlen (failed),
+	                                                                    &status, &error));
+	g_assert_error (error, ESIM_ESIPA_ERROR, ESIM_ESIPA_ERROR_REFUSED);
+	g_assert_true (g_str_has_prefix (error->message, "HandleNotification: "));
+	g_assert_cmpstr (status->reason_code, ==, "6.1");
+	g_clear_error (&error);
+	g_assert_false (esim_esipa_json_parse_handle_notification_response ("not json", 8, NULL,
+	                                                                    &error));
+	g_assert_error (error, ESIM_ESIPA_ERROR, ESIM_ESIPA_ERROR_MALFORMED);
+}
+
 static void
 test_hostile_json (void)
 {
@@ -422,6 +448,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esipa-json/get-eim-package-answers", test_get_eim_package_answers);
 	g_test_add_func ("/esipa-json/provide-and-transfer-answers", test_provide_and_transfer_answers);
 	g_test_add_func ("/esipa-json/relay-answers", test_relay_answers);
+	g_test_add_func ("/esipa-json/handle-notification-answers", test_handle_notification_answers);
 	g_test_add_func ("/esipa-json/hostile", test_hostile_json);
 	return g_test_run ();
 }

@@ -95,5 +95,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 	}
 	check_outcome (esim_esipa_json_parse_cancel_session_response (body, size, NULL, &error),
 	               error);
+	error = NULL;
+	check_outcome (esim_esipa_json_parse_handle_notification_response (body, size, NULL, &error),
+	               error);
 	return 0;
 }
