@@ -100,6 +100,42 @@ get_optional_tlv (JsonObject *object, const gchar *name, EsimTag tag, GBytes **o
 	return *out != NULL;
 }
 
+/*
+ * An OCTET STRING member that the ASN.1 binding carries as a TLV of @tag
+ * (serverSignature1 and smdpSignature2 5F37, euiccCiPKIdentifierToBeUsed and
+ * hashCc 04), as that whole TLV for the card.  Two forms are in use: base64
+ * of the whole TLV, and of the value alone (osmocom osmo-ttcn3-hacks
+ * library/euicc/esipa_Types_JSON.ttcn; the Iapyx onomondo-ipa client,
+ * src/ipa/libipa/esipa_json.c, reads serverSignature1 and
+ * euiccCiPKIdentifierToBeUsed so).  Both are accepted, told apart by length:
+ * @value_len bytes is the value alone (the TLV form is longer by its tag and
+ * length), wrapped here; anything else must be the whole TLV.  Absent: TRUE
+ * with *out NULL unless @mandatory.
+ */
+static gboolean
+get_octet_string_tlv (JsonObject *object, const gchar *name, EsimTag tag, gsize value_len,
+                      gboolean mandatory, GBytes **out, GError **error)
+{
+	g_autoptr(EsimDerWriter) writer = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+	const gchar *text;
+
+	*out = NULL;
+	if (!mandatory && !esim_json_has_member (object, name))
+		return TRUE;
+	if ((text = esim_json_get_string (object, name, TRUE, DOMAIN, error)) == NULL)
+		return FALSE;
+	bytes = esim_base64_decode_strict (text, NULL);
+	if (bytes == NULL || g_bytes_get_size (bytes) != value_len) {
+		*out = esim_json_get_tlv (object, name, tag, DOMAIN, error);
+		return *out != NULL;
+	}
+	writer = esim_der_writer_new ();
+	esim_der_writer_put (writer, tag, g_bytes_get_data (bytes, NULL), value_len);
+	*out = esim_der_writer_finish (writer);
+	return TRUE;
+}
+
 static JsonObject *
 parse_answer (JsonParser *parser, const gchar *body, gsize len, EsimEs9pStatus **status,
               GError **error)
@@ -538,12 +574,11 @@ parse_initiate_authentication_ok (JsonObject *root, GError **error)
 		pkid_member = "euiccCiPKIdToBeUsed";
 	if ((ok->server_signed1 = esim_json_get_tlv (root, "serverSigned1", ESIM_TAG_SEQUENCE,
 	                                             DOMAIN, error)) == NULL ||
-	    (ok->server_signature1 = esim_json_get_tlv (root, "serverSignature1",
-	                                                ESIM_TAG_SIGNATURE, DOMAIN,
-	                                                error)) == NULL ||
-	    (ok->euicc_ci_pkid_to_be_used = esim_json_get_tlv (root, pkid_member,
-	                                                       ESIM_TAG_SUBJECT_KEY_ID, DOMAIN,
-	                                                       error)) == NULL ||
+	    !get_octet_string_tlv (root, "serverSignature1", ESIM_TAG_SIGNATURE,
+	                           ESIM_SIGNATURE_LENGTH, TRUE, &ok->server_signature1, error) ||
+	    !get_octet_string_tlv (root, pkid_member, ESIM_TAG_SUBJECT_KEY_ID,
+	                           ESIM_SUBJECT_KEY_ID_LENGTH, TRUE, &ok->euicc_ci_pkid_to_be_used,
+	                           error) ||
 	    (ok->server_certificate = esim_json_get_tlv (root, "serverCertificate",
 	                                                 ESIM_TAG_SEQUENCE, DOMAIN,
 	                                                 error)) == NULL ||
@@ -616,11 +651,12 @@ parse_authenticate_client_ok (JsonObject *root, GError **error)
 	                       &ok->profile_metadata, error) ||
 	    (ok->smdp_signed2 = esim_json_get_tlv (root, "smdpSigned2", ESIM_TAG_SEQUENCE, DOMAIN,
 	                                           error)) == NULL ||
-	    (ok->smdp_signature2 = esim_json_get_tlv (root, "smdpSignature2", ESIM_TAG_SIGNATURE,
-	                                              DOMAIN, error)) == NULL ||
+	    !get_octet_string_tlv (root, "smdpSignature2", ESIM_TAG_SIGNATURE, ESIM_SIGNATURE_LENGTH,
+	                           TRUE, &ok->smdp_signature2, error) ||
 	    (ok->smdp_certificate = esim_json_get_tlv (root, "smdpCertificate", ESIM_TAG_SEQUENCE,
 	                                               DOMAIN, error)) == NULL ||
-	    !get_optional_tlv (root, "hashCc", ESIM_TAG_HASH_CC, &ok->hash_cc, error))
+	    !get_octet_string_tlv (root, "hashCc", ESIM_TAG_HASH_CC, ESIM_HASH_CC_LENGTH, FALSE,
+	                           &ok->hash_cc, error))
 		return NULL;
 	if (ok->hash_cc != NULL && g_bytes_get_size (ok->hash_cc) != 2 + ESIM_HASH_CC_LENGTH) {
 		malformed (error, "answer's \"hashCc\" is not %d bytes", ESIM_HASH_CC_LENGTH);

@@ -9,7 +9,9 @@
  * (an IPA, which quotes §6.4.1) and openiotrsp/openiotrsp esipa/gsma_json.go
  * (an eIM, tested against a production IPA: vectors.md V8).  ASN.1 objects
  * travel as standard base64 of the same whole DER TLV the ASN.1 binding
- * carries; transaction IDs as hex; eidValue as its 32 digits;
+ * carries (the eIM's signatures, euiccCiPKIdentifierToBeUsed and hashCc are
+ * also accepted as base64 of the value alone, as osmo-ttcn3-hacks and the
+ * Iapyx client have them); transaction IDs as hex; eidValue as its 32 digits;
  * euiccChallenge as base64 of its 16 bytes; matchingId and smdpAddress as
  * strings; eimPackageError and stateChangeCause as numbers.  A response
  * header (SGP.22 §6.5.1.4) is checked when the eIM sends one ("Failed" is

@@ -640,6 +640,7 @@ G_BEGIN_DECLS
 #define ESIM_NICKNAME_MAX_LENGTH      64
 #define ESIM_EIM_ID_MAX_LENGTH        128
 #define ESIM_HASH_CC_LENGTH           32     /* Octet32 */
+#define ESIM_SUBJECT_KEY_ID_LENGTH    20     /* SHA-1 key identifiers (RFC 5280 §4.2.1.2 (1)), as GSMA CIs use */
 #define ESIM_TAC_LENGTH               4      /* Octet4 */
 #define ESIM_IMEI_LENGTH              8      /* Octet8 */
 #define ESIM_BPP_MAX_SEGMENTS         4096   /* ours: 4 MiB of 1 KiB profile element segments */

@@ -386,6 +386,54 @@ test_relay_answers (void)
 	g_assert_error (error, ESIM_ESIPA_ERROR, ESIM_ESIPA_ERROR_MALFORMED);
 }
 
+/* The eIM's signatures, euiccCiPKIdentifierToBeUsed and hashCc as base64 of
+ * the value alone, as osmo-ttcn3-hacks' esipa_Types_JSON.ttcn has them and
+ * the Iapyx client reads them: the card gets them as the TLVs. */
+static void
+test_octet_string_values (void)
+{
+	g_autofree gchar *sig_value = g_strnfill (2 * ESIM_SIGNATURE_LENGTH, 'A');
+	g_autofree gchar *pkid_value = g_strnfill (2 * ESIM_SUBJECT_KEY_ID_LENGTH, 'B');
+	g_autofree gchar *hash_value = g_strnfill (2 * ESIM_HASH_CC_LENGTH, 'C');
+	g_autofree gchar *signed1 = b64_member ("serverSigned1", SERVER_SIGNED1);
+	g_autofree gchar *sig = b64_member ("serverSignature1", sig_value);
+	g_autofree gchar *pkid = b64_member ("euiccCiPKIdentifierToBeUsed", pkid_value);
+	g_autofree gchar *cert = b64_member ("serverCertificate", CERTIFICATE);
+	g_autofree gchar *s2 = b64_member ("smdpSigned2", SMDP_SIGNED2);
+	g_autofree gchar *sig2 = b64_member ("smdpSignature2", sig_value);
+	g_autofree gchar *cert2 = b64_member ("smdpCertificate", CERTIFICATE);
+	g_autofree gchar *hash = b64_member ("hashCc", hash_value);
+	g_autofree gchar *short_sig = b64_member ("serverSignature1", "ABCD");
+	g_autofree gchar *initiate = g_strdup_printf ("{%s,%s,%s,%s}", signed1, sig, pkid, cert);
+	g_autofree gchar *authenticate = g_strdup_printf ("{%s,%s,%s,%s}", s2, sig2, cert2, hash);
+	g_autofree gchar *bad = g_strdup_printf ("{%s,%s,%s,%s}", signed1, short_sig, pkid, cert);
+	g_autofree gchar *want_sig = g_strconcat ("5F3740", sig_value, NULL);
+	g_autofree gchar *want_pkid = g_strconcat ("0414", pkid_value, NULL);
+	g_autofree gchar *want_hash = g_strconcat ("0420", hash_value, NULL);
+	g_autoptr(EsimInitiateAuthenticationOk) init = NULL;
+	g_autoptr(EsimAuthenticateClientOk) client = NULL;
+	g_autoptr(GError) error = NULL;
+
+	init = esim_esipa_json_parse_initiate_authentication_response (initiate, strlen (initiate),
+	                                                               NULL, &error);
+	g_assert_no_error (error);
+	assert_bytes_hex (init->server_signature1, want_sig);
+	assert_bytes_hex (init->euicc_ci_pkid_to_be_used, want_pkid);
+	client = esim_esipa_json_parse_authenticate_client_response (authenticate,
+	                                                             strlen (authenticate), NULL,
+	                                                             &error);
+	g_assert_no_error (error);
+	assert_bytes_hex (client->smdp_signature2, want_sig);
+	assert_bytes_hex (client->hash_cc, want_hash);
+	/* neither the value's length nor a TLV */
+	g_clear_pointer (&init, esim_initiate_authentication_ok_free);
+	init = esim_esipa_json_parse_initiate_authentication_response (bad, strlen (bad), NULL,
+	                                                               &error);
+	g_assert_null (init);
+	g_assert_error (error, ESIM_ESIPA_ERROR, ESIM_ESIPA_ERROR_MALFORMED);
+	g_assert_nonnull (strstr (error->message, "serverSignature1"));
+}
+
 /* HandleNotification has no answer: empty (openiotrsp 204), a header alone
  * (osmo-ttcn3-hacks JSON_ESipa_EmptyResponse); a "Failed" header refuses. */
 static void
@@ -448,6 +496,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esipa-json/get-eim-package-answers", test_get_eim_package_answers);
 	g_test_add_func ("/esipa-json/provide-and-transfer-answers", test_provide_and_transfer_answers);
 	g_test_add_func ("/esipa-json/relay-answers", test_relay_answers);
+	g_test_add_func ("/esipa-json/octet-string-values", test_octet_string_values);
 	g_test_add_func ("/esipa-json/handle-notification-answers", test_handle_notification_answers);
 	g_test_add_func ("/esipa-json/hostile", test_hostile_json);
 	return g_test_run ();
