@@ -790,6 +790,10 @@ esim_es10_encode_authenticate_server (const EsimAuthenticateServerInput *input, 
 	    !check_input_tlv (input->server_certificate, ESIM_TAG_SEQUENCE, "serverCertificate",
 			      error))
 		return fail_null (error, "AuthenticateServer");
+	if (input->ctx_params1 != NULL &&
+	    !check_input_tlv (input->ctx_params1, ESIM_TAG_CTX_PARAMS_COMMON_AUTH, "ctxParams1",
+			      error))
+		return fail_null (error, "AuthenticateServer");
 	if (input->matching_id != NULL && !g_utf8_validate (input->matching_id, -1, NULL)) {
 		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
 				     "matchingId is not valid UTF-8");
@@ -806,6 +810,11 @@ esim_es10_encode_authenticate_server (const EsimAuthenticateServerInput *input, 
 	put_bytes_raw (writer, input->server_signature1);
 	put_bytes_raw (writer, input->euicc_ci_pkid_to_be_used);
 	put_bytes_raw (writer, input->server_certificate);
+	if (input->ctx_params1 != NULL) {
+		put_bytes_raw (writer, input->ctx_params1);
+		esim_der_writer_end (writer);
+		return esim_der_writer_finish (writer);
+	}
 	/* ctxParams1 is an untagged CHOICE whose alternative gets automatic [0]:
 	 * A0 { 80 matchingId, A1 deviceInfo } (AOSP EuiccPort.authenticateServer) */
 	esim_der_writer_begin (writer, ESIM_TAG_CTX_PARAMS_COMMON_AUTH);

@@ -155,6 +155,10 @@ typedef struct {
 	GBytes               *server_certificate;
 	const gchar          *matching_id;  /* NULL = left out; "" = sent empty */
 	const EsimDeviceInfo *device_info;  /* NULL = esim_device_info_init() defaults */
+	/* The eIM's CtxParams1 (A0 …) from InitiateAuthenticationOkEsipa when the
+	 * eIM generates it (SGP.32 ipaFeatures eimCtxParams1Generation): sent as
+	 * it came, instead of the one built from matching_id and device_info. */
+	GBytes               *ctx_params1;
 } EsimAuthenticateServerInput;
 
 typedef struct {

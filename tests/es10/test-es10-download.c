@@ -462,6 +462,23 @@ test_authenticate_server_encode (void)
 	g_assert_no_error (error);
 	assert_bytes_hex (empty_id, "BF381E3003800101" "5F3702AABB0402CCDD3000"
 				    "A00C" "8000" "A108800400000000A100");
+
+	/* the eIM's ctxParams1 (eimCtxParams1Generation) goes as it came */
+	{
+		g_autoptr(GBytes) ctx = hex_bytes ("A0078003454D49A100");
+		g_autoptr(GBytes) from_eim = NULL;
+		g_autoptr(GBytes) wrong_tag = hex_bytes ("A1028000");
+
+		input.ctx_params1 = ctx;
+		from_eim = esim_es10_encode_authenticate_server (&input, &error);
+		g_assert_no_error (error);
+		assert_bytes_hex (from_eim, "BF38193003800101" "5F3702AABB0402CCDD3000"
+					    "A0078003454D49A100");
+		input.ctx_params1 = wrong_tag;
+		g_assert_null (esim_es10_encode_authenticate_server (&input, &error));
+		assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			      "AuthenticateServer: ctxParams1");
+	}
 }
 
 static void

@@ -202,8 +202,8 @@ download_clear (Download *d)
 }
 
 /* Authentication through the relay; the matchingId for the card is the one
- * the eIM supplies in InitiateAuthentication (eimCtxParams1Generation), else
- * the activation code's. */
+ * the eIM supplies in InitiateAuthentication, else the activation code's, and
+ * ctxParams1 the eIM's when it generates them (eimCtxParams1Generation). */
 static EsimAuthenticateClientOk *
 authenticate (Lab *lab, EsimRspServer *server, const EsimActivationCode *code, Download *d)
 {
@@ -247,6 +247,7 @@ authenticate (Lab *lab, EsimRspServer *server, const EsimActivationCode *code, D
 	input.euicc_ci_pkid_to_be_used = init->euicc_ci_pkid_to_be_used;
 	input.server_certificate = init->server_certificate;
 	input.matching_id = init->matching_id != NULL ? init->matching_id : code->matching_id;
+	input.ctx_params1 = init->ctx_params1;   /* the eIM's, when it makes them */
 	esim_es10_authenticate_server (lab->isdr, &input, NULL, test_store_result, &res);
 	WAIT (res, "AuthenticateServer");
 	auth = esim_es10_authenticate_server_finish (lab->isdr, res, NULL, &error);
