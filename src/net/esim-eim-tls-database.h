@@ -53,8 +53,8 @@ G_DECLARE_FINAL_TYPE (EsimEimTlsDatabase, esim_eim_tls_database, ESIM, EIM_TLS_D
  * @ca_file: used only when @kind is ESIM_EIM_KEY_NONE; nullable.
  * Errors: G_IO_ERROR_INVALID_ARGUMENT when the configuration's key or
  * certificate does not parse, or when there is nothing to trust at all;
- * G_IO_ERROR (from the file) or G_IO_ERROR_INVALID_DATA for a CA file that
- * cannot be read or holds no certificate. */
+ * G_FILE_ERROR for a CA file that cannot be read, G_IO_ERROR_INVALID_DATA
+ * for one that holds no certificate. */
 GTlsDatabase       *esim_eim_tls_database_new (EsimEimKeyKind kind, GBytes *trusted_tls,
                                                const gchar *ca_file, GError **error);
 EsimEimTlsTrustKind esim_eim_tls_database_get_kind (EsimEimTlsDatabase *self);

@@ -27,10 +27,11 @@
  *     esim_http_client_post_was_sent()).  Once the eIM may have processed
  *     it, only ProvideEimPackageResult and HandleNotification are repeated:
  *     what they deliver stays on the eUICC until the eIM acknowledges it and
- *     carries the sequence number the eIM recognises it by (SGP.32 §3.1.1:
- *     an EuiccPackageResult is removed only on eimAcknowledgements; results
- *     and notifications are delivered again until then, so the eIM must take
- *     a repeat as one), and an IpaEuiccDataResponse is a read.  GetEimPackage
+ *     carries the sequence number the eIM recognises it by (an
+ *     EuiccPackageResult or a notification leaves the eUICC only on
+ *     eimAcknowledgements, and is delivered again until then: digest §3.5,
+ *     §3.6 step 1; so the eIM must already take a repeat as the same
+ *     delivery, as the test eIM does), and an IpaEuiccDataResponse is a read.  GetEimPackage
  *     (the eIM may have handed out its package and dequeued it) and the
  *     download relay (each call moves the SM-DP+'s session on) are never
  *     repeated after that point: the caller decides (the poll scheduler backs
@@ -91,7 +92,7 @@ G_DECLARE_FINAL_TYPE (EsimEsipaClient, esim_esipa_client, ESIM, ESIPA_CLIENT, GO
  * eimFqdn (host[:port]) is where the client connects.  @options: NULL for
  * the defaults.  Errors: G_IO_ERROR_INVALID_ARGUMENT (no eimFqdn, a bad one,
  * an eIM that offers no ESipa over HTTPS, no TLS trust: see
- * esim_eim_tls_database_new()), G_IO_ERROR from reading the CA file. */
+ * esim_eim_tls_database_new()), G_FILE_ERROR from reading the CA file. */
 EsimEsipaClient *esim_esipa_client_new (const EsimEimConfig *config,
                                         const EsimEsipaClientOptions *options, GError **error);
 const gchar     *esim_esipa_client_get_eim_id (EsimEsipaClient *self);
