@@ -28,10 +28,11 @@
  *     it, only ProvideEimPackageResult and HandleNotification are repeated:
  *     what they deliver stays on the eUICC until the eIM acknowledges it and
  *     carries the sequence number the eIM recognises it by (an
- *     EuiccPackageResult or a notification leaves the eUICC only on
- *     eimAcknowledgements, and is delivered again until then: digest §3.5,
- *     §3.6 step 1; so the eIM must already take a repeat as the same
- *     delivery, as the test eIM does), and an IpaEuiccDataResponse is a read.  GetEimPackage
+ *     EuiccPackageResult leaves the eUICC only on eimAcknowledgements, a
+ *     notification only once its delivery succeeded, and both are delivered
+ *     again until then: digest §3.5, §3.6 steps 1-2, §6; so an eIM must
+ *     already take a repeat as the same delivery, as the test eIM does), and
+ *     an IpaEuiccDataResponse is a read.  GetEimPackage
  *     (the eIM may have handed out its package and dequeued it) and the
  *     download relay (each call moves the SM-DP+'s session on) are never
  *     repeated after that point: the caller decides (the poll scheduler backs
