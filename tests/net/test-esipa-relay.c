@@ -163,7 +163,8 @@ static EsimEimPackage *
 fetch_trigger (Lab *lab, const gchar *matching_id)
 {
 	EsimGetEimPackageRequest request = { .eid = lab->eid, .state_change_cause = -1 };
-	const gchar *code = esim_test_smdp_get_activation_code (lab->smdp, matching_id);
+	g_autofree gchar *activation_code = esim_test_smdp_get_activation_code (lab->smdp, matching_id);
+	const gchar *code = activation_code;
 	g_autoptr(GAsyncResult) res = NULL;
 	g_autoptr(GError) error = NULL;
 	EsimEimPackage *package;
