@@ -271,10 +271,12 @@ main (int argc, char **argv)
 
 	resumed = poll_once (client, &before, &after, &ok);
 	printf ("second poll: %s, %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-	        " bytes on the wire sent/received (empty poll)\n",
-	        resumed ? "TLS session resumed" : "full TLS handshake",
+	        " bytes on the wire sent/received (empty poll), of which HTTP %" G_GUINT64_FORMAT
+	        "/%" G_GUINT64_FORMAT "\n", resumed ? "TLS session resumed" : "full TLS handshake",
 	        after.wire_bytes_sent - before.wire_bytes_sent,
-	        after.wire_bytes_received - before.wire_bytes_received);
+	        after.wire_bytes_received - before.wire_bytes_received,
+	        after.http_bytes_sent - before.http_bytes_sent,
+	        after.http_bytes_received - before.http_bytes_received);
 	ok = ok && resumed;
 
 	if (!empty_session_cache (eim, trust))
