@@ -749,9 +749,13 @@ server_callback (SoupServer *server, SoupServerMessage *msg, const char *path, G
 	}
 	soup_message_headers_replace (headers, "X-Admin-Protocol", "gsma/rsp/v2.5.0");
 	soup_server_message_set_status (msg, status, NULL);
-	if (answer != NULL)
+	if (answer != NULL) {
+		/* the length first: the order C evaluates arguments in is unspecified */
+		gsize length = strlen (answer);
+
 		soup_server_message_set_response (msg, "application/json;charset=UTF-8", SOUP_MEMORY_TAKE,
-		                                  g_steal_pointer (&answer), strlen (answer));
+		                                  g_steal_pointer (&answer), length);
+	}
 }
 
 gboolean
