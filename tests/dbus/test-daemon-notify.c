@@ -199,6 +199,8 @@ static void
 switch_profile (Fixture *f, const gchar *method, const gchar *iccid)
 {
 	g_autoptr(GVariant) reply = call (f, method, g_variant_new ("(sa{sv})", iccid, NULL));
+
+	g_assert_nonnull (reply);
 }
 
 /* ListNotifications(): the dictionaries. */
@@ -507,7 +509,6 @@ static void
 test_eim_keeps_them_queued (void)
 {
 	Fixture f = { 0 };
-	g_autoptr(GBytes) config = NULL;
 	g_autoptr(GVariant) eim_reply = NULL;
 	g_autoptr(GVariant) list = NULL;
 	g_autoptr(GVariant) reply = NULL;
