@@ -290,6 +290,8 @@ assert_install_notification (Fixture *f, const gchar *iccid, gboolean success)
 		g_autoptr(GVariant) owned = entry;
 		const gchar *operation = NULL, *notified = NULL;
 
+		g_assert_nonnull (owned);
+
 		if (g_variant_lookup (entry, "operation", "&s", &operation) &&
 		    g_variant_lookup (entry, "iccid", "&s", &notified) &&
 		    g_str_equal (operation, "install") && g_strcmp0 (notified, iccid) == 0)
@@ -673,6 +675,7 @@ test_malformed_activation_code (Fixture *f, gconstpointer data)
 		g_autoptr(GVariant) reply = download (f, cases[i].code, NULL, &error);
 		g_autofree gchar *out = NULL;
 
+		g_assert_null (reply);
 		assert_error (error, "InvalidArgs", cases[i].field);
 		out = cli_download (f, EXIT_USAGE, cases[i].field,
 		                    (const gchar *const[]) { cases[i].code, NULL });
