@@ -47,6 +47,7 @@ typedef struct {
 	EsimTestSmdp     *smdp;
 	GPtrArray        *steps;     /* ProgressStep step names, in order */
 	guint             steps_id;
+	gboolean          deliver_notifications; /* [notifications] Automatic=true */
 } Fixture;
 
 /* ---- fixture ---- */
@@ -80,6 +81,14 @@ fixture_start (Fixture *f, const gchar *card_extra, const gchar *config_extra)
 	g_autoptr(GError) error = NULL;
 
 	f->h = esimd_test_harness_new (ESIMD_TEST_BUS_SESSION);
+	if (f->deliver_notifications) {
+		g_autofree gchar *dir = esimd_test_harness_config_dir (f->h);
+		g_autofree gchar *dropin = g_build_filename (dir, "50-notify.conf", NULL);
+
+		/* after the harness's 00-harness.conf, which turns automatic delivery off */
+		g_assert_true (g_file_set_contents (dropin, "[notifications]\nAutomatic=true\n", -1,
+		                                    NULL));
+	}
 	card = esimd_test_harness_card_path (f->h, 0);
 	config = esimd_test_harness_config_path (f->h);
 	g_assert_true (g_file_set_contents (card, seed, -1, NULL));
@@ -357,6 +366,62 @@ test_download (Fixture *f, gconstpointer data)
 	g_assert_cmpint (status, ==, 0);
 	g_assert_nonnull (strstr (list, expected_iccid));
 	g_assert_nonnull (strstr (list, "Daemon profile"));
+}
+
+static gboolean
+install_notification_delivered (gpointer user_data)
+{
+	Fixture *f = user_data;
+	GPtrArray *delivered = esim_test_smdp_get_notifications (f->smdp);
+
+	for (guint i = 0; i < delivered->len; i++) {
+		EsimTestSmdpNotification *record = g_ptr_array_index (delivered, i);
+
+		if (record->installation_result && record->verified && record->success)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+no_pending_notification (gpointer user_data)
+{
+	Fixture *f = user_data;
+	g_autoptr(GVariant) count = get_property (f, EUICC_PATH, IFACE_EUICC,
+	                                          "PendingNotifications");
+
+	return g_variant_get_uint32 (count) == 0;
+}
+
+/* The install notification reaches the SM-DP+ on its own, once, and only then leaves
+ * the card (issue 7: notifications, never lost). */
+static void
+test_install_notification_delivered (void)
+{
+	Fixture f = { .deliver_notifications = TRUE };
+	EsimTestSmdpOrder order = { .matching_id = "MID-SECRET-N" };
+	g_autofree gchar *code = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+	guint installs = 0;
+
+	fixture_start (&f, NULL, NULL);
+	add_order (&f, &order);
+	code = activation_code (&f, "MID-SECRET-N");
+	reply = download (&f, code, NULL, &error);
+	g_assert_no_error (error);
+	esim_test_wait_until_func (DOWNLOAD_WAIT_MS, install_notification_delivered, &f,
+	                           "the install notification to reach the SM-DP+");
+	esim_test_wait_until_func (DOWNLOAD_WAIT_MS, no_pending_notification, &f,
+	                           "the eUICC to have no pending notification");
+	for (guint i = 0; i < esim_test_smdp_get_notifications (f.smdp)->len; i++) {
+		EsimTestSmdpNotification *record =
+			g_ptr_array_index (esim_test_smdp_get_notifications (f.smdp), i);
+
+		installs += record->installation_result ? 1 : 0;
+	}
+	g_assert_cmpuint (installs, ==, 1);
+	fixture_tear_down (&f, NULL);
 }
 
 /* With a confirmation code, through esimcli: its progress lines, then the result. */
@@ -822,6 +887,8 @@ main (int argc, char **argv)
 #undef ADD
 	g_test_add_func ("/esimd/download/refused/no-test-ci", test_no_test_ci);
 	g_test_add_func ("/esimd/download/config-errors", test_config_errors);
+	g_test_add_func ("/esimd/download/install-notification-delivered",
+	                 test_install_notification_delivered);
 	ret = g_test_run ();
 	rm_rf (pki_dir);
 	g_free (pki_dir);
