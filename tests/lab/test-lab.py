@@ -63,7 +63,7 @@ def running(pid):
         return False
 
 
-SERVICES = {'bus', 'smdp', 'esimd'}
+SERVICES = {'bus', 'smdp', 'eim', 'esimd'}
 
 
 def check_stopped(what, pids, lab_dir):
@@ -159,6 +159,26 @@ def test_download(args):
               f'download: the card lost its profiles on restart: {result.stdout}')
 
 
+def test_eim(args):
+    """The lab's eIM: the card gets its configuration once, lab-eim reaches it, and a
+    second start listens where the card expects it."""
+    with tempfile.TemporaryDirectory() as lab_dir:
+        lab = Lab(args, lab_dir)
+        for start in ('first', 'second'):
+            result = lab.run('sh', '-c', SHOW_PIDS + '; esimcli -g EIMS euicc show;'
+                             ' busctl --system get-property org.freedesktop.Esimd1'
+                             ' /org/freedesktop/Esimd1/Eim/0 org.freedesktop.Esimd1.Eim Fqdn;'
+                             ' lab-eim status')
+            print(result.stdout, result.stderr, sep='')
+            check(result.returncode == 0, f'eim, {start} start: exit status {result.returncode}')
+            lines = result.stdout.splitlines()
+            check('1' in lines, f'eim, {start} start: the card does not list one eIM')
+            fqdn = [line.split()[1] for line in lines if line.startswith('fqdn ')]
+            check(len(fqdn) == 1 and f's "{fqdn[0]}"' in lines,
+                  f'eim, {start} start: the card\'s eIM address is not where the eIM listens')
+            check_stopped(f'eim, {start} start', service_pids(result.stdout), lab_dir)
+
+
 def test_bad_card(args):
     """An eUICC file esimd refuses: the lab says so, exits 1 and leaves nothing running."""
     with tempfile.TemporaryDirectory() as lab_dir:
@@ -188,6 +208,7 @@ def main():
         test_shell(lab)
         test_hangup(lab)
     test_download(args)
+    test_eim(args)
     test_bad_card(args)
 
     print(f'{len(failures)} problems found')
