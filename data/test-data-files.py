@@ -38,6 +38,10 @@ CONFIG_KEYS = {
     'pcsc': {'Readers': '', 'AutoDetect': 'false'},
     'download': {'TestCiDirectory': '', 'RequestTimeout': '60'},
     'notifications': {'Automatic': 'true', 'RetryInitialDelay': '30', 'RetryMaxDelay': '3600'},
+    'eim': {'binding': 'asn1', 'asn1-path': '/gsma/rsp2/asn1', 'json-prefix': '/gsma/rsp2/esipa/',
+            'ca-file': '', 'timeout': '120', 'attempts': '3', 'retry-delay': '10',
+            'poll-interval': '3600', 'poll-jitter': '10', 'backoff-max': '3600',
+            'max-packages': '16', 'rollback-timeout': '300'},
 }
 # keys of the per-modem groups [modem:<Model>] and [modem:<vid>:<pid>]
 MODEM_OVERRIDE_KEYS = ('Refresh', 'ResetAfterSwitch', 'InhibitOnSwitch')
@@ -311,7 +315,7 @@ def check_config(path):
     for group in installed.sections():
         check(not dict(installed[group]), f'{path}: [{group}] sets keys: {dict(installed[group])}')
     # uncommented, it documents exactly the keys esimd reads, with their defaults
-    uncommented = re.sub(r'(?m)^#([A-Za-z]+=)', r'\1', text)
+    uncommented = re.sub(r'(?m)^#([A-Za-z][A-Za-z0-9-]*=)', r'\1', text)
     defaults = configparser.ConfigParser(interpolation=None, strict=True)
     defaults.optionxform = str
     defaults.read_string(uncommented, source=path)
@@ -331,7 +335,7 @@ def check_man(path):
     for group, keys in CONFIG_KEYS.items():
         check(f'.SS [{group}]' in text, f'{path}: [{group}] undocumented')
         for key in keys:
-            check(key + '=' in text, f'{path}: {key} undocumented')
+            check(key.replace('-', '\\-') + '=' in text, f'{path}: {key} undocumented')
     check('[modem:' in text, f'{path}: per-modem groups undocumented')
     for key in MODEM_OVERRIDE_KEYS:
         check(key + '=' in text, f'{path}: {key} undocumented')

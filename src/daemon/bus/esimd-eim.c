@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
+#include <gnutls/x509.h>
+
+#include "esim-cert.h"
 #include "esimd-eim.h"
 #include "esimd-gdbus.h"
 
@@ -8,6 +11,7 @@ struct _EsimdEim {
 	gchar                    *path;
 	EsimdGdbusObjectSkeleton *object;
 	EsimdGdbusEim            *skeleton;
+	EsimdEimSettings         *settings;
 };
 
 G_DEFINE_TYPE (EsimdEim, esimd_eim, G_TYPE_OBJECT)
@@ -69,6 +73,70 @@ esimd_eim_update (EsimdEim *self, const EsimEimConfig *config)
 	esimd_gdbus_eim_set_indirect_download (self->skeleton, config->indirect_profile_download);
 }
 
+/* A trusted certificate is a CA's when its basicConstraints say so (RFC 5280
+ * §4.2.1.9); else it is the eIM's own, pinned (esim-eim-tls-database.h). */
+static gboolean
+eim_certificate_is_ca (GBytes *der)
+{
+	g_autoptr(EsimCert) cert = NULL;
+	unsigned int critical = 0;
+	unsigned int ca = 0;
+
+	if (der == NULL)
+		return FALSE;
+	cert = esim_cert_new_from_der (g_bytes_get_data (der, NULL), g_bytes_get_size (der), NULL);
+	if (cert == NULL)
+		return FALSE;
+	if (gnutls_x509_crt_get_basic_constraints (esim_cert_get_x509 (cert), &critical, &ca,
+	                                           NULL) < 0)
+		return FALSE;
+	return ca != 0;
+}
+
+const gchar *
+esimd_eim_trust_source (const EsimEimConfig *config, const gchar *ca_file)
+{
+	g_return_val_if_fail (config != NULL, "none");
+
+	switch (config->trusted_tls_kind) {
+	case ESIM_EIM_KEY_PUBLIC_KEY:
+		return "pinned-key";
+	case ESIM_EIM_KEY_CERTIFICATE:
+		return eim_certificate_is_ca (config->trusted_tls) ? "ca" : "certificate";
+	case ESIM_EIM_KEY_NONE:
+	default:
+		return ca_file != NULL ? "ca-file" : "none";
+	}
+}
+
+void
+esimd_eim_set_settings (EsimdEim *self, const EsimEimConfig *config, EsimdEimSettings *settings)
+{
+	g_autofree gchar *address = NULL;
+
+	g_return_if_fail (ESIMD_IS_EIM (self));
+	g_return_if_fail (config != NULL);
+	g_return_if_fail (settings != NULL);
+
+	g_clear_pointer (&self->settings, esimd_eim_settings_free);
+	self->settings = settings;
+	if (config->fqdn != NULL && config->fqdn[0] != '\0')
+		address = g_strconcat ("https://", config->fqdn,
+		                       settings->binding == ESIM_ESIPA_BINDING_JSON
+		                       ? settings->json_prefix : settings->asn1_path, NULL);
+	esimd_gdbus_eim_set_binding (self->skeleton, esim_esipa_binding_to_string (settings->binding));
+	esimd_gdbus_eim_set_trust_source (self->skeleton,
+	                                  esimd_eim_trust_source (config, settings->ca_file));
+	esimd_gdbus_eim_set_address (self->skeleton, address != NULL ? address : "");
+}
+
+const EsimdEimSettings *
+esimd_eim_get_settings (EsimdEim *self)
+{
+	g_return_val_if_fail (ESIMD_IS_EIM (self), NULL);
+	return self->settings;
+}
+
 EsimdEim *
 esimd_eim_new (const gchar *euicc_path, const EsimEimConfig *config)
 {
@@ -124,6 +192,7 @@ esimd_eim_finalize (GObject *object)
 	EsimdEim *self = ESIMD_EIM (object);
 
 	g_free (self->path);
+	esimd_eim_settings_free (self->settings);
 	G_OBJECT_CLASS (esimd_eim_parent_class)->finalize (object);
 }
 

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "esim-es10.h"
+#include "esimd-config.h"
 
 G_BEGIN_DECLS
 
@@ -16,5 +17,12 @@ void                 esimd_eim_update (EsimdEim *self, const EsimEimConfig *conf
 const gchar         *esimd_eim_get_path (EsimdEim *self);
 GDBusObjectSkeleton *esimd_eim_get_object (EsimdEim *self);
 void                 esimd_eim_flush (EsimdEim *self);
+/* esimd.conf's settings of this eIM (takes @settings); updates Binding,
+ * TrustSource and Address from them and from @config. */
+void                 esimd_eim_set_settings (EsimdEim *self, const EsimEimConfig *config,
+                                             EsimdEimSettings *settings);
+const EsimdEimSettings *esimd_eim_get_settings (EsimdEim *self);
+/* "pinned-key", "certificate", "ca", "ca-file" or "none" (TrustSource) */
+const gchar         *esimd_eim_trust_source (const EsimEimConfig *config, const gchar *ca_file);
 
 G_END_DECLS

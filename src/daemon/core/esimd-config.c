@@ -44,6 +44,80 @@ static const gchar *const modem_override_keys[] = {
 	"Refresh", "ResetAfterSwitch", "InhibitOnSwitch",
 };
 
+/* [eim] and [eim:<eimId>]: one parser for the ESipa client's keys and the poll
+ * scheduler's; a group only records the keys it sets, so that a later file (or
+ * the [eim:<eimId>] group over [eim]) overrides key by key */
+#define EIM_GROUP "eim"
+#define EIM_GROUP_PREFIX "eim:"
+
+typedef enum {
+	EIM_KEY_BINDING,
+	EIM_KEY_ASN1_PATH,
+	EIM_KEY_JSON_PREFIX,
+	EIM_KEY_CA_FILE,
+	EIM_KEY_TIMEOUT,
+	EIM_KEY_ATTEMPTS,
+	EIM_KEY_RETRY_DELAY,
+	EIM_KEY_POLL_INTERVAL,
+	EIM_KEY_POLL_JITTER,
+	EIM_KEY_BACKOFF_MAX,
+	EIM_KEY_MAX_PACKAGES,
+	EIM_KEY_ROLLBACK_TIMEOUT,
+	EIM_KEY_COUNT,
+} EimKey;
+
+static const gchar *const eim_keys[EIM_KEY_COUNT] = {
+	"binding", "asn1-path", "json-prefix", "ca-file", "timeout", "attempts", "retry-delay",
+	"poll-interval", "poll-jitter", "backoff-max", "max-packages", "rollback-timeout",
+};
+
+/* the numeric keys: their range and where they go */
+static const struct {
+	EimKey key;
+	guint  min;
+	guint  max;
+	gsize  offset;
+} eim_uint_keys[] = {
+	{ EIM_KEY_TIMEOUT, 1, ESIMD_CONFIG_EIM_TIMEOUT_MAX,
+	  G_STRUCT_OFFSET (EsimdEimSettings, timeout_s) },
+	{ EIM_KEY_ATTEMPTS, 1, ESIMD_CONFIG_EIM_ATTEMPTS_MAX,
+	  G_STRUCT_OFFSET (EsimdEimSettings, attempts) },
+	{ EIM_KEY_RETRY_DELAY, 1, ESIMD_CONFIG_EIM_RETRY_DELAY_MAX,
+	  G_STRUCT_OFFSET (EsimdEimSettings, retry_delay_s) },
+	{ EIM_KEY_POLL_INTERVAL, 1, ESIMD_CONFIG_EIM_POLL_INTERVAL_MAX,
+	  G_STRUCT_OFFSET (EsimdEimSettings, poll_interval_s) },
+	{ EIM_KEY_POLL_JITTER, 0, ESIMD_CONFIG_EIM_POLL_JITTER_MAX,
+	  G_STRUCT_OFFSET (EsimdEimSettings, poll_jitter_percent) },
+	{ EIM_KEY_BACKOFF_MAX, 1, ESIMD_CONFIG_EIM_BACKOFF_MAX_MAX,
+	  G_STRUCT_OFFSET (EsimdEimSettings, backoff_max_s) },
+	{ EIM_KEY_MAX_PACKAGES, 1, ESIMD_CONFIG_EIM_MAX_PACKAGES_MAX,
+	  G_STRUCT_OFFSET (EsimdEimSettings, max_packages) },
+	{ EIM_KEY_ROLLBACK_TIMEOUT, 1, ESIMD_CONFIG_EIM_ROLLBACK_MAX,
+	  G_STRUCT_OFFSET (EsimdEimSettings, rollback_timeout_s) },
+};
+
+struct _EsimdEimGroup {
+	gchar           *eim_id;   /* NULL: [eim] */
+	guint            set;      /* 1 << EimKey for each key given */
+	EsimdEimSettings settings;
+};
+
+static void
+eim_settings_clear (EsimdEimSettings *settings)
+{
+	g_clear_pointer (&settings->asn1_path, g_free);
+	g_clear_pointer (&settings->json_prefix, g_free);
+	g_clear_pointer (&settings->ca_file, g_free);
+}
+
+static void
+eim_group_free (EsimdEimGroup *group)
+{
+	eim_settings_clear (&group->settings);
+	g_free (group->eim_id);
+	g_free (group);
+}
+
 static void
 modem_override_free (EsimdModemOverride *override)
 {
@@ -74,6 +148,8 @@ esimd_config_new (void)
 	self->notify_automatic = TRUE;
 	self->notify_retry_initial_s = ESIM_NOTIFY_RETRY_INITIAL_DEFAULT;
 	self->notify_retry_max_s = ESIM_NOTIFY_RETRY_MAX_DEFAULT;
+	self->eim_defaults = g_new0 (EsimdEimGroup, 1);
+	self->eim_groups = g_ptr_array_new_with_free_func ((GDestroyNotify) eim_group_free);
 	return self;
 }
 
@@ -86,6 +162,8 @@ esimd_config_free (EsimdConfig *self)
 	g_ptr_array_unref (self->modem_overrides);
 	g_ptr_array_unref (self->pcsc_readers);
 	g_free (self->test_ci_dir);
+	eim_group_free (self->eim_defaults);
+	g_ptr_array_unref (self->eim_groups);
 	g_free (self);
 }
 
@@ -97,9 +175,17 @@ config_group_is_modem_override (const gchar *group)
 }
 
 static gboolean
+config_group_is_eim (const gchar *group)
+{
+	return g_strcmp0 (group, EIM_GROUP) == 0 ||
+	       (g_str_has_prefix (group, EIM_GROUP_PREFIX) &&
+	        group[strlen (EIM_GROUP_PREFIX)] != '\0');
+}
+
+static gboolean
 config_group_is_known (const gchar *group)
 {
-	if (config_group_is_modem_override (group))
+	if (config_group_is_modem_override (group) || config_group_is_eim (group))
 		return TRUE;
 	for (guint i = 0; i < G_N_ELEMENTS (known_keys); i++) {
 		if (g_strcmp0 (known_keys[i].group, group) == 0)
@@ -114,6 +200,13 @@ config_key_is_known (const gchar *group, const gchar *key)
 	if (config_group_is_modem_override (group)) {
 		for (guint i = 0; i < G_N_ELEMENTS (modem_override_keys); i++) {
 			if (g_strcmp0 (modem_override_keys[i], key) == 0)
+				return TRUE;
+		}
+		return FALSE;
+	}
+	if (config_group_is_eim (group)) {
+		for (guint i = 0; i < EIM_KEY_COUNT; i++) {
+			if (g_strcmp0 (eim_keys[i], key) == 0)
 				return TRUE;
 		}
 		return FALSE;
@@ -440,6 +533,157 @@ config_read_notifications (EsimdConfig *self, GKeyFile *keyfile, const gchar *pa
 	return TRUE;
 }
 
+/* ---- [eim] and [eim:<eimId>] ---- */
+
+/* An HTTP path: "/" then URI path characters (RFC 3986 pchar and "/"), no
+ * query, fragment or percent sign, which would change what the eIM sees. */
+static gboolean
+config_eim_path_valid (const gchar *path)
+{
+	if (path[0] != '/' || strlen (path) > ESIMD_CONFIG_EIM_PATH_MAX)
+		return FALSE;
+	for (const gchar *p = path; *p != '\0'; p++) {
+		if (!g_ascii_isalnum (*p) && strchr ("/-._~!$&'()*+,;=:@", *p) == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+config_read_eim_path (GKeyFile *keyfile, const gchar *path, const gchar *group, EimKey key,
+                      gchar **value, GError **error)
+{
+	g_autofree gchar *raw = g_key_file_get_value (keyfile, group, eim_keys[key], NULL);
+	gboolean prefix = key == EIM_KEY_JSON_PREFIX;
+
+	if (raw == NULL || !config_eim_path_valid (g_strstrip (raw)) ||
+	    (prefix && !g_str_has_suffix (raw, "/")))
+		return config_invalid (error, path, group, eim_keys[key], keyfile,
+		                       prefix ? "an HTTP path beginning and ending with \"/\", "
+		                                "e.g. " ESIM_ESIPA_JSON_PREFIX
+		                              : "an HTTP path beginning with \"/\", e.g. "
+		                                ESIM_ESIPA_PATH_ASN1);
+	g_free (*value);
+	*value = g_steal_pointer (&raw);
+	return TRUE;
+}
+
+/* A CA file must be there when esimd starts: an eIM whose trust depends on it
+ * would otherwise fail at its first poll, far from the mistake. */
+static gboolean
+config_read_eim_ca_file (GKeyFile *keyfile, const gchar *path, const gchar *group,
+                         gchar **value, GError **error)
+{
+	g_autofree gchar *raw = g_key_file_get_value (keyfile, group, eim_keys[EIM_KEY_CA_FILE],
+	                                              NULL);
+	g_autofree gchar *base = g_path_get_dirname (path);
+	g_autofree gchar *file = NULL;
+
+	g_clear_pointer (value, g_free);
+	/* empty: none (a later file can take back an earlier one's) */
+	if (raw == NULL || *g_strstrip (raw) == '\0')
+		return TRUE;
+	file = g_canonicalize_filename (raw, base);
+	if (!g_file_test (file, G_FILE_TEST_IS_REGULAR)) {
+		g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+		             "%s: [%s] %s: \"%s\" is not a readable file of CA certificates", path,
+		             group, eim_keys[EIM_KEY_CA_FILE], file);
+		return FALSE;
+	}
+	*value = g_steal_pointer (&file);
+	return TRUE;
+}
+
+static gboolean
+config_read_eim_key (GKeyFile *keyfile, const gchar *path, const gchar *group, EimKey key,
+                     EsimdEimSettings *settings, GError **error)
+{
+	switch (key) {
+	case EIM_KEY_BINDING: {
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, group, eim_keys[key], NULL);
+
+		if (raw == NULL || !esim_esipa_binding_from_string (g_strstrip (raw), &settings->binding))
+			return config_invalid (error, path, group, eim_keys[key], keyfile,
+			                       "asn1 or json");
+		return TRUE;
+	}
+	case EIM_KEY_ASN1_PATH:
+		return config_read_eim_path (keyfile, path, group, key, &settings->asn1_path, error);
+	case EIM_KEY_JSON_PREFIX:
+		return config_read_eim_path (keyfile, path, group, key, &settings->json_prefix, error);
+	case EIM_KEY_CA_FILE:
+		return config_read_eim_ca_file (keyfile, path, group, &settings->ca_file, error);
+	case EIM_KEY_TIMEOUT:
+	case EIM_KEY_ATTEMPTS:
+	case EIM_KEY_RETRY_DELAY:
+	case EIM_KEY_POLL_INTERVAL:
+	case EIM_KEY_POLL_JITTER:
+	case EIM_KEY_BACKOFF_MAX:
+	case EIM_KEY_MAX_PACKAGES:
+	case EIM_KEY_ROLLBACK_TIMEOUT:
+	case EIM_KEY_COUNT:
+	default:
+		break;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS (eim_uint_keys); i++) {
+		if (eim_uint_keys[i].key == key)
+			return config_read_uint (keyfile, path, group, eim_keys[key], eim_uint_keys[i].min,
+			                         eim_uint_keys[i].max,
+			                         G_STRUCT_MEMBER_P (settings, eim_uint_keys[i].offset),
+			                         error);
+	}
+	g_return_val_if_reached (FALSE);
+}
+
+static EsimdEimGroup *
+config_eim_group (EsimdConfig *self, const gchar *group)
+{
+	const gchar *eim_id;
+	EsimdEimGroup *found;
+
+	if (g_strcmp0 (group, EIM_GROUP) == 0)
+		return self->eim_defaults;
+	eim_id = group + strlen (EIM_GROUP_PREFIX);
+	for (guint i = 0; i < self->eim_groups->len; i++) {
+		found = g_ptr_array_index (self->eim_groups, i);
+		if (g_strcmp0 (found->eim_id, eim_id) == 0)
+			return found;
+	}
+	found = g_new0 (EsimdEimGroup, 1);
+	found->eim_id = g_strdup (eim_id);
+	g_ptr_array_add (self->eim_groups, found);
+	return found;
+}
+
+static gboolean
+config_read_eims (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups (keyfile, NULL);
+
+	for (guint i = 0; groups[i] != NULL; i++) {
+		EsimdEimGroup *group;
+
+		if (!config_group_is_eim (groups[i]))
+			continue;
+		if (g_str_has_prefix (groups[i], EIM_GROUP_PREFIX) &&
+		    strlen (groups[i] + strlen (EIM_GROUP_PREFIX)) > ESIM_EIM_ID_MAX_LENGTH) {
+			g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			             "%s: [%s]: an eimId is at most %d bytes", path, groups[i],
+			             ESIM_EIM_ID_MAX_LENGTH);
+			return FALSE;
+		}
+		group = config_eim_group (self, groups[i]);
+		for (guint key = 0; key < EIM_KEY_COUNT; key++) {
+			if (!g_key_file_has_key (keyfile, groups[i], eim_keys[key], NULL))
+				continue;
+			if (!config_read_eim_key (keyfile, path, groups[i], key, &group->settings, error))
+				return FALSE;
+			group->set |= 1u << key;
+		}
+	}
+	return TRUE;
+}
+
 /* The text of a configuration file.  A FIFO, a device or a directory is refused without
  * blocking or reading without end, except /dev/null: no configuration at all
  * (--config=/dev/null, or a drop-in masked as systemd's are). */
@@ -486,7 +730,8 @@ esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 	if (!config_read_modem_overrides (self, keyfile, path, error))
 		return FALSE;
 	if (!config_read_download (self, keyfile, path, error) ||
-	    !config_read_notifications (self, keyfile, path, error))
+	    !config_read_notifications (self, keyfile, path, error) ||
+	    !config_read_eims (self, keyfile, path, error))
 		return FALSE;
 	return config_read_pcsc (self, keyfile, path, error);
 }
@@ -620,4 +865,90 @@ esimd_config_get_modem_policy (const EsimdConfig *self,
 	/* a card told not to refresh must be reset for the modem to see the new profile */
 	if (!policy->refresh && !reset_set)
 		policy->reset_after_switch = ESIMD_RESET_AFTER_SWITCH_CARD;
+}
+
+/* ---- per-eIM settings ---- */
+
+static void
+config_replace_str (gchar **to, const gchar *from)
+{
+	g_free (*to);
+	*to = g_strdup (from);
+}
+
+static void
+config_apply_eim_group (const EsimdEimGroup *group, EsimdEimSettings *settings)
+{
+	const EsimdEimSettings *from = &group->settings;
+
+	if (group->set & (1u << EIM_KEY_BINDING))
+		settings->binding = from->binding;
+	if (group->set & (1u << EIM_KEY_ASN1_PATH))
+		config_replace_str (&settings->asn1_path, from->asn1_path);
+	if (group->set & (1u << EIM_KEY_JSON_PREFIX))
+		config_replace_str (&settings->json_prefix, from->json_prefix);
+	if (group->set & (1u << EIM_KEY_CA_FILE))
+		config_replace_str (&settings->ca_file, from->ca_file);
+	for (guint i = 0; i < G_N_ELEMENTS (eim_uint_keys); i++) {
+		if (group->set & (1u << eim_uint_keys[i].key))
+			G_STRUCT_MEMBER (guint, settings, eim_uint_keys[i].offset) =
+				G_STRUCT_MEMBER (guint, from, eim_uint_keys[i].offset);
+	}
+}
+
+EsimdEimSettings *
+esimd_config_get_eim_settings (const EsimdConfig *self, const gchar *eim_id)
+{
+	EsimdEimSettings *settings;
+
+	g_return_val_if_fail (self != NULL, NULL);
+
+	settings = g_new0 (EsimdEimSettings, 1);
+	settings->binding = ESIM_ESIPA_BINDING_ASN1;
+	settings->asn1_path = g_strdup (ESIM_ESIPA_PATH_ASN1);
+	settings->json_prefix = g_strdup (ESIM_ESIPA_JSON_PREFIX);
+	settings->timeout_s = ESIM_ESIPA_DEFAULT_TIMEOUT;
+	settings->attempts = ESIM_ESIPA_DEFAULT_ATTEMPTS;
+	settings->retry_delay_s = ESIM_ESIPA_DEFAULT_RETRY_DELAY;
+	settings->poll_interval_s = ESIMD_EIM_POLL_INTERVAL_DEFAULT;
+	settings->poll_jitter_percent = ESIMD_EIM_POLL_JITTER_DEFAULT;
+	settings->backoff_max_s = ESIMD_EIM_BACKOFF_MAX_DEFAULT;
+	settings->max_packages = ESIMD_EIM_MAX_PACKAGES_DEFAULT;
+	settings->rollback_timeout_s = ESIMD_EIM_ROLLBACK_TIMEOUT_DEFAULT;
+	settings->switch_timeout_s = self->switch_timeout_s;
+	config_apply_eim_group (self->eim_defaults, settings);
+	for (guint i = 0; eim_id != NULL && i < self->eim_groups->len; i++) {
+		const EsimdEimGroup *group = g_ptr_array_index (self->eim_groups, i);
+
+		/* an eimId is an identifier: matched exactly */
+		if (g_strcmp0 (group->eim_id, eim_id) == 0)
+			config_apply_eim_group (group, settings);
+	}
+	return settings;
+}
+
+void
+esimd_eim_settings_free (EsimdEimSettings *settings)
+{
+	if (settings == NULL)
+		return;
+	eim_settings_clear (settings);
+	g_free (settings);
+}
+
+void
+esimd_eim_settings_to_client_options (const EsimdEimSettings *settings,
+                                      EsimEsipaClientOptions *options)
+{
+	g_return_if_fail (settings != NULL);
+	g_return_if_fail (options != NULL);
+
+	memset (options, 0, sizeof (*options));
+	options->binding = settings->binding;
+	options->asn1_path = settings->asn1_path;
+	options->json_prefix = settings->json_prefix;
+	options->ca_file = settings->ca_file;
+	options->timeout = settings->timeout_s;
+	options->attempts = settings->attempts;
+	options->retry_delay = settings->retry_delay_s;
 }

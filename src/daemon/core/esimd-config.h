@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "esim-esipa-client.h"
 #include "esim-tags.h"
 #include "esimd-log.h"
 
@@ -52,6 +53,44 @@ typedef struct {
 	gint     inhibit_on_switch;  /* InhibitOnSwitch */
 } EsimdModemOverride;
 
+/* [eim] and [eim:<eimId>]: how esimd talks to an eIM (esimd.conf(5) in
+ * esimd.conf).  The limits of each key: */
+#define ESIMD_CONFIG_EIM_PATH_MAX          255
+#define ESIMD_CONFIG_EIM_TIMEOUT_MAX       600
+#define ESIMD_CONFIG_EIM_ATTEMPTS_MAX      10
+#define ESIMD_CONFIG_EIM_RETRY_DELAY_MAX   3600
+#define ESIMD_CONFIG_EIM_POLL_INTERVAL_MAX (30 * 24 * 3600)
+#define ESIMD_CONFIG_EIM_POLL_JITTER_MAX   50
+#define ESIMD_CONFIG_EIM_BACKOFF_MAX_MAX   (7 * 24 * 3600)
+#define ESIMD_CONFIG_EIM_MAX_PACKAGES_MAX  256
+#define ESIMD_CONFIG_EIM_ROLLBACK_MAX      (24 * 3600)
+
+#define ESIMD_EIM_POLL_INTERVAL_DEFAULT    3600
+#define ESIMD_EIM_POLL_JITTER_DEFAULT      10
+#define ESIMD_EIM_BACKOFF_MAX_DEFAULT      3600
+#define ESIMD_EIM_MAX_PACKAGES_DEFAULT     16
+#define ESIMD_EIM_ROLLBACK_TIMEOUT_DEFAULT 300
+
+/* The settings of one eIM: [eim] overridden by its [eim:<eimId>] group. */
+typedef struct {
+	EsimEsipaBinding binding;        /* binding=asn1|json, default asn1 */
+	gchar   *asn1_path;              /* asn1-path=, default ESIM_ESIPA_PATH_ASN1 */
+	gchar   *json_prefix;            /* json-prefix=, default ESIM_ESIPA_JSON_PREFIX */
+	gchar   *ca_file;                /* ca-file=, absolute; NULL: none */
+	guint    timeout_s;              /* timeout=, default ESIM_ESIPA_DEFAULT_TIMEOUT */
+	guint    attempts;               /* attempts=, default ESIM_ESIPA_DEFAULT_ATTEMPTS */
+	guint    retry_delay_s;          /* retry-delay=, default ESIM_ESIPA_DEFAULT_RETRY_DELAY */
+	guint    poll_interval_s;        /* poll-interval= */
+	guint    poll_jitter_percent;    /* poll-jitter= */
+	guint    backoff_max_s;          /* backoff-max= */
+	guint    max_packages;           /* max-packages= */
+	guint    rollback_timeout_s;     /* rollback-timeout= */
+	guint    switch_timeout_s;       /* [modem] SwitchTimeout */
+} EsimdEimSettings;
+
+/* One [eim] or [eim:<eimId>] group as read (private to esimd-config.c) */
+typedef struct _EsimdEimGroup EsimdEimGroup;
+
 /* What the profile-switch lifecycle does on one modem. */
 typedef struct {
 	gboolean              inhibit_on_switch;
@@ -78,6 +117,8 @@ typedef struct {
 	gboolean       notify_automatic;   /* [notifications] Automatic, default true */
 	guint          notify_retry_initial_s; /* [notifications] RetryInitialDelay, default 30 */
 	guint          notify_retry_max_s;     /* [notifications] RetryMaxDelay, default 3600 */
+	EsimdEimGroup *eim_defaults;   /* [eim] */
+	GPtrArray     *eim_groups;         /* [eim:<eimId>], EsimdEimGroup*, in file order */
 } EsimdConfig;
 
 EsimdConfig *esimd_config_new (void);
@@ -100,5 +141,13 @@ void         esimd_config_get_modem_policy (const EsimdConfig *self, const gchar
                                             const gchar *model, guint16 vid, guint16 pid,
                                             EsimdModemPolicy *policy);
 const gchar *esimd_reset_after_switch_to_string (EsimdResetAfterSwitch reset);
+
+/* The settings of the eIM @eim_id (nullable: the [eim] defaults only). */
+EsimdEimSettings *esimd_config_get_eim_settings (const EsimdConfig *self, const gchar *eim_id);
+void              esimd_eim_settings_free (EsimdEimSettings *settings);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EsimdEimSettings, esimd_eim_settings_free)
+/* The ESipa client's options from @settings; the strings stay @settings'. */
+void              esimd_eim_settings_to_client_options (const EsimdEimSettings *settings,
+                                                        EsimEsipaClientOptions *options);
 
 G_END_DECLS

@@ -159,12 +159,17 @@ esimd_euicc_sync_eims (EsimdEuicc *self, GPtrArray *configs)
 		eim = g_hash_table_lookup (self->eims, eim_id);
 		if (eim == NULL) {
 			eim = esimd_eim_new (self->path, config);
+			/* before the export: the object appears with every property */
+			esimd_eim_set_settings (eim, config,
+			                        esimd_config_get_eim_settings (self->config, eim_id));
 			g_hash_table_insert (self->eims, g_strdup (eim_id), eim);
 			g_dbus_object_manager_server_export (self->object_manager,
 			                                     esimd_eim_get_object (eim));
 			esimd_obj_info (self->log_id, "eIM \"%s\" at %s", eim_id, esimd_eim_get_path (eim));
 		} else {
 			esimd_eim_update (eim, config);
+			esimd_eim_set_settings (eim, config,
+			                        esimd_config_get_eim_settings (self->config, eim_id));
 		}
 		g_hash_table_add (seen, g_strdup (eim_id));
 		g_ptr_array_add (paths, (gpointer) esimd_eim_get_path (eim));

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * esimd.conf's [eim] and [eim:<eimId>] groups (src/daemon/core/esimd-config.c):
+ * the defaults, [eim] over them, [eim:<eimId>] over [eim] key by key, a later
+ * file over an earlier one, the ESipa client options built from the result,
+ * and every bad value refused with the file, group and key named.
+ */
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "esimd-config.h"
+
+typedef struct {
+	gchar *dir;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	f->dir = g_dir_make_tmp ("esimd-config-eim-XXXXXX", &error);
+	g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+	g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+	const gchar *name;
+
+	while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+		g_autofree gchar *path = g_build_filename (f->dir, name, NULL);
+		g_unlink (path);
+	}
+	g_rmdir (f->dir);
+	g_free (f->dir);
+}
+
+static gchar *
+write_file (Fixture *f, const gchar *name, const gchar *contents)
+{
+	g_autofree gchar *path = g_build_filename (f->dir, name, NULL);
+	g_autoptr(GError) error = NULL;
+
+	g_file_set_contents (path, contents, -1, &error);
+	g_assert_no_error (error);
+	return g_steal_pointer (&path);
+}
+
+static void
+test_defaults (Fixture *f, gconstpointer data)
+{
+	g_autoptr(EsimdConfig) config = esimd_config_new ();
+	g_autoptr(EsimdEimSettings) settings = esimd_config_get_eim_settings (config, "eim-1");
+	EsimEsipaClientOptions options;
+
+	g_assert_cmpint (settings->binding, ==, ESIM_ESIPA_BINDING_ASN1);
+	g_assert_cmpstr (settings->asn1_path, ==, ESIM_ESIPA_PATH_ASN1);
+	g_assert_cmpstr (settings->json_prefix, ==, ESIM_ESIPA_JSON_PREFIX);
+	g_assert_null (settings->ca_file);
+	g_assert_cmpuint (settings->timeout_s, ==, ESIM_ESIPA_DEFAULT_TIMEOUT);
+	g_assert_cmpuint (settings->attempts, ==, ESIM_ESIPA_DEFAULT_ATTEMPTS);
+	g_assert_cmpuint (settings->retry_delay_s, ==, ESIM_ESIPA_DEFAULT_RETRY_DELAY);
+	/* the figures: an hour between polls, 10 % jitter, backoff capped at an hour */
+	g_assert_cmpuint (settings->poll_interval_s, ==, 3600);
+	g_assert_cmpuint (settings->poll_jitter_percent, ==, 10);
+	g_assert_cmpuint (settings->backoff_max_s, ==, 3600);
+	g_assert_cmpuint (settings->max_packages, ==, 16);
+	g_assert_cmpuint (settings->rollback_timeout_s, ==, 300);
+	g_assert_cmpuint (settings->switch_timeout_s, ==, config->switch_timeout_s);
+
+	esimd_eim_settings_to_client_options (settings, &options);
+	g_assert_cmpint (options.binding, ==, ESIM_ESIPA_BINDING_ASN1);
+	g_assert_cmpstr (options.asn1_path, ==, ESIM_ESIPA_PATH_ASN1);
+	g_assert_null (options.ca_file);
+	g_assert_cmpuint (options.timeout, ==, ESIM_ESIPA_DEFAULT_TIMEOUT);
+}
+
+static void
+test_overrides (Fixture *f, gconstpointer data)
+{
+	g_autoptr(EsimdConfig) config = esimd_config_new ();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *ca = write_file (f, "ca.pem", "not checked here\n");
+	g_autofree gchar *first = write_file (f, "10-first.conf",
+		"[modem]\nSwitchTimeout=90\n"
+		"[eim]\nbinding=json\ntimeout=30\nattempts=5\nretry-delay=2\npoll-interval=600\n"
+		"poll-jitter=0\nbackoff-max=1800\nmax-packages=4\nrollback-timeout=120\n"
+		"ca-file=ca.pem\n"
+		"[eim:eim.example.com]\nbinding=asn1\nasn1-path=/esipa/asn1\npoll-interval=60\n"
+		"[eim:other]\njson-prefix=/api/esipa/\n");
+	g_autofree gchar *second = write_file (f, "20-second.conf",
+		"[eim:eim.example.com]\ntimeout=45\nca-file=\n");
+	g_autoptr(EsimdEimSettings) a = NULL;
+	g_autoptr(EsimdEimSettings) b = NULL;
+	g_autoptr(EsimdEimSettings) c = NULL;
+	g_autofree gchar *ca_path = g_build_filename (f->dir, "ca.pem", NULL);
+	EsimEsipaClientOptions options;
+
+	g_assert_true (esimd_config_load_file (config, first, &error));
+	g_assert_no_error (error);
+	g_assert_true (esimd_config_load_file (config, second, &error));
+	g_assert_no_error (error);
+
+	/* [eim:eim.example.com]: its own keys over [eim], the second file's over the first's */
+	a = esimd_config_get_eim_settings (config, "eim.example.com");
+	g_assert_cmpint (a->binding, ==, ESIM_ESIPA_BINDING_ASN1);
+	g_assert_cmpstr (a->asn1_path, ==, "/esipa/asn1");
+	g_assert_cmpstr (a->json_prefix, ==, ESIM_ESIPA_JSON_PREFIX);
+	g_assert_cmpuint (a->poll_interval_s, ==, 60);
+	g_assert_cmpuint (a->timeout_s, ==, 45);
+	g_assert_null (a->ca_file);        /* taken back by the later file */
+	g_assert_cmpuint (a->attempts, ==, 5);       /* from [eim] */
+	g_assert_cmpuint (a->rollback_timeout_s, ==, 120);
+	g_assert_cmpuint (a->switch_timeout_s, ==, 90);
+
+	/* [eim:other]: one key of its own; [eim] for the rest, the CA file relative to the file */
+	b = esimd_config_get_eim_settings (config, "other");
+	g_assert_cmpint (b->binding, ==, ESIM_ESIPA_BINDING_JSON);
+	g_assert_cmpstr (b->json_prefix, ==, "/api/esipa/");
+	g_assert_cmpstr (b->ca_file, ==, ca_path);
+	g_assert_cmpuint (b->timeout_s, ==, 30);
+	g_assert_cmpuint (b->poll_jitter_percent, ==, 0);
+	g_assert_cmpuint (b->backoff_max_s, ==, 1800);
+	g_assert_cmpuint (b->max_packages, ==, 4);
+	esimd_eim_settings_to_client_options (b, &options);
+	g_assert_cmpint (options.binding, ==, ESIM_ESIPA_BINDING_JSON);
+	g_assert_cmpstr (options.json_prefix, ==, "/api/esipa/");
+	g_assert_cmpstr (options.ca_file, ==, ca_path);
+	g_assert_cmpuint (options.timeout, ==, 30);
+	g_assert_cmpuint (options.attempts, ==, 5);
+	g_assert_cmpuint (options.retry_delay, ==, 2);
+
+	/* an eimId is matched exactly: another case is another eIM */
+	c = esimd_config_get_eim_settings (config, "EIM.example.com");
+	g_assert_cmpuint (c->poll_interval_s, ==, 600);
+	g_assert_cmpint (c->binding, ==, ESIM_ESIPA_BINDING_JSON);
+}
+
+static void
+assert_refused (Fixture *f, const gchar *contents, const gchar *expected)
+{
+	g_autoptr(EsimdConfig) config = esimd_config_new ();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = write_file (f, "bad.conf", contents);
+
+	g_assert_false (esimd_config_load_file (config, path, &error));
+	g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+	g_test_message ("%s", error->message);
+	g_assert_true (g_str_has_prefix (error->message, path));
+	g_assert_nonnull (strstr (error->message, expected));
+}
+
+static void
+test_bad_values (Fixture *f, gconstpointer data)
+{
+	assert_refused (f, "[eim]\nbinding=xml\n", "[eim] binding: invalid value \"xml\"");
+	assert_refused (f, "[eim:a]\nbinding=\n", "[eim:a] binding");
+	assert_refused (f, "[eim]\nasn1-path=gsma/rsp2/asn1\n", "[eim] asn1-path");
+	assert_refused (f, "[eim]\nasn1-path=/a b\n", "asn1-path");
+	assert_refused (f, "[eim]\nasn1-path=/x?y=1\n", "asn1-path");
+	assert_refused (f, "[eim:b]\njson-prefix=/gsma/rsp2/esipa\n", "[eim:b] json-prefix");
+	assert_refused (f, "[eim]\nca-file=/nonexistent/ca.pem\n",
+	                "[eim] ca-file: \"/nonexistent/ca.pem\" is not a readable file");
+	assert_refused (f, "[eim]\ntimeout=0\n", "[eim] timeout: invalid value \"0\" "
+	                "(expected an integer from 1 to 600)");
+	assert_refused (f, "[eim]\ntimeout=601\n", "timeout");
+	assert_refused (f, "[eim]\nattempts=11\n", "[eim] attempts");
+	assert_refused (f, "[eim]\nattempts=-1\n", "attempts");
+	assert_refused (f, "[eim]\nretry-delay=soon\n", "[eim] retry-delay");
+	assert_refused (f, "[eim:c]\npoll-interval=0\n", "[eim:c] poll-interval");
+	assert_refused (f, "[eim]\npoll-interval=2592001\n", "poll-interval");
+	assert_refused (f, "[eim]\npoll-jitter=51\n", "[eim] poll-jitter");
+	assert_refused (f, "[eim]\nbackoff-max=0\n", "[eim] backoff-max");
+	assert_refused (f, "[eim]\nmax-packages=0\n", "[eim] max-packages");
+	assert_refused (f, "[eim]\nmax-packages=257\n", "max-packages");
+	assert_refused (f, "[eim]\nrollback-timeout=86401\n", "[eim] rollback-timeout");
+	assert_refused (f, "[eim]\nrollback-timeout=1.5\n", "rollback-timeout");
+	{
+		g_autofree gchar *long_id = g_strnfill (129, 'x');
+		g_autofree gchar *contents = g_strdup_printf ("[eim:%s]\ntimeout=5\n", long_id);
+
+		assert_refused (f, contents, "an eimId is at most 128 bytes");
+	}
+}
+
+/* an unknown key is named and skipped, as in every other group */
+static void
+test_unknown_key (Fixture *f, gconstpointer data)
+{
+	g_autoptr(EsimdConfig) config = esimd_config_new ();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = write_file (f, "unknown.conf", "[eim:x]\npoll-intervall=5\n");
+	g_autoptr(EsimdEimSettings) settings = NULL;
+
+	g_test_expect_message ("esimd", G_LOG_LEVEL_WARNING,
+	                       "*unknown key [eim:x] poll-intervall ignored");
+	g_assert_true (esimd_config_load_file (config, path, &error));
+	g_test_assert_expected_messages ();
+	g_assert_no_error (error);
+	settings = esimd_config_get_eim_settings (config, "x");
+	g_assert_cmpuint (settings->poll_interval_s, ==, 3600);
+}
+
+int
+main (int argc, char **argv)
+{
+	g_test_init (&argc, &argv, NULL);
+	g_test_add ("/esimd/config/eim/defaults", Fixture, NULL, fixture_setup, test_defaults,
+	            fixture_teardown);
+	g_test_add ("/esimd/config/eim/overrides", Fixture, NULL, fixture_setup, test_overrides,
+	            fixture_teardown);
+	g_test_add ("/esimd/config/eim/bad-values", Fixture, NULL, fixture_setup, test_bad_values,
+	            fixture_teardown);
+	g_test_add ("/esimd/config/eim/unknown-key", Fixture, NULL, fixture_setup, test_unknown_key,
+	            fixture_teardown);
+	return g_test_run ();
+}
