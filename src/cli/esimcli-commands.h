@@ -13,6 +13,7 @@ typedef enum {
 	ESIMCLI_ARG_EUICC,	/* EID, index or object path */
 	ESIMCLI_ARG_SEQ,
 	ESIMCLI_ARG_TEXT,
+	ESIMCLI_ARG_EIM,	/* eimId or index */
 } EsimcliArgKind;
 
 /* command options, as a bit set of what a command accepts */
@@ -22,6 +23,9 @@ typedef enum {
 	ESIMCLI_CMD_OPT_KEEP_TEST = 1 << 2,
 	ESIMCLI_CMD_OPT_CONFIRMATION_CODE = 1 << 3,
 	ESIMCLI_CMD_OPT_ENABLE = 1 << 4,
+	ESIMCLI_CMD_OPT_EIM_FILE = 1 << 5,
+	ESIMCLI_CMD_OPT_EIM_FIELDS = 1 << 6,	/* --id, --fqdn, --key, --tls-*, --counter… */
+	ESIMCLI_CMD_OPT_EIM_ALL = 1 << 7,
 } EsimcliCommandOptions;
 
 typedef enum {
@@ -40,6 +44,16 @@ typedef enum {
 	ESIMCLI_OPT_KEEP_TEST,
 	ESIMCLI_OPT_CONFIRMATION_CODE,
 	ESIMCLI_OPT_ENABLE,
+	ESIMCLI_OPT_EIM_FILE,
+	ESIMCLI_OPT_EIM_ID,
+	ESIMCLI_OPT_EIM_FQDN,
+	ESIMCLI_OPT_EIM_KEY,
+	ESIMCLI_OPT_EIM_TLS_CA,
+	ESIMCLI_OPT_EIM_TLS_KEY,
+	ESIMCLI_OPT_EIM_COUNTER,
+	ESIMCLI_OPT_EIM_PROTOCOL,
+	ESIMCLI_OPT_EIM_INDIRECT_DOWNLOAD,
+	ESIMCLI_OPT_EIM_ALL,
 } EsimcliOptionId;
 
 typedef struct {
@@ -70,6 +84,11 @@ typedef struct {
 	const EsimcliFieldTable *const *tables;	/* the field tables shown by its commands */
 	const gchar *notes;		/* N_(), for its help: what its arguments mean */
 } EsimcliObject;
+
+/* an option whose value is a file name: completion offers files */
+#define ESIMCLI_ARG_FILE "FILE"
+/* what `--complete-args` prints to ask the shell for file names */
+#define ESIMCLI_COMPLETE_FILES "@files@"
 
 extern const EsimcliOption esimcli_options[];
 extern const EsimcliObject esimcli_objects[];

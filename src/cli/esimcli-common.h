@@ -77,6 +77,17 @@ typedef struct {
 	gboolean keep_test_profiles;	/* --keep-test-profiles */
 	gchar *confirmation_code;	/* --confirmation-code, "-": read it */
 	gboolean enable;		/* --enable */
+	/* eim add / remove */
+	gchar *eim_file;		/* --file */
+	gchar *eim_id;			/* --id */
+	gchar *eim_fqdn;		/* --fqdn */
+	gchar *eim_key;			/* --key */
+	gchar *eim_tls_ca;		/* --tls-ca */
+	gchar *eim_tls_key;		/* --tls-key */
+	gchar *eim_counter;		/* --counter */
+	gchar *eim_protocols;		/* --protocol */
+	gboolean eim_indirect_download;	/* --indirect-download */
+	gboolean eim_all;		/* --all */
 } EsimcliArgs;
 
 typedef gboolean (*EsimcliCommandFunc) (EsimcliCli *cli, EsimcliArgs *args, GError **error);
@@ -141,5 +152,12 @@ gboolean esimcli_notification_list (EsimcliCli *cli, EsimcliArgs *args, GError *
 gboolean esimcli_notification_remove (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_notification_process (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_monitor (EsimcliCli *cli, EsimcliArgs *args, GError **error);
+gboolean esimcli_eim_list (EsimcliCli *cli, EsimcliArgs *args, GError **error);
+gboolean esimcli_eim_show (EsimcliCli *cli, EsimcliArgs *args, GError **error);
+gboolean esimcli_eim_add (EsimcliCli *cli, EsimcliArgs *args, GError **error);
+gboolean esimcli_eim_remove (EsimcliCli *cli, EsimcliArgs *args, GError **error);
+/* eIM objects of one eUICC (object path) or of all (NULL), sorted by index */
+GList   *esimcli_list_eims (EsimcliCli *cli, const gchar *euicc_path);
+void     esimcli_eim_args_clear (EsimcliArgs *args);
 
 G_END_DECLS

@@ -103,6 +103,29 @@ complete_seqs (Completion *self, const gchar *typed)
 }
 
 static void
+complete_eims (Completion *self, const gchar *typed)
+{
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autolist(EsimdGdbusEim) eims = NULL;
+
+	if (!completion_connect (self))
+		return;
+	if (self->args.euicc != NULL) {
+		euicc = esimcli_find_euicc (&self->cli, self->args.euicc, NULL);
+		if (euicc == NULL)
+			return;
+	}
+	eims = esimcli_list_eims (&self->cli, euicc != NULL
+				  ? g_dbus_proxy_get_object_path (G_DBUS_PROXY (euicc)) : NULL);
+	for (GList *l = eims; l != NULL; l = l->next) {
+		const gchar *eim_id = esimd_gdbus_eim_get_eim_id (l->data);
+
+		if (eim_id != NULL && *eim_id != '\0')
+			print_candidate ("", eim_id, typed);
+	}
+}
+
+static void
 complete_table_fields (const EsimcliFieldTable *table, GHashTable *seen, const gchar *prefix,
 		       const gchar *typed)
 {
@@ -154,6 +177,8 @@ complete_option_value (Completion *self, const EsimcliOption *option, const gcha
 		complete_fields (self, prefix, typed);
 	else if (option->id == ESIMCLI_OPT_EUICC)
 		complete_euiccs (self, prefix, typed);
+	else if (g_strcmp0 (option->arg_name, ESIMCLI_ARG_FILE) == 0)
+		g_print ("%s\n", ESIMCLI_COMPLETE_FILES);
 }
 
 static gboolean
@@ -309,6 +334,9 @@ complete_last (Completion *self, const gchar *typed)
 	case ESIMCLI_ARG_SEQ:
 		complete_seqs (self, typed);
 		break;
+	case ESIMCLI_ARG_EIM:
+		complete_eims (self, typed);
+		break;
 	case ESIMCLI_ARG_TEXT:
 	case ESIMCLI_ARG_NONE:
 	default:
@@ -342,5 +370,6 @@ esimcli_complete (gint n_words, gchar **words)
 
 	g_ptr_array_unref (self.args.positional);
 	g_free (self.args.euicc);
+	esimcli_eim_args_clear (&self.args);
 	esimcli_cli_clear (&self.cli);
 }

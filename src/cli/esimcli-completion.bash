@@ -19,6 +19,13 @@ _esimcli()
 	mapfile -t candidates < <("${words[0]}" --complete-args "${words[@]:1:cword}" 2>/dev/null)
 	COMPREPLY=("${candidates[@]}")
 
+	# an option that takes a file name: the binary asks for the shell's file names
+	if [[ ${candidates[0]} == "@files@" ]]; then
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "${cur#*=}")
+		return 0
+	fi
+
 	# readline replaces only the part after a '=' word break: drop what precedes it
 	if [[ $cur == *=* && $COMP_WORDBREAKS == *=* ]]; then
 		local prefix=${cur%"${cur##*=}"}

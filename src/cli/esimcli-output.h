@@ -48,5 +48,6 @@ extern const EsimcliFieldTable esimcli_general_table;
 extern const EsimcliFieldTable esimcli_euicc_table;
 extern const EsimcliFieldTable esimcli_profile_table;
 extern const EsimcliFieldTable esimcli_notification_table;
+extern const EsimcliFieldTable esimcli_eim_table;
 
 G_END_DECLS

@@ -47,6 +47,30 @@ const EsimcliOption esimcli_options[] = {
 	     "without showing it (or from the first line of standard input)") },
 	{ ESIMCLI_OPT_ENABLE, 0, "enable", NULL, NULL, ESIMCLI_CMD_OPT_ENABLE,
 	  N_("enable the profile once it is installed") },
+	{ ESIMCLI_OPT_EIM_FILE, 0, "file", ESIMCLI_ARG_FILE, NULL, ESIMCLI_CMD_OPT_EIM_FILE,
+	  N_("the eIM configuration as one DER file: an EimConfigurationData or an "
+	     "AddInitialEimRequest") },
+	{ ESIMCLI_OPT_EIM_ID, 0, "id", "ID", NULL, ESIMCLI_CMD_OPT_EIM_FIELDS,
+	  N_("the eIM's identifier (eimId)") },
+	{ ESIMCLI_OPT_EIM_FQDN, 0, "fqdn", "HOST[:PORT]", NULL, ESIMCLI_CMD_OPT_EIM_FIELDS,
+	  N_("where esimd reaches the eIM (eimFqdn)") },
+	{ ESIMCLI_OPT_EIM_KEY, 0, "key", ESIMCLI_ARG_FILE, NULL, ESIMCLI_CMD_OPT_EIM_FIELDS,
+	  N_("the eIM's signing public key or certificate, PEM or DER (eimPublicKeyData)") },
+	{ ESIMCLI_OPT_EIM_TLS_CA, 0, "tls-ca", ESIMCLI_ARG_FILE, NULL, ESIMCLI_CMD_OPT_EIM_FIELDS,
+	  N_("the certificate the eIM's TLS certificate must be or chain to, PEM or DER") },
+	{ ESIMCLI_OPT_EIM_TLS_KEY, 0, "tls-key", ESIMCLI_ARG_FILE, NULL,
+	  ESIMCLI_CMD_OPT_EIM_FIELDS,
+	  N_("the public key the eIM's TLS certificate must carry (pinned), PEM or DER") },
+	{ ESIMCLI_OPT_EIM_COUNTER, 0, "counter", "N", NULL, ESIMCLI_CMD_OPT_EIM_FIELDS,
+	  N_("the initial replay counter (counterValue)") },
+	{ ESIMCLI_OPT_EIM_PROTOCOL, 0, "protocol", "LIST", NULL, ESIMCLI_CMD_OPT_EIM_FIELDS,
+	  N_("comma-separated eimSupportedProtocol names: retrieve-https, retrieve-coaps, "
+	     "inject-https, inject-coaps, proprietary") },
+	{ ESIMCLI_OPT_EIM_INDIRECT_DOWNLOAD, 0, "indirect-download", NULL, NULL,
+	  ESIMCLI_CMD_OPT_EIM_FIELDS,
+	  N_("profile downloads the eIM orders are relayed through the eIM") },
+	{ ESIMCLI_OPT_EIM_ALL, 0, "all", NULL, NULL, ESIMCLI_CMD_OPT_EIM_ALL,
+	  N_("every eIM of the eUICC") },
 	{ 0, 0, NULL, NULL, NULL, 0, NULL },
 };
 
@@ -113,6 +137,28 @@ static const EsimcliCommand notification_commands[] = {
 	{ NULL, NULL, NULL, NULL, 0, { ESIMCLI_ARG_NONE }, FALSE },
 };
 
+static const EsimcliCommand eim_commands[] = {
+	{ "list", esimcli_eim_list, "[--euicc EID]",
+	  N_("list the eIMs configured on every eUICC, or on one"),
+	  ESIMCLI_CMD_OPT_EUICC, { ESIMCLI_ARG_NONE }, TRUE },
+	{ "show", esimcli_eim_show, "EIM [--euicc EID]",
+	  N_("show every field of one eIM"), ESIMCLI_CMD_OPT_EUICC, { ESIMCLI_ARG_EIM }, TRUE },
+	{ "add", esimcli_eim_add,
+	  "--file CONFIG.der | --id ID --fqdn HOST[:PORT] --key FILE [--tls-ca FILE|--tls-key "
+	  "FILE] [--counter N] [--protocol LIST] [--indirect-download] [--euicc EID]",
+	  N_("configure the first eIM of an eUICC that has none (AddInitialEim), from a DER file "
+	     "or from fields"),
+	  ESIMCLI_CMD_OPT_EIM_FILE | ESIMCLI_CMD_OPT_EIM_FIELDS | ESIMCLI_CMD_OPT_EUICC,
+	  { ESIMCLI_ARG_NONE }, FALSE },
+	{ "remove", esimcli_eim_remove, "EIM|--all [--euicc EID] [--yes]",
+	  N_("remove the eIM configuration of an eUICC (eUICCMemoryReset): SGP.32 lets the "
+	     "device remove only every eIM at once, so EIM must be the eUICC's only one; asks "
+	     "for confirmation on a terminal, needs --yes otherwise"),
+	  ESIMCLI_CMD_OPT_EUICC | ESIMCLI_CMD_OPT_YES | ESIMCLI_CMD_OPT_EIM_ALL,
+	  { ESIMCLI_ARG_EIM }, FALSE },
+	{ NULL, NULL, NULL, NULL, 0, { ESIMCLI_ARG_NONE }, FALSE },
+};
+
 static const EsimcliCommand monitor_command = {
 	"monitor", esimcli_monitor, "",
 	N_("print a line for every change (objects added or removed, properties changed, "
@@ -124,6 +170,11 @@ static const EsimcliFieldTable *const general_tables[] = { &esimcli_general_tabl
 static const EsimcliFieldTable *const euicc_tables[] = { &esimcli_euicc_table, NULL };
 static const EsimcliFieldTable *const profile_tables[] = { &esimcli_profile_table, NULL };
 static const EsimcliFieldTable *const notification_tables[] = { &esimcli_notification_table, NULL };
+static const EsimcliFieldTable *const eim_tables[] = { &esimcli_eim_table, NULL };
+
+static const gchar eim_notes[] =
+	N_("EIM is the eIM's identifier (eimId, the EIM-ID field) or its index N (the INDEX\n"
+	   "field, as in /org/freedesktop/Esimd1/Eim/N). Exit status 10 if no eIM fits.");
 
 static const gchar profile_notes[] =
 	N_("PROFILE is the profile's ICCID (18 to 20 digits), its index N (up to 9 digits:\n"
@@ -137,6 +188,8 @@ const EsimcliObject esimcli_objects[] = {
 	  profile_notes },
 	{ "notification", N_("notifications pending on the eUICCs"), notification_commands, NULL,
 	  notification_tables, NULL },
+	{ "eim", N_("eIMs (remote managers) configured on the eUICCs"), eim_commands, NULL,
+	  eim_tables, eim_notes },
 	{ "monitor", N_("watch changes as they happen"), NULL, &monitor_command, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -296,6 +349,44 @@ esimcli_apply_option (EsimcliCli *cli, EsimcliArgs *args, const EsimcliOption *o
 	case ESIMCLI_OPT_ENABLE:
 		args->enable = TRUE;
 		break;
+	case ESIMCLI_OPT_EIM_FILE:
+		g_free (args->eim_file);
+		args->eim_file = g_strdup (value);
+		break;
+	case ESIMCLI_OPT_EIM_ID:
+		g_free (args->eim_id);
+		args->eim_id = g_strdup (value);
+		break;
+	case ESIMCLI_OPT_EIM_FQDN:
+		g_free (args->eim_fqdn);
+		args->eim_fqdn = g_strdup (value);
+		break;
+	case ESIMCLI_OPT_EIM_KEY:
+		g_free (args->eim_key);
+		args->eim_key = g_strdup (value);
+		break;
+	case ESIMCLI_OPT_EIM_TLS_CA:
+		g_free (args->eim_tls_ca);
+		args->eim_tls_ca = g_strdup (value);
+		break;
+	case ESIMCLI_OPT_EIM_TLS_KEY:
+		g_free (args->eim_tls_key);
+		args->eim_tls_key = g_strdup (value);
+		break;
+	case ESIMCLI_OPT_EIM_COUNTER:
+		g_free (args->eim_counter);
+		args->eim_counter = g_strdup (value);
+		break;
+	case ESIMCLI_OPT_EIM_PROTOCOL:
+		g_free (args->eim_protocols);
+		args->eim_protocols = g_strdup (value);
+		break;
+	case ESIMCLI_OPT_EIM_INDIRECT_DOWNLOAD:
+		args->eim_indirect_download = TRUE;
+		break;
+	case ESIMCLI_OPT_EIM_ALL:
+		args->eim_all = TRUE;
+		break;
 	case ESIMCLI_OPT_SHOW_SECRETS:
 	case ESIMCLI_OPT_VERSION:
 	case ESIMCLI_OPT_HELP:
@@ -448,7 +539,7 @@ print_main_help (void)
 				 "malformed argument"));
 	g_print ("  3   %s\n", _("timeout"));
 	g_print ("  8   %s\n", _("esimd is not running"));
-	g_print ("  10  %s\n", _("not found: unknown eUICC, profile or sequence number"));
+	g_print ("  10  %s\n", _("not found: unknown eUICC, profile, eIM or sequence number"));
 	g_print ("\n%s\n", _("Run 'esimcli OBJECT help' for the commands of an object and "
 			     "'man esimcli' for more."));
 }
@@ -514,7 +605,8 @@ print_command_help (const EsimcliObject *object, const EsimcliCommand *command)
 {
 	g_print ("%s\n", _("Usage:"));
 	print_command_usage (object, command);
-	if (object->notes != NULL && command->args[0] == ESIMCLI_ARG_PROFILE)
+	if (object->notes != NULL &&
+	    (command->args[0] == ESIMCLI_ARG_PROFILE || command->args[0] == ESIMCLI_ARG_EIM))
 		g_print ("\n%s\n", _(object->notes));
 	if (command->options != 0) {
 		g_print ("\n%s\n", _("Options:"));
@@ -643,6 +735,7 @@ args_clear (EsimcliArgs *args)
 	if (args->confirmation_code != NULL)
 		memset (args->confirmation_code, 0, strlen (args->confirmation_code));
 	g_clear_pointer (&args->confirmation_code, g_free);
+	esimcli_eim_args_clear (args);
 }
 
 /* For the "Try 'esimcli OBJECT help'" hint after an option error. */
