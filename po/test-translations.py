@@ -24,6 +24,7 @@ HELP_COMMANDS = [
     ['esimcli', 'euicc', 'help'],
     ['esimcli', 'profile', 'help'],
     ['esimcli', 'notification', 'help'],
+    ['esimcli', 'eim', 'help'],
     ['esimcli', 'monitor', 'help'],
     ['esimcli', 'euicc', 'reset', '--help'],
     ['esimd', '--help'],
