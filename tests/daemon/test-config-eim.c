@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "esimd-config.h"
+#include "esimd-eim.h"
 
 typedef struct {
 	gchar *dir;
@@ -205,6 +206,23 @@ test_unknown_key (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (settings->poll_interval_s, ==, 3600);
 }
 
+/* TrustSource without a card: what decides when the configuration carries no TLS trust */
+static void
+test_trust_source (Fixture *f, gconstpointer data)
+{
+	EsimEimConfig config = { .trusted_tls_kind = ESIM_EIM_KEY_NONE };
+
+	g_assert_cmpstr (esimd_eim_trust_source (&config, NULL), ==, "none");
+	g_assert_cmpstr (esimd_eim_trust_source (&config, "/etc/esimd/eim-ca.pem"), ==, "ca-file");
+	config.trusted_tls_kind = ESIM_EIM_KEY_PUBLIC_KEY;
+	g_assert_cmpstr (esimd_eim_trust_source (&config, "/etc/esimd/eim-ca.pem"), ==, "pinned-key");
+	/* a certificate that does not parse is no CA: the TLS database refuses it anyway */
+	config.trusted_tls_kind = ESIM_EIM_KEY_CERTIFICATE;
+	config.trusted_tls = g_bytes_new_static ("\x30\x00", 2);
+	g_assert_cmpstr (esimd_eim_trust_source (&config, NULL), ==, "certificate");
+	g_bytes_unref (config.trusted_tls);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -217,5 +235,7 @@ main (int argc, char **argv)
 	            fixture_teardown);
 	g_test_add ("/esimd/config/eim/unknown-key", Fixture, NULL, fixture_setup, test_unknown_key,
 	            fixture_teardown);
+	g_test_add ("/esimd/config/eim/trust-source", Fixture, NULL, fixture_setup,
+	            test_trust_source, fixture_teardown);
 	return g_test_run ();
 }
