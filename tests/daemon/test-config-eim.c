@@ -101,6 +101,7 @@ test_overrides (Fixture *f, gconstpointer data)
 	g_autofree gchar *ca_path = g_build_filename (f->dir, "ca.pem", NULL);
 	EsimEsipaClientOptions options;
 
+	g_assert_true (g_file_test (ca, G_FILE_TEST_IS_REGULAR));
 	g_assert_true (esimd_config_load_file (config, first, &error));
 	g_assert_no_error (error);
 	g_assert_true (esimd_config_load_file (config, second, &error));
