@@ -1056,6 +1056,25 @@ test_journal_decode (void)
 	g_assert_nonnull (error);
 }
 
+/* rollbackFlag read from the eIM's bytes (vectors.md V4 has none; V18
+ * with a rollbackFlag added has one) */
+static void
+test_rollback_flag (void)
+{
+	g_autoptr(GBytes) v4 = test_hex ("BF51818A3045800C672D65696D2E636F6D2E62725A108904903200000000000027997320"
+	                                 "0019810105821000000000000003676A9E55E6FF224E0FA00EA30C5A0A988803680521"
+	                                 "828917F05F3740D38574477C5EFCCBF689FD9F939CA02B360630B3E8044702A44EE55D"
+	                                 "169045D596C65238CB3CF978C62C1DB2016550034199AA22227E8F5BD9524C362408F0B4");
+	g_autoptr(GBytes) with_flag = test_hex ("BF513B303180087465737465696D315A1089010000000000000000000000000001"
+	                                        "810101A010A30E5A0A891010123456789012F105005F37053003020101");
+	g_autoptr(GBytes) truncated = test_hex ("BF513B303180");
+
+	g_assert_false (esim_eim_package_request_allows_rollback (v4));
+	g_assert_true (esim_eim_package_request_allows_rollback (with_flag));
+	g_assert_false (esim_eim_package_request_allows_rollback (truncated));
+	g_assert_false (esim_eim_package_request_allows_rollback (NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1093,6 +1112,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/flows/eim/notify-state-change", test_notify_state_change);
 	g_test_add_func ("/flows/eim/pushed", test_pushed);
 	g_test_add_func ("/flows/eim/journal-decode", test_journal_decode);
+	g_test_add_func ("/flows/eim/rollback-flag", test_rollback_flag);
 	ret = g_test_run ();
 	rm_rf (pki_dir);
 	return ret;
