@@ -749,6 +749,85 @@ test_download_direct (gconstpointer data)
 	check_download (binding_of (data), FALSE);
 }
 
+/* The SM-DP+ knows no such order: the download fails after the card
+ * authenticated the server, the session is cancelled on both sides, and the
+ * eIM gets a profileDownloadError carrying the card's signed
+ * CancelSessionResponse (esim_download_get_error_response). */
+static void
+test_download_refused (gconstpointer data)
+{
+	LabOptions options = { .binding = binding_of (data) };
+	g_autoptr(EsimPollReport) report = NULL;
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autofree gchar *known = NULL;
+	g_autofree gchar *code = NULL;
+	const EsimTestEimRecord *record;
+	Lab lab;
+
+	lab_start (&lab, &options);
+	known = trigger_code (&lab, "MID-KNOWN");
+	code = g_strdup_printf ("1$%s$MID-UNKNOWN", esim_test_smdp_get_address (lab.smdp));
+	esim_test_eim_queue (lab.eim, lab.eid, esim_test_eim_package_new_download (code));
+	report = cycle_ok (&lab);
+	g_assert_cmpuint (report->packages, ==, 1);
+	profiles = card_profiles (&lab);
+	g_assert_cmpuint (profiles->len, ==, 2);
+	record = record_at (&lab, 0);
+	g_assert_cmpint (record->kind, ==, ESIM_TEST_EIM_RECORD_DOWNLOAD_ERROR);
+	g_assert_null (record->problems);
+	/* BF54 { 82 tid, 30 { 80 7F, 04 <the card's BF41> } } */
+	{
+		gsize len;
+		const guint8 *bytes = g_bytes_get_data (record->tlv, &len);
+		gboolean found = FALSE;
+
+		for (gsize i = 0; i + 2 < len; i++)
+			found |= bytes[i] == 0x04 && bytes[i + 2] == 0xBF && i + 3 < len && bytes[i + 3] == 0x41;
+		g_assert_true (found);
+	}
+	g_assert_cmpuint (lab.journal_entries->len, ==, 0);
+	lab_stop (&lab);
+}
+
+/* A pushed download trigger: received now, the result delivered by
+ * ProvideEimPackageResult (journalled first). */
+static void
+test_pushed_download (void)
+{
+	EsimGetEimPackageRequest request = { .state_change_cause = -1 };
+	g_autoptr(EsimEimPackage) fetched = NULL;
+	g_autoptr(EsimPollPushAnswer) answer = NULL;
+	g_autoptr(EsimPollReport) report = NULL;
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GAsyncResult) res2 = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *code = NULL;
+	Lab lab;
+
+	lab_start_simple (&lab, ESIM_ESIPA_BINDING_ASN1);
+	code = trigger_code (&lab, "MID-PUSHED");
+	esim_test_eim_queue (lab.eim, lab.eid, esim_test_eim_package_new_download (code));
+	request.eid = lab.eid;
+	esim_esipa_client_get_eim_package_async (lab.client, &request, NULL, test_store_result, &res);
+	WAIT (res, "GetEimPackage");
+	fetched = esim_esipa_client_get_eim_package_finish (lab.client, res, NULL, &error);
+	g_assert_no_error (error);
+	esim_poll_cycle_execute_pushed_async (lab.isdr, &lab.options, &lab.cache, fetched, NULL, test_store_result,
+	                                      &res2);
+	WAIT (res2, "the pushed download");
+	answer = esim_poll_cycle_execute_pushed_finish (res2, &report, &error);
+	g_assert_no_error (error);
+	g_assert_cmpint (answer->response.kind, ==, ESIM_TRANSFER_RESPONSE_RECEIVED);
+	g_assert_true (answer->response.with_cid);
+	g_assert_cmpstr (answer->response.eim_transaction_id, ==,
+	                 fetched->profile_download_trigger->eim_transaction_id);
+	g_assert_cmpuint (report->results_delivered, ==, 1);
+	g_assert_cmpint (record_at (&lab, 0)->kind, ==, ESIM_TEST_EIM_RECORD_DOWNLOAD_RESULT);
+	g_assert_cmpuint (lab.journal_saves, ==, 1);
+	g_assert_cmpuint (lab.journal_entries->len, ==, 0);
+	lab_stop (&lab);
+}
+
 /* ---- notifications ---- */
 
 /* Notifications a local switch left on the card go to the eIM and leave the
@@ -1102,6 +1181,8 @@ main (int argc, char **argv)
 	g_test_add_func ("/flows/eim/data/unknown-tag", test_data_unknown_tag);
 	BOTH ("download/indirect", test_download_indirect);
 	BOTH ("download/direct", test_download_direct);
+	BOTH ("download/refused", test_download_refused);
+	g_test_add_func ("/flows/eim/pushed/download", test_pushed_download);
 	BOTH ("notifications", test_notifications);
 	BOTH ("fault/replay", test_replay);
 	BOTH ("fault/package-error", test_package_error);
