@@ -328,6 +328,17 @@ provide_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	GError *error = NULL;
 
 	response = esim_esipa_client_provide_eim_package_result_finish (ctx->client, res, NULL, &error);
+	if (response == NULL && ctx->key != NULL && g_error_matches (error, ESIM_ESIPA_ERROR, ESIM_ESIPA_ERROR_REFUSED)) {
+		/* provideEimPackageResultError: the eIM will not take it, now or
+		 * later; kept, it would stop every cycle before GetEimPackage */
+		g_message ("eIM %s: refused a journalled result, dropping it: %s", eim_id (ctx), error->message);
+		g_error_free (error);
+		if (!ctx->journal->forget (ctx->journal_data, eim_id (ctx), ctx->key, &forget_error))
+			g_warning ("eIM %s: %s", eim_id (ctx), forget_error->message);
+		g_clear_pointer (&ctx->key, g_free);
+		next_step (task, ctx->resume);
+		return;
+	}
 	if (response == NULL) {
 		/* on the card or in the journal: the next cycle delivers it */
 		g_prefix_error (&error, "eIM %s: ", eim_id (ctx));

@@ -26,7 +26,9 @@
  * after the eIM took it; after a crash between LoadEuiccPackage and
  * ProvideEimPackageResult the next cycle finds the EPR on the card and
  * delivers it.  A result delivered but not acknowledged stays and is
- * delivered again by a later cycle (never twice in one).
+ * delivered again by a later cycle (never twice in one).  A journalled result
+ * the eIM refuses (provideEimPackageResultError) is dropped with a warning:
+ * kept, it would stop every later cycle before GetEimPackage.
  *
  * A package that changes the enabled profile (enable, disable) stops the
  * cycle after its result was tried: the data connection is about to change,

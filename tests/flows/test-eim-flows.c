@@ -966,6 +966,32 @@ test_journal_outage (void)
 	lab_stop (&lab);
 }
 
+/* The eIM refuses a result the card does not keep (provideEimPackageResultError):
+ * it leaves the journal, and the cycle goes on instead of stopping there
+ * every time. */
+static void
+test_provide_refused (void)
+{
+	static const guint8 tag_list[] = { 0xBF, 0x20 };
+	g_autoptr(EsimPollReport) report = NULL;
+	g_autoptr(EsimTestEimPackage) package = psmo_package ();
+	Lab lab;
+
+	lab_start_simple (&lab, ESIM_ESIPA_BINDING_ASN1);
+	esim_test_eim_queue (lab.eim, lab.eid, esim_test_eim_package_new_data_request (tag_list, sizeof (tag_list)));
+	esim_test_eim_package_add_list_profile_info (package, NULL);
+	esim_test_eim_queue (lab.eim, lab.eid, g_steal_pointer (&package));
+	esim_test_eim_add_fault (lab.eim, &(EsimTestEimFault) { .kind = ESIM_TEST_EIM_FAULT_PROVIDE_ERROR,
+	                                                        .count = 1, .value = 127 });
+	report = cycle_ok (&lab);
+	g_assert_cmpuint (report->packages, ==, 2);
+	g_assert_cmpuint (report->results_delivered, ==, 1);
+	g_assert_cmpuint (lab.journal_saves, ==, 1);
+	g_assert_cmpuint (lab.journal_entries->len, ==, 0);
+	g_assert_cmpuint (n_records_of (&lab, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT), ==, 1);
+	lab_stop (&lab);
+}
+
 static void
 cancel_on_provide (EsimTestEim *eim, guint function, const gchar *eid, gpointer user_data)
 {
@@ -1188,6 +1214,7 @@ main (int argc, char **argv)
 	BOTH ("fault/package-error", test_package_error);
 	BOTH ("fault/500-recovers", test_eim_500_recovers);
 	g_test_add_func ("/flows/eim/fault/journal-outage", test_journal_outage);
+	g_test_add_func ("/flows/eim/fault/provide-refused", test_provide_refused);
 	BOTH ("fault/killed", test_killed_cycle);
 	BOTH ("warm-empty-poll", test_warm_empty_poll);
 	g_test_add_func ("/flows/eim/notify-state-change", test_notify_state_change);
