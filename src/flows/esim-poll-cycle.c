@@ -157,6 +157,7 @@ static EsimEimPackageResult *
 decode_error_result (const EsimTlv *tlv, GError **error)
 {
 	g_autoptr(EsimEimPackageResult) result = g_new0 (EsimEimPackageResult, 1);
+	g_autoptr(GError) local = NULL;
 	gboolean has_code = FALSE;
 	EsimTlvIter iter;
 	EsimTlv child;
@@ -164,7 +165,7 @@ decode_error_result (const EsimTlv *tlv, GError **error)
 
 	result->kind = ESIM_EIM_PACKAGE_RESULT_ERROR;
 	esim_tlv_iter_init (&iter, tlv);
-	while (esim_tlv_iter_next (&iter, &child, error)) {
+	while (esim_tlv_iter_next (&iter, &child, &local)) {
 		if (child.tag == 0x80 && result->eim_transaction_id == NULL && !has_code) {
 			result->eim_transaction_id = esim_hex_encode (child.value, child.len);
 		} else if (child.tag == ESIM_TAG_INTEGER && !has_code) {
@@ -183,8 +184,11 @@ decode_error_result (const EsimTlv *tlv, GError **error)
 			return NULL;
 		}
 	}
-	if (iter.pos != iter.end)
-		return NULL;   /* the iterator set @error */
+	if (local != NULL) {
+		/* the rest cannot be framed */
+		g_propagate_error (error, g_steal_pointer (&local));
+		return NULL;
+	}
 	if (!has_code) {
 		g_set_error_literal (error, ESIM_DER_ERROR, ESIM_DER_ERROR_MISSING,
 		                     "eimPackageResultResponseError without a code");

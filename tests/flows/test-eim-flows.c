@@ -1146,6 +1146,8 @@ test_journal_decode (void)
 	g_autoptr(GBytes) encoded = NULL;
 	g_autoptr(GBytes) bad = test_hex ("300100");
 	g_autoptr(GBytes) no_code = test_hex ("A0038001FF");
+	/* a code, then bytes that cannot be framed (found by fuzz-eim-flows) */
+	g_autoptr(GBytes) garbage = test_hex ("A005020107FF00");
 	g_autoptr(EsimEimPackageResult) decoded = NULL;
 	g_autoptr(GError) error = NULL;
 
@@ -1162,6 +1164,9 @@ test_journal_decode (void)
 	g_clear_error (&error);
 	g_assert_null (esim_poll_journal_decode (no_code, &error));
 	g_assert_nonnull (error);
+	g_clear_error (&error);
+	g_assert_null (esim_poll_journal_decode (garbage, &error));
+	g_assert_error (error, ESIM_DER_ERROR, ESIM_DER_ERROR_BAD_TAG);
 }
 
 /* rollbackFlag read from the eIM's bytes (vectors.md V4 has none; V18
