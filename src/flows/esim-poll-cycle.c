@@ -632,6 +632,7 @@ execute_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	CycleContext *ctx = g_task_get_task_data (task);
 	EsimPollReport *report = ctx->report;
 	GError *error = NULL;
+	gboolean nothing_else;
 
 	g_clear_pointer (&ctx->outcome, esim_eim_package_outcome_free);
 	ctx->outcome = esim_eim_package_execute_finish (res, &error);
@@ -643,6 +644,7 @@ execute_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	report->changed |= ctx->outcome->changed;
 	report->enabled_profile_changed |= ctx->outcome->enabled_profile_changed;
 	report->rollback_allowed |= ctx->outcome->rollback_allowed;
+	nothing_else = ctx->cache->pending_known && ctx->cache->pending == 0;
 	/* what the card holds now: its new result is one more, other changes unknown */
 	if (ctx->outcome->changed & (ESIM_EIM_PACKAGE_CHANGED_NOTIFICATIONS | ESIM_EIM_PACKAGE_CHANGED_PROFILES))
 		ctx->cache->pending_known = FALSE;
@@ -653,6 +655,15 @@ execute_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		/* the PSMOs queued notifications numbered before the result: all of
 		 * them go in the card's order */
 		ctx->result_in_pending = TRUE;
+		if (nothing_else) {
+			/* the card held nothing else of ours: no need to list its results */
+			g_clear_pointer (&ctx->items, g_ptr_array_unref);
+			ctx->items = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_item_free);
+			add_item (ctx, (guint64) ctx->outcome->seq_number, TRUE,
+			          ctx->outcome->result->euicc_package_result);
+			next_step (task, CYCLE_STEP_PENDING_NOTIFICATIONS);
+			return;
+		}
 		next_step (task, CYCLE_STEP_PENDING_RESULTS);
 		return;
 	}

@@ -1071,6 +1071,51 @@ test_warm_empty_poll (gconstpointer data)
 	lab_stop (&lab);
 }
 
+/* A poll carrying one PSMO on a warm daemon (design.md budgets): one
+ * connection from GetEimPackage to the acknowledgement, at most 16 APDUs.
+ * (listProfileInfo: an enable also carries the two notifications it queued,
+ * 2.4 KB with their certificates, 11 GET RESPONSEs more on this card.) */
+static void
+test_psmo_budget (void)
+{
+	g_autoptr(EsimTestEimPackage) package = psmo_package ();
+	g_autoptr(EsimPollReport) cold = NULL;
+	g_autoptr(EsimPollReport) report = NULL;
+	g_autoptr(GError) error = NULL;
+	EsimTestEimCounters counters;
+	guint before;
+	Lab lab;
+
+	lab_start_simple (&lab, ESIM_ESIPA_BINDING_ASN1);
+	cold = cycle_ok (&lab);
+	esim_test_eim_package_add_list_profile_info (package, NULL);
+	esim_test_eim_queue (lab.eim, lab.eid, g_steal_pointer (&package));
+	esim_test_eim_reset_counters (lab.eim);
+	before = esim_isdr_get_apdu_count (lab.isdr);
+	report = cycle_ok (&lab);
+	g_test_message ("one PSMO: %u APDUs", esim_isdr_get_apdu_count (lab.isdr) - before);
+	g_assert_cmpuint (report->packages, ==, 1);
+	g_assert_cmpuint (esim_isdr_get_apdu_count (lab.isdr) - before, <=, 16);
+	esim_test_eim_get_counters (lab.eim, &counters);
+	g_assert_cmpuint (counters.connections, ==, 1);
+
+	/* an enable on the warm cache: the card held nothing else, so its result
+	 * needs no listing; the notifications it queued go first */
+	package = psmo_package ();
+	g_assert_true (esim_test_eim_package_add_enable (package, DISABLED_ICCID, FALSE, &error));
+	esim_test_eim_queue (lab.eim, lab.eid, g_steal_pointer (&package));
+	g_clear_pointer (&report, esim_poll_report_free);
+	before = esim_isdr_get_apdu_count (lab.isdr);
+	report = cycle_ok (&lab);
+	g_test_message ("one enable PSMO and its notifications: %u APDUs", esim_isdr_get_apdu_count (lab.isdr) - before);
+	g_assert_cmpuint (report->results_delivered, ==, 1);
+	g_assert_cmpuint (report->notifications_delivered, >=, 1);
+	g_assert_cmpuint (card_results (&lab), ==, 0);
+	g_assert_cmpuint (card_notifications (&lab), ==, 0);
+	assert_no_duplicates (&lab);
+	lab_stop (&lab);
+}
+
 /* ---- notifyStateChange, push ---- */
 
 static void
@@ -1225,6 +1270,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/flows/eim/fault/provide-refused", test_provide_refused);
 	BOTH ("fault/killed", test_killed_cycle);
 	BOTH ("warm-empty-poll", test_warm_empty_poll);
+	g_test_add_func ("/flows/eim/psmo-budget", test_psmo_budget);
 	g_test_add_func ("/flows/eim/notify-state-change", test_notify_state_change);
 	g_test_add_func ("/flows/eim/pushed", test_pushed);
 	g_test_add_func ("/flows/eim/journal-decode", test_journal_decode);
