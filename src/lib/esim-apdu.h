@@ -85,6 +85,12 @@ gboolean esim_isdr_close_finish (EsimIsdr *self, GAsyncResult *res, GError **err
  * its number later could close a channel a newer session holds. */
 void     esim_isdr_forget_channel (EsimIsdr *self);
 
+/* With @on_demand, an ES10 request to a closed ISD-R opens it first (as
+ * esim_isdr_open_async() does) instead of failing with
+ * ESIM_APDU_ERROR_CHANNEL_CLOSED: a caller that may need no card at all (an
+ * eIM poll on a warm cache) takes no logical channel until it does. */
+void     esim_isdr_set_open_on_demand (EsimIsdr *self, gboolean on_demand);
+
 /* Statistics for benchmarks and tests: command APDUs sent since creation. */
 guint    esim_isdr_get_apdu_count (EsimIsdr *self);
 

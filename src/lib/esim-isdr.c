@@ -50,6 +50,7 @@ struct _EsimIsdr {
 	gsize segment_size;
 	GQueue queue;         /* GTask*: operations waiting for their turn */
 	gboolean busy;        /* an operation is running */
+	gboolean open_on_demand; /* a request to a closed ISD-R opens it first */
 	guint apdu_count;
 };
 
@@ -171,6 +172,13 @@ isdr_queue_kick (EsimIsdr *self)
 		isdr_open_step (task);
 		break;
 	case ISDR_OP_TRANSCEIVE:
+		if (self->logical_channel < 0 && self->open_on_demand) {
+			/* the open steps hand over to the request when done */
+			g_debug ("ISD-R opened on demand");
+			op->open_step = OPEN_STEP_CHANNEL;
+			isdr_open_step (task);
+			break;
+		}
 		isdr_transceive_step (task);
 		break;
 	case ISDR_OP_CLOSE:
@@ -643,6 +651,13 @@ esim_isdr_forget_channel (EsimIsdr *self)
 	if (self->logical_channel >= 0)
 		g_debug ("ISD-R forgetting logical channel %d (card was reset)", self->logical_channel);
 	self->logical_channel = -1;
+}
+
+void
+esim_isdr_set_open_on_demand (EsimIsdr *self, gboolean on_demand)
+{
+	g_return_if_fail (ESIM_IS_ISDR (self));
+	self->open_on_demand = on_demand;
 }
 
 guint

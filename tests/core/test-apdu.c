@@ -1052,6 +1052,58 @@ test_isdr_closed_and_cancelled (void)
 	close_isdr (fake, isdr);
 }
 
+/* A session set to open on demand: the first request opens the ISD-R (the
+ * open's three APDUs, then the request on the channel the card gave), later
+ * ones use it; closed again, the next request reopens it. */
+static void
+test_isdr_open_on_demand (void)
+{
+	g_autoptr(FakeChannel) fake = fake_channel_new ();
+	g_autoptr(EsimIsdr) isdr = esim_isdr_new (ESIM_CHANNEL (fake));
+	g_autoptr(GBytes) response = NULL;
+	g_autoptr(GError) error = NULL;
+
+	esim_isdr_set_open_on_demand (isdr, TRUE);
+	g_assert_false (esim_isdr_is_open (isdr));
+	g_assert_cmpuint (fake_channel_get_transmit_count (fake), ==, 0);
+
+	script_isdr_open (fake, 2, "9000");
+	fake_channel_expect (fake, "82E2910006BF3E035C015A", V2_EID_HEX "9000");
+	response = transceive (isdr, "BF3E035C015A", &error);
+	g_assert_no_error (error);
+	assert_bytes_hex (response, V2_EID_HEX);
+	g_assert_true (esim_isdr_is_open (isdr));
+	g_assert_cmpint (esim_isdr_get_logical_channel (isdr), ==, 2);
+	g_assert_cmpuint (fake_channel_get_transmit_count (fake), ==, 4);
+	g_clear_pointer (&response, g_bytes_unref);
+
+	/* open: no second open */
+	fake_channel_expect (fake, "82E2910003BF2E00", "BF2E0100" "9000");
+	response = transceive (isdr, "BF2E00", &error);
+	g_assert_no_error (error);
+	assert_bytes_hex (response, "BF2E0100");
+	g_assert_cmpuint (fake_channel_get_transmit_count (fake), ==, 5);
+	g_clear_pointer (&response, g_bytes_unref);
+	close_isdr (fake, isdr);
+
+	/* closed again: the next request reopens, on the channel the card gives now */
+	script_isdr_open (fake, 1, "9000");
+	fake_channel_expect (fake, "81E2910003BF2E00", "BF2E0100" "9000");
+	response = transceive (isdr, "BF2E00", &error);
+	g_assert_no_error (error);
+	assert_bytes_hex (response, "BF2E0100");
+	g_assert_cmpint (esim_isdr_get_logical_channel (isdr), ==, 1);
+	close_isdr (fake, isdr);
+
+	/* and without it, a closed session still refuses */
+	esim_isdr_set_open_on_demand (isdr, FALSE);
+	g_clear_pointer (&response, g_bytes_unref);
+	response = transceive (isdr, "BF2E00", &error);
+	g_assert_null (response);
+	g_assert_error (error, ESIM_APDU_ERROR, ESIM_APDU_ERROR_CHANNEL_CLOSED);
+	fake_channel_assert_done (fake);
+}
+
 static void
 test_isdr_transport_and_malformed (void)
 {
@@ -1346,6 +1398,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/esim/isdr/session-lost/twice", test_isdr_session_lost_twice);
 	g_test_add_func ("/esim/isdr/session-lost/read-only-resent", test_isdr_session_lost_read_only_resent);
 	g_test_add_func ("/esim/isdr/session-lost/open-close", test_isdr_session_lost_open_close);
+	g_test_add_func ("/esim/isdr/open-on-demand", test_isdr_open_on_demand);
 	g_test_add_func ("/esim/fake-channel/rejects-unexpected", test_fake_channel_rejects_unexpected);
 	return g_test_run ();
 }
