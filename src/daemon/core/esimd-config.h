@@ -78,7 +78,29 @@ typedef struct {
 	gboolean       notify_automatic;   /* [notifications] Automatic, default true */
 	guint          notify_retry_initial_s; /* [notifications] RetryInitialDelay, default 30 */
 	guint          notify_retry_max_s;     /* [notifications] RetryMaxDelay, default 3600 */
+	/* [eim] poll keys, for every eIM (POLL's hunk until MANAGE's parser of [eim] and
+	 * [eim:<eimId>] lands: esimd_config_get_eim_settings() is the one reader) */
+	guint          eim_poll_interval_s;    /* poll-interval, default 3600 */
+	guint          eim_poll_jitter_pct;    /* poll-jitter, 0..50 %, default 10 */
+	guint          eim_backoff_max_s;      /* backoff-max, default 3600 */
+	guint          eim_max_packages;       /* max-packages, default 16 */
+	guint          eim_rollback_timeout_s; /* rollback-timeout, default 300 */
+	guint          eim_timeout_s;          /* timeout, 0: the client's default */
+	guint          eim_attempts;           /* attempts, 0: the client's default */
+	guint          eim_retry_delay_s;      /* retry-delay, 0: the client's default */
 } EsimdConfig;
+
+/* What esimd does with one eIM ([eim], then [eim:<eimId>]). */
+typedef struct {
+	guint poll_interval_s;
+	guint poll_jitter_pct;
+	guint backoff_max_s;
+	guint max_packages;
+	guint rollback_timeout_s;
+	guint timeout_s;        /* 0: ESIM_ESIPA_DEFAULT_TIMEOUT */
+	guint attempts;         /* 0: ESIM_ESIPA_DEFAULT_ATTEMPTS */
+	guint retry_delay_s;    /* 0: ESIM_ESIPA_DEFAULT_RETRY_DELAY */
+} EsimdEimSettings;
 
 EsimdConfig *esimd_config_new (void);
 void         esimd_config_free (EsimdConfig *self);
@@ -100,5 +122,8 @@ void         esimd_config_get_modem_policy (const EsimdConfig *self, const gchar
                                             const gchar *model, guint16 vid, guint16 pid,
                                             EsimdModemPolicy *policy);
 const gchar *esimd_reset_after_switch_to_string (EsimdResetAfterSwitch reset);
+/* The settings of the eIM @eim_id. */
+void         esimd_config_get_eim_settings (const EsimdConfig *self, const gchar *eim_id,
+                                            EsimdEimSettings *settings);
 
 G_END_DECLS
