@@ -87,6 +87,7 @@ esimd_config_new (void)
 	self->eim_backoff_max_s = 3600;
 	self->eim_max_packages = 16;
 	self->eim_rollback_timeout_s = 300;
+	self->eim_poll_automatic = TRUE;
 	return self;
 }
 

@@ -88,6 +88,7 @@ typedef struct {
 	guint          eim_timeout_s;          /* timeout, 0: the client's default */
 	guint          eim_attempts;           /* attempts, 0: the client's default */
 	guint          eim_retry_delay_s;      /* retry-delay, 0: the client's default */
+	gboolean       eim_poll_automatic;     /* FALSE (--poll-once): only the polls asked for */
 } EsimdConfig;
 
 /* What esimd does with one eIM ([eim], then [eim:<eimId>]). */
