@@ -805,6 +805,24 @@ manager_mm_vanished_cb (GDBusConnection *connection, const gchar *name, gpointer
 	g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->skeleton));
 }
 
+/* Every eUICC of the modem @uid polls its eIMs: data is flowing again. */
+static void
+manager_modem_data_connected (EsimdModemWatcher *watcher, const gchar *uid, gpointer user_data)
+{
+	EsimdManager *self = user_data;
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init (&iter, self->modem_euiccs);
+	while (g_hash_table_iter_next (&iter, NULL, &value)) {
+		EsimdEuicc *euicc = value;
+		const EsimdModemEuicc *modem = esimd_euicc_get_modem (euicc);
+
+		if (modem != NULL && g_strcmp0 (modem->uid, uid) == 0)
+			esimd_euicc_data_connected (euicc);
+	}
+}
+
 void
 esimd_manager_watch_modems (EsimdManager *self)
 {
@@ -817,6 +835,8 @@ esimd_manager_watch_modems (EsimdManager *self)
 	g_signal_connect (self->watcher, "euicc-added", G_CALLBACK (manager_modem_euicc_added),
 	                  self);
 	g_signal_connect (self->watcher, "euicc-removed", G_CALLBACK (manager_modem_euicc_removed),
+	                  self);
+	g_signal_connect (self->watcher, "data-connected", G_CALLBACK (manager_modem_data_connected),
 	                  self);
 }
 
