@@ -44,6 +44,7 @@ static const ConfigKey known_keys[] = {
 	{ "eim", "timeout" },
 	{ "eim", "attempts" },
 	{ "eim", "retry-delay" },
+	{ "eim", "binding" },
 };
 
 /* keys of the [modem:<Model>] and [modem:<vid>:<pid>] groups */
@@ -457,6 +458,15 @@ config_read_notifications (EsimdConfig *self, GKeyFile *keyfile, const gchar *pa
 static gboolean
 config_read_eim (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
 {
+	if (g_key_file_has_key (keyfile, "eim", "binding", NULL)) {
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "eim", "binding", NULL);
+
+		if (raw == NULL || (g_strcmp0 (g_strstrip (raw), "asn1") != 0 &&
+		                    g_strcmp0 (raw, "json") != 0))
+			return config_invalid (error, path, "eim", "binding", keyfile,
+			                       "asn1 or json");
+		self->eim_binding_json = g_strcmp0 (raw, "json") == 0;
+	}
 	return config_read_uint (keyfile, path, "eim", "poll-interval", 1, 7 * 24 * 3600,
 	                         &self->eim_poll_interval_s, error) &&
 	       config_read_uint (keyfile, path, "eim", "poll-jitter", 0, 50,
@@ -673,4 +683,5 @@ esimd_config_get_eim_settings (const EsimdConfig *self, const gchar *eim_id,
 	settings->timeout_s = self->eim_timeout_s;
 	settings->attempts = self->eim_attempts;
 	settings->retry_delay_s = self->eim_retry_delay_s;
+	settings->binding_json = self->eim_binding_json;
 }

@@ -89,6 +89,7 @@ typedef struct {
 	guint          eim_attempts;           /* attempts, 0: the client's default */
 	guint          eim_retry_delay_s;      /* retry-delay, 0: the client's default */
 	gboolean       eim_poll_automatic;     /* FALSE (--poll-once): only the polls asked for */
+	gboolean       eim_binding_json;       /* binding=json (default asn1) */
 } EsimdConfig;
 
 /* What esimd does with one eIM ([eim], then [eim:<eimId>]). */
@@ -101,6 +102,7 @@ typedef struct {
 	guint timeout_s;        /* 0: ESIM_ESIPA_DEFAULT_TIMEOUT */
 	guint attempts;         /* 0: ESIM_ESIPA_DEFAULT_ATTEMPTS */
 	guint retry_delay_s;    /* 0: ESIM_ESIPA_DEFAULT_RETRY_DELAY */
+	gboolean binding_json;  /* the ESipa JSON binding, not ASN.1 */
 } EsimdEimSettings;
 
 EsimdConfig *esimd_config_new (void);

@@ -441,6 +441,7 @@ poller_client (EsimdPoller *self, PollEim *eim, guint bounded_s, GError **error)
 	options.timeout = settings.timeout_s;
 	options.attempts = settings.attempts;
 	options.retry_delay = settings.retry_delay_s;
+	options.binding = settings.binding_json ? ESIM_ESIPA_BINDING_JSON : ESIM_ESIPA_BINDING_ASN1;
 	if (bounded_s > 0) {
 		options.timeout = options.timeout != 0 ? MIN (options.timeout, bounded_s) : bounded_s;
 		options.attempts = 1;
