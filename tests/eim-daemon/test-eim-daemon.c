@@ -407,7 +407,10 @@ test_killed_before_result (Fixture *f, gconstpointer data)
 	queue_enable (f, disabled, FALSE);
 	/* the package executes; the result's delivery is cut off */
 	reply = call (f, f->eim_path, IFACE_EIM, "Poll", NULL, G_VARIANT_TYPE ("(a{sv})"), &error);
-	g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_FAILED);
+	g_assert_null (reply);
+	g_assert_true (g_dbus_error_is_remote_error (error));
+	g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==,
+	                 ERROR_PREFIX "ServerUnreachable");
 	g_assert_cmpuint (f->provides, >=, 1);
 	g_assert_cmpuint (count_records (f, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT, TRUE), ==, 0);
 	esimd_test_harness_kill_daemon (f->h);
@@ -527,6 +530,20 @@ test_rollback (Fixture *f, gconstpointer data)
 	                          "rollback"));
 }
 
+/* esimd --poll-once, until it exits; its exit status. */
+static gint
+run_poll_once (Fixture *f)
+{
+	const gchar *const once[] = { "--poll-once", NULL };
+	gint status = -1;
+
+	esimd_test_harness_spawn_daemon (f->h, 1, once);
+	esim_test_wait_until_ms (60000, esimd_test_harness_daemon_exited (f->h, &status),
+	                         "esimd --poll-once to exit");
+	esimd_test_harness_stop_daemon (f->h);
+	return status;
+}
+
 /* esimd --poll-once: one cycle on every eUICC with an eIM, then the documented status. */
 static void
 test_poll_once (Fixture *f, gconstpointer data)
@@ -535,47 +552,37 @@ test_poll_once (Fixture *f, gconstpointer data)
 		.kind = ESIM_TEST_EIM_FAULT_HTTP_STATUS, .value = 500,
 		.functions = ESIM_TEST_EIM_FUNCTION_GET_EIM_PACKAGE,
 	};
-	const gchar *const once[] = { "--poll-once", NULL };
 	g_autofree gchar *disabled = NULL;
 	g_autofree gchar *config = NULL;
-	gint status = -1;
+	guint before;
 
 	/* no eIM yet: 3 */
 	fixture_start (f, NULL, FALSE);
-	esimd_test_harness_spawn_daemon (f->h, 1, once);
-	esim_test_wait_until_ms (30000, esimd_test_harness_daemon_exited (f->h, &status),
-	                         "esimd --poll-once to exit");
-	g_assert_cmpint (status, ==, EXIT_NO_EIM);
+	g_assert_cmpint (run_poll_once (f), ==, EXIT_NO_EIM);
 
-	/* with an eIM (added through a running esimd) and a package: 0, executed */
+	/* with an eIM (added through a running esimd) and a package: 0, executed, delivered */
 	esimd_test_harness_start_daemon (f->h, 1, NULL);
 	fixture_add_eim (f);
 	disabled = profile_in_state (f, "disabled");
 	esimd_test_harness_stop_daemon (f->h);
 	queue_enable (f, disabled, FALSE);
-	esimd_test_harness_spawn_daemon (f->h, 1, once);
-	esim_test_wait_until_ms (30000, esimd_test_harness_daemon_exited (f->h, &status),
-	                         "esimd --poll-once to exit");
-	g_assert_cmpint (status, ==, 0);
+	before = f->get_times->len;
+	g_assert_cmpint (run_poll_once (f), ==, 0);
 	g_assert_cmpuint (count_records (f, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT, TRUE), ==, 1);
 	g_assert_true (last_record (f, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT)->acknowledged);
 	g_assert_cmpuint (esim_test_eim_get_queue_length (f->eim, f->eid), ==, 0);
+	/* one cycle, which an enable ends (the data connection is about to change) */
+	g_assert_cmpuint (f->get_times->len - before, ==, 1);
 
 	/* the eIM fails: 1 */
 	esim_test_eim_add_fault (f->eim, &fault);
-	esimd_test_harness_spawn_daemon (f->h, 1, once);
-	esim_test_wait_until_ms (30000, esimd_test_harness_daemon_exited (f->h, &status),
-	                         "esimd --poll-once to exit");
-	g_assert_cmpint (status, ==, EXIT_POLL_FAILED);
+	g_assert_cmpint (run_poll_once (f), ==, EXIT_POLL_FAILED);
 	esim_test_eim_clear_faults (f->eim);
 
 	/* a bad configuration: 2 */
 	config = esimd_test_harness_config_path (f->h);
 	g_assert_true (g_file_set_contents (config, "[eim]\npoll-interval=never\n", -1, NULL));
-	esimd_test_harness_spawn_daemon (f->h, 1, once);
-	esim_test_wait_until_ms (30000, esimd_test_harness_daemon_exited (f->h, &status),
-	                         "esimd --poll-once to exit");
-	g_assert_cmpint (status, ==, EXIT_USAGE);
+	g_assert_cmpint (run_poll_once (f), ==, EXIT_USAGE);
 }
 
 /* The same poll over the JSON binding. */

@@ -521,7 +521,7 @@ run_record (EsimdPoller *self, RunContext *ctx, PollEim *eim, const EsimPollRepo
 			                "notification(s) delivered%s", eim->eim_id, report->packages,
 			                report->results_delivered, report->notifications_delivered,
 			                report->more ? ", more to come" : "");
-		else
+		else if (error == NULL)
 			esimd_obj_debug (log_id, "eIM \"%s\": nothing to do", eim->eim_id);
 	}
 	g_clear_pointer (&eim->last_error, g_free);
@@ -547,6 +547,10 @@ run_record (EsimdPoller *self, RunContext *ctx, PollEim *eim, const EsimPollRepo
 		ctx->more |= report != NULL && report->more;
 	}
 	if (report != NULL && report->enabled_profile_changed) {
+		/* the card may reset and the modem leave ModemManager for a while: not a removal */
+		self->euicc->expect_reset_until = g_get_monotonic_time () +
+		                                  (gint64) self->euicc->policy.switch_timeout_s *
+		                                  G_USEC_PER_SEC;
 		ctx->switched = TRUE;
 		ctx->refresh |= ESIMD_REFRESH_PROFILES | ESIMD_REFRESH_NOTIFICATIONS;
 		poller_switch_arm (self, eim->eim_id, report->rollback_allowed);
@@ -785,9 +789,21 @@ run_next (GTask *task)
 			continue;
 		}
 		if (self->rollback_due && g_strcmp0 (self->switch_eim_id, eim_id) == 0) {
+			GError *error = NULL;
+
 			esimd_obj_info (euicc->log_id, "eIM \"%s\" not reached on the new profile in "
 			                "time: ProfileRollback", eim_id);
-			ctx->options.client = NULL;
+			g_clear_object (&ctx->client);
+			ctx->client = poller_client (self, eim, 1, &error);
+			if (ctx->client == NULL) {
+				self->rollback_due = FALSE;
+				self->switched = FALSE;
+				run_record (self, ctx, eim, NULL, error);
+				g_error_free (error);
+				ctx->index++;
+				continue;
+			}
+			ctx->options.client = ctx->client;
 			ctx->options.max_packages = 0;
 			ctx->options.state_change_cause = -1;
 			ctx->options.journal = &store_journal;
