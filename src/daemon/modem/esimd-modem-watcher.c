@@ -950,6 +950,10 @@ esimd_modem_watcher_class_init (EsimdModemWatcherClass *klass)
 	                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
 	                                              G_TYPE_NONE, 2, G_TYPE_POINTER,
 	                                              G_TYPE_BOOLEAN);
+	/* "data-connected" (const gchar *uid): the modem's Modem.State became connected */
+	signals[SIGNAL_DATA_CONNECTED] = g_signal_new ("data-connected", G_TYPE_FROM_CLASS (klass),
+	                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+	                                               G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
