@@ -72,7 +72,8 @@ typedef struct {
 typedef enum {
 	ESIM_EIM_PACKAGE_CHANGED_PROFILES      = 1 << 0, /* installed, enabled, disabled, deleted, fallback */
 	ESIM_EIM_PACKAGE_CHANGED_EIMS          = 1 << 1, /* addEim, deleteEim, updateEim */
-	ESIM_EIM_PACKAGE_CHANGED_NOTIFICATIONS = 1 << 2, /* a result or notification is pending on the card */
+	/* notifications queued or removed (the package's own result: kept_by_card) */
+	ESIM_EIM_PACKAGE_CHANGED_NOTIFICATIONS = 1 << 2,
 	ESIM_EIM_PACKAGE_CHANGED_ADDRESSES     = 1 << 3, /* default SM-DP+ address, immediate enable */
 } EsimEimPackageChanged;
 
