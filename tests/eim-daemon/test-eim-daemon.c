@@ -163,8 +163,8 @@ fixture_start (Fixture *f, const gchar *config_extra, gboolean start)
 	g_autofree gchar *card = NULL;
 	g_autofree gchar *config = NULL;
 	g_autofree gchar *seed = g_strdup_printf ("[card]\ncredentials=%s\n", pki_dir);
-	g_autofree gchar *text = g_strdup_printf ("[eim]\npoll-interval=3600\npoll-jitter=0\n"
-	                                          "attempts=1\ntimeout=10\n%s",
+	g_autofree gchar *text = g_strdup_printf ("[eim]\nPollInterval=3600\nPollJitter=0\n"
+	                                          "Attempts=1\nTimeout=10\n%s",
 	                                          config_extra != NULL ? config_extra : "");
 	g_autoptr(GError) error = NULL;
 
@@ -344,7 +344,7 @@ last_error_is_empty (Fixture *f)
 }
 
 /* The eIM answers 500: each poll fails, the delay between polls grows up to
- * backoff-max and no faster; once the eIM recovers the package is delivered. */
+ * BackoffMax and no faster; once the eIM recovers the package is delivered. */
 static void
 test_backoff (Fixture *f, gconstpointer data)
 {
@@ -357,7 +357,7 @@ test_backoff (Fixture *f, gconstpointer data)
 	guint first;
 	gint64 gap[4];
 
-	fixture_start (f, "poll-interval=1\nbackoff-max=4\n", TRUE);
+	fixture_start (f, "PollInterval=1\nBackoffMax=4\n", TRUE);
 	esim_test_eim_add_fault (f->eim, &fault);
 	fixture_add_eim (f);
 	first = f->get_times->len - 1;
@@ -478,7 +478,7 @@ on_properties_changed (GDBusConnection *connection, const gchar *sender, const g
 }
 
 /* An enable with rollbackFlag, and the eIM unreachable on the new profile: esimd runs
- * ProfileRollback and the eIM gets the rollback's result within rollback-timeout. */
+ * ProfileRollback and the eIM gets the rollback's result within RollbackTimeout. */
 static void
 test_rollback (Fixture *f, gconstpointer data)
 {
@@ -493,8 +493,8 @@ test_rollback (Fixture *f, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	gint64 switched, delivered;
 	const guint rollback_timeout_s = 6;
-	g_autofree gchar *config = g_strdup_printf ("poll-interval=1\nbackoff-max=2\n"
-	                                            "rollback-timeout=%u\n", rollback_timeout_s);
+	g_autofree gchar *config = g_strdup_printf ("PollInterval=1\nBackoffMax=2\n"
+	                                            "RollbackTimeout=%u\n", rollback_timeout_s);
 
 	fixture_start (f, config, TRUE);
 	fixture_add_eim (f);
@@ -581,7 +581,7 @@ test_poll_once (Fixture *f, gconstpointer data)
 
 	/* a bad configuration: 2 */
 	config = esimd_test_harness_config_path (f->h);
-	g_assert_true (g_file_set_contents (config, "[eim]\npoll-interval=never\n", -1, NULL));
+	g_assert_true (g_file_set_contents (config, "[eim]\nPollInterval=never\n", -1, NULL));
 	g_assert_cmpint (run_poll_once (f), ==, EXIT_USAGE);
 }
 
@@ -596,7 +596,7 @@ test_json (Fixture *f, gconstpointer data)
 	const EsimTestEimRecord *record;
 	guint32 packages = 0;
 
-	fixture_start (f, "binding=json\n", TRUE);
+	fixture_start (f, "Binding=json\n", TRUE);
 	fixture_add_eim (f);
 	disabled = profile_in_state (f, "disabled");
 	queue_enable (f, disabled, FALSE);
@@ -610,6 +610,36 @@ test_json (Fixture *f, gconstpointer data)
 	g_assert_cmpint (record->binding, ==, ESIM_TEST_EIM_BINDING_JSON);
 	g_assert_cmpint (record->signature, ==, ESIM_TEST_EIM_SIGNATURE_VALID);
 	g_assert_true (profile_is_enabled (f, disabled));
+}
+
+static gboolean
+state_change_told (Fixture *f, gint64 cause)
+{
+	gint64 last_cause = -1;
+
+	return esim_test_eim_get_state_changes (f->eim, f->eid, &last_cause) == 1 &&
+	       last_cause == cause;
+}
+
+/* A user's enable on an eUICC with an eIM: the eIM is polled soon with
+ * notifyStateChange, stateChangeCause local (3), once. */
+static void
+test_local_change (Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *disabled = profile_in_state (f, "disabled");
+	g_autofree gchar *out = NULL;
+	gint64 last_cause = -1;
+	gint status = -1;
+
+	g_assert_cmpuint (esim_test_eim_get_state_changes (f->eim, f->eid, &last_cause), ==, 0);
+	out = esimd_test_harness_run_cli (f->h, &status, NULL, "profile", "enable", disabled, NULL);
+	g_assert_cmpint (status, ==, 0);
+	esim_test_wait_until (state_change_told (f, 3), "notifyStateChange with a local cause");
+	/* the eIM heard it: the next poll says nothing of it */
+	g_clear_pointer (&out, g_free);
+	out = esimd_test_harness_run_cli (f->h, &status, NULL, "eim", "poll", NULL);
+	g_assert_cmpint (status, ==, 0);
+	g_assert_cmpuint (esim_test_eim_get_state_changes (f->eim, f->eid, &last_cause), ==, 1);
 }
 
 /* Manager.Poll() polls every eUICC with an eIM; without any it is NotFound. */
@@ -647,6 +677,8 @@ main (int argc, char *argv[])
 	g_assert_no_error (error);
 
 	g_test_add ("/esimd/eim/poll-enable", Fixture, NULL, fixture_set_up, test_poll_enable,
+	            fixture_tear_down);
+	g_test_add ("/esimd/eim/local-change", Fixture, NULL, fixture_set_up, test_local_change,
 	            fixture_tear_down);
 	g_test_add ("/esimd/eim/killed-before-result", Fixture, NULL, fixture_set_up,
 	            test_killed_before_result, fixture_tear_down);

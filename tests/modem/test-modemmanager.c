@@ -1810,7 +1810,7 @@ test_qmi_poll_on_data_connected (Fixture *f, gconstpointer data)
 	Call call;
 	guint gets = 0;
 
-	write_config (f, "[eim]\npoll-interval=3600\nattempts=1\n");
+	write_config (f, "[eim]\nPollInterval=3600\nAttempts=1\n");
 	eim = esim_test_eim_new (&eim_options, &error);
 	g_assert_no_error (error);
 	g_signal_connect (eim, "request", G_CALLBACK (count_get_eim_package), &gets);

@@ -36,15 +36,15 @@ static const ConfigKey known_keys[] = {
 	{ "notifications", "Automatic" },
 	{ "notifications", "RetryInitialDelay" },
 	{ "notifications", "RetryMaxDelay" },
-	{ "eim", "poll-interval" },
-	{ "eim", "poll-jitter" },
-	{ "eim", "backoff-max" },
-	{ "eim", "max-packages" },
-	{ "eim", "rollback-timeout" },
-	{ "eim", "timeout" },
-	{ "eim", "attempts" },
-	{ "eim", "retry-delay" },
-	{ "eim", "binding" },
+	{ "eim", "PollInterval" },
+	{ "eim", "PollJitter" },
+	{ "eim", "BackoffMax" },
+	{ "eim", "MaxPackages" },
+	{ "eim", "RollbackTimeout" },
+	{ "eim", "Timeout" },
+	{ "eim", "Attempts" },
+	{ "eim", "RetryDelay" },
+	{ "eim", "Binding" },
 };
 
 /* keys of the [modem:<Model>] and [modem:<vid>:<pid>] groups */
@@ -458,30 +458,30 @@ config_read_notifications (EsimdConfig *self, GKeyFile *keyfile, const gchar *pa
 static gboolean
 config_read_eim (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
 {
-	if (g_key_file_has_key (keyfile, "eim", "binding", NULL)) {
-		g_autofree gchar *raw = g_key_file_get_value (keyfile, "eim", "binding", NULL);
+	if (g_key_file_has_key (keyfile, "eim", "Binding", NULL)) {
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "eim", "Binding", NULL);
 
 		if (raw == NULL || (g_strcmp0 (g_strstrip (raw), "asn1") != 0 &&
 		                    g_strcmp0 (raw, "json") != 0))
-			return config_invalid (error, path, "eim", "binding", keyfile,
+			return config_invalid (error, path, "eim", "Binding", keyfile,
 			                       "asn1 or json");
 		self->eim_binding_json = g_strcmp0 (raw, "json") == 0;
 	}
-	return config_read_uint (keyfile, path, "eim", "poll-interval", 1, 7 * 24 * 3600,
+	return config_read_uint (keyfile, path, "eim", "PollInterval", 1, 7 * 24 * 3600,
 	                         &self->eim_poll_interval_s, error) &&
-	       config_read_uint (keyfile, path, "eim", "poll-jitter", 0, 50,
+	       config_read_uint (keyfile, path, "eim", "PollJitter", 0, 50,
 	                         &self->eim_poll_jitter_pct, error) &&
-	       config_read_uint (keyfile, path, "eim", "backoff-max", 1, 7 * 24 * 3600,
+	       config_read_uint (keyfile, path, "eim", "BackoffMax", 1, 7 * 24 * 3600,
 	                         &self->eim_backoff_max_s, error) &&
-	       config_read_uint (keyfile, path, "eim", "max-packages", 1, 256,
+	       config_read_uint (keyfile, path, "eim", "MaxPackages", 1, 256,
 	                         &self->eim_max_packages, error) &&
-	       config_read_uint (keyfile, path, "eim", "rollback-timeout", 2, 3600,
+	       config_read_uint (keyfile, path, "eim", "RollbackTimeout", 2, 3600,
 	                         &self->eim_rollback_timeout_s, error) &&
-	       config_read_uint (keyfile, path, "eim", "timeout", 1, 600, &self->eim_timeout_s,
+	       config_read_uint (keyfile, path, "eim", "Timeout", 1, 600, &self->eim_timeout_s,
 	                         error) &&
-	       config_read_uint (keyfile, path, "eim", "attempts", 1, 10, &self->eim_attempts,
+	       config_read_uint (keyfile, path, "eim", "Attempts", 1, 10, &self->eim_attempts,
 	                         error) &&
-	       config_read_uint (keyfile, path, "eim", "retry-delay", 1, 600,
+	       config_read_uint (keyfile, path, "eim", "RetryDelay", 1, 600,
 	                         &self->eim_retry_delay_s, error);
 }
 

@@ -80,16 +80,16 @@ typedef struct {
 	guint          notify_retry_max_s;     /* [notifications] RetryMaxDelay, default 3600 */
 	/* [eim] poll keys, for every eIM (POLL's hunk until MANAGE's parser of [eim] and
 	 * [eim:<eimId>] lands: esimd_config_get_eim_settings() is the one reader) */
-	guint          eim_poll_interval_s;    /* poll-interval, default 3600 */
-	guint          eim_poll_jitter_pct;    /* poll-jitter, 0..50 %, default 10 */
-	guint          eim_backoff_max_s;      /* backoff-max, default 3600 */
-	guint          eim_max_packages;       /* max-packages, default 16 */
-	guint          eim_rollback_timeout_s; /* rollback-timeout, default 300 */
-	guint          eim_timeout_s;          /* timeout, 0: the client's default */
-	guint          eim_attempts;           /* attempts, 0: the client's default */
-	guint          eim_retry_delay_s;      /* retry-delay, 0: the client's default */
+	guint          eim_poll_interval_s;    /* PollInterval, default 3600 */
+	guint          eim_poll_jitter_pct;    /* PollJitter, 0..50 %, default 10 */
+	guint          eim_backoff_max_s;      /* BackoffMax, default 3600 */
+	guint          eim_max_packages;       /* MaxPackages, default 16 */
+	guint          eim_rollback_timeout_s; /* RollbackTimeout, default 300 */
+	guint          eim_timeout_s;          /* Timeout, 0: the client's default */
+	guint          eim_attempts;           /* Attempts, 0: the client's default */
+	guint          eim_retry_delay_s;      /* RetryDelay, 0: the client's default */
 	gboolean       eim_poll_automatic;     /* FALSE (--poll-once): only the polls asked for */
-	gboolean       eim_binding_json;       /* binding=json (default asn1) */
+	gboolean       eim_binding_json;       /* Binding=json (default asn1) */
 } EsimdConfig;
 
 /* What esimd does with one eIM ([eim], then [eim:<eimId>]). */

@@ -428,13 +428,34 @@ euicc_request_complete (EsimdRequest *request, const GError *error)
 
 		esimd_obj_info (self->log_id, "%s failed: %s", esimd_op_get_info (request->kind)->name,
 		                normalized->message);
-		esimd_gdbus_euicc_set_last_error (self->skeleton, normalized->message);
+		/* an eIM out of reach is the eIM's LastError, not the card's */
+		if (request->kind != ESIMD_OP_POLL || normalized->code == ESIMD_ERROR_CARD_ERROR)
+			esimd_gdbus_euicc_set_last_error (self->skeleton, normalized->message);
 	} else {
 		esimd_gdbus_euicc_set_last_error (self->skeleton, "");
 	}
 	euicc_flush_all (self);
 	request->callback (request, error, error == NULL ? request->reply : NULL,
 	                   request->user_data);
+}
+
+/* SGP.32 stateChangeCause of a local operation; -1: none the eIM needs to hear of */
+static void
+euicc_tell_eims (EsimdEuicc *self, EsimdOpKind kind)
+{
+	switch (kind) {
+	case ESIMD_OP_ENABLE_PROFILE:
+	case ESIMD_OP_DISABLE_PROFILE:
+	case ESIMD_OP_DELETE_PROFILE:
+	case ESIMD_OP_DOWNLOAD_PROFILE:
+		esimd_poller_local_change (self->poller, ESIM_STATE_CHANGE_LOCAL);
+		return;
+	case ESIMD_OP_MEMORY_RESET:
+		esimd_poller_local_change (self->poller, ESIM_STATE_CHANGE_RESET);
+		return;
+	default:
+		return;
+	}
 }
 
 static void
@@ -448,6 +469,9 @@ euicc_request_finished (EsimdEuicc *self)
 	if (self->poller != NULL && request->kind != ESIMD_OP_POLL &&
 	    request->kind != ESIMD_OP_LIST_NOTIFICATIONS)
 		esimd_poller_invalidate (self->poller);
+	/* a change the eIMs did not order: they are told */
+	if (self->poller != NULL && error == NULL)
+		euicc_tell_eims (self, request->kind);
 	esimd_euicc_update_state (self);
 	esimd_gdbus_euicc_emit_progress (self->skeleton, name, 100);
 	euicc_request_complete (request, error);

@@ -18,7 +18,7 @@
 #include "esimd-poller.h"
 #include "esimd-trust.h"
 
-/* the first delay after a failure, unless poll-interval is shorter */
+/* the first delay after a failure, unless PollInterval is shorter */
 #define POLLER_BACKOFF_FIRST_S 60
 
 /* What esimd knows of one eIM of the card. */
@@ -31,6 +31,7 @@ typedef struct {
 	gboolean         requested;  /* esimd's own poll request waits in the queue or runs */
 	gint64           last_poll;
 	gchar           *last_error; /* "Error.Name: message"; NULL after a success */
+	gint             state_change; /* stateChangeCause to tell at the next poll; -1: none */
 } PollEim;
 
 struct _EsimdPoller {
@@ -135,7 +136,7 @@ poller_publish (EsimdPoller *self)
 
 /* ---- the schedule ---- */
 
-/* @delay_s ± poll-jitter percent, at least 1 s. */
+/* @delay_s ± PollJitter percent, at least 1 s. */
 static gint64
 poller_jitter (EsimdPoller *self, gint64 delay_s)
 {
@@ -169,7 +170,8 @@ poller_stop_timer (EsimdPoller *self)
 	self->timer_due = 0;
 }
 
-/* The card can be polled: present, read, not going away. */
+/* The card can be polled: present, read once, not going away.  A card in error is
+ * polled too (the operation reads it afresh first), on the backoff of its failures. */
 static gboolean
 poller_card_usable (EsimdPoller *self)
 {
@@ -179,7 +181,7 @@ poller_card_usable (EsimdPoller *self)
 		return FALSE;
 	if ((euicc->modem != NULL && !euicc->modem_present) || euicc->card_absent)
 		return FALSE;
-	return euicc->healthy && euicc->eid != NULL;
+	return euicc->eid != NULL;
 }
 
 static void
@@ -366,6 +368,7 @@ esimd_poller_set_eims (EsimdPoller *self, GPtrArray *configs)
 
 			esimd_config_get_eim_settings (self->config, config->eim_id, &settings);
 			eim = g_new0 (PollEim, 1);
+			eim->state_change = -1;
 			eim->eim_id = g_strdup (config->eim_id);
 			eim->config = copy;
 			/* a new eIM (or esimd starting): polled soon, then on its interval */
@@ -541,6 +544,8 @@ run_record (EsimdPoller *self, RunContext *ctx, PollEim *eim, const EsimPollRepo
 			self->euicc->healthy = FALSE;
 	} else {
 		eim->failures = 0;
+		/* the eIM was told (notifyStateChange in the cycle's first GetEimPackage) */
+		eim->state_change = -1;
 		eim->due = now + poller_jitter (self, settings.poll_interval_s);
 		if (report != NULL && report->more && !report->enabled_profile_changed)
 			eim->due = now;
@@ -640,7 +645,7 @@ run_cycle (GTask *task, PollEim *eim)
 	ctx->options.journal = &store_journal;
 	ctx->options.journal_data = self;
 	ctx->options.max_packages = settings.max_packages;
-	ctx->options.state_change_cause = -1;
+	ctx->options.state_change_cause = eim->state_change;
 	esimd_obj_debug (euicc->log_id, "polling eIM \"%s\" at %s", eim->eim_id,
 	                 esim_esipa_client_get_address (ctx->client));
 	esim_poll_cycle_async (euicc->isdr, &ctx->options, &self->cache,
@@ -931,6 +936,28 @@ poller_switch_arm (EsimdPoller *self, const gchar *eim_id, gboolean rollback_all
 		esimd_config_get_eim_settings (self->config, eim_id, &eim_settings);
 		eim->due = now_s () + poller_jitter (self, eim_settings.poll_interval_s);
 	}
+}
+
+void
+esimd_poller_local_change (EsimdPoller *self, gint cause)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_return_if_fail (self != NULL);
+
+	g_hash_table_iter_init (&iter, self->eims);
+	while (g_hash_table_iter_next (&iter, NULL, &value)) {
+		PollEim *eim = value;
+
+		eim->state_change = cause;
+		eim->due = now_s ();
+	}
+	if (g_hash_table_size (self->eims) > 0)
+		esimd_obj_info (self->euicc->log_id, "the card changed locally: telling the eIM%s "
+		                "(notifyStateChange)", g_hash_table_size (self->eims) > 1 ? "s" : "");
+	poller_publish (self);
+	esimd_poller_update (self);
 }
 
 void

@@ -7,14 +7,15 @@
  *
  * Per eIM, one EsimEsipaClient lives as long as the eIM is on the card (TLS
  * sessions resumed across polls), and a poll is due:
- *   - every [eim] poll-interval seconds, ± poll-jitter percent;
+ *   - every [eim] PollInterval seconds, ± PollJitter percent;
  *   - after a failed poll, after a delay that doubles from
- *     min (poll-interval, 60 s) up to backoff-max (never at once: no busy
+ *     min (PollInterval, 60 s) up to BackoffMax (never at once: no busy
  *     loop whatever fails);
  *   - at once while the eIM has more packages than one cycle takes
- *     (max-packages);
+ *     (MaxPackages);
  *   - when a client asks (Poll() on D-Bus, esimcli eim poll, a push, an SMS);
- *   - when ModemManager reports the modem's data connection up.
+ *   - when ModemManager reports the modem's data connection up;
+ *   - after a local operation changed the card (with notifyStateChange).
  * One timer per eUICC, set for the earliest poll due; none while the eUICC
  * is absent, in error or has no eIM: an idle daemon does not wake up.
  *
@@ -22,9 +23,9 @@
  * (on the new profile) comes back: the eIM is polled again at once, or for a
  * modem as soon as its data connection is up, to deliver what is left.  When
  * the enable carried rollbackFlag and no poll has reached the eIM within
- * half of rollback-timeout, the card runs ProfileRollback and its result is
+ * half of RollbackTimeout, the card runs ProfileRollback and its result is
  * delivered, with one attempt bounded by the time left: the whole rollback
- * ends within rollback-timeout.
+ * ends within RollbackTimeout.
  *
  * What the card holds for the eIM is cached (EsimPollCache: EID, pending
  * results and notifications), so that an empty poll costs almost no APDU;
@@ -59,6 +60,10 @@ void         esimd_poller_update (EsimdPoller *self);
 void         esimd_poller_invalidate (EsimdPoller *self);
 /* The modem's data connection came up. */
 void         esimd_poller_connected (EsimdPoller *self);
+/* A local operation changed the card (an enable, a delete, a reset…): the
+ * eIMs are polled soon with notifyStateChange and @cause (ESIM_STATE_CHANGE_*),
+ * so that they read the eUICC again (SGP.32 v1.2 GetEimPackageRequest). */
+void         esimd_poller_local_change (EsimdPoller *self, gint cause);
 /* Asks for a poll of @eim_id (NULL: every eIM) as soon as the queue allows,
  * as esimd's own request: for a push or an SMS wake-up. */
 void         esimd_poller_poll_soon (EsimdPoller *self, const gchar *eim_id);
