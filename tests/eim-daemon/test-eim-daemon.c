@@ -509,7 +509,8 @@ test_rollback (Fixture *f, gconstpointer data)
 	queue_enable (f, disabled, TRUE);
 	/* the package is fetched, then the eIM is out of reach */
 	fault.count = 0;
-	reply = call (f, f->eim_path, IFACE_EIM, "Poll", NULL, G_VARIANT_TYPE ("(a{sv})"), NULL);
+	reply = call (f, f->eim_path, IFACE_EIM, "Poll", NULL, G_VARIANT_TYPE ("(a{sv})"), &error);
+	g_assert_no_error (error);
 	g_assert_nonnull (reply);
 	switched = g_get_monotonic_time ();
 	/* before the main loop runs again, so that no poll on the new profile gets through */
