@@ -157,6 +157,7 @@ static EsimEimPackageResult *
 decode_error_result (const EsimTlv *tlv, GError **error)
 {
 	g_autoptr(EsimEimPackageResult) result = g_new0 (EsimEimPackageResult, 1);
+	g_autoptr(GError) local = NULL;
 	gboolean has_code = FALSE;
 	EsimTlvIter iter;
 	EsimTlv child;
@@ -164,7 +165,7 @@ decode_error_result (const EsimTlv *tlv, GError **error)
 
 	result->kind = ESIM_EIM_PACKAGE_RESULT_ERROR;
 	esim_tlv_iter_init (&iter, tlv);
-	while (esim_tlv_iter_next (&iter, &child, error)) {
+	while (esim_tlv_iter_next (&iter, &child, &local)) {
 		if (child.tag == 0x80 && result->eim_transaction_id == NULL && !has_code) {
 			result->eim_transaction_id = esim_hex_encode (child.value, child.len);
 		} else if (child.tag == ESIM_TAG_INTEGER && !has_code) {
@@ -183,8 +184,11 @@ decode_error_result (const EsimTlv *tlv, GError **error)
 			return NULL;
 		}
 	}
-	if (iter.pos != iter.end)
-		return NULL;   /* the iterator set @error */
+	if (local != NULL) {
+		/* the rest cannot be framed */
+		g_propagate_error (error, g_steal_pointer (&local));
+		return NULL;
+	}
 	if (!has_code) {
 		g_set_error_literal (error, ESIM_DER_ERROR, ESIM_DER_ERROR_MISSING,
 		                     "eimPackageResultResponseError without a code");
@@ -328,6 +332,17 @@ provide_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	GError *error = NULL;
 
 	response = esim_esipa_client_provide_eim_package_result_finish (ctx->client, res, NULL, &error);
+	if (response == NULL && ctx->key != NULL && g_error_matches (error, ESIM_ESIPA_ERROR, ESIM_ESIPA_ERROR_REFUSED)) {
+		/* provideEimPackageResultError: the eIM will not take it, now or
+		 * later; kept, it would stop every cycle before GetEimPackage */
+		g_message ("eIM %s: refused a journalled result, dropping it: %s", eim_id (ctx), error->message);
+		g_error_free (error);
+		if (!ctx->journal->forget (ctx->journal_data, eim_id (ctx), ctx->key, &forget_error))
+			g_warning ("eIM %s: %s", eim_id (ctx), forget_error->message);
+		g_clear_pointer (&ctx->key, g_free);
+		next_step (task, ctx->resume);
+		return;
+	}
 	if (response == NULL) {
 		/* on the card or in the journal: the next cycle delivers it */
 		g_prefix_error (&error, "eIM %s: ", eim_id (ctx));
@@ -617,6 +632,7 @@ execute_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	CycleContext *ctx = g_task_get_task_data (task);
 	EsimPollReport *report = ctx->report;
 	GError *error = NULL;
+	gboolean nothing_else;
 
 	g_clear_pointer (&ctx->outcome, esim_eim_package_outcome_free);
 	ctx->outcome = esim_eim_package_execute_finish (res, &error);
@@ -628,6 +644,7 @@ execute_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	report->changed |= ctx->outcome->changed;
 	report->enabled_profile_changed |= ctx->outcome->enabled_profile_changed;
 	report->rollback_allowed |= ctx->outcome->rollback_allowed;
+	nothing_else = ctx->cache->pending_known && ctx->cache->pending == 0;
 	/* what the card holds now: its new result is one more, other changes unknown */
 	if (ctx->outcome->changed & (ESIM_EIM_PACKAGE_CHANGED_NOTIFICATIONS | ESIM_EIM_PACKAGE_CHANGED_PROFILES))
 		ctx->cache->pending_known = FALSE;
@@ -638,6 +655,15 @@ execute_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 		/* the PSMOs queued notifications numbered before the result: all of
 		 * them go in the card's order */
 		ctx->result_in_pending = TRUE;
+		if (nothing_else) {
+			/* the card held nothing else of ours: no need to list its results */
+			g_clear_pointer (&ctx->items, g_ptr_array_unref);
+			ctx->items = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_item_free);
+			add_item (ctx, (guint64) ctx->outcome->seq_number, TRUE,
+			          ctx->outcome->result->euicc_package_result);
+			next_step (task, CYCLE_STEP_PENDING_NOTIFICATIONS);
+			return;
+		}
 		next_step (task, CYCLE_STEP_PENDING_RESULTS);
 		return;
 	}

@@ -9,16 +9,21 @@
  *      with ProvideEimPackageResult, forgotten once the eIM took them (2xx)
  *   -> only when the cache says there may be some (or does not know):
  *      RetrieveNotificationsList for EuiccPackageResults and notifications;
- *      the EPRs of this eIM delivered (the first with the notifications as
- *      ePRAndNotifications), removed on eimAcknowledgements; lone
- *      notifications delivered with HandleNotification and removed after it
+ *      delivered in the order the card numbered them (one counter: an eIM
+ *      that follows the numbers sees none go backwards, so no
+ *      ePRAndNotifications, which puts a result before older notifications):
+ *      this eIM's EPRs with ProvideEimPackageResult, removed on
+ *      eimAcknowledgements; notifications with HandleNotification, removed
+ *      once it went through
  *   -> GetEimPackage (notifyStateChange + stateChangeCause when asked)
  *      -> noEimPackageAvailable: the end
  *      -> any other eimPackageError: the cycle ends with that error
  *      -> a package: executed (esim-eim-package.h); its result journalled
  *         first when the card does not keep it, delivered, acknowledgements
- *         removed from the card, the journal entry forgotten; then again from
- *         the pending step, up to max_packages
+ *         removed from the card, the journal entry forgotten (a result whose
+ *         PSMOs queued notifications goes with them, through the pending
+ *         step, in the card's order); then again from the pending step, up
+ *         to max_packages
  *   -> the procedure ends (esim_esipa_client_end_procedure(): one connection
  *      per cycle).
  *
@@ -26,7 +31,9 @@
  * after the eIM took it; after a crash between LoadEuiccPackage and
  * ProvideEimPackageResult the next cycle finds the EPR on the card and
  * delivers it.  A result delivered but not acknowledged stays and is
- * delivered again by a later cycle (never twice in one).
+ * delivered again by a later cycle (never twice in one).  A journalled result
+ * the eIM refuses (provideEimPackageResultError) is dropped with a warning:
+ * kept, it would stop every later cycle before GetEimPackage.
  *
  * A package that changes the enabled profile (enable, disable) stops the
  * cycle after its result was tried: the data connection is about to change,

@@ -386,6 +386,55 @@ test_initiate_transaction_mismatch (Fixture *f, gconstpointer data)
 	assert_not_cancelled (f, &failure, ESIM_DOWNLOAD_STEP_AUTHENTICATE_SERVER);
 }
 
+/* An eIM that generates ctxParams1 (SGP.32 ipaFeatures eimCtxParams1Generation)
+ * hands them over in InitiateAuthenticationOkEsipa: they reach the card as
+ * they came, in place of the flow's own (whose matching ID is wrong here). */
+static void
+mutate_ctx_params1 (const gchar *function, gpointer answer, gpointer user_data)
+{
+	if (g_str_equal (function, "initiateAuthentication")) {
+		EsimInitiateAuthenticationOk *ok = answer;
+		g_autoptr(EsimDerWriter) writer = esim_der_writer_new ();
+		g_autoptr(GBytes) device_info = NULL;
+		EsimDeviceInfo info;
+
+		esim_device_info_init (&info);
+		device_info = esim_device_info_encode (&info, 0xA1, NULL);
+		g_assert_nonnull (device_info);
+		/* ctxParamsForCommonAuthentication [0] { matchingId [0], deviceInfo [1] } */
+		esim_der_writer_begin (writer, 0xA0);
+		esim_der_writer_put_utf8 (writer, 0x80, user_data);
+		esim_der_writer_put_raw (writer, g_bytes_get_data (device_info, NULL), g_bytes_get_size (device_info));
+		esim_der_writer_end (writer);
+		g_clear_pointer (&ok->ctx_params1, g_bytes_unref);
+		ok->ctx_params1 = esim_der_writer_finish (writer);
+	}
+}
+
+static void
+test_eim_ctx_params1 (Fixture *f, gconstpointer data)
+{
+	EsimTestSmdpOrder order = { .matching_id = "MID-CTX" };
+	EsimDownloadParams params = { .smdp_address = HOST, .matching_id = "MID-WRONG" };
+	g_autoptr(EsimDownloadResult) result = NULL;
+	g_autoptr(GBytes) installation = NULL;
+	g_autoptr(GBytes) error_response = NULL;
+	g_autoptr(GError) error = NULL;
+	EsimDownloadFailure failure;
+
+	add_order (f, &order);
+	fake_rsp_server_set_mutate (f->server, mutate_ctx_params1, (gpointer) "MID-CTX");
+	result = run (f, &params, &failure, &error);
+	g_assert_no_error (error);
+	g_assert_nonnull (result);
+	/* what the card signed, for a ProfileDownloadTriggerResult */
+	installation = esim_download_get_installation_result (f->res);
+	g_assert_nonnull (installation);
+	g_assert_cmphex (((const guint8 *) g_bytes_get_data (installation, NULL))[1], ==, 0x37);
+	error_response = esim_download_get_error_response (f->res);
+	g_assert_null (error_response);
+}
+
 /* The card refuses the server: it has no session; the server hears of it in
  * authenticateClient. */
 static void
@@ -1028,6 +1077,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add ("/flows/download/" path, Fixture, NULL, fixture_set_up, fn, \
 	                          fixture_tear_down)
 	ADD ("success", test_success);
+	ADD ("eim-ctx-params1", test_eim_ctx_params1);
 	ADD ("confirmation-code", test_confirmation_code);
 	ADD ("protected-in-advance", test_protected_in_advance);
 	ADD ("cancel-during-load", test_cancel_during_load);

@@ -214,6 +214,9 @@ lab_start (Lab *lab, const LabOptions *options)
 	euicc_cert = load_cert ("eUICC", "CERT_EUICC_ECDSA_NIST.der");
 	g_assert_true (esim_test_eim_set_euicc_certificate (lab->eim, lab->eid, euicc_cert, &error));
 	esim_test_eim_set_smdp_trust (lab->eim, lab->smdp_trust);
+	/* what reaches the eIM is what these tests check; a forward still in its
+	 * TLS handshake with the SM-DP+ (same process) would block its teardown */
+	esim_test_eim_set_forward_notifications (lab->eim, FALSE);
 
 	/* the card gets the eIM (AddInitialEim), the IPA reaches it as the card lists it */
 	config_options.no_indirect_download = options->no_indirect;
@@ -749,6 +752,85 @@ test_download_direct (gconstpointer data)
 	check_download (binding_of (data), FALSE);
 }
 
+/* The SM-DP+ knows no such order: the download fails after the card
+ * authenticated the server, the session is cancelled on both sides, and the
+ * eIM gets a profileDownloadError carrying the card's signed
+ * CancelSessionResponse (esim_download_get_error_response). */
+static void
+test_download_refused (gconstpointer data)
+{
+	LabOptions options = { .binding = binding_of (data) };
+	g_autoptr(EsimPollReport) report = NULL;
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autofree gchar *known = NULL;
+	g_autofree gchar *code = NULL;
+	const EsimTestEimRecord *record;
+	Lab lab;
+
+	lab_start (&lab, &options);
+	known = trigger_code (&lab, "MID-KNOWN");
+	code = g_strdup_printf ("1$%s$MID-UNKNOWN", esim_test_smdp_get_address (lab.smdp));
+	esim_test_eim_queue (lab.eim, lab.eid, esim_test_eim_package_new_download (code));
+	report = cycle_ok (&lab);
+	g_assert_cmpuint (report->packages, ==, 1);
+	profiles = card_profiles (&lab);
+	g_assert_cmpuint (profiles->len, ==, 2);
+	record = record_at (&lab, 0);
+	g_assert_cmpint (record->kind, ==, ESIM_TEST_EIM_RECORD_DOWNLOAD_ERROR);
+	g_assert_null (record->problems);
+	/* BF54 { 82 tid, 30 { 80 7F, 04 <the card's BF41> } } */
+	{
+		gsize len;
+		const guint8 *bytes = g_bytes_get_data (record->tlv, &len);
+		gboolean found = FALSE;
+
+		for (gsize i = 0; i + 2 < len; i++)
+			found |= bytes[i] == 0x04 && bytes[i + 2] == 0xBF && i + 3 < len && bytes[i + 3] == 0x41;
+		g_assert_true (found);
+	}
+	g_assert_cmpuint (lab.journal_entries->len, ==, 0);
+	lab_stop (&lab);
+}
+
+/* A pushed download trigger: received now, the result delivered by
+ * ProvideEimPackageResult (journalled first). */
+static void
+test_pushed_download (void)
+{
+	EsimGetEimPackageRequest request = { .state_change_cause = -1 };
+	g_autoptr(EsimEimPackage) fetched = NULL;
+	g_autoptr(EsimPollPushAnswer) answer = NULL;
+	g_autoptr(EsimPollReport) report = NULL;
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GAsyncResult) res2 = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *code = NULL;
+	Lab lab;
+
+	lab_start_simple (&lab, ESIM_ESIPA_BINDING_ASN1);
+	code = trigger_code (&lab, "MID-PUSHED");
+	esim_test_eim_queue (lab.eim, lab.eid, esim_test_eim_package_new_download (code));
+	request.eid = lab.eid;
+	esim_esipa_client_get_eim_package_async (lab.client, &request, NULL, test_store_result, &res);
+	WAIT (res, "GetEimPackage");
+	fetched = esim_esipa_client_get_eim_package_finish (lab.client, res, NULL, &error);
+	g_assert_no_error (error);
+	esim_poll_cycle_execute_pushed_async (lab.isdr, &lab.options, &lab.cache, fetched, NULL, test_store_result,
+	                                      &res2);
+	WAIT (res2, "the pushed download");
+	answer = esim_poll_cycle_execute_pushed_finish (res2, &report, &error);
+	g_assert_no_error (error);
+	g_assert_cmpint (answer->response.kind, ==, ESIM_TRANSFER_RESPONSE_RECEIVED);
+	g_assert_true (answer->response.with_cid);
+	g_assert_cmpstr (answer->response.eim_transaction_id, ==,
+	                 fetched->profile_download_trigger->eim_transaction_id);
+	g_assert_cmpuint (report->results_delivered, ==, 1);
+	g_assert_cmpint (record_at (&lab, 0)->kind, ==, ESIM_TEST_EIM_RECORD_DOWNLOAD_RESULT);
+	g_assert_cmpuint (lab.journal_saves, ==, 1);
+	g_assert_cmpuint (lab.journal_entries->len, ==, 0);
+	lab_stop (&lab);
+}
+
 /* ---- notifications ---- */
 
 /* Notifications a local switch left on the card go to the eIM and leave the
@@ -887,6 +969,32 @@ test_journal_outage (void)
 	lab_stop (&lab);
 }
 
+/* The eIM refuses a result the card does not keep (provideEimPackageResultError):
+ * it leaves the journal, and the cycle goes on instead of stopping there
+ * every time. */
+static void
+test_provide_refused (void)
+{
+	static const guint8 tag_list[] = { 0xBF, 0x20 };
+	g_autoptr(EsimPollReport) report = NULL;
+	g_autoptr(EsimTestEimPackage) package = psmo_package ();
+	Lab lab;
+
+	lab_start_simple (&lab, ESIM_ESIPA_BINDING_ASN1);
+	esim_test_eim_queue (lab.eim, lab.eid, esim_test_eim_package_new_data_request (tag_list, sizeof (tag_list)));
+	esim_test_eim_package_add_list_profile_info (package, NULL);
+	esim_test_eim_queue (lab.eim, lab.eid, g_steal_pointer (&package));
+	esim_test_eim_add_fault (lab.eim, &(EsimTestEimFault) { .kind = ESIM_TEST_EIM_FAULT_PROVIDE_ERROR,
+	                                                        .count = 1, .value = 127 });
+	report = cycle_ok (&lab);
+	g_assert_cmpuint (report->packages, ==, 2);
+	g_assert_cmpuint (report->results_delivered, ==, 1);
+	g_assert_cmpuint (lab.journal_saves, ==, 1);
+	g_assert_cmpuint (lab.journal_entries->len, ==, 0);
+	g_assert_cmpuint (n_records_of (&lab, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT), ==, 1);
+	lab_stop (&lab);
+}
+
 static void
 cancel_on_provide (EsimTestEim *eim, guint function, const gchar *eid, gpointer user_data)
 {
@@ -960,6 +1068,51 @@ test_warm_empty_poll (gconstpointer data)
 	g_test_message ("warm empty poll: %u APDUs", esim_isdr_get_apdu_count (lab.isdr) - before);
 	g_assert_cmpuint (esim_isdr_get_apdu_count (lab.isdr) - before, <=, 2);
 	g_assert_cmpuint (warm->packages, ==, 0);
+	lab_stop (&lab);
+}
+
+/* A poll carrying one PSMO on a warm daemon (design.md budgets): one
+ * connection from GetEimPackage to the acknowledgement, at most 16 APDUs.
+ * (listProfileInfo: an enable also carries the two notifications it queued,
+ * 2.4 KB with their certificates, 11 GET RESPONSEs more on this card.) */
+static void
+test_psmo_budget (void)
+{
+	g_autoptr(EsimTestEimPackage) package = psmo_package ();
+	g_autoptr(EsimPollReport) cold = NULL;
+	g_autoptr(EsimPollReport) report = NULL;
+	g_autoptr(GError) error = NULL;
+	EsimTestEimCounters counters;
+	guint before;
+	Lab lab;
+
+	lab_start_simple (&lab, ESIM_ESIPA_BINDING_ASN1);
+	cold = cycle_ok (&lab);
+	esim_test_eim_package_add_list_profile_info (package, NULL);
+	esim_test_eim_queue (lab.eim, lab.eid, g_steal_pointer (&package));
+	esim_test_eim_reset_counters (lab.eim);
+	before = esim_isdr_get_apdu_count (lab.isdr);
+	report = cycle_ok (&lab);
+	g_test_message ("one PSMO: %u APDUs", esim_isdr_get_apdu_count (lab.isdr) - before);
+	g_assert_cmpuint (report->packages, ==, 1);
+	g_assert_cmpuint (esim_isdr_get_apdu_count (lab.isdr) - before, <=, 16);
+	esim_test_eim_get_counters (lab.eim, &counters);
+	g_assert_cmpuint (counters.connections, ==, 1);
+
+	/* an enable on the warm cache: the card held nothing else, so its result
+	 * needs no listing; the notifications it queued go first */
+	package = psmo_package ();
+	g_assert_true (esim_test_eim_package_add_enable (package, DISABLED_ICCID, FALSE, &error));
+	esim_test_eim_queue (lab.eim, lab.eid, g_steal_pointer (&package));
+	g_clear_pointer (&report, esim_poll_report_free);
+	before = esim_isdr_get_apdu_count (lab.isdr);
+	report = cycle_ok (&lab);
+	g_test_message ("one enable PSMO and its notifications: %u APDUs", esim_isdr_get_apdu_count (lab.isdr) - before);
+	g_assert_cmpuint (report->results_delivered, ==, 1);
+	g_assert_cmpuint (report->notifications_delivered, >=, 1);
+	g_assert_cmpuint (card_results (&lab), ==, 0);
+	g_assert_cmpuint (card_notifications (&lab), ==, 0);
+	assert_no_duplicates (&lab);
 	lab_stop (&lab);
 }
 
@@ -1038,6 +1191,8 @@ test_journal_decode (void)
 	g_autoptr(GBytes) encoded = NULL;
 	g_autoptr(GBytes) bad = test_hex ("300100");
 	g_autoptr(GBytes) no_code = test_hex ("A0038001FF");
+	/* a code, then bytes that cannot be framed (found by fuzz-eim-flows) */
+	g_autoptr(GBytes) garbage = test_hex ("A005020107FF00");
 	g_autoptr(EsimEimPackageResult) decoded = NULL;
 	g_autoptr(GError) error = NULL;
 
@@ -1054,6 +1209,9 @@ test_journal_decode (void)
 	g_clear_error (&error);
 	g_assert_null (esim_poll_journal_decode (no_code, &error));
 	g_assert_nonnull (error);
+	g_clear_error (&error);
+	g_assert_null (esim_poll_journal_decode (garbage, &error));
+	g_assert_error (error, ESIM_DER_ERROR, ESIM_DER_ERROR_BAD_TAG);
 }
 
 /* rollbackFlag read from the eIM's bytes (vectors.md V4 has none; V18
@@ -1102,13 +1260,17 @@ main (int argc, char **argv)
 	g_test_add_func ("/flows/eim/data/unknown-tag", test_data_unknown_tag);
 	BOTH ("download/indirect", test_download_indirect);
 	BOTH ("download/direct", test_download_direct);
+	BOTH ("download/refused", test_download_refused);
+	g_test_add_func ("/flows/eim/pushed/download", test_pushed_download);
 	BOTH ("notifications", test_notifications);
 	BOTH ("fault/replay", test_replay);
 	BOTH ("fault/package-error", test_package_error);
 	BOTH ("fault/500-recovers", test_eim_500_recovers);
 	g_test_add_func ("/flows/eim/fault/journal-outage", test_journal_outage);
+	g_test_add_func ("/flows/eim/fault/provide-refused", test_provide_refused);
 	BOTH ("fault/killed", test_killed_cycle);
 	BOTH ("warm-empty-poll", test_warm_empty_poll);
+	g_test_add_func ("/flows/eim/psmo-budget", test_psmo_budget);
 	g_test_add_func ("/flows/eim/notify-state-change", test_notify_state_change);
 	g_test_add_func ("/flows/eim/pushed", test_pushed);
 	g_test_add_func ("/flows/eim/journal-decode", test_journal_decode);
