@@ -492,7 +492,8 @@ test_rollback (Fixture *f, gconstpointer data)
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GError) error = NULL;
 	gint64 switched, delivered;
-	const guint rollback_timeout_s = 6;
+	/* on a slow machine (ESIM_TEST_WAIT_SCALE) esimd gets more time, and so does the check */
+	const guint rollback_timeout_s = esim_test_wait_scaled_ms (6000) / 1000;
 	g_autofree gchar *config = g_strdup_printf ("PollInterval=1\nBackoffMax=2\n"
 	                                            "RollbackTimeout=%u\n", rollback_timeout_s);
 
