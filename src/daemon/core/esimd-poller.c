@@ -389,6 +389,8 @@ esimd_poller_set_eims (EsimdPoller *self, GPtrArray *configs)
 		}
 		g_hash_table_insert (self->eims, eim->eim_id, eim);
 	}
+	/* which results and notifications are the eIMs' may have changed with the list */
+	esimd_poller_invalidate (self);
 	poller_publish (self);
 	esimd_poller_update (self);
 }
