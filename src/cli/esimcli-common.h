@@ -159,5 +159,6 @@ gboolean esimcli_eim_remove (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 /* eIM objects of one eUICC (object path) or of all (NULL), sorted by index */
 GList   *esimcli_list_eims (EsimcliCli *cli, const gchar *euicc_path);
 void     esimcli_eim_args_clear (EsimcliArgs *args);
+gboolean esimcli_eim_poll (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 
 G_END_DECLS

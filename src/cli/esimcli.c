@@ -156,6 +156,11 @@ static const EsimcliCommand eim_commands[] = {
 	     "for confirmation on a terminal, needs --yes otherwise"),
 	  ESIMCLI_CMD_OPT_EUICC | ESIMCLI_CMD_OPT_YES | ESIMCLI_CMD_OPT_EIM_ALL,
 	  { ESIMCLI_ARG_EIM }, FALSE },
+	{ "poll", esimcli_eim_poll, "[EIM_ID] [--euicc EID]",
+	  N_("poll an eIM now (every eIM if none is named): deliver what it is owed, execute "
+	     "the packages it hands out, and say what happened; exit status 1 if a poll "
+	     "failed, 10 if there is no such eIM"),
+	  ESIMCLI_CMD_OPT_EUICC, { ESIMCLI_ARG_TEXT }, FALSE },
 	{ NULL, NULL, NULL, NULL, 0, { ESIMCLI_ARG_NONE }, FALSE },
 };
 

@@ -45,7 +45,7 @@ typedef struct {
 	gchar *key_der;    /* the same, DER */
 	gchar *ca_pem;     /* a CA certificate (basicConstraints cA) */
 	gchar *leaf_pem;   /* a certificate the CA issued */
-	gchar *conf_ca;    /* the [eim] ca-file */
+	gchar *conf_ca;    /* the [eim] CaFile */
 	gchar *private_pem;
 } Fixture;
 
@@ -128,9 +128,9 @@ fixture_setup (Fixture *f, gconstpointer data)
 	/* [eim] for every eIM, [eim:…] for one: Binding, TrustSource and Address follow them */
 	config = esimd_test_harness_config_path (f->h);
 	g_file_set_contents (config,
-	                     "[eim]\nca-file=conf-ca.pem\npoll-interval=600\n"
-	                     "[eim:eim-json]\nbinding=json\njson-prefix=/api/esipa/\n"
-	                     "[eim:eIM]\nasn1-path=/esipa/asn1\n", -1, &error);
+	                     "[eim]\nCaFile=conf-ca.pem\nPollInterval=600\n"
+	                     "[eim:eim-json]\nBinding=json\nJsonPrefix=/api/esipa/\n"
+	                     "[eim:eIM]\nAsn1Path=/esipa/asn1\n", -1, &error);
 	g_assert_no_error (error);
 	esimd_test_harness_start_daemon (f->h, 1, NULL);
 }
@@ -548,9 +548,9 @@ test_bad_config (Fixture *f, gconstpointer data)
 		const gchar *contents;
 		const gchar *message;
 	} cases[] = {
-		{ "[eim]\nbinding=soap\n", "[eim] binding: invalid value \"soap\"" },
-		{ "[eim:x]\npoll-interval=0\n", "[eim:x] poll-interval" },
-		{ "[eim]\nca-file=/nonexistent.pem\n", "[eim] ca-file" },
+		{ "[eim]\nBinding=soap\n", "[eim] Binding: invalid value \"soap\"" },
+		{ "[eim:x]\nPollInterval=0\n", "[eim:x] PollInterval" },
+		{ "[eim]\nCaFile=/nonexistent.pem\n", "[eim] CaFile" },
 	};
 
 	esimd_test_harness_stop_daemon (f->h);

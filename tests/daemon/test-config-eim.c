@@ -88,13 +88,13 @@ test_overrides (Fixture *f, gconstpointer data)
 	g_autofree gchar *ca = write_file (f, "ca.pem", "not checked here\n");
 	g_autofree gchar *first = write_file (f, "10-first.conf",
 		"[modem]\nSwitchTimeout=90\n"
-		"[eim]\nbinding=json\ntimeout=30\nattempts=5\nretry-delay=2\npoll-interval=600\n"
-		"poll-jitter=0\nbackoff-max=1800\nmax-packages=4\nrollback-timeout=120\n"
-		"ca-file=ca.pem\n"
-		"[eim:eim.example.com]\nbinding=asn1\nasn1-path=/esipa/asn1\npoll-interval=60\n"
-		"[eim:other]\njson-prefix=/api/esipa/\n");
+		"[eim]\nBinding=json\nTimeout=30\nAttempts=5\nRetryDelay=2\nPollInterval=600\n"
+		"PollJitter=0\nBackoffMax=1800\nMaxPackages=4\nRollbackTimeout=120\n"
+		"CaFile=ca.pem\n"
+		"[eim:eim.example.com]\nBinding=asn1\nAsn1Path=/esipa/asn1\nPollInterval=60\n"
+		"[eim:other]\nJsonPrefix=/api/esipa/\n");
 	g_autofree gchar *second = write_file (f, "20-second.conf",
-		"[eim:eim.example.com]\ntimeout=45\nca-file=\n");
+		"[eim:eim.example.com]\nTimeout=45\nCaFile=\n");
 	g_autoptr(EsimdEimSettings) a = NULL;
 	g_autoptr(EsimdEimSettings) b = NULL;
 	g_autoptr(EsimdEimSettings) c = NULL;
@@ -159,31 +159,31 @@ assert_refused (Fixture *f, const gchar *contents, const gchar *expected)
 static void
 test_bad_values (Fixture *f, gconstpointer data)
 {
-	assert_refused (f, "[eim]\nbinding=xml\n", "[eim] binding: invalid value \"xml\"");
-	assert_refused (f, "[eim:a]\nbinding=\n", "[eim:a] binding");
-	assert_refused (f, "[eim]\nasn1-path=gsma/rsp2/asn1\n", "[eim] asn1-path");
-	assert_refused (f, "[eim]\nasn1-path=/a b\n", "asn1-path");
-	assert_refused (f, "[eim]\nasn1-path=/x?y=1\n", "asn1-path");
-	assert_refused (f, "[eim:b]\njson-prefix=/gsma/rsp2/esipa\n", "[eim:b] json-prefix");
-	assert_refused (f, "[eim]\nca-file=/nonexistent/ca.pem\n",
-	                "[eim] ca-file: \"/nonexistent/ca.pem\" is not a readable file");
-	assert_refused (f, "[eim]\ntimeout=0\n", "[eim] timeout: invalid value \"0\" "
+	assert_refused (f, "[eim]\nBinding=xml\n", "[eim] Binding: invalid value \"xml\"");
+	assert_refused (f, "[eim:a]\nBinding=\n", "[eim:a] Binding");
+	assert_refused (f, "[eim]\nAsn1Path=gsma/rsp2/asn1\n", "[eim] Asn1Path");
+	assert_refused (f, "[eim]\nAsn1Path=/a b\n", "Asn1Path");
+	assert_refused (f, "[eim]\nAsn1Path=/x?y=1\n", "Asn1Path");
+	assert_refused (f, "[eim:b]\nJsonPrefix=/gsma/rsp2/esipa\n", "[eim:b] JsonPrefix");
+	assert_refused (f, "[eim]\nCaFile=/nonexistent/ca.pem\n",
+	                "[eim] CaFile: \"/nonexistent/ca.pem\" is not a readable file");
+	assert_refused (f, "[eim]\nTimeout=0\n", "[eim] Timeout: invalid value \"0\" "
 	                "(expected an integer from 1 to 600)");
-	assert_refused (f, "[eim]\ntimeout=601\n", "timeout");
-	assert_refused (f, "[eim]\nattempts=11\n", "[eim] attempts");
-	assert_refused (f, "[eim]\nattempts=-1\n", "attempts");
-	assert_refused (f, "[eim]\nretry-delay=soon\n", "[eim] retry-delay");
-	assert_refused (f, "[eim:c]\npoll-interval=0\n", "[eim:c] poll-interval");
-	assert_refused (f, "[eim]\npoll-interval=2592001\n", "poll-interval");
-	assert_refused (f, "[eim]\npoll-jitter=51\n", "[eim] poll-jitter");
-	assert_refused (f, "[eim]\nbackoff-max=0\n", "[eim] backoff-max");
-	assert_refused (f, "[eim]\nmax-packages=0\n", "[eim] max-packages");
-	assert_refused (f, "[eim]\nmax-packages=257\n", "max-packages");
-	assert_refused (f, "[eim]\nrollback-timeout=86401\n", "[eim] rollback-timeout");
-	assert_refused (f, "[eim]\nrollback-timeout=1.5\n", "rollback-timeout");
+	assert_refused (f, "[eim]\nTimeout=601\n", "Timeout");
+	assert_refused (f, "[eim]\nAttempts=11\n", "[eim] Attempts");
+	assert_refused (f, "[eim]\nAttempts=-1\n", "Attempts");
+	assert_refused (f, "[eim]\nRetryDelay=soon\n", "[eim] RetryDelay");
+	assert_refused (f, "[eim:c]\nPollInterval=0\n", "[eim:c] PollInterval");
+	assert_refused (f, "[eim]\nPollInterval=2592001\n", "PollInterval");
+	assert_refused (f, "[eim]\nPollJitter=51\n", "[eim] PollJitter");
+	assert_refused (f, "[eim]\nBackoffMax=0\n", "[eim] BackoffMax");
+	assert_refused (f, "[eim]\nMaxPackages=0\n", "[eim] MaxPackages");
+	assert_refused (f, "[eim]\nMaxPackages=257\n", "MaxPackages");
+	assert_refused (f, "[eim]\nRollbackTimeout=86401\n", "[eim] RollbackTimeout");
+	assert_refused (f, "[eim]\nRollbackTimeout=1.5\n", "RollbackTimeout");
 	{
 		g_autofree gchar *long_id = g_strnfill (129, 'x');
-		g_autofree gchar *contents = g_strdup_printf ("[eim:%s]\ntimeout=5\n", long_id);
+		g_autofree gchar *contents = g_strdup_printf ("[eim:%s]\nTimeout=5\n", long_id);
 
 		assert_refused (f, contents, "an eimId is at most 128 bytes");
 	}

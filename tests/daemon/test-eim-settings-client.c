@@ -111,11 +111,11 @@ assert_no_package (EsimEimPackage *package)
 static void
 test_bindings (Fixture *f, gconstpointer data)
 {
-	g_autofree gchar *asn1 = g_strdup_printf ("[eim]\nca-file=%s\ntimeout=10\n"
-	                                          "[eim:%s]\nasn1-path=/custom/asn1\n",
+	g_autofree gchar *asn1 = g_strdup_printf ("[eim]\nCaFile=%s\nTimeout=10\n"
+	                                          "[eim:%s]\nAsn1Path=/custom/asn1\n",
 	                                          f->ca_file, f->config->eim_id);
-	g_autofree gchar *json = g_strdup_printf ("[eim]\nca-file=%s\ntimeout=10\n"
-	                                          "[eim:%s]\nbinding=json\njson-prefix=/custom/esipa/\n",
+	g_autofree gchar *json = g_strdup_printf ("[eim]\nCaFile=%s\nTimeout=10\n"
+	                                          "[eim:%s]\nBinding=json\nJsonPrefix=/custom/esipa/\n",
 	                                          f->ca_file, f->config->eim_id);
 	g_autoptr(EsimdEimSettings) asn1_settings = settings_from (f, asn1);
 	g_autoptr(EsimdEimSettings) json_settings = settings_from (f, json);
@@ -136,10 +136,10 @@ test_bindings (Fixture *f, gconstpointer data)
 static void
 test_without_settings (Fixture *f, gconstpointer data)
 {
-	g_autofree gchar *default_path = g_strdup_printf ("[eim]\nca-file=%s\ntimeout=10\nattempts=1\n",
+	g_autofree gchar *default_path = g_strdup_printf ("[eim]\nCaFile=%s\nTimeout=10\nAttempts=1\n",
 	                                                  f->ca_file);
 	g_autoptr(EsimdEimSettings) paths = settings_from (f, default_path);
-	g_autoptr(EsimdEimSettings) no_ca = settings_from (f, "[eim]\nasn1-path=/custom/asn1\n");
+	g_autoptr(EsimdEimSettings) no_ca = settings_from (f, "[eim]\nAsn1Path=/custom/asn1\n");
 	g_autoptr(EsimEimPackage) package = NULL;
 	g_autoptr(GError) error = NULL;
 

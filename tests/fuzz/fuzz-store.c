@@ -7,8 +7,9 @@
  * and reads as empty.  Never a crash.
  *
  * The seeds in tests/fuzz/corpus/store/ are records esimd writes: a delivered
- * notification, one waiting for a retry with groups of a later version, and
- * a record with a bad value.
+ * notification, one waiting for a retry with groups of a later version, a
+ * record with a bad value, and eIM results waiting for their acknowledgement.
+ * Results that read back are never empty, nor are their keys.
  */
 
 #include <string.h>
@@ -54,6 +55,19 @@ LLVMFuzzerTestOneInput (const guint8 *data, gsize size)
 			__builtin_trap ();
 		if (i > 0 && g_array_index (list, EsimdNotificationRecord, i - 1).seq >= found->seq)
 			__builtin_trap ();
+	}
+	/* the eIM results of what was read (again: the read above may have moved it aside) */
+	if (g_file_set_contents (path, (const gchar *) data, (gssize) size, NULL)) {
+		g_autoptr(GPtrArray) keys = NULL;
+		g_autoptr(GPtrArray) results = esimd_store_get_eim_results (store, EID, "e", &keys);
+
+		if (keys->len != results->len)
+			__builtin_trap ();
+		for (guint i = 0; i < results->len; i++) {
+			if (g_bytes_get_size (g_ptr_array_index (results, i)) == 0 ||
+			    ((const gchar *) g_ptr_array_index (keys, i))[0] == '\0')
+				__builtin_trap ();
+		}
 	}
 	/* a change on top of what was read; it may only fail for the size cap */
 	if (!esimd_store_set_notification (store, EID, &record, NULL) &&

@@ -6,6 +6,7 @@
 
 #include "esim-es10.h"
 #include "esimd-config.h"
+#include "esimd-gdbus.h"
 
 G_BEGIN_DECLS
 
@@ -24,5 +25,10 @@ void                 esimd_eim_set_settings (EsimdEim *self, const EsimEimConfig
 const EsimdEimSettings *esimd_eim_get_settings (EsimdEim *self);
 /* "pinned-key", "certificate", "ca", "ca-file" or "none" (TrustSource) */
 const gchar         *esimd_eim_trust_source (const EsimEimConfig *config, const gchar *ca_file);
+const gchar         *esimd_eim_get_eim_id (EsimdEim *self);
+EsimdGdbusEim       *esimd_eim_get_skeleton (EsimdEim *self);
+/* LastPoll, NextPoll (unix seconds, 0: none) and LastError ("" after a success). */
+void                 esimd_eim_set_poll_state (EsimdEim *self, gint64 last_poll, gint64 next_poll,
+                                               const gchar *last_error);
 
 G_END_DECLS

@@ -36,6 +36,15 @@ static const ConfigKey known_keys[] = {
 	{ "notifications", "Automatic" },
 	{ "notifications", "RetryInitialDelay" },
 	{ "notifications", "RetryMaxDelay" },
+	{ "eim", "PollInterval" },
+	{ "eim", "PollJitter" },
+	{ "eim", "BackoffMax" },
+	{ "eim", "MaxPackages" },
+	{ "eim", "RollbackTimeout" },
+	{ "eim", "Timeout" },
+	{ "eim", "Attempts" },
+	{ "eim", "RetryDelay" },
+	{ "eim", "Binding" },
 };
 
 /* keys of the [modem:<Model>] and [modem:<vid>:<pid>] groups */
@@ -67,8 +76,8 @@ typedef enum {
 } EimKey;
 
 static const gchar *const eim_keys[EIM_KEY_COUNT] = {
-	"binding", "asn1-path", "json-prefix", "ca-file", "timeout", "attempts", "retry-delay",
-	"poll-interval", "poll-jitter", "backoff-max", "max-packages", "rollback-timeout",
+	"Binding", "Asn1Path", "JsonPrefix", "CaFile", "Timeout", "Attempts", "RetryDelay",
+	"PollInterval", "PollJitter", "BackoffMax", "MaxPackages", "RollbackTimeout",
 };
 
 /* the numeric keys: their range and where they go */
@@ -92,7 +101,7 @@ static const struct {
 	  G_STRUCT_OFFSET (EsimdEimSettings, backoff_max_s) },
 	{ EIM_KEY_MAX_PACKAGES, 1, ESIMD_CONFIG_EIM_MAX_PACKAGES_MAX,
 	  G_STRUCT_OFFSET (EsimdEimSettings, max_packages) },
-	{ EIM_KEY_ROLLBACK_TIMEOUT, 1, ESIMD_CONFIG_EIM_ROLLBACK_MAX,
+	{ EIM_KEY_ROLLBACK_TIMEOUT, 2, ESIMD_CONFIG_EIM_ROLLBACK_MAX,
 	  G_STRUCT_OFFSET (EsimdEimSettings, rollback_timeout_s) },
 };
 
@@ -150,6 +159,7 @@ esimd_config_new (void)
 	self->notify_retry_max_s = ESIM_NOTIFY_RETRY_MAX_DEFAULT;
 	self->eim_defaults = g_new0 (EsimdEimGroup, 1);
 	self->eim_groups = g_ptr_array_new_with_free_func ((GDestroyNotify) eim_group_free);
+	self->eim_poll_automatic = TRUE;
 	return self;
 }
 

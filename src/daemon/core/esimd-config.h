@@ -73,18 +73,18 @@ typedef struct {
 
 /* The settings of one eIM: [eim] overridden by its [eim:<eimId>] group. */
 typedef struct {
-	EsimEsipaBinding binding;        /* binding=asn1|json, default asn1 */
-	gchar   *asn1_path;              /* asn1-path=, default ESIM_ESIPA_PATH_ASN1 */
-	gchar   *json_prefix;            /* json-prefix=, default ESIM_ESIPA_JSON_PREFIX */
-	gchar   *ca_file;                /* ca-file=, absolute; NULL: none */
-	guint    timeout_s;              /* timeout=, default ESIM_ESIPA_DEFAULT_TIMEOUT */
-	guint    attempts;               /* attempts=, default ESIM_ESIPA_DEFAULT_ATTEMPTS */
-	guint    retry_delay_s;          /* retry-delay=, default ESIM_ESIPA_DEFAULT_RETRY_DELAY */
-	guint    poll_interval_s;        /* poll-interval= */
-	guint    poll_jitter_percent;    /* poll-jitter= */
-	guint    backoff_max_s;          /* backoff-max= */
-	guint    max_packages;           /* max-packages= */
-	guint    rollback_timeout_s;     /* rollback-timeout= */
+	EsimEsipaBinding binding;        /* Binding=asn1|json, default asn1 */
+	gchar   *asn1_path;              /* Asn1Path=, default ESIM_ESIPA_PATH_ASN1 */
+	gchar   *json_prefix;            /* JsonPrefix=, default ESIM_ESIPA_JSON_PREFIX */
+	gchar   *ca_file;                /* CaFile=, absolute; NULL: none */
+	guint    timeout_s;              /* Timeout=, default ESIM_ESIPA_DEFAULT_TIMEOUT */
+	guint    attempts;               /* Attempts=, default ESIM_ESIPA_DEFAULT_ATTEMPTS */
+	guint    retry_delay_s;          /* RetryDelay=, default ESIM_ESIPA_DEFAULT_RETRY_DELAY */
+	guint    poll_interval_s;        /* PollInterval= */
+	guint    poll_jitter_percent;    /* PollJitter= */
+	guint    backoff_max_s;          /* BackoffMax= */
+	guint    max_packages;           /* MaxPackages= */
+	guint    rollback_timeout_s;     /* RollbackTimeout= */
 	guint    switch_timeout_s;       /* [modem] SwitchTimeout */
 } EsimdEimSettings;
 
@@ -119,6 +119,7 @@ typedef struct {
 	guint          notify_retry_max_s;     /* [notifications] RetryMaxDelay, default 3600 */
 	EsimdEimGroup *eim_defaults;   /* [eim] */
 	GPtrArray     *eim_groups;         /* [eim:<eimId>], EsimdEimGroup*, in file order */
+	gboolean       eim_poll_automatic;     /* FALSE (--poll-once): only the polls asked for */
 } EsimdConfig;
 
 EsimdConfig *esimd_config_new (void);
