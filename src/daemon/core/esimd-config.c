@@ -36,6 +36,13 @@ static const ConfigKey known_keys[] = {
 	{ "notifications", "Automatic" },
 	{ "notifications", "RetryInitialDelay" },
 	{ "notifications", "RetryMaxDelay" },
+	{ "push", "inject-address" },
+	{ "push", "inject-port" },
+	{ "push", "inject-certificate" },
+	{ "push", "inject-key" },
+	{ "sms-wakeup", "senders" },
+	{ "sms-wakeup", "pattern" },
+	{ "sms-wakeup", "delete" },
 };
 
 /* keys of the [modem:<Model>] and [modem:<vid>:<pid>] groups */
@@ -74,6 +81,8 @@ esimd_config_new (void)
 	self->notify_automatic = TRUE;
 	self->notify_retry_initial_s = ESIM_NOTIFY_RETRY_INITIAL_DEFAULT;
 	self->notify_retry_max_s = ESIM_NOTIFY_RETRY_MAX_DEFAULT;
+	self->sms_senders = g_ptr_array_new_with_free_func (g_free);
+	self->sms_delete = TRUE;
 	return self;
 }
 
@@ -86,6 +95,11 @@ esimd_config_free (EsimdConfig *self)
 	g_ptr_array_unref (self->modem_overrides);
 	g_ptr_array_unref (self->pcsc_readers);
 	g_free (self->test_ci_dir);
+	g_free (self->inject_address);
+	g_free (self->inject_certificate);
+	g_free (self->inject_key);
+	g_ptr_array_unref (self->sms_senders);
+	g_free (self->sms_pattern);
 	g_free (self);
 }
 
@@ -440,6 +454,98 @@ config_read_notifications (EsimdConfig *self, GKeyFile *keyfile, const gchar *pa
 	return TRUE;
 }
 
+/* A file name relative to the configuration file's directory; empty: none. */
+static void
+config_read_path (GKeyFile *keyfile, const gchar *path, const gchar *group, const gchar *key,
+                  gchar **value)
+{
+	g_autofree gchar *base = NULL;
+	g_autofree gchar *raw = NULL;
+
+	if (!g_key_file_has_key (keyfile, group, key, NULL))
+		return;
+	base = g_path_get_dirname (path);
+	raw = g_key_file_get_value (keyfile, group, key, NULL);
+	g_clear_pointer (value, g_free);
+	if (raw != NULL && *g_strstrip (raw) != '\0')
+		*value = g_canonicalize_filename (raw, base);
+}
+
+static gboolean
+config_read_push (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
+{
+	if (g_key_file_has_key (keyfile, "push", "inject-address", NULL)) {
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "push", "inject-address", NULL);
+		g_autoptr(GInetAddress) address = NULL;
+
+		g_clear_pointer (&self->inject_address, g_free);
+		if (raw != NULL && *g_strstrip (raw) != '\0') {
+			address = g_inet_address_new_from_string (raw);
+			if (address == NULL)
+				return config_invalid (error, path, "push", "inject-address", keyfile,
+				                       "an IPv4 or IPv6 address");
+			self->inject_address = g_steal_pointer (&raw);
+		}
+	}
+	config_read_path (keyfile, path, "push", "inject-certificate", &self->inject_certificate);
+	config_read_path (keyfile, path, "push", "inject-key", &self->inject_key);
+	return config_read_uint (keyfile, path, "push", "inject-port", 0, G_MAXUINT16,
+	                         &self->inject_port, error);
+}
+
+static gboolean
+config_read_sms_wakeup (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
+{
+	if (g_key_file_has_key (keyfile, "sms-wakeup", "senders", NULL)) {
+		g_auto(GStrv) senders = g_key_file_get_string_list (keyfile, "sms-wakeup", "senders",
+		                                                     NULL, NULL);
+		if (senders == NULL)
+			return config_invalid (error, path, "sms-wakeup", "senders", keyfile,
+			                       "a ;-separated list of phone numbers");
+		g_ptr_array_set_size (self->sms_senders, 0);
+		for (guint i = 0; senders[i] != NULL; i++) {
+			g_strstrip (senders[i]);
+			if (senders[i][0] != '\0')
+				g_ptr_array_add (self->sms_senders, g_strdup (senders[i]));
+		}
+	}
+	if (g_key_file_has_key (keyfile, "sms-wakeup", "pattern", NULL)) {
+		/* the raw value: a pattern's backslashes are its own, not the key file's escapes */
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "sms-wakeup", "pattern", NULL);
+		g_autoptr(GRegex) regex = NULL;
+		g_autoptr(GError) regex_error = NULL;
+
+		g_clear_pointer (&self->sms_pattern, g_free);
+		if (raw != NULL && *g_strstrip (raw) != '\0') {
+			regex = g_regex_new (raw, G_REGEX_OPTIMIZE, 0, &regex_error);
+			if (regex == NULL) {
+				g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+				             "%s: [sms-wakeup] pattern: invalid regular expression \"%s\": %s",
+				             path, raw, regex_error->message);
+				return FALSE;
+			}
+			self->sms_pattern = g_steal_pointer (&raw);
+		}
+	}
+	return config_read_boolean (keyfile, path, "sms-wakeup", "delete", &self->sms_delete, error);
+}
+
+/* The keys that only make sense together, checked on what every file left. */
+static gboolean
+config_check_push (EsimdConfig *self, GError **error)
+{
+	if (self->inject_port == 0)
+		return TRUE;
+	if (self->inject_certificate == NULL || self->inject_key == NULL) {
+		g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+		             "[push] inject-port=%u needs inject-certificate and inject-key "
+		             "(the listener's TLS certificate and private key, PEM files)",
+		             self->inject_port);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* The text of a configuration file.  A FIFO, a device or a directory is refused without
  * blocking or reading without end, except /dev/null: no configuration at all
  * (--config=/dev/null, or a drop-in masked as systemd's are). */
@@ -488,6 +594,9 @@ esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 	if (!config_read_download (self, keyfile, path, error) ||
 	    !config_read_notifications (self, keyfile, path, error))
 		return FALSE;
+	if (!config_read_push (self, keyfile, path, error) ||
+	    !config_read_sms_wakeup (self, keyfile, path, error))
+		return FALSE;
 	return config_read_pcsc (self, keyfile, path, error);
 }
 
@@ -519,11 +628,11 @@ esimd_config_load (EsimdConfig *self,
 	}
 
 	if (config_dir == NULL)
-		return TRUE;
+		return config_check_push (self, error);
 	dir = g_dir_open (config_dir, 0, &dir_error);
 	if (dir == NULL) {
 		if (g_error_matches (dir_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-			return TRUE;
+			return config_check_push (self, error);
 		g_set_error (error, dir_error->domain, dir_error->code, "%s: %s", config_dir,
 		             dir_error->message);
 		return FALSE;
@@ -539,7 +648,7 @@ esimd_config_load (EsimdConfig *self,
 		if (!esimd_config_load_file (self, path, error))
 			return FALSE;
 	}
-	return TRUE;
+	return config_check_push (self, error);
 }
 
 /* ---- per-modem policy ---- */

@@ -78,6 +78,17 @@ typedef struct {
 	gboolean       notify_automatic;   /* [notifications] Automatic, default true */
 	guint          notify_retry_initial_s; /* [notifications] RetryInitialDelay, default 30 */
 	guint          notify_retry_max_s;     /* [notifications] RetryMaxDelay, default 3600 */
+	/* [push]: the HTTPS inject listener (src/daemon/push/esimd-inject.h), off unless
+	 * inject-port is set; then inject-certificate and inject-key are required */
+	gchar         *inject_address;     /* inject-address, an IP address; NULL: every address */
+	guint          inject_port;        /* inject-port, 1..65535; 0: off (the default) */
+	gchar         *inject_certificate; /* inject-certificate, absolute PEM path */
+	gchar         *inject_key;         /* inject-key, absolute PEM path */
+	/* [sms-wakeup]: an SMS from one of @sms_senders, or whose text matches
+	 * @sms_pattern, starts a poll (src/daemon/push/esimd-sms-wakeup.h) */
+	GPtrArray     *sms_senders;        /* senders, gchar*; empty: none */
+	gchar         *sms_pattern;        /* pattern, a GRegex checked at load; NULL: none */
+	gboolean       sms_delete;         /* delete, default true */
 } EsimdConfig;
 
 EsimdConfig *esimd_config_new (void);
