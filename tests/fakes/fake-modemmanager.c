@@ -729,6 +729,10 @@ sms_export (FakeMmModem *modem, FakeMmSms *sms)
 	mm_gdbus_sms_set_class (sms->skeleton, -1);
 	mm_gdbus_sms_set_smsc (sms->skeleton, "+4917000000");
 	mm_gdbus_sms_set_timestamp (sms->skeleton, "2026-12-07T22:00:00+00:00");
+	/* every variant property set: GetAll cannot send a missing one */
+	mm_gdbus_sms_set_validity (sms->skeleton, g_variant_new ("(uv)", (guint32) MM_SMS_VALIDITY_TYPE_UNKNOWN,
+	                                                         g_variant_new_uint32 (0)));
+	mm_gdbus_sms_set_data (sms->skeleton, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1));
 	g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (sms->skeleton),
 	                                  modem->mm->connection, sms->path, &error);
 	g_assert_no_error (error);

@@ -234,6 +234,7 @@ sms_list_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 			           error->message);
 		return;
 	}
+	g_debug ("SMS wake-up on %s: %u stored messages", modem->path, g_list_length (list));
 	for (GList *l = list; l != NULL && modem->owner != NULL; l = l->next) {
 		MMSms *sms = l->data;
 
