@@ -807,6 +807,8 @@ authenticate_server (GTask *task)
 	input.matching_id = ctx->initiated->matching_id != NULL ? ctx->initiated->matching_id :
 	                                                          ctx->matching_id;
 	input.device_info = &ctx->device_info;
+	/* …or hand over the whole ctxParams1 it generated (eimCtxParams1Generation) */
+	input.ctx_params1 = ctx->initiated->ctx_params1;
 	esim_es10_authenticate_server (ctx->isdr, &input, g_task_get_cancellable (task),
 	                               authenticate_server_ready, task);
 }
@@ -1027,4 +1029,36 @@ esim_download_finish (GAsyncResult *res, EsimDownloadFailure *failure, GError **
 		}
 	}
 	return result;
+}
+
+static DownloadContext *
+finished_context (GAsyncResult *res)
+{
+	g_return_val_if_fail (g_task_is_valid (res, NULL), NULL);
+	g_return_val_if_fail (g_task_get_source_tag (G_TASK (res)) == esim_download_async, NULL);
+	return g_task_get_task_data (G_TASK (res));
+}
+
+GBytes *
+esim_download_get_installation_result (GAsyncResult *res)
+{
+	DownloadContext *ctx = finished_context (res);
+
+	if (ctx == NULL || ctx->result == NULL)
+		return NULL;
+	return g_bytes_ref (ctx->result->raw);
+}
+
+GBytes *
+esim_download_get_error_response (GAsyncResult *res)
+{
+	DownloadContext *ctx = finished_context (res);
+
+	if (ctx == NULL)
+		return NULL;
+	if (ctx->cancelled != NULL)
+		return g_bytes_ref (ctx->cancelled->raw);
+	if (ctx->card_refusal != NULL)
+		return g_bytes_ref (ctx->card_refusal);
+	return NULL;
 }

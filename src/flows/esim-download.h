@@ -142,6 +142,19 @@ void                esim_download_async (EsimIsdr *isdr, EsimRspServer *server,
 EsimDownloadResult *esim_download_finish (GAsyncResult *res, EsimDownloadFailure *failure,
                                           GError **error);
 
+/* What the eUICC signed at the end of the download of @res (a finished
+ * esim_download_async()), for a caller that passes it on as it came (an eIM's
+ * ProfileDownloadTriggerResult, SGP.32 v1.2):
+ *   - the ProfileInstallationResult (BF37) the card answered the package
+ *     with, whether the install succeeded or not; NULL when the package never
+ *     reached the card;
+ *   - the card's answer that ended a failed session: its signed
+ *     CancelSessionResponse (BF41) after a cancel, else its refusal of
+ *     AuthenticateServer (BF38 authenticateResponseError); NULL when it gave none.
+ * Transfer full. */
+GBytes *esim_download_get_installation_result (GAsyncResult *res);
+GBytes *esim_download_get_error_response (GAsyncResult *res);
+
 /* The mapping table above: the reason for a failure at @step with @error. */
 EsimCancelSessionReason esim_download_cancel_reason (EsimDownloadStep step, const GError *error);
 

@@ -59,10 +59,10 @@ write_push_config (DaemonFixture *f, gboolean with_port)
 	g_autofree gchar *cert = listener_file (f, "CERT_S_SM_DP_TLS_NIST.pem");
 	g_autofree gchar *key = listener_file (f, "SK_S_SM_DP_TLS_NIST.pem");
 	g_autofree gchar *text = NULL;
-	g_autofree gchar *port = g_strdup_printf ("inject-port=%u\n", f->port);
+	g_autofree gchar *port = g_strdup_printf ("InjectPort=%u\n", f->port);
 
-	text = g_strdup_printf ("[push]\ninject-address=127.0.0.1\n%sinject-certificate=%s\n"
-	                        "inject-key=%s\n", with_port ? port : "", cert, key);
+	text = g_strdup_printf ("[push]\nInjectAddress=127.0.0.1\n%sInjectCertificate=%s\n"
+	                        "InjectKey=%s\n", with_port ? port : "", cert, key);
 	write_config (f, text);
 }
 
@@ -178,7 +178,7 @@ wait_log (DaemonFixture *f, const gchar *text)
 	esim_test_wait_until_func (0, log_has, args, "the log to say \"%s\"", text);
 }
 
-/* Without inject-port nothing listens, though the rest of [push] is there. */
+/* Without InjectPort nothing listens, though the rest of [push] is there. */
 static void
 test_off_by_default (void)
 {
@@ -249,21 +249,21 @@ test_config_errors (void)
 	key = listener_file (&f, "SK_S_SM_DP_TLS_NIST.pem");
 	busy_port = g_socket_listener_add_any_inet_port (busy, NULL, &error);
 	g_assert_no_error (error);
-	cases_port_busy = g_strdup_printf ("[push]\ninject-port=%u\ninject-certificate=%s\ninject-key=%s\n",
+	cases_port_busy = g_strdup_printf ("[push]\nInjectPort=%u\nInjectCertificate=%s\nInjectKey=%s\n",
 	                                   busy_port, cert, key);
-	wrong_key = g_strdup_printf ("[push]\ninject-port=%u\ninject-certificate=%s\ninject-key=%s\n", f.port,
+	wrong_key = g_strdup_printf ("[push]\nInjectPort=%u\nInjectCertificate=%s\nInjectKey=%s\n", f.port,
 	                             cert, cert);
 	{
 		const struct {
 			const gchar *text;
 			const gchar *message;
 		} cases[] = {
-			{ "[push]\ninject-port=70000\n", "[push] inject-port: invalid value \"70000\"" },
-			{ "[push]\ninject-port=https\n", "[push] inject-port: invalid value" },
-			{ "[push]\ninject-port=8443\n", "[push] inject-port=8443 needs inject-certificate and inject-key" },
-			{ "[push]\ninject-address=somewhere\n", "[push] inject-address: invalid value \"somewhere\"" },
-			{ "[sms-wakeup]\npattern=(\n", "[sms-wakeup] pattern: invalid regular expression \"(\"" },
-			{ "[sms-wakeup]\ndelete=maybe\n", "[sms-wakeup] delete: invalid value" },
+			{ "[push]\nInjectPort=70000\n", "[push] InjectPort: invalid value \"70000\"" },
+			{ "[push]\nInjectPort=https\n", "[push] InjectPort: invalid value" },
+			{ "[push]\nInjectPort=8443\n", "[push] InjectPort=8443 needs InjectCertificate and InjectKey" },
+			{ "[push]\nInjectAddress=somewhere\n", "[push] InjectAddress: invalid value \"somewhere\"" },
+			{ "[sms-wakeup]\nPattern=(\n", "[sms-wakeup] Pattern: invalid regular expression \"(\"" },
+			{ "[sms-wakeup]\nDelete=maybe\n", "[sms-wakeup] Delete: invalid value" },
 			{ wrong_key, "[push] the inject certificate" },
 			{ cases_port_busy, "[push] cannot listen on every address port" },
 		};

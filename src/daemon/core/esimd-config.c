@@ -36,13 +36,22 @@ static const ConfigKey known_keys[] = {
 	{ "notifications", "Automatic" },
 	{ "notifications", "RetryInitialDelay" },
 	{ "notifications", "RetryMaxDelay" },
-	{ "push", "inject-address" },
-	{ "push", "inject-port" },
-	{ "push", "inject-certificate" },
-	{ "push", "inject-key" },
-	{ "sms-wakeup", "senders" },
-	{ "sms-wakeup", "pattern" },
-	{ "sms-wakeup", "delete" },
+	{ "push", "InjectAddress" },
+	{ "push", "InjectPort" },
+	{ "push", "InjectCertificate" },
+	{ "push", "InjectKey" },
+	{ "sms-wakeup", "Senders" },
+	{ "sms-wakeup", "Pattern" },
+	{ "sms-wakeup", "Delete" },
+	{ "eim", "PollInterval" },
+	{ "eim", "PollJitter" },
+	{ "eim", "BackoffMax" },
+	{ "eim", "MaxPackages" },
+	{ "eim", "RollbackTimeout" },
+	{ "eim", "Timeout" },
+	{ "eim", "Attempts" },
+	{ "eim", "RetryDelay" },
+	{ "eim", "Binding" },
 };
 
 /* keys of the [modem:<Model>] and [modem:<vid>:<pid>] groups */
@@ -83,6 +92,12 @@ esimd_config_new (void)
 	self->notify_retry_max_s = ESIM_NOTIFY_RETRY_MAX_DEFAULT;
 	self->sms_senders = g_ptr_array_new_with_free_func (g_free);
 	self->sms_delete = TRUE;
+	self->eim_poll_interval_s = 3600;
+	self->eim_poll_jitter_pct = 10;
+	self->eim_backoff_max_s = 3600;
+	self->eim_max_packages = 16;
+	self->eim_rollback_timeout_s = 300;
+	self->eim_poll_automatic = TRUE;
 	return self;
 }
 
@@ -474,33 +489,33 @@ config_read_path (GKeyFile *keyfile, const gchar *path, const gchar *group, cons
 static gboolean
 config_read_push (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
 {
-	if (g_key_file_has_key (keyfile, "push", "inject-address", NULL)) {
-		g_autofree gchar *raw = g_key_file_get_value (keyfile, "push", "inject-address", NULL);
+	if (g_key_file_has_key (keyfile, "push", "InjectAddress", NULL)) {
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "push", "InjectAddress", NULL);
 		g_autoptr(GInetAddress) address = NULL;
 
 		g_clear_pointer (&self->inject_address, g_free);
 		if (raw != NULL && *g_strstrip (raw) != '\0') {
 			address = g_inet_address_new_from_string (raw);
 			if (address == NULL)
-				return config_invalid (error, path, "push", "inject-address", keyfile,
+				return config_invalid (error, path, "push", "InjectAddress", keyfile,
 				                       "an IPv4 or IPv6 address");
 			self->inject_address = g_steal_pointer (&raw);
 		}
 	}
-	config_read_path (keyfile, path, "push", "inject-certificate", &self->inject_certificate);
-	config_read_path (keyfile, path, "push", "inject-key", &self->inject_key);
-	return config_read_uint (keyfile, path, "push", "inject-port", 0, G_MAXUINT16,
+	config_read_path (keyfile, path, "push", "InjectCertificate", &self->inject_certificate);
+	config_read_path (keyfile, path, "push", "InjectKey", &self->inject_key);
+	return config_read_uint (keyfile, path, "push", "InjectPort", 0, G_MAXUINT16,
 	                         &self->inject_port, error);
 }
 
 static gboolean
 config_read_sms_wakeup (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
 {
-	if (g_key_file_has_key (keyfile, "sms-wakeup", "senders", NULL)) {
-		g_auto(GStrv) senders = g_key_file_get_string_list (keyfile, "sms-wakeup", "senders",
+	if (g_key_file_has_key (keyfile, "sms-wakeup", "Senders", NULL)) {
+		g_auto(GStrv) senders = g_key_file_get_string_list (keyfile, "sms-wakeup", "Senders",
 		                                                     NULL, NULL);
 		if (senders == NULL)
-			return config_invalid (error, path, "sms-wakeup", "senders", keyfile,
+			return config_invalid (error, path, "sms-wakeup", "Senders", keyfile,
 			                       "a ;-separated list of phone numbers");
 		g_ptr_array_set_size (self->sms_senders, 0);
 		for (guint i = 0; senders[i] != NULL; i++) {
@@ -509,9 +524,9 @@ config_read_sms_wakeup (EsimdConfig *self, GKeyFile *keyfile, const gchar *path,
 				g_ptr_array_add (self->sms_senders, g_strdup (senders[i]));
 		}
 	}
-	if (g_key_file_has_key (keyfile, "sms-wakeup", "pattern", NULL)) {
+	if (g_key_file_has_key (keyfile, "sms-wakeup", "Pattern", NULL)) {
 		/* the raw value: a pattern's backslashes are its own, not the key file's escapes */
-		g_autofree gchar *raw = g_key_file_get_value (keyfile, "sms-wakeup", "pattern", NULL);
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "sms-wakeup", "Pattern", NULL);
 		g_autoptr(GRegex) regex = NULL;
 		g_autoptr(GError) regex_error = NULL;
 
@@ -520,14 +535,14 @@ config_read_sms_wakeup (EsimdConfig *self, GKeyFile *keyfile, const gchar *path,
 			regex = g_regex_new (raw, G_REGEX_OPTIMIZE, 0, &regex_error);
 			if (regex == NULL) {
 				g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-				             "%s: [sms-wakeup] pattern: invalid regular expression \"%s\": %s",
+				             "%s: [sms-wakeup] Pattern: invalid regular expression \"%s\": %s",
 				             path, raw, regex_error->message);
 				return FALSE;
 			}
 			self->sms_pattern = g_steal_pointer (&raw);
 		}
 	}
-	return config_read_boolean (keyfile, path, "sms-wakeup", "delete", &self->sms_delete, error);
+	return config_read_boolean (keyfile, path, "sms-wakeup", "Delete", &self->sms_delete, error);
 }
 
 /* The keys that only make sense together, checked on what every file left. */
@@ -538,12 +553,42 @@ config_check_push (EsimdConfig *self, GError **error)
 		return TRUE;
 	if (self->inject_certificate == NULL || self->inject_key == NULL) {
 		g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-		             "[push] inject-port=%u needs inject-certificate and inject-key "
+		             "[push] InjectPort=%u needs InjectCertificate and InjectKey "
 		             "(the listener's TLS certificate and private key, PEM files)",
 		             self->inject_port);
 		return FALSE;
 	}
 	return TRUE;
+}
+
+static gboolean
+config_read_eim (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
+{
+	if (g_key_file_has_key (keyfile, "eim", "Binding", NULL)) {
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "eim", "Binding", NULL);
+
+		if (raw == NULL || (g_strcmp0 (g_strstrip (raw), "asn1") != 0 &&
+		                    g_strcmp0 (raw, "json") != 0))
+			return config_invalid (error, path, "eim", "Binding", keyfile,
+			                       "asn1 or json");
+		self->eim_binding_json = g_strcmp0 (raw, "json") == 0;
+	}
+	return config_read_uint (keyfile, path, "eim", "PollInterval", 1, 7 * 24 * 3600,
+	                         &self->eim_poll_interval_s, error) &&
+	       config_read_uint (keyfile, path, "eim", "PollJitter", 0, 50,
+	                         &self->eim_poll_jitter_pct, error) &&
+	       config_read_uint (keyfile, path, "eim", "BackoffMax", 1, 7 * 24 * 3600,
+	                         &self->eim_backoff_max_s, error) &&
+	       config_read_uint (keyfile, path, "eim", "MaxPackages", 1, 256,
+	                         &self->eim_max_packages, error) &&
+	       config_read_uint (keyfile, path, "eim", "RollbackTimeout", 2, 3600,
+	                         &self->eim_rollback_timeout_s, error) &&
+	       config_read_uint (keyfile, path, "eim", "Timeout", 1, 600, &self->eim_timeout_s,
+	                         error) &&
+	       config_read_uint (keyfile, path, "eim", "Attempts", 1, 10, &self->eim_attempts,
+	                         error) &&
+	       config_read_uint (keyfile, path, "eim", "RetryDelay", 1, 600,
+	                         &self->eim_retry_delay_s, error);
 }
 
 /* The text of a configuration file.  A FIFO, a device or a directory is refused without
@@ -592,7 +637,8 @@ esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 	if (!config_read_modem_overrides (self, keyfile, path, error))
 		return FALSE;
 	if (!config_read_download (self, keyfile, path, error) ||
-	    !config_read_notifications (self, keyfile, path, error))
+	    !config_read_notifications (self, keyfile, path, error) ||
+	    !config_read_eim (self, keyfile, path, error))
 		return FALSE;
 	if (!config_read_push (self, keyfile, path, error) ||
 	    !config_read_sms_wakeup (self, keyfile, path, error))
@@ -729,4 +775,22 @@ esimd_config_get_modem_policy (const EsimdConfig *self,
 	/* a card told not to refresh must be reset for the modem to see the new profile */
 	if (!policy->refresh && !reset_set)
 		policy->reset_after_switch = ESIMD_RESET_AFTER_SWITCH_CARD;
+}
+
+void
+esimd_config_get_eim_settings (const EsimdConfig *self, const gchar *eim_id,
+                               EsimdEimSettings *settings)
+{
+	g_return_if_fail (self != NULL);
+	g_return_if_fail (settings != NULL);
+
+	settings->poll_interval_s = self->eim_poll_interval_s;
+	settings->poll_jitter_pct = self->eim_poll_jitter_pct;
+	settings->backoff_max_s = self->eim_backoff_max_s;
+	settings->max_packages = self->eim_max_packages;
+	settings->rollback_timeout_s = self->eim_rollback_timeout_s;
+	settings->timeout_s = self->eim_timeout_s;
+	settings->attempts = self->eim_attempts;
+	settings->retry_delay_s = self->eim_retry_delay_s;
+	settings->binding_json = self->eim_binding_json;
 }

@@ -79,17 +79,42 @@ typedef struct {
 	guint          notify_retry_initial_s; /* [notifications] RetryInitialDelay, default 30 */
 	guint          notify_retry_max_s;     /* [notifications] RetryMaxDelay, default 3600 */
 	/* [push]: the HTTPS inject listener (src/daemon/push/esimd-inject.h), off unless
-	 * inject-port is set; then inject-certificate and inject-key are required */
-	gchar         *inject_address;     /* inject-address, an IP address; NULL: every address */
-	guint          inject_port;        /* inject-port, 1..65535; 0: off (the default) */
-	gchar         *inject_certificate; /* inject-certificate, absolute PEM path */
-	gchar         *inject_key;         /* inject-key, absolute PEM path */
+	 * InjectPort is set; then InjectCertificate and InjectKey are required */
+	gchar         *inject_address;     /* InjectAddress, an IP address; NULL: every address */
+	guint          inject_port;        /* InjectPort, 1..65535; 0: off (the default) */
+	gchar         *inject_certificate; /* InjectCertificate, absolute PEM path */
+	gchar         *inject_key;         /* InjectKey, absolute PEM path */
 	/* [sms-wakeup]: an SMS from one of @sms_senders, or whose text matches
 	 * @sms_pattern, starts a poll (src/daemon/push/esimd-sms-wakeup.h) */
-	GPtrArray     *sms_senders;        /* senders, gchar*; empty: none */
-	gchar         *sms_pattern;        /* pattern, a GRegex checked at load; NULL: none */
-	gboolean       sms_delete;         /* delete, default true */
+	GPtrArray     *sms_senders;        /* Senders, gchar*; empty: none */
+	gchar         *sms_pattern;        /* Pattern, a GRegex checked at load; NULL: none */
+	gboolean       sms_delete;         /* Delete, default true */
+	/* [eim] poll keys, for every eIM (POLL's hunk until MANAGE's parser of [eim] and
+	 * [eim:<eimId>] lands: esimd_config_get_eim_settings() is the one reader) */
+	guint          eim_poll_interval_s;    /* PollInterval, default 3600 */
+	guint          eim_poll_jitter_pct;    /* PollJitter, 0..50 %, default 10 */
+	guint          eim_backoff_max_s;      /* BackoffMax, default 3600 */
+	guint          eim_max_packages;       /* MaxPackages, default 16 */
+	guint          eim_rollback_timeout_s; /* RollbackTimeout, default 300 */
+	guint          eim_timeout_s;          /* Timeout, 0: the client's default */
+	guint          eim_attempts;           /* Attempts, 0: the client's default */
+	guint          eim_retry_delay_s;      /* RetryDelay, 0: the client's default */
+	gboolean       eim_poll_automatic;     /* FALSE (--poll-once): only the polls asked for */
+	gboolean       eim_binding_json;       /* Binding=json (default asn1) */
 } EsimdConfig;
+
+/* What esimd does with one eIM ([eim], then [eim:<eimId>]). */
+typedef struct {
+	guint poll_interval_s;
+	guint poll_jitter_pct;
+	guint backoff_max_s;
+	guint max_packages;
+	guint rollback_timeout_s;
+	guint timeout_s;        /* 0: ESIM_ESIPA_DEFAULT_TIMEOUT */
+	guint attempts;         /* 0: ESIM_ESIPA_DEFAULT_ATTEMPTS */
+	guint retry_delay_s;    /* 0: ESIM_ESIPA_DEFAULT_RETRY_DELAY */
+	gboolean binding_json;  /* the ESipa JSON binding, not ASN.1 */
+} EsimdEimSettings;
 
 EsimdConfig *esimd_config_new (void);
 void         esimd_config_free (EsimdConfig *self);
@@ -111,5 +136,8 @@ void         esimd_config_get_modem_policy (const EsimdConfig *self, const gchar
                                             const gchar *model, guint16 vid, guint16 pid,
                                             EsimdModemPolicy *policy);
 const gchar *esimd_reset_after_switch_to_string (EsimdResetAfterSwitch reset);
+/* The settings of the eIM @eim_id. */
+void         esimd_config_get_eim_settings (const EsimdConfig *self, const gchar *eim_id,
+                                            EsimdEimSettings *settings);
 
 G_END_DECLS

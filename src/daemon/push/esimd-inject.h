@@ -2,7 +2,7 @@
 /*
  * The HTTPS inject listener: ESipa TransferEimPackage (SGP.32 v1.2 §3.1.1.2
  * eIM Package Injection, §6.3.2.8) served by esimd, off unless [push]
- * inject-port is configured.  It answers only at the ESipa paths, in both
+ * InjectPort is configured.  It answers only at the ESipa paths, in both
  * bindings, the ones the eIM uses in the retrieval direction (how an eIM
  * reaches an IPA over HTTPS is [unverified]: digest §3.6, §3.8; the test eIM
  * pushes the same way, tests/servers/esim-test-eim-push.c):

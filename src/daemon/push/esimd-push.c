@@ -34,8 +34,12 @@ esimd_push_execute_pushed (EsimdEuicc *euicc, EsimdInjectRequest *request)
 void
 esimd_push_poll_now (EsimdEuicc *euicc)
 {
-	/* TODO(lead): POLL's "poll now" entry point (branch i8-eim-poll) on @euicc */
-	esimd_obj_info (esimd_euicc_get_log_id (euicc), "SMS wake-up: a poll is asked for");
+	if (!esimd_euicc_has_eim (euicc, NULL)) {
+		esimd_obj_info (esimd_euicc_get_log_id (euicc), "SMS wake-up: no eIM to poll");
+		return;
+	}
+	esimd_obj_info (esimd_euicc_get_log_id (euicc), "SMS wake-up: polling every eIM");
+	esimd_euicc_poll_soon (euicc, NULL);
 }
 
 /* ---- inject ---- */

@@ -35,10 +35,12 @@ EsimdPush *esimd_push_new (const EsimdConfig *config, GDBusConnection *connectio
 void       esimd_push_free (EsimdPush *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EsimdPush, esimd_push_free)
 
-/* The two places where push meets the eIM flows (the lead wires them when the
- * poll cycle and the poll scheduler are in):
- *   - a pushed package for @euicc, answered through @request (exactly once);
- *   - a poll of @euicc now, for SMS wake-up. */
+/* The two places where push meets the eIM flows:
+ *   - a pushed package for @euicc, answered through @request (exactly once):
+ *     NOT WIRED YET (see esimd-push.c: it needs a queued operation of the
+ *     poller, core/esimd-poller.c, that runs esim_poll_cycle_execute_pushed_async
+ *     with the eIM's client); until then the eIM gets undefinedError;
+ *   - a poll of every eIM of @euicc soon (esimd_euicc_poll_soon), for SMS wake-up. */
 void       esimd_push_execute_pushed (EsimdEuicc *euicc, EsimdInjectRequest *request);
 void       esimd_push_poll_now (EsimdEuicc *euicc);
 

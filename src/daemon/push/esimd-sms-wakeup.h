@@ -2,7 +2,7 @@
 /*
  * SMS wake-up: a text message from a configured sender, or whose text
  * matches a configured pattern, makes esimd poll the eUICC of the modem that
- * received it ([sms-wakeup] senders=, pattern=, delete=).  SGP.32 defines no
+ * received it ([sms-wakeup] Senders=, Pattern=, Delete=).  SGP.32 defines no
  * wake-up (digest §3.8: how a transfer is triggered is out of scope); this is
  * the "poll now" hook the digest recommends for a vendor SMS.
  *
@@ -11,7 +11,7 @@
  * eUICC: the ones already stored when a modem is added (List), then each
  * "Added" (path, received=TRUE).  A message is judged once it is complete
  * (State RECEIVED; a multipart message is RECEIVING until its last part).
- * A wake-up message is deleted (unless delete=false) so it does not fill the
+ * A wake-up message is deleted (unless Delete=false) so it does not fill the
  * storage and does not wake esimd again at the next start; every other
  * message is left alone, unread by esimd.  Senders are compared with the
  * Number ModemManager shows, as written (e.g. "+491701234567"); the pattern
