@@ -129,13 +129,15 @@ static void
 sms_state_changed_cb (MMSms *sms, GParamSpec *pspec, gpointer user_data)
 {
 	SmsModem *modem = user_data;
-	g_autoptr(MMSms) keep = g_object_ref (sms);
 
 	if (modem->owner == NULL || mm_sms_get_state (sms) != MM_SMS_STATE_RECEIVED)
 		return;
+	/* the table held the message: keep it while it is judged */
+	g_object_ref (sms);
 	g_signal_handlers_disconnect_by_data (sms, modem);
 	g_hash_table_remove (modem->pending, mm_sms_get_path (sms));
 	sms_judge (modem, sms);
+	g_object_unref (sms);
 }
 
 static void
