@@ -136,7 +136,7 @@ esimcli_eim_poll (EsimcliCli *cli, EsimcliArgs *args, GError **error)
 	targets = list_eims (cli, euicc != NULL ?
 			     g_dbus_proxy_get_object_path (G_DBUS_PROXY (euicc)) : NULL, eim_id);
 	if (targets->len == 0) {
-		g_autofree gchar *shown = esimcli_sanitize (eim_id);
+		g_autofree gchar *shown = eim_id != NULL ? esimcli_sanitize (eim_id) : NULL;
 
 		if (eim_id != NULL)
 			g_set_error (error, ESIMCLI_ERROR, ESIMCLI_EXIT_NOT_FOUND,

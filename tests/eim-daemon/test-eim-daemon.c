@@ -509,7 +509,8 @@ test_rollback (Fixture *f, gconstpointer data)
 	queue_enable (f, disabled, TRUE);
 	/* the package is fetched, then the eIM is out of reach */
 	fault.count = 0;
-	reply = call (f, f->eim_path, IFACE_EIM, "Poll", NULL, G_VARIANT_TYPE ("(a{sv})"), NULL);
+	reply = call (f, f->eim_path, IFACE_EIM, "Poll", NULL, G_VARIANT_TYPE ("(a{sv})"), &error);
+	g_assert_no_error (error);
 	g_assert_nonnull (reply);
 	switched = g_get_monotonic_time ();
 	/* before the main loop runs again, so that no poll on the new profile gets through */
@@ -648,6 +649,9 @@ test_manager_poll (Fixture *f, gconstpointer data)
 {
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	gint status = -1;
 	guint before;
 
 	fixture_start (f, NULL, TRUE);
@@ -656,6 +660,10 @@ test_manager_poll (Fixture *f, gconstpointer data)
 	g_assert_true (g_dbus_error_is_remote_error (error));
 	g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, ERROR_PREFIX "NotFound");
 	g_clear_error (&error);
+	/* the same through esimcli */
+	out = esimd_test_harness_run_cli (f->h, &status, &err, "eim", "poll", NULL);
+	g_assert_cmpint (status, ==, 10);
+	g_assert_nonnull (strstr (err, "no eUICC has an eIM"));
 	fixture_add_eim (f);
 	before = f->get_times->len;
 	reply = call (f, ESIMD_TEST_ROOT_PATH, IFACE_MANAGER, "Poll", NULL, NULL, &error);

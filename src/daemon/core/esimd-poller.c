@@ -214,9 +214,22 @@ poller_request_done (GObject *source, GAsyncResult *res, gpointer user_data)
 	esimd_poller_update (self);
 }
 
+static void run_record_failure (EsimdPoller *self, PollEim *eim, const GError *error);
+static EsimEsipaClient *poller_client (EsimdPoller *self, PollEim *eim, guint bounded_s,
+                                       GError **error);
+
 static void
 poller_request (EsimdPoller *self, PollEim *eim)
 {
+	g_autoptr(EsimEsipaClient) client = NULL;
+	g_autoptr(GError) error = NULL;
+
+	/* an eIM that cannot be reached at all (no address, no TLS trust) costs the card nothing */
+	client = poller_client (self, eim, 0, &error);
+	if (client == NULL) {
+		run_record_failure (self, eim, error);
+		return;
+	}
 	eim->requested = TRUE;
 	esimd_euicc_request_async (self->euicc, ESIMD_OP_POLL, NULL,
 	                           g_variant_new_string (eim->eim_id), poller_request_done,
@@ -575,6 +588,18 @@ run_record (EsimdPoller *self, RunContext *ctx, PollEim *eim, const EsimPollRepo
 		self->switched = FALSE;
 	}
 	poller_publish (self);
+}
+
+/* A poll that failed before it reached the card. */
+static void
+run_record_failure (EsimdPoller *self, PollEim *eim, const GError *error)
+{
+	RunContext ctx = { 0 };
+
+	ctx.targets = g_ptr_array_new ();
+	run_record (self, &ctx, eim, NULL, error);
+	g_ptr_array_unref (ctx.targets);
+	g_clear_error (&ctx.error);
 }
 
 static void
