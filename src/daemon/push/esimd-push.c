@@ -132,6 +132,14 @@ push_modem_euicc_removed (EsimdModemWatcher *watcher, const EsimdModemEuicc *inf
 {
 	EsimdPush *self = user_data;
 
+	/* another slot of the same modem may still carry one of our eUICCs */
+	for (guint i = 0; i < self->euiccs->len; i++) {
+		const EsimdModemEuicc *modem = esimd_euicc_get_modem (g_ptr_array_index (self->euiccs, i));
+
+		if (modem != NULL && modem->slot != info->slot &&
+		    g_strcmp0 (modem->modem_path, info->modem_path) == 0)
+			return;
+	}
 	esimd_sms_wakeup_remove_modem (self->sms, info->modem_path);
 }
 
