@@ -76,7 +76,7 @@ handler_list_targets (gpointer user_data)
 		EsimdInjectTarget *target = g_ptr_array_index (f->targets, i);
 
 		g_ptr_array_add (copy, esimd_inject_target_new (target->eid, target->eim_id,
-		                                                target->tls_trust));
+		                                                target->tls_trust, target->host));
 	}
 	return copy;
 }
@@ -123,12 +123,15 @@ static const EsimdInjectHandler test_handler = {
 	.execute = handler_execute,
 };
 
+/* The eIM configuration's trustedPublicKeyDataTls: the eIM's own TLS
+ * certificate, or (@ca) the CA that issued it. */
 static GTlsDatabase *
-trust_of_eim (InjectFixture *f)
+trust_of_eim (InjectFixture *f, gboolean ca)
 {
 	g_autoptr(GError) error = NULL;
 	GTlsDatabase *trust = esim_eim_tls_database_new (ESIM_EIM_KEY_CERTIFICATE,
-	                                                 esim_test_eim_get_tls_certificate_der (f->eim),
+	                                                 ca ? esim_test_eim_get_tls_ca_der (f->eim)
+	                                                    : esim_test_eim_get_tls_certificate_der (f->eim),
 	                                                 NULL, &error);
 
 	g_assert_no_error (error);
@@ -136,11 +139,18 @@ trust_of_eim (InjectFixture *f)
 }
 
 static void
+fixture_add_target_full (InjectFixture *f, const gchar *eid, const gchar *eim_id, gboolean with_trust,
+                         gboolean ca, const gchar *fqdn)
+{
+	g_autoptr(GTlsDatabase) trust = with_trust ? trust_of_eim (f, ca) : NULL;
+
+	g_ptr_array_add (f->targets, esimd_inject_target_new (eid, eim_id, trust, fqdn));
+}
+
+static void
 fixture_add_target (InjectFixture *f, const gchar *eid, const gchar *eim_id, gboolean with_trust)
 {
-	g_autoptr(GTlsDatabase) trust = with_trust ? trust_of_eim (f) : NULL;
-
-	g_ptr_array_add (f->targets, esimd_inject_target_new (eid, eim_id, trust));
+	fixture_add_target_full (f, eid, eim_id, with_trust, FALSE, esim_test_eim_get_fqdn (f->eim));
 }
 
 static void
@@ -328,18 +338,29 @@ test_unsigned (InjectFixture *f, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	guint status = 0;
 
-	/* the test eIM's push shows no client certificate */
-	esim_test_eim_queue (f->eim, f->pki->eid, esim_test_eim_package_new_data_request (tags, 2));
-	g_assert_null (push (f, ESIM_TEST_EIM_BINDING_ASN1, &error));
-	g_assert_nonnull (strstr (error->message, "HTTP 403"));
-	g_clear_error (&error);
+	/* the test eIM's push shows its TLS certificate: the handler runs the package
+	 * and its IpaEuiccDataResponse reaches the eIM, in both bindings */
+	for (guint i = 0; i < 2; i++) {
+		const EsimTestEimRecord *record;
+
+		esim_test_eim_queue (f->eim, f->pki->eid, esim_test_eim_package_new_data_request (tags, 2));
+		record = push (f, i == 0 ? ESIM_TEST_EIM_BINDING_ASN1 : ESIM_TEST_EIM_BINDING_JSON, &error);
+		g_assert_no_error (error);
+		g_assert_cmpint (record->kind, ==, ESIM_TEST_EIM_RECORD_IPA_EUICC_DATA_ERROR);
+		g_assert_cmpuint (f->executed, ==, i + 1);
+	}
+
+	/* without a client certificate: refused */
+	answer = post (f, "POST", ESIM_ESIPA_PATH_ASN1, ESIM_ESIPA_CONTENT_TYPE_ASN1, request, NULL, &status);
+	g_assert_cmpuint (status, ==, 403);
+	g_clear_pointer (&answer, g_bytes_unref);
 	assert_warned ("the client showed none");
 
-	/* with it: the handler runs it and its IpaEuiccDataResponse comes back */
+	/* with it, from the test's own client */
 	answer = post (f, "POST", ESIM_ESIPA_PATH_ASN1, ESIM_ESIPA_CONTENT_TYPE_ASN1, request, f->eim_client,
 	               &status);
 	g_assert_cmpuint (status, ==, 200);
-	g_assert_cmpuint (f->executed, ==, 1);
+	g_assert_cmpuint (f->executed, ==, 3);
 	g_assert_cmpint (f->last_kind, ==, ESIM_EIM_PACKAGE_IPA_EUICC_DATA_REQUEST);
 	g_assert_cmpstr (f->last_eid, ==, f->pki->eid);
 	g_assert_cmpstr (f->last_eim_id, ==, esim_test_eim_get_id (f->eim));
@@ -361,8 +382,31 @@ test_unsigned (InjectFixture *f, gconstpointer data)
 	answer = post (f, "POST", ESIM_ESIPA_PATH_ASN1, ESIM_ESIPA_CONTENT_TYPE_ASN1, request, f->eim_client,
 	               &status);
 	g_assert_cmpuint (status, ==, 403);
-	g_assert_cmpuint (f->executed, ==, 1);
+	g_assert_cmpuint (f->executed, ==, 3);
 	assert_warned ("trusted by 2 eIM configurations");
+	g_clear_pointer (&answer, g_bytes_unref);
+
+	/* trust in the eIM's CA: its certificate counts for the eIM whose eimFqdn it names */
+	g_ptr_array_set_size (f->targets, 0);
+	fixture_add_target_full (f, f->pki->eid, esim_test_eim_get_id (f->eim), TRUE, TRUE,
+	                         esim_test_eim_get_fqdn (f->eim));
+	answer = post (f, "POST", ESIM_ESIPA_PATH_ASN1, ESIM_ESIPA_CONTENT_TYPE_ASN1, request, f->eim_client,
+	               &status);
+	g_assert_cmpuint (status, ==, 200);
+	g_assert_cmpuint (f->executed, ==, 4);
+	g_clear_pointer (&answer, g_bytes_unref);
+	/* … and for no other name, nor without one: the CA vouches for names only */
+	for (guint i = 0; i < 2; i++) {
+		g_ptr_array_set_size (f->targets, 0);
+		fixture_add_target_full (f, f->pki->eid, esim_test_eim_get_id (f->eim), TRUE, TRUE,
+		                         i == 0 ? "eim.example.com:443" : NULL);
+		answer = post (f, "POST", ESIM_ESIPA_PATH_ASN1, ESIM_ESIPA_CONTENT_TYPE_ASN1, request,
+		               f->eim_client, &status);
+		g_assert_cmpuint (status, ==, 403);
+		g_clear_pointer (&answer, g_bytes_unref);
+		assert_warned ("is that of none of the eIMs configured");
+	}
+	g_assert_cmpuint (f->executed, ==, 4);
 }
 
 /* Bad requests: each refused with its status, none reaches the handler, and

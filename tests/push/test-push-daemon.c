@@ -201,6 +201,7 @@ test_inject (void)
 	g_autoptr(EsimTestEimPackage) package = esim_test_eim_package_new_psmos ();
 	g_autoptr(EsimTestEimPackage) foreign = esim_test_eim_package_new_psmos ();
 	g_autoptr(GError) error = NULL;
+	const guint8 tags[] = { 0xBF, 0x20 };
 	const EsimTestEimRecord *record;
 
 	daemon_setup (&f);
@@ -219,6 +220,15 @@ test_inject (void)
 	g_assert_cmpint (record->kind, ==, ESIM_TEST_EIM_RECORD_TRANSFER_ERROR);
 	g_assert_cmpint (record->error_code, ==, 127);
 	wait_log (&f, "a pushed package is not run");
+
+	/* an unsigned package: the eIM's TLS certificate, under the CA its configuration
+	 * names, for the host of its eimFqdn, tells esimd which eIM it is */
+	esim_test_eim_queue (f.eim, esimd_gdbus_euicc_get_eid (f.euicc),
+	                     esim_test_eim_package_new_data_request (tags, sizeof (tags)));
+	record = push (&f, &error);
+	g_assert_no_error (error);
+	g_assert_cmpint (record->kind, ==, ESIM_TEST_EIM_RECORD_TRANSFER_ERROR);
+	wait_log (&f, "ipaEuiccDataRequest from eIM \"" ESIM_TEST_EIM_DEFAULT_ID "\"");
 
 	g_assert_true (esim_test_eim_package_add_disable (foreign, ICCID, &error));
 	esim_test_eim_queue (f.eim, esimd_gdbus_euicc_get_eid (f.euicc), g_steal_pointer (&foreign));

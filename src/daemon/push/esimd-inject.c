@@ -11,13 +11,19 @@
 /* ---- targets and requests ---- */
 
 EsimdInjectTarget *
-esimd_inject_target_new (const gchar *eid, const gchar *eim_id, GTlsDatabase *tls_trust)
+esimd_inject_target_new (const gchar *eid, const gchar *eim_id, GTlsDatabase *tls_trust,
+                         const gchar *fqdn)
 {
 	EsimdInjectTarget *target = g_new0 (EsimdInjectTarget, 1);
+	g_autoptr(GSocketConnectable) address = NULL;
 
 	target->eid = g_strdup (eid);
 	target->eim_id = g_strdup (eim_id);
 	target->tls_trust = tls_trust != NULL ? g_object_ref (tls_trust) : NULL;
+	if (fqdn != NULL)
+		address = g_network_address_parse (fqdn, 443, NULL);
+	if (address != NULL)
+		target->host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (address)));
 	return target;
 }
 
@@ -29,6 +35,7 @@ esimd_inject_target_free (EsimdInjectTarget *target)
 	g_free (target->eid);
 	g_free (target->eim_id);
 	g_clear_object (&target->tls_trust);
+	g_free (target->host);
 	g_free (target);
 }
 
@@ -283,11 +290,19 @@ inject_resolve_by_certificate (EsimdInjectRequest *request, GPtrArray *targets, 
 		EsimdInjectTarget *target = g_ptr_array_index (targets, i);
 		GTlsCertificateFlags errors;
 
+		g_autoptr(GSocketConnectable) identity = NULL;
+
 		if (target->tls_trust == NULL)
 			continue;
+		/* the certificate the eIM's server would be trusted by: a CA vouches only for
+		 * the eIM's name (a pinned key or certificate is the eIM whatever it names);
+		 * without an eimFqdn a name no CA certifies (RFC 6761 .invalid) */
+		identity = g_network_address_new (target->host != NULL ? target->host
+		                                                       : "eim-without-fqdn.invalid", 443);
 		errors = g_tls_database_verify_chain (target->tls_trust, peer,
-		                                      G_TLS_DATABASE_PURPOSE_AUTHENTICATE_CLIENT, NULL,
-		                                      NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, NULL);
+		                                      G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+		                                      identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL,
+		                                      NULL);
 		if (errors != 0)
 			continue;
 		n_found++;

@@ -17,11 +17,13 @@
  *     and an eIM of that eimId configured;
  *   - ipaEuiccDataRequest, profileDownloadTriggerRequest and
  *     eimAcknowledgements carry no signature and no EID: accepted only from a
- *     client that presents a TLS certificate the eIM configuration's TLS trust
- *     (trustedPublicKeyDataTls: a pinned key, the eIM's certificate or its CA)
- *     verifies, for exactly one eUICC.  Without that, anyone who reaches the
- *     port could read the eUICC's data, start downloads or drop its
- *     notifications.
+ *     client that presents the certificate the eIM's own server would be
+ *     trusted by — under the eIM configuration's TLS trust
+ *     (trustedPublicKeyDataTls: its pinned key, its certificate, or a CA
+ *     that issued it one for the host of its eimFqdn) — for exactly one
+ *     eUICC.  Without that, anyone who reaches the port could read the
+ *     eUICC's data, start downloads or drop its notifications; with a CA
+ *     and no name check, anyone that CA ever certified could.
  * Anything else is refused: 403 with an empty body and a log line (an unknown
  * eIM gets no ESipa answer).  Bad input: 404 (another path), 405 (not POST),
  * 415 (another Content-Type), 413 (a body over the cap), 400 (a body that is
@@ -63,11 +65,13 @@ typedef struct {
 typedef struct {
 	gchar        *eid;        /* 32 digits */
 	gchar        *eim_id;
-	GTlsDatabase *tls_trust;  /* verifies the eIM's client certificate; NULL: none */
+	GTlsDatabase *tls_trust;  /* the eIM configuration's TLS trust; NULL: none */
+	gchar        *host;       /* the host of its eimFqdn; NULL: none */
 } EsimdInjectTarget;
 
+/* @fqdn: the eIM's eimFqdn (host[:port]), nullable. */
 EsimdInjectTarget *esimd_inject_target_new (const gchar *eid, const gchar *eim_id,
-                                            GTlsDatabase *tls_trust);
+                                            GTlsDatabase *tls_trust, const gchar *fqdn);
 void               esimd_inject_target_free (EsimdInjectTarget *target);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EsimdInjectTarget, esimd_inject_target_free)
 

@@ -65,7 +65,8 @@ push_list_targets (gpointer user_data)
 			if (config->trusted_tls != NULL)
 				trust = esim_eim_tls_database_new (config->trusted_tls_kind,
 				                                   config->trusted_tls, NULL, NULL);
-			g_ptr_array_add (targets, esimd_inject_target_new (eid, config->eim_id, trust));
+			g_ptr_array_add (targets, esimd_inject_target_new (eid, config->eim_id, trust,
+			                                                   config->fqdn));
 		}
 	}
 	return targets;
