@@ -48,6 +48,8 @@ CONFIG_KEYS = {
             'CaFile': '', 'Timeout': '120', 'Attempts': '3', 'RetryDelay': '10',
             'PollInterval': '3600', 'PollJitter': '10', 'BackoffMax': '3600',
             'MaxPackages': '16', 'RollbackTimeout': '300'},
+    'push': {'InjectAddress': '', 'InjectPort': '0', 'InjectCertificate': '', 'InjectKey': ''},
+    'sms-wakeup': {'Senders': '', 'Pattern': '', 'Delete': 'true'},
 }
 # keys of the per-modem groups [modem:<Model>] and [modem:<vid>:<pid>]
 MODEM_OVERRIDE_KEYS = ('Refresh', 'ResetAfterSwitch', 'InhibitOnSwitch')

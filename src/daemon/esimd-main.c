@@ -389,6 +389,12 @@ esimd_run (EsimdDaemon *daemon, const EsimdOptions *options)
 	daemon->manager = esimd_manager_new (connection, daemon->config, !options->session);
 	esimd_manager_set_store (daemon->manager, daemon->store);
 	esimd_add_euiccs (daemon, options);
+	if (!esimd_manager_start_push (daemon->manager, &error)) {
+		g_printerr ("esimd: %s\n", error->message);
+		g_clear_object (&daemon->manager);
+		daemon->connection = NULL;
+		return ESIMD_EXIT_FAILURE;
+	}
 
 	daemon->loop = g_main_loop_new (NULL, FALSE);
 	sigint_id = g_unix_signal_add (SIGINT, esimd_signal_cb, daemon);

@@ -48,7 +48,19 @@ struct _FakeMmModem {
 	MmGdbusObjectSkeleton *object;
 	MmGdbusModem          *skeleton;
 	GSList                *sim_resets;  /* pending SimReset* */
+	/* Modem.Messaging: the SMS it holds (FakeMmSms*), kept across re-exports as
+	 * messages in the modem's storage are */
+	GPtrArray             *sms;
+	MmGdbusModemMessaging *messaging;   /* while exported */
 };
+
+typedef struct {
+	gchar       *number;
+	gchar       *text;
+	MMSmsState   state;
+	MmGdbusSms  *skeleton;  /* exported while the modem is */
+	gchar       *path;
+} FakeMmSms;
 
 typedef struct {
 	FakeMmModem *modem;
@@ -72,6 +84,7 @@ struct _FakeModemManager {
 	GPtrArray                          *modems;      /* FakeMmModem* */
 	guint                               next_modem_index;
 	guint                               next_sim_index;
+	guint                               next_sms_index;
 	FakeMmInhibitMode                   inhibit_mode;
 	GPtrArray                          *held;        /* HeldInhibit* */
 	GPtrArray                          *inhibit_log; /* gchar* */
@@ -79,6 +92,9 @@ struct _FakeModemManager {
 
 static void modem_export (FakeMmModem *modem);
 static void modem_unexport (FakeMmModem *modem);
+static void messaging_export (FakeMmModem *modem);
+static void messaging_unexport (FakeMmModem *modem);
+static void sms_free (FakeMmSms *sms);
 
 /* ---- SIM objects ---- */
 
@@ -189,6 +205,7 @@ modem_export (FakeMmModem *modem)
 	modem_update_sim_properties (modem);
 	g_signal_connect (modem->skeleton, "handle-reset", G_CALLBACK (modem_handle_reset), modem);
 	mm_gdbus_object_skeleton_set_modem (modem->object, modem->skeleton);
+	messaging_export (modem);
 	g_dbus_object_manager_server_export (mm->server, G_DBUS_OBJECT_SKELETON (modem->object));
 }
 
@@ -206,6 +223,7 @@ modem_unexport (FakeMmModem *modem)
 	g_slist_free_full (g_steal_pointer (&modem->sim_resets), (GDestroyNotify) sim_reset_free);
 	for (guint i = modem_sim_first (modem); i <= modem_sim_last (modem); i++)
 		sim_unexport (&modem->sims[i]);
+	messaging_unexport (modem);
 	if (modem->object == NULL)
 		return;
 	g_signal_handlers_disconnect_by_data (modem->skeleton, modem);
@@ -513,6 +531,7 @@ fake_modemmanager_add_modem (FakeModemManager *self, const FakeMmModemInfo *info
 	modem->n_slots = info->n_slots;
 	modem->primary_slot = info->n_slots > 0 ? CLAMP (info->primary_slot, 1, info->n_slots) : 0;
 	modem->reset_delay_ms = 200;
+	modem->sms = g_ptr_array_new_with_free_func ((GDestroyNotify) sms_free);
 	g_variant_builder_init (&ports, G_VARIANT_TYPE ("a(su)"));
 	g_variant_builder_add (&ports, "(su)", "wwan0", (guint32) MM_MODEM_PORT_TYPE_NET);
 	ports_add (&ports, info->qmi_port, MM_MODEM_PORT_TYPE_QMI);
@@ -533,6 +552,7 @@ modem_free (FakeMmModem *modem)
 		g_source_remove (modem->reset_source_id);
 	for (guint i = 0; i <= FAKE_MM_MAX_SLOTS; i++)
 		g_free (modem->sims[i].eid);
+	g_ptr_array_unref (modem->sms);
 	g_variant_unref (modem->ports);
 	g_free (modem->device);
 	g_free (modem->manufacturer);
@@ -659,6 +679,200 @@ void
 fake_mm_modem_set_reset_delay (FakeMmModem *modem, guint ms)
 {
 	modem->reset_delay_ms = ms;
+}
+
+/* ---- Modem.Messaging and SMS objects ----
+ *
+ * As ModemManager shows them (linux-mobile-broadband/ModemManager
+ * introspection/org.freedesktop.ModemManager1.Modem.Messaging.xml and
+ * org.freedesktop.ModemManager1.Sms.xml; src/mm-sms-list.c):
+ *   - an SMS is an object /org/freedesktop/ModemManager1/SMS/N with Number,
+ *     Text, State (MMSmsState), PduType and Storage; Messaging.List() returns
+ *     the paths, the Messages property lists them too;
+ *   - "Added" (path, received) is emitted once per message, when its first
+ *     part is in: received is TRUE for a message from the network, whose State
+ *     is RECEIVING until its last part came (multipart) and RECEIVED then
+ *     (mm-sms-list.c take_singlepart / take_multipart);
+ *   - Delete (path) unexports the object, then emits "Deleted" (path)
+ *     (mm-sms-list.c delete_ready); a path it does not hold is
+ *     MM_CORE_ERROR_NOT_FOUND "No SMS found with path '…'". */
+
+static void
+sms_unexport (FakeMmSms *sms)
+{
+	if (sms->skeleton == NULL)
+		return;
+	g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (sms->skeleton));
+	g_clear_object (&sms->skeleton);
+	g_clear_pointer (&sms->path, g_free);
+}
+
+static void
+sms_free (FakeMmSms *sms)
+{
+	sms_unexport (sms);
+	g_free (sms->number);
+	g_free (sms->text);
+	g_free (sms);
+}
+
+static void
+sms_export (FakeMmModem *modem, FakeMmSms *sms)
+{
+	g_autoptr(GError) error = NULL;
+
+	sms->path = g_strdup_printf (FAKE_MM_ROOT_PATH "/SMS/%u", modem->mm->next_sms_index++);
+	sms->skeleton = mm_gdbus_sms_skeleton_new ();
+	mm_gdbus_sms_set_number (sms->skeleton, sms->number);
+	mm_gdbus_sms_set_text (sms->skeleton, sms->text);
+	mm_gdbus_sms_set_state (sms->skeleton, sms->state);
+	mm_gdbus_sms_set_pdu_type (sms->skeleton, MM_SMS_PDU_TYPE_DELIVER);
+	mm_gdbus_sms_set_storage (sms->skeleton, MM_SMS_STORAGE_ME);
+	mm_gdbus_sms_set_class (sms->skeleton, -1);
+	mm_gdbus_sms_set_smsc (sms->skeleton, "+4917000000");
+	mm_gdbus_sms_set_timestamp (sms->skeleton, "2026-12-07T22:00:00+00:00");
+	/* every variant property set: GetAll cannot send a missing one */
+	mm_gdbus_sms_set_validity (sms->skeleton, g_variant_new ("(uv)", (guint32) MM_SMS_VALIDITY_TYPE_UNKNOWN,
+	                                                         g_variant_new_uint32 (0)));
+	mm_gdbus_sms_set_data (sms->skeleton, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1));
+	g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (sms->skeleton),
+	                                  modem->mm->connection, sms->path, &error);
+	g_assert_no_error (error);
+}
+
+static void
+messaging_update_messages (FakeMmModem *modem)
+{
+	g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+
+	for (guint i = 0; i < modem->sms->len; i++) {
+		FakeMmSms *sms = g_ptr_array_index (modem->sms, i);
+
+		if (sms->path != NULL)
+			g_ptr_array_add (paths, sms->path);
+	}
+	g_ptr_array_add (paths, NULL);
+	mm_gdbus_modem_messaging_set_messages (modem->messaging,
+	                                       (const gchar *const *) paths->pdata);
+}
+
+static gboolean
+messaging_handle_list (MmGdbusModemMessaging *skeleton, GDBusMethodInvocation *invocation,
+                       gpointer user_data)
+{
+	FakeMmModem *modem = user_data;
+
+	messaging_update_messages (modem);
+	mm_gdbus_modem_messaging_complete_list (skeleton, invocation,
+	                                        mm_gdbus_modem_messaging_get_messages (skeleton));
+	return TRUE;
+}
+
+static gboolean
+messaging_handle_delete (MmGdbusModemMessaging *skeleton, GDBusMethodInvocation *invocation,
+                         const gchar *path, gpointer user_data)
+{
+	FakeMmModem *modem = user_data;
+
+	for (guint i = 0; i < modem->sms->len; i++) {
+		FakeMmSms *sms = g_ptr_array_index (modem->sms, i);
+
+		if (g_strcmp0 (sms->path, path) != 0)
+			continue;
+		g_ptr_array_remove_index (modem->sms, i);
+		messaging_update_messages (modem);
+		mm_gdbus_modem_messaging_complete_delete (skeleton, invocation);
+		mm_gdbus_modem_messaging_emit_deleted (skeleton, path);
+		return TRUE;
+	}
+	g_dbus_method_invocation_return_error (invocation, MM_CORE_ERROR, MM_CORE_ERROR_NOT_FOUND,
+	                                       "No SMS found with path '%s'", path);
+	return TRUE;
+}
+
+static void
+messaging_export (FakeMmModem *modem)
+{
+	GVariantBuilder storages;
+
+	modem->messaging = mm_gdbus_modem_messaging_skeleton_new ();
+	g_variant_builder_init (&storages, G_VARIANT_TYPE ("au"));
+	g_variant_builder_add (&storages, "u", (guint32) MM_SMS_STORAGE_ME);
+	mm_gdbus_modem_messaging_set_supported_storages (modem->messaging,
+	                                                 g_variant_builder_end (&storages));
+	mm_gdbus_modem_messaging_set_default_storage (modem->messaging, MM_SMS_STORAGE_ME);
+	for (guint i = 0; i < modem->sms->len; i++)
+		sms_export (modem, g_ptr_array_index (modem->sms, i));
+	messaging_update_messages (modem);
+	g_signal_connect (modem->messaging, "handle-list", G_CALLBACK (messaging_handle_list), modem);
+	g_signal_connect (modem->messaging, "handle-delete", G_CALLBACK (messaging_handle_delete),
+	                  modem);
+	mm_gdbus_object_skeleton_set_modem_messaging (modem->object, modem->messaging);
+}
+
+static void
+messaging_unexport (FakeMmModem *modem)
+{
+	for (guint i = 0; i < modem->sms->len; i++)
+		sms_unexport (g_ptr_array_index (modem->sms, i));
+	if (modem->messaging == NULL)
+		return;
+	g_signal_handlers_disconnect_by_data (modem->messaging, modem);
+	g_clear_object (&modem->messaging);
+}
+
+const gchar *
+fake_mm_modem_receive_sms (FakeMmModem *modem, const gchar *number, const gchar *text,
+                           gboolean complete)
+{
+	FakeMmSms *sms = g_new0 (FakeMmSms, 1);
+
+	g_assert_nonnull (modem->messaging);
+	sms->number = g_strdup (number);
+	sms->text = g_strdup (text);
+	sms->state = complete ? MM_SMS_STATE_RECEIVED : MM_SMS_STATE_RECEIVING;
+	g_ptr_array_add (modem->sms, sms);
+	sms_export (modem, sms);
+	messaging_update_messages (modem);
+	mm_gdbus_modem_messaging_emit_added (modem->messaging, sms->path, TRUE);
+	return sms->path;
+}
+
+static FakeMmSms *
+modem_find_sms (FakeMmModem *modem, const gchar *path)
+{
+	for (guint i = 0; i < modem->sms->len; i++) {
+		FakeMmSms *sms = g_ptr_array_index (modem->sms, i);
+
+		if (g_strcmp0 (sms->path, path) == 0)
+			return sms;
+	}
+	return NULL;
+}
+
+void
+fake_mm_modem_complete_sms (FakeMmModem *modem, const gchar *path)
+{
+	FakeMmSms *sms = modem_find_sms (modem, path);
+
+	if (sms == NULL) {
+		g_assert_not_reached ();
+		return;
+	}
+	sms->state = MM_SMS_STATE_RECEIVED;
+	mm_gdbus_sms_set_state (sms->skeleton, sms->state);
+}
+
+gboolean
+fake_mm_modem_has_sms (FakeMmModem *modem, const gchar *path)
+{
+	return modem_find_sms (modem, path) != NULL;
+}
+
+guint
+fake_mm_modem_get_n_sms (FakeMmModem *modem)
+{
+	return modem->sms->len;
 }
 
 /* ModemManager's Modem.State (ModemManager-enums.h MMModemState): CONNECTED (11)

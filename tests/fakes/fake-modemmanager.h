@@ -9,7 +9,9 @@
  * Like the real daemon, InhibitDevice (uid, TRUE) removes the modem object and
  * (uid, FALSE) brings it back under a new index; an inhibit is dropped when its
  * caller leaves the bus.  Modem.Reset() takes the modem away and brings it back
- * the same way.  Everything runs in the default main context of the test.
+ * the same way.  Modems carry Modem.Messaging with SMS objects
+ * (/org/freedesktop/ModemManager1/SMS/N: Number, Text, State).  Everything runs
+ * in the default main context of the test.
  */
 #pragma once
 
@@ -87,5 +89,15 @@ void              fake_mm_modem_set_reset_delay (FakeMmModem *modem, guint ms);
 /* Modem.State (default disabled), e.g. MM_MODEM_STATE_CONNECTED when a data
  * bearer is up; kept across re-exports. */
 void              fake_mm_modem_set_state (FakeMmModem *modem, MMModemState state);
+
+/* Modem.Messaging: an SMS from @number arrives (the modem must be exported):
+ * its object appears and Added (path, TRUE) is emitted; with @complete FALSE it
+ * stays RECEIVING (a multipart message) until fake_mm_modem_complete_sms().
+ * Returns its path.  Delete() removes it. */
+const gchar      *fake_mm_modem_receive_sms (FakeMmModem *modem, const gchar *number,
+                                             const gchar *text, gboolean complete);
+void              fake_mm_modem_complete_sms (FakeMmModem *modem, const gchar *path);
+gboolean          fake_mm_modem_has_sms (FakeMmModem *modem, const gchar *path);
+guint             fake_mm_modem_get_n_sms (FakeMmModem *modem);
 
 G_END_DECLS

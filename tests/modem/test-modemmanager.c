@@ -1847,6 +1847,67 @@ test_qmi_poll_on_data_connected (Fixture *f, gconstpointer data)
 #endif
 }
 
+/* SMS wake-up ([sms-wakeup] Senders): a text from the configured sender, received
+ * through ModemManager's Messaging, makes esimd poll the eIM of the modem's eUICC
+ * and is deleted; a text from anyone else is left alone and polls nothing. */
+static gboolean
+sms_wakeup_deleted (gpointer user_data)
+{
+	Fixture *f = user_data;
+
+	return fake_mm_modem_get_n_sms (f->modem) == 0;
+}
+
+static void
+test_qmi_sms_wakeup (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_FAKE_QMI
+	EsimTestEimOptions eim_options = { .host = "localhost", .accept_any_eid = TRUE };
+	EsimTestEimConfigOptions config_options = { 0 };
+	g_autoptr(EsimTestEim) eim = NULL;
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autoptr(GBytes) configuration = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *other = NULL;
+	Call call;
+	guint gets = 0;
+
+	write_config (f, "[eim]\nPollInterval=3600\nAttempts=1\n"
+	                 "[sms-wakeup]\nSenders=+491701234567\nPattern=^esim:poll$\n");
+	eim = esim_test_eim_new (&eim_options, &error);
+	g_assert_no_error (error);
+	g_signal_connect (eim, "request", G_CALLBACK (count_get_eim_package), &gets);
+	configuration = esim_test_eim_build_configuration (eim, &config_options, &error);
+	g_assert_no_error (error);
+	set_up_qmi_modem (f);
+	fake_modemmanager_start (f->mm);
+	start_daemon (f);
+	euicc = wait_euicc (f, "qmi", "ready");
+	call_start (f, &call, g_dbus_proxy_get_object_path (G_DBUS_PROXY (euicc)), "AddInitialEim",
+	            g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
+	                           g_bytes_get_data (configuration, NULL),
+	                           g_bytes_get_size (configuration), 1)));
+	call_wait (f, &call);
+	g_assert_no_error (call.error);
+	call_clear (&call);
+	esim_test_wait_until_ms (WAIT_MS, gets == 1, "the first poll of the new eIM");
+	esim_test_spin (500);
+	g_assert_cmpuint (gets, ==, 1);
+
+	fake_mm_modem_receive_sms (f->modem, "+491701234567", "wake up", TRUE);
+	esim_test_wait_until_ms (WAIT_MS, gets == 2, "a poll on the wake-up SMS");
+	esim_test_wait_until_func (WAIT_MS, sms_wakeup_deleted, f, "the wake-up SMS to be deleted");
+
+	other = g_strdup (fake_mm_modem_receive_sms (f->modem, "+4915100000", "Your bill", TRUE));
+	esim_test_spin (1000);
+	g_assert_cmpuint (gets, ==, 2);
+	g_assert_true (fake_mm_modem_has_sms (f->modem, other));
+	g_signal_handlers_disconnect_by_data (eim, &gets);
+#else
+	skip_without (HAVE_QMI, "built without QMI support");
+#endif
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1870,6 +1931,7 @@ main (int argc, char *argv[])
 	ADD ("qmi/same-port-twice", test_qmi_same_port_twice);
 	ADD ("qmi/download-device-info", test_qmi_download_device_info);
 	ADD ("qmi/poll-on-data-connected", test_qmi_poll_on_data_connected);
+	ADD ("qmi/sms-wakeup", test_qmi_sms_wakeup);
 	ADD ("qmi/modems-come-and-go", test_modems_come_and_go);
 	ADD ("qmi/restart", test_modemmanager_restarts);
 	ADD ("qmi/removed-mid-operation", test_removed_mid_operation);

@@ -485,8 +485,8 @@ push_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
 void
 eim_push_post_async (const gchar *address, const gchar *path, const gchar *content_type, GBytes *body,
-                     GTlsDatabase *trust, GCancellable *cancellable, GAsyncReadyCallback callback,
-                     gpointer user_data)
+                     GTlsDatabase *trust, GTlsCertificate *client_certificate, GCancellable *cancellable,
+                     GAsyncReadyCallback callback, gpointer user_data)
 {
 	GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 	PushData *data = g_new0 (PushData, 1);
@@ -507,6 +507,8 @@ eim_push_post_async (const gchar *address, const gchar *path, const gchar *conte
 	headers = soup_message_get_request_headers (data->msg);
 	soup_message_headers_replace (headers, "X-Admin-Protocol", ESIM_TEST_EIM_ADMIN_PROTOCOL);
 	soup_message_set_request_body_from_bytes (data->msg, content_type, body);
+	if (client_certificate != NULL)
+		soup_message_set_tls_client_certificate (data->msg, client_certificate);
 	soup_session_send_and_read_async (data->session, data->msg, G_PRIORITY_DEFAULT, cancellable, push_done,
 	                                  task);
 }

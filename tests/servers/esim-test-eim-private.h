@@ -342,10 +342,12 @@ gboolean eim_credentials_load (EimCredentials *credentials, const EsimTestEimOpt
 void     eim_credentials_clear (EimCredentials *credentials);
 GBytes  *eim_pem_to_der (const gchar *pem, gsize len);
 
-/* POSTs @body to https://@address@path and returns the answer body. */
+/* POSTs @body to https://@address@path and returns the answer body;
+ * @client_certificate (nullable): shown when the server asks for one. */
 void     eim_push_post_async (const gchar *address, const gchar *path, const gchar *content_type,
-                              GBytes *body, GTlsDatabase *trust, GCancellable *cancellable,
-                              GAsyncReadyCallback callback, gpointer user_data);
+                              GBytes *body, GTlsDatabase *trust, GTlsCertificate *client_certificate,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data);
 GBytes  *eim_push_post_finish (GAsyncResult *res, guint *status, GError **error);
 
 /* ---- the core, for the push (esim-test-eim.c) ---- */
@@ -366,6 +368,8 @@ EsimTestEimRecord *eim_core_process_result (EsimTestEim *self, EimEuicc *euicc, 
                                             gboolean transfer, GArray *acks, GError **error);
 void      eim_core_note_acknowledged (EimEuicc *euicc, GArray *acks);
 void      eim_core_count_function (EsimTestEim *self, EsimTestEimFunction function);
+/* The eIM's TLS certificate and key, as a client shows them (its push). */
+GTlsCertificate *eim_core_dup_tls_client_certificate (EsimTestEim *self);
 
 /* ---- relay (esim-test-eim-relay.c) ---- */
 

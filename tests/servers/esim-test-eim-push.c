@@ -236,6 +236,7 @@ esim_test_eim_push_async (EsimTestEim *self, const gchar *eid, const gchar *addr
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) body = NULL;
 	g_autofree gchar *default_path = NULL;
+	g_autoptr(GTlsCertificate) client = NULL;
 	EimEuicc *euicc = eim_core_euicc_lookup (self, eid);
 	EsimTestEimDelivery *delivery;
 	PushContext *context;
@@ -262,9 +263,13 @@ esim_test_eim_push_async (EsimTestEim *self, const gchar *eid, const gchar *addr
 		path = default_path = binding == ESIM_TEST_EIM_BINDING_ASN1
 		                      ? g_strdup (ESIM_TEST_EIM_ASN1_PATH)
 		                      : g_strconcat (ESIM_TEST_EIM_JSON_PREFIX, "transferEimPackage", NULL);
+	/* the eIM shows its TLS certificate to an IPA that asks: the one the eIM configuration's
+	 * trustedPublicKeyDataTls vouches for ("used for TLS or DTLS", digest §4), by which an
+	 * IPA that listens can tell its eIM from anyone (an unsigned package names no eIM) */
+	client = eim_core_dup_tls_client_certificate (self);
 	eim_push_post_async (address, path, binding == ESIM_TEST_EIM_BINDING_ASN1 ? ESIM_TEST_EIM_ASN1_CONTENT_TYPE
 	                                                                        : ESIM_TEST_EIM_JSON_CONTENT_TYPE,
-	                     body, trust, cancellable, push_done, g_steal_pointer (&task));
+	                     body, trust, client, cancellable, push_done, g_steal_pointer (&task));
 }
 
 const EsimTestEimRecord *

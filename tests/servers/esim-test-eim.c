@@ -1562,6 +1562,15 @@ esim_test_eim_get_tls_certificate_der (EsimTestEim *self)
 	return self->credentials.tls_certificate_der;
 }
 
+GTlsCertificate *
+eim_core_dup_tls_client_certificate (EsimTestEim *self)
+{
+	g_autofree gchar *pem = g_strconcat (self->credentials.tls_chain_pem, "\n",
+	                                     self->credentials.tls_key_pem, NULL);
+
+	return g_tls_certificate_new_from_pem (pem, -1, NULL);
+}
+
 gchar *
 esim_test_eim_dup_tls_ca_pem (EsimTestEim *self)
 {

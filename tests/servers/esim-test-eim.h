@@ -346,7 +346,8 @@ guint    esim_test_eim_get_relayed (EsimTestEim *self, EsimTestEimFunction funct
  * https://@address (host:port) at @path (NULL: the binding's default, the
  * ASN.1 path or <json-prefix>transferEimPackage), trusting @trust, and
  * records the TransferEimPackageResponse.  Digest §3.6/§3.8: the roles and the
- * URL of inject over HTTPS are [unverified]; this uses the ESipa paths. */
+ * URL of inject over HTTPS are [unverified]; this uses the ESipa paths.  The
+ * eIM shows its TLS certificate when the IPA asks for a client certificate. */
 void     esim_test_eim_push_async (EsimTestEim *self, const gchar *eid, const gchar *address,
                                    const gchar *path, GTlsDatabase *trust, EsimTestEimBinding binding,
                                    GCancellable *cancellable, GAsyncReadyCallback callback,

@@ -11,6 +11,7 @@
 #include "esimd-manager.h"
 #include "esimd-modem-channel.h"
 #include "esimd-modem-watcher.h"
+#include "esimd-push.h"
 
 /* WITH_PCSC: set by meson when the PC/SC discovery is built */
 #ifdef WITH_PCSC
@@ -36,6 +37,7 @@ struct _EsimdManager {
 	GHashTable               *modem_euiccs;   /* "uid#slot" -> EsimdEuicc* (in euiccs) */
 	guint                     mm_watch_id;    /* for ModemManagerRunning */
 	EsimdStore               *store;          /* the state directory; NULL: none */
+	EsimdPush                *push;           /* inject and SMS wake-up; NULL: neither */
 #ifdef WITH_PCSC
 	EsimdPcscWatcher         *pcsc_watcher;
 	GHashTable               *pcsc_euiccs;    /* reader -> EsimdEuicc* (in euiccs) */
@@ -850,6 +852,19 @@ esimd_manager_set_pcsc (EsimdManager *self, const gchar *const *readers, gboolea
 	self->pcsc_auto_detect = auto_detect;
 }
 
+/* ---- push ---- */
+
+gboolean
+esimd_manager_start_push (EsimdManager *self, GError **error)
+{
+	g_return_val_if_fail (ESIMD_IS_MANAGER (self), FALSE);
+	g_return_val_if_fail (self->push == NULL, FALSE);
+
+	self->push = esimd_push_new (self->config, self->connection, self->euiccs, self->watcher,
+	                             error);
+	return self->push != NULL;
+}
+
 /* ---- stop ---- */
 
 static void
@@ -879,6 +894,7 @@ esimd_manager_stop_async (EsimdManager *self, GAsyncReadyCallback callback, gpoi
 	/* no new modem eUICC while the others close */
 	if (self->watcher != NULL)
 		g_signal_handlers_disconnect_by_data (self->watcher, self);
+	g_clear_pointer (&self->push, esimd_push_free);
 #ifdef WITH_PCSC
 	manager_pcsc_stop (self);
 #endif
@@ -941,6 +957,7 @@ esimd_manager_dispose (GObject *object)
 	self->mm_watch_id = 0;
 	if (self->watcher != NULL)
 		g_signal_handlers_disconnect_by_data (self->watcher, self);
+	g_clear_pointer (&self->push, esimd_push_free);
 #ifdef WITH_PCSC
 	manager_pcsc_stop (self);
 	g_clear_pointer (&self->pcsc_euiccs, g_hash_table_unref);

@@ -42,6 +42,11 @@ void          esimd_manager_set_pcsc (EsimdManager *self, const gchar *const *re
 /* Follow ModemManager once started: its modems' eUICCs come and go at runtime. */
 void          esimd_manager_watch_modems (EsimdManager *self);
 
+/* The push side, as configured: the HTTPS inject listener ([push]) and SMS
+ * wake-up ([sms-wakeup]) on the modems followed (after
+ * esimd_manager_watch_modems()).  FALSE when the listener cannot start. */
+gboolean      esimd_manager_start_push (EsimdManager *self, GError **error);
+
 /* Exports the root object, probes every eUICC and exports them. */
 void          esimd_manager_start_async (EsimdManager *self, GCancellable *cancellable,
                                          GAsyncReadyCallback callback, gpointer user_data);

@@ -36,6 +36,13 @@ static const ConfigKey known_keys[] = {
 	{ "notifications", "Automatic" },
 	{ "notifications", "RetryInitialDelay" },
 	{ "notifications", "RetryMaxDelay" },
+	{ "push", "InjectAddress" },
+	{ "push", "InjectPort" },
+	{ "push", "InjectCertificate" },
+	{ "push", "InjectKey" },
+	{ "sms-wakeup", "Senders" },
+	{ "sms-wakeup", "Pattern" },
+	{ "sms-wakeup", "Delete" },
 	{ "eim", "PollInterval" },
 	{ "eim", "PollJitter" },
 	{ "eim", "BackoffMax" },
@@ -159,6 +166,8 @@ esimd_config_new (void)
 	self->notify_retry_max_s = ESIM_NOTIFY_RETRY_MAX_DEFAULT;
 	self->eim_defaults = g_new0 (EsimdEimGroup, 1);
 	self->eim_groups = g_ptr_array_new_with_free_func ((GDestroyNotify) eim_group_free);
+	self->sms_senders = g_ptr_array_new_with_free_func (g_free);
+	self->sms_delete = TRUE;
 	self->eim_poll_automatic = TRUE;
 	return self;
 }
@@ -174,6 +183,11 @@ esimd_config_free (EsimdConfig *self)
 	g_free (self->test_ci_dir);
 	eim_group_free (self->eim_defaults);
 	g_ptr_array_unref (self->eim_groups);
+	g_free (self->inject_address);
+	g_free (self->inject_certificate);
+	g_free (self->inject_key);
+	g_ptr_array_unref (self->sms_senders);
+	g_free (self->sms_pattern);
 	g_free (self);
 }
 
@@ -543,6 +557,98 @@ config_read_notifications (EsimdConfig *self, GKeyFile *keyfile, const gchar *pa
 	return TRUE;
 }
 
+/* A file name relative to the configuration file's directory; empty: none. */
+static void
+config_read_path (GKeyFile *keyfile, const gchar *path, const gchar *group, const gchar *key,
+                  gchar **value)
+{
+	g_autofree gchar *base = NULL;
+	g_autofree gchar *raw = NULL;
+
+	if (!g_key_file_has_key (keyfile, group, key, NULL))
+		return;
+	base = g_path_get_dirname (path);
+	raw = g_key_file_get_value (keyfile, group, key, NULL);
+	g_clear_pointer (value, g_free);
+	if (raw != NULL && *g_strstrip (raw) != '\0')
+		*value = g_canonicalize_filename (raw, base);
+}
+
+static gboolean
+config_read_push (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
+{
+	if (g_key_file_has_key (keyfile, "push", "InjectAddress", NULL)) {
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "push", "InjectAddress", NULL);
+		g_autoptr(GInetAddress) address = NULL;
+
+		g_clear_pointer (&self->inject_address, g_free);
+		if (raw != NULL && *g_strstrip (raw) != '\0') {
+			address = g_inet_address_new_from_string (raw);
+			if (address == NULL)
+				return config_invalid (error, path, "push", "InjectAddress", keyfile,
+				                       "an IPv4 or IPv6 address");
+			self->inject_address = g_steal_pointer (&raw);
+		}
+	}
+	config_read_path (keyfile, path, "push", "InjectCertificate", &self->inject_certificate);
+	config_read_path (keyfile, path, "push", "InjectKey", &self->inject_key);
+	return config_read_uint (keyfile, path, "push", "InjectPort", 0, G_MAXUINT16,
+	                         &self->inject_port, error);
+}
+
+static gboolean
+config_read_sms_wakeup (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
+{
+	if (g_key_file_has_key (keyfile, "sms-wakeup", "Senders", NULL)) {
+		g_auto(GStrv) senders = g_key_file_get_string_list (keyfile, "sms-wakeup", "Senders",
+		                                                     NULL, NULL);
+		if (senders == NULL)
+			return config_invalid (error, path, "sms-wakeup", "Senders", keyfile,
+			                       "a ;-separated list of phone numbers");
+		g_ptr_array_set_size (self->sms_senders, 0);
+		for (guint i = 0; senders[i] != NULL; i++) {
+			g_strstrip (senders[i]);
+			if (senders[i][0] != '\0')
+				g_ptr_array_add (self->sms_senders, g_strdup (senders[i]));
+		}
+	}
+	if (g_key_file_has_key (keyfile, "sms-wakeup", "Pattern", NULL)) {
+		/* the raw value: a pattern's backslashes are its own, not the key file's escapes */
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "sms-wakeup", "Pattern", NULL);
+		g_autoptr(GRegex) regex = NULL;
+		g_autoptr(GError) regex_error = NULL;
+
+		g_clear_pointer (&self->sms_pattern, g_free);
+		if (raw != NULL && *g_strstrip (raw) != '\0') {
+			regex = g_regex_new (raw, G_REGEX_OPTIMIZE, 0, &regex_error);
+			if (regex == NULL) {
+				g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+				             "%s: [sms-wakeup] Pattern: invalid regular expression \"%s\": %s",
+				             path, raw, regex_error->message);
+				return FALSE;
+			}
+			self->sms_pattern = g_steal_pointer (&raw);
+		}
+	}
+	return config_read_boolean (keyfile, path, "sms-wakeup", "Delete", &self->sms_delete, error);
+}
+
+/* The keys that only make sense together, checked on what every file left. */
+static gboolean
+config_check_push (EsimdConfig *self, GError **error)
+{
+	if (self->inject_port == 0)
+		return TRUE;
+	if (self->inject_certificate == NULL || self->inject_key == NULL) {
+		g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+		             "[push] InjectPort=%u needs InjectCertificate and InjectKey "
+		             "(the listener's TLS certificate and private key, PEM files)",
+		             self->inject_port);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* ---- [eim] and [eim:<eimId>] ---- */
 
 /* An HTTP path: "/" then URI path characters (RFC 3986 pchar and "/"), no
@@ -743,6 +849,9 @@ esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 	    !config_read_notifications (self, keyfile, path, error) ||
 	    !config_read_eims (self, keyfile, path, error))
 		return FALSE;
+	if (!config_read_push (self, keyfile, path, error) ||
+	    !config_read_sms_wakeup (self, keyfile, path, error))
+		return FALSE;
 	return config_read_pcsc (self, keyfile, path, error);
 }
 
@@ -774,11 +883,11 @@ esimd_config_load (EsimdConfig *self,
 	}
 
 	if (config_dir == NULL)
-		return TRUE;
+		return config_check_push (self, error);
 	dir = g_dir_open (config_dir, 0, &dir_error);
 	if (dir == NULL) {
 		if (g_error_matches (dir_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-			return TRUE;
+			return config_check_push (self, error);
 		g_set_error (error, dir_error->domain, dir_error->code, "%s: %s", config_dir,
 		             dir_error->message);
 		return FALSE;
@@ -794,7 +903,7 @@ esimd_config_load (EsimdConfig *self,
 		if (!esimd_config_load_file (self, path, error))
 			return FALSE;
 	}
-	return TRUE;
+	return config_check_push (self, error);
 }
 
 /* ---- per-modem policy ---- */

@@ -119,6 +119,17 @@ typedef struct {
 	guint          notify_retry_max_s;     /* [notifications] RetryMaxDelay, default 3600 */
 	EsimdEimGroup *eim_defaults;   /* [eim] */
 	GPtrArray     *eim_groups;         /* [eim:<eimId>], EsimdEimGroup*, in file order */
+	/* [push]: the HTTPS inject listener (src/daemon/push/esimd-inject.h), off unless
+	 * InjectPort is set; then InjectCertificate and InjectKey are required */
+	gchar         *inject_address;     /* InjectAddress, an IP address; NULL: every address */
+	guint          inject_port;        /* InjectPort, 1..65535; 0: off (the default) */
+	gchar         *inject_certificate; /* InjectCertificate, absolute PEM path */
+	gchar         *inject_key;         /* InjectKey, absolute PEM path */
+	/* [sms-wakeup]: an SMS from one of @sms_senders, or whose text matches
+	 * @sms_pattern, starts a poll (src/daemon/push/esimd-sms-wakeup.h) */
+	GPtrArray     *sms_senders;        /* Senders, gchar*; empty: none */
+	gchar         *sms_pattern;        /* Pattern, a GRegex checked at load; NULL: none */
+	gboolean       sms_delete;         /* Delete, default true */
 	gboolean       eim_poll_automatic;     /* FALSE (--poll-once): only the polls asked for */
 } EsimdConfig;
 

@@ -70,6 +70,7 @@ struct _EsimdEuicc {
 	gboolean                  exported;
 	GHashTable               *profiles;  /* ICCID -> EsimdProfile */
 	GHashTable               *eims;      /* eimId -> EsimdEim */
+	GPtrArray                *eim_configs; /* EsimEimConfig*, as last read; NULL: never read */
 	GQueue                    requests;  /* EsimdRequest*, waiting */
 	EsimdRequest             *current;
 	GError                   *current_error;  /* of the current operation, until released */

@@ -150,6 +150,8 @@ esimd_euicc_sync_eims (EsimdEuicc *self, GPtrArray *configs)
 	g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(GPtrArray) paths = g_ptr_array_new ();
 
+	g_clear_pointer (&self->eim_configs, g_ptr_array_unref);
+	self->eim_configs = g_ptr_array_ref (configs);
 	for (guint i = 0; i < configs->len; i++) {
 		const EsimEimConfig *config = g_ptr_array_index (configs, i);
 		const gchar *eim_id = config->eim_id != NULL ? config->eim_id : "";
@@ -823,6 +825,20 @@ esimd_euicc_get_log_id (EsimdEuicc *self)
 	return self->log_id;
 }
 
+const gchar *
+esimd_euicc_get_eid (EsimdEuicc *self)
+{
+	g_return_val_if_fail (ESIMD_IS_EUICC (self), NULL);
+	return self->eid;
+}
+
+GPtrArray *
+esimd_euicc_get_eim_configs (EsimdEuicc *self)
+{
+	g_return_val_if_fail (ESIMD_IS_EUICC (self), NULL);
+	return self->eim_configs;
+}
+
 EsimdEuicc *
 esimd_euicc_new (GDBusObjectManagerServer *object_manager,
                  EsimdAuth *auth,
@@ -944,6 +960,7 @@ esimd_euicc_finalize (GObject *object)
 
 	g_hash_table_unref (self->profiles);
 	g_hash_table_unref (self->eims);
+	g_clear_pointer (&self->eim_configs, g_ptr_array_unref);
 	g_object_unref (self->cancellable);
 	g_free (self->path);
 	esimd_log_set_eid (self->log_id, NULL);

@@ -58,6 +58,10 @@ EsimdEuicc  *esimd_euicc_new (GDBusObjectManagerServer *object_manager, EsimdAut
                               const EsimdConfig *config, EsimChannel *channel);
 const gchar *esimd_euicc_get_path (EsimdEuicc *self);
 const gchar *esimd_euicc_get_log_id (EsimdEuicc *self);
+/* The EID once read (NULL before), and the eIMs the card listed last
+ * (EsimEimConfig*; NULL before they were read or on a card without any). */
+const gchar *esimd_euicc_get_eid (EsimdEuicc *self);
+GPtrArray   *esimd_euicc_get_eim_configs (EsimdEuicc *self);
 
 /* The state directory: with it, the eUICC delivers its notifications
  * (core/esimd-notify-queue.h) and keeps their state there; without it
