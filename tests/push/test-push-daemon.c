@@ -216,10 +216,13 @@ test_inject (void)
 	esim_test_eim_queue (f.eim, esimd_gdbus_euicc_get_eid (f.euicc), g_steal_pointer (&package));
 	record = push (&f, &error);
 	g_assert_no_error (error);
-	/* it reached the eUICC's handler: this branch answers that it did not run it */
-	g_assert_cmpint (record->kind, ==, ESIM_TEST_EIM_RECORD_TRANSFER_ERROR);
-	g_assert_cmpint (record->error_code, ==, 127);
-	wait_log (&f, "a pushed package is not run");
+	/* run on the card in its queue: the answer is the card's signed result */
+	g_assert_cmpint (record->kind, ==, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT);
+	g_assert_cmpint (record->via, ==, ESIM_TEST_EIM_FUNCTION_TRANSFER_EIM_PACKAGE);
+	/* (this card's certificate is not the eIM's to check: unverified, never invalid) */
+	g_assert_cmpint (record->signature, !=, ESIM_TEST_EIM_SIGNATURE_INVALID);
+	g_assert_nonnull (strstr (record->summary, "disable=ok"));
+	wait_log (&f, "run-pushed-package");
 
 	/* an unsigned package: the eIM's TLS certificate, under the CA its configuration
 	 * names, for the host of its eimFqdn, tells esimd which eIM it is */
@@ -227,7 +230,8 @@ test_inject (void)
 	                     esim_test_eim_package_new_data_request (tags, sizeof (tags)));
 	record = push (&f, &error);
 	g_assert_no_error (error);
-	g_assert_cmpint (record->kind, ==, ESIM_TEST_EIM_RECORD_TRANSFER_ERROR);
+	g_assert_cmpint (record->kind, ==, ESIM_TEST_EIM_RECORD_IPA_EUICC_DATA);
+	g_assert_null (record->problems);
 	wait_log (&f, "ipaEuiccDataRequest from eIM \"" ESIM_TEST_EIM_DEFAULT_ID "\"");
 
 	g_assert_true (esim_test_eim_package_add_disable (foreign, ICCID, &error));

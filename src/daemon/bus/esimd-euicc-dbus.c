@@ -47,6 +47,9 @@ dbus_action_of (EsimdOpKind kind)
 		return ESIMD_AUTH_DOWNLOAD;
 	case ESIMD_OP_POLL:
 		return ESIMD_AUTH_POLL;
+	case ESIMD_OP_RUN_PUSHED:
+		/* esimd's own: no client submits it */
+		return ESIMD_AUTH_RESET;
 	case ESIMD_OP_LIST_NOTIFICATIONS:
 		return NULL;
 	}

@@ -38,6 +38,7 @@ static const EsimdOpInfo op_infos[] = {
 	[ESIMD_OP_PROCESS_NOTIFICATIONS] = { "process-notifications", 0 },
 	/* the poll reads what its packages changed itself (esimd-poller.c) */
 	[ESIMD_OP_POLL] = { "poll", 0 },
+	[ESIMD_OP_RUN_PUSHED] = { "run-pushed-package", 0 },
 };
 
 const EsimdOpInfo *
@@ -297,6 +298,10 @@ esimd_request_validate (EsimdRequest *request, GError **error)
 		return TRUE;
 	case ESIMD_OP_POLL:
 		return validate_poll (request, error);
+	case ESIMD_OP_RUN_PUSHED:
+		if (request->pushed_package == NULL)
+			return invalid_args (error, "no pushed package");
+		return validate_poll (request, error);
 	default:
 		g_set_error (error, ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED, "unknown operation %d",
 		             (gint) request->kind);
@@ -401,6 +406,9 @@ op_call_finish (EsimdEuicc *self, EsimdRequest *request, GAsyncResult *res, GErr
 	case ESIMD_OP_POLL:
 		request->reply = esimd_poller_run_finish (self->poller, res, error);
 		return request->reply != NULL;
+	case ESIMD_OP_RUN_PUSHED:
+		request->push_answer = esimd_poller_execute_pushed_finish (self->poller, res, error);
+		return request->push_answer != NULL;
 	default:
 		g_set_error (error, ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED, "unknown operation %d",
 		             (gint) request->kind);
@@ -468,6 +476,11 @@ op_call (GTask *task)
 	case ESIMD_OP_POLL:
 		esimd_poller_run_async (self->poller, g_variant_get_string (request->arg, NULL),
 		                        cancellable, op_call_ready, task);
+		break;
+	case ESIMD_OP_RUN_PUSHED:
+		esimd_poller_execute_pushed_async (self->poller, g_variant_get_string (request->arg, NULL),
+		                                   request->pushed_package, cancellable, op_call_ready,
+		                                   task);
 		break;
 	default:
 		op_fail (task, g_error_new (ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED,

@@ -42,6 +42,10 @@ struct _EsimdRequest {
 	gboolean               enable;
 	/* the operation's result for methods that return one */
 	GVariant              *reply;
+	/* ESIMD_OP_RUN_PUSHED: the package as the push listener parsed it
+	 * (borrowed: its owner waits for the answer), and the answer */
+	const EsimEimPackage  *pushed_package;
+	EsimPollPushAnswer    *push_answer;
 	/* the callback ran (the eUICC may have gone away before the operation ended) */
 	gboolean               completed;
 };

@@ -208,9 +208,14 @@ esimd_euicc_update_state (EsimdEuicc *self)
 {
 	const gchar *state = "ready";
 
-	if (self->current != NULL || self->probing)
+	/* a reader that reports its card gone is believed at once, even while an
+	 * operation winds down (it fails); a modem away during an operation is
+	 * usually its switch or reset */
+	if (self->card_absent)
+		state = "absent";
+	else if (self->current != NULL || self->probing)
 		state = "busy";
-	else if ((self->modem != NULL && !self->modem_present) || self->card_absent)
+	else if (self->modem != NULL && !self->modem_present)
 		state = "absent";
 	else if (!self->healthy)
 		state = "error";
@@ -401,6 +406,7 @@ esimd_request_free (EsimdRequest *request)
 		memset (request->confirmation_code, 0, strlen (request->confirmation_code));
 	g_free (request->confirmation_code);
 	g_clear_pointer (&request->reply, g_variant_unref);
+	g_clear_pointer (&request->push_answer, esim_poll_push_answer_free);
 	g_free (request);
 }
 
@@ -436,7 +442,8 @@ euicc_request_complete (EsimdRequest *request, const GError *error)
 		esimd_obj_info (self->log_id, "%s failed: %s", esimd_op_get_info (request->kind)->name,
 		                normalized->message);
 		/* an eIM out of reach is the eIM's LastError, not the card's */
-		if (request->kind != ESIMD_OP_POLL || normalized->code == ESIMD_ERROR_CARD_ERROR)
+		if ((request->kind != ESIMD_OP_POLL && request->kind != ESIMD_OP_RUN_PUSHED) ||
+		    normalized->code == ESIMD_ERROR_CARD_ERROR)
 			esimd_gdbus_euicc_set_last_error (self->skeleton, normalized->message);
 	} else {
 		esimd_gdbus_euicc_set_last_error (self->skeleton, "");
@@ -474,7 +481,7 @@ euicc_request_finished (EsimdEuicc *self)
 
 	/* another operation may have changed what the poll cached (notifications, results) */
 	if (self->poller != NULL && request->kind != ESIMD_OP_POLL &&
-	    request->kind != ESIMD_OP_LIST_NOTIFICATIONS)
+	    request->kind != ESIMD_OP_RUN_PUSHED && request->kind != ESIMD_OP_LIST_NOTIFICATIONS)
 		esimd_poller_invalidate (self->poller);
 	/* a change the eIMs did not order: they are told */
 	if (self->poller != NULL && error == NULL)
@@ -653,6 +660,50 @@ esimd_euicc_request_finish (EsimdEuicc *self, GAsyncResult *res, GVariant **repl
 	if (reply != NULL)
 		*reply = answer != NULL ? g_variant_ref (answer) : NULL;
 	return TRUE;
+}
+
+/* the answer of a pushed package, handed to its GTask */
+static void
+euicc_pushed_done (EsimdRequest *request, const GError *error, GVariant *reply,
+                   gpointer user_data)
+{
+	GTask *task = user_data;
+
+	if (error != NULL)
+		g_task_return_error (task, g_error_copy (error));
+	else if (request->push_answer == NULL)
+		g_task_return_new_error (task, ESIMD_ERROR, ESIMD_ERROR_FAILED,
+		                         "the pushed package gave no answer");
+	else
+		g_task_return_pointer (task, g_steal_pointer (&request->push_answer),
+		                       (GDestroyNotify) esim_poll_push_answer_free);
+	g_object_unref (task);
+}
+
+void
+esimd_euicc_run_pushed_async (EsimdEuicc *self, const gchar *eim_id, const EsimEimPackage *package,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+	EsimdRequest *request;
+	GTask *task;
+
+	g_return_if_fail (ESIMD_IS_EUICC (self));
+	g_return_if_fail (eim_id != NULL && package != NULL);
+
+	task = g_task_new (self, NULL, callback, user_data);
+	g_task_set_source_tag (task, esimd_euicc_run_pushed_async);
+	esimd_obj_debug (self->log_id, "a package pushed by eIM \"%s\" queued", eim_id);
+	request = esimd_request_new (self, ESIMD_OP_RUN_PUSHED, NULL, g_variant_new_string (eim_id),
+	                             euicc_pushed_done, task);
+	request->pushed_package = package;
+	esimd_euicc_submit_request (self, request);
+}
+
+EsimPollPushAnswer *
+esimd_euicc_run_pushed_finish (EsimdEuicc *self, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail (g_task_is_valid (res, self), NULL);
+	return g_task_propagate_pointer (G_TASK (res), error);
 }
 
 guint

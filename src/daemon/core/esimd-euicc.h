@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 
 #include "esim-channel.h"
+#include "esim-poll-cycle.h"
 #include "esimd-auth.h"
 #include "esimd-config.h"
 #include "esimd-modem-watcher.h"
@@ -32,6 +33,7 @@ typedef enum {
 	ESIMD_OP_DOWNLOAD_PROFILE,
 	ESIMD_OP_PROCESS_NOTIFICATIONS,
 	ESIMD_OP_POLL,
+	ESIMD_OP_RUN_PUSHED,
 } EsimdOpKind;
 
 #define ESIMD_TYPE_EUICC (esimd_euicc_get_type ())
@@ -105,6 +107,17 @@ void         esimd_euicc_request_async (EsimdEuicc *self, EsimdOpKind kind, cons
  * or NULL when it has none. */
 gboolean     esimd_euicc_request_finish (EsimdEuicc *self, GAsyncResult *res, GVariant **reply,
                                          GError **error);
+
+/* A package an eIM pushed (TransferEimPackage, push/esimd-inject.h) for its
+ * eIM @eim_id, run as esimd's own operation in the queue: executed as a poll
+ * cycle would (flows/esim-poll-cycle.h), then the card goes idle.  @package
+ * is borrowed until the callback.  The finish gives what to answer the eIM
+ * with. */
+void         esimd_euicc_run_pushed_async (EsimdEuicc *self, const gchar *eim_id,
+                                           const EsimEimPackage *package,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+EsimPollPushAnswer *esimd_euicc_run_pushed_finish (EsimdEuicc *self, GAsyncResult *res,
+                                                   GError **error);
 
 /* The operation's name in Progress signals and logs ("enable-profile"…). */
 const gchar *esimd_op_get_name (EsimdOpKind kind);

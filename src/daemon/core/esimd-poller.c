@@ -481,6 +481,8 @@ typedef struct {
 	gboolean          rolled_back;
 	guint             refresh;   /* EsimdRefreshFlags */
 	GError           *error;     /* the first eIM's failure, normalised */
+	const EsimEimPackage *pushed;    /* a pushed package to run instead of a cycle */
+	EsimPollPushAnswer   *push_answer;
 } RunContext;
 
 static void
@@ -489,6 +491,7 @@ run_context_free (RunContext *ctx)
 	g_ptr_array_unref (ctx->targets);
 	g_clear_object (&ctx->client);
 	g_clear_error (&ctx->error);
+	g_clear_pointer (&ctx->push_answer, esim_poll_push_answer_free);
 	g_free (ctx);
 }
 
@@ -622,6 +625,31 @@ run_cycle_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	run_next (task);
 }
 
+/* A pushed package ran: recorded as a poll of its eIM; its answer kept for the caller. */
+static void
+run_pushed_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GTask *task = user_data;
+	EsimdEuicc *euicc = g_task_get_source_object (task);
+	EsimdPoller *self = euicc->poller;
+	RunContext *ctx = g_task_get_task_data (task);
+	const gchar *eim_id = g_ptr_array_index (ctx->targets, ctx->index);
+	g_autoptr(EsimPollReport) report = NULL;
+	g_autoptr(GError) error = NULL;
+	PollEim *eim;
+
+	ctx->push_answer = esim_poll_cycle_execute_pushed_finish (res, &report, &error);
+	g_clear_object (&ctx->client);
+	eim = self != NULL ? g_hash_table_lookup (self->eims, eim_id) : NULL;
+	if (eim != NULL)
+		run_record (self, ctx, eim, report, error);
+	else if (error != NULL && ctx->error == NULL)
+		ctx->error = esimd_poller_error_normalize (error);
+	/* one package, not a cycle: the rest of the run ends here */
+	ctx->index = ctx->targets->len;
+	run_next (task);
+}
+
 static void
 run_cycle (GTask *task, PollEim *eim)
 {
@@ -668,6 +696,13 @@ run_cycle (GTask *task, PollEim *eim)
 	ctx->options.journal_data = self;
 	ctx->options.max_packages = settings->max_packages;
 	ctx->options.state_change_cause = eim->state_change;
+	if (ctx->pushed != NULL) {
+		esimd_obj_debug (euicc->log_id, "running a package pushed by eIM \"%s\"", eim->eim_id);
+		esim_poll_cycle_execute_pushed_async (euicc->isdr, &ctx->options, &self->cache,
+		                                      ctx->pushed, g_task_get_cancellable (task),
+		                                      run_pushed_ready, task);
+		return;
+	}
 	esimd_obj_debug (euicc->log_id, "polling eIM \"%s\" at %s", eim->eim_id,
 	                 esim_esipa_client_get_address (ctx->client));
 	esim_poll_cycle_async (euicc->isdr, &ctx->options, &self->cache,
@@ -894,6 +929,57 @@ esimd_poller_run_finish (EsimdPoller *self, GAsyncResult *res, GError **error)
 	g_return_val_if_fail (self != NULL, NULL);
 	g_return_val_if_fail (g_task_is_valid (res, self->euicc), NULL);
 	return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+void
+esimd_poller_execute_pushed_async (EsimdPoller *self, const gchar *eim_id,
+                                   const EsimEimPackage *package, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task;
+	RunContext *ctx;
+
+	g_return_if_fail (self != NULL);
+	g_return_if_fail (eim_id != NULL && package != NULL);
+
+	task = g_task_new (self->euicc, cancellable, callback, user_data);
+	g_task_set_source_tag (task, esimd_poller_execute_pushed_async);
+	ctx = g_new0 (RunContext, 1);
+	ctx->targets = g_ptr_array_new_with_free_func (g_free);
+	g_ptr_array_add (ctx->targets, g_strdup (eim_id));
+	ctx->pushed = package;
+	g_task_set_task_data (task, ctx, (GDestroyNotify) run_context_free);
+	if (g_hash_table_lookup (self->eims, eim_id) == NULL) {
+		g_task_return_new_error (task, ESIMD_ERROR, ESIMD_ERROR_NOT_FOUND,
+		                         "this eUICC has no eIM \"%s\"", eim_id);
+		g_object_unref (task);
+		return;
+	}
+	self->running = TRUE;
+	poller_stop_timer (self);
+	run_next (task);
+}
+
+EsimPollPushAnswer *
+esimd_poller_execute_pushed_finish (EsimdPoller *self, GAsyncResult *res, GError **error)
+{
+	g_autoptr(GVariant) summary = NULL;
+	RunContext *ctx;
+
+	g_return_val_if_fail (self != NULL, NULL);
+	g_return_val_if_fail (g_task_is_valid (res, self->euicc), NULL);
+
+	ctx = g_task_get_task_data (G_TASK (res));
+	summary = g_task_propagate_pointer (G_TASK (res), error);
+	/* the package's own answer, even when delivering its result afterwards failed */
+	if (ctx->push_answer != NULL) {
+		g_clear_error (error);
+		return g_steal_pointer (&ctx->push_answer);
+	}
+	if (summary != NULL)
+		g_set_error_literal (error, ESIMD_ERROR, ESIMD_ERROR_FAILED,
+		                     "the pushed package gave no answer");
+	return NULL;
 }
 
 /* ---- after a switch: the new profile's connection, or the rollback ---- */

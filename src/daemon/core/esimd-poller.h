@@ -40,6 +40,7 @@
 #include <gio/gio.h>
 
 #include "esim-es10.h"
+#include "esim-poll-cycle.h"
 #include "esimd-config.h"
 #include "esimd-euicc.h"
 #include "esimd-store.h"
@@ -80,6 +81,17 @@ void         esimd_poller_run_async (EsimdPoller *self, const gchar *eim_id,
                                      GCancellable *cancellable, GAsyncReadyCallback callback,
                                      gpointer user_data);
 GVariant    *esimd_poller_run_finish (EsimdPoller *self, GAsyncResult *res, GError **error);
+
+/* A package the eIM @eim_id pushed, run on the eUICC's open ISD-R as a poll
+ * cycle would run it (the operation behind ESIMD_OP_RUN_PUSHED), recorded
+ * like a poll of that eIM; then the card goes idle.  @package is borrowed
+ * until the callback. */
+void         esimd_poller_execute_pushed_async (EsimdPoller *self, const gchar *eim_id,
+                                                const EsimEimPackage *package,
+                                                GCancellable *cancellable,
+                                                GAsyncReadyCallback callback, gpointer user_data);
+EsimPollPushAnswer *esimd_poller_execute_pushed_finish (EsimdPoller *self, GAsyncResult *res,
+                                                        GError **error);
 
 /* An error of a poll as clients see it: ESIMD_ERROR, naming the eIM's side. */
 GError      *esimd_poller_error_normalize (const GError *error);

@@ -14,21 +14,32 @@ struct _EsimdPush {
 
 /* ---- where push meets the eIM flows ---- */
 
+/* The pushed package ran (or could not): the eIM gets its answer. */
+static void
+push_pushed_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdInjectRequest *request = user_data;
+	EsimdEuicc *euicc = ESIMD_EUICC (source);
+	g_autoptr(EsimPollPushAnswer) answer = NULL;
+	g_autoptr(GError) error = NULL;
+
+	answer = esimd_euicc_run_pushed_finish (euicc, res, &error);
+	if (answer == NULL) {
+		esimd_obj_warn (esimd_euicc_get_log_id (euicc), "a pushed package was not run: %s",
+		                error->message);
+		esimd_inject_request_return_error (request, error);
+		return;
+	}
+	esimd_inject_request_return (request, &answer->response);
+}
+
 void
 esimd_push_execute_pushed (EsimdEuicc *euicc, EsimdInjectRequest *request)
 {
-	g_autoptr(GError) error = NULL;
-
-	/* TODO(lead): queue an operation on @euicc that runs
-	 * esim_poll_cycle_execute_pushed_async() (src/flows/esim-poll-cycle.h, branch
-	 * i8-eim-flows) with the eIM's EsimEsipaClient, and answers with
-	 * esimd_inject_request_return (request, response) from its finish.  Until
-	 * then the eIM is told plainly that the package was not run. */
-	g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-	                     "this esimd does not run pushed packages yet");
-	esimd_obj_warn (esimd_euicc_get_log_id (euicc), "a pushed package is not run: %s",
-	                error->message);
-	esimd_inject_request_return_error (request, error);
+	/* the card's queue runs it in turn with every other operation */
+	esimd_euicc_run_pushed_async (euicc, esimd_inject_request_get_eim_id (request),
+	                              esimd_inject_request_get_package (request), push_pushed_ready,
+	                              request);
 }
 
 void
