@@ -141,5 +141,6 @@ gboolean esimcli_notification_list (EsimcliCli *cli, EsimcliArgs *args, GError *
 gboolean esimcli_notification_remove (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_notification_process (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 gboolean esimcli_monitor (EsimcliCli *cli, EsimcliArgs *args, GError **error);
+gboolean esimcli_eim_poll (EsimcliCli *cli, EsimcliArgs *args, GError **error);
 
 G_END_DECLS

@@ -113,6 +113,15 @@ static const EsimcliCommand notification_commands[] = {
 	{ NULL, NULL, NULL, NULL, 0, { ESIMCLI_ARG_NONE }, FALSE },
 };
 
+static const EsimcliCommand eim_commands[] = {
+	{ "poll", esimcli_eim_poll, "[EIM_ID] [--euicc EID]",
+	  N_("poll an eIM now (every eIM if none is named): deliver what it is owed, execute "
+	     "the packages it hands out, and say what happened; exit status 1 if a poll "
+	     "failed, 10 if there is no such eIM"),
+	  ESIMCLI_CMD_OPT_EUICC, { ESIMCLI_ARG_TEXT }, FALSE },
+	{ NULL, NULL, NULL, NULL, 0, { ESIMCLI_ARG_NONE }, FALSE },
+};
+
 static const EsimcliCommand monitor_command = {
 	"monitor", esimcli_monitor, "",
 	N_("print a line for every change (objects added or removed, properties changed, "
@@ -137,6 +146,7 @@ const EsimcliObject esimcli_objects[] = {
 	  profile_notes },
 	{ "notification", N_("notifications pending on the eUICCs"), notification_commands, NULL,
 	  notification_tables, NULL },
+	{ "eim", N_("eIMs (remote managers) of the eUICCs"), eim_commands, NULL, NULL, NULL },
 	{ "monitor", N_("watch changes as they happen"), NULL, &monitor_command, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };

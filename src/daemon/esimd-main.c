@@ -26,6 +26,8 @@
 #define ESIMD_EXIT_OK      0
 #define ESIMD_EXIT_FAILURE 1
 #define ESIMD_EXIT_USAGE   2
+/* --poll-once: no eUICC with an eIM to poll */
+#define ESIMD_EXIT_NO_EIM  3
 
 /* a card that never answers must not keep esimd from stopping */
 #define ESIMD_STOP_TIMEOUT_S 3
@@ -38,6 +40,7 @@ typedef struct {
 	gchar        *state_dir;
 	gboolean      debug;
 	gboolean      log_personal_info;
+	gboolean      poll_once;
 	gboolean      version;
 } EsimdOptions;
 
@@ -51,6 +54,7 @@ typedef struct {
 	guint            owner_id;
 	gboolean         stopping;
 	guint            stop_timeout_id;
+	gboolean         poll_once;
 } EsimdDaemon;
 
 static void
@@ -85,6 +89,9 @@ esimd_parse_options (EsimdOptions *options, gint *argc, gchar ***argv)
 		  N_("Log debug messages"), NULL },
 		{ "log-personal-info", 0, 0, G_OPTION_ARG_NONE, &options->log_personal_info,
 		  N_("Show EIDs and ICCIDs unmasked in the log"), NULL },
+		{ "poll-once", 0, 0, G_OPTION_ARG_NONE, &options->poll_once,
+		  N_("Poll every eIM of every eUICC once, then exit (0: all polls worked, 1: one "
+		     "failed, 2: bad usage or configuration, 3: no eUICC with an eIM)"), NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &options->version,
 		  N_("Print the version and exit"), NULL },
 		{ NULL },
@@ -185,6 +192,26 @@ esimd_name_lost_cb (GDBusConnection *connection, const gchar *name, gpointer use
 	esimd_stop (daemon, ESIMD_EXIT_FAILURE);
 }
 
+/* --poll-once: every poll ended (the channels are closed by each poll and the stop). */
+static void
+esimd_polled_once_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EsimdDaemon *daemon = user_data;
+	g_autoptr(GError) error = NULL;
+	guint polled = 0, failed = 0;
+
+	if (esimd_manager_poll_all_finish (ESIMD_MANAGER (source), res, &polled, &failed, &error)) {
+		g_message ("polled the eIMs of %u eUICC(s)", polled);
+		esimd_stop (daemon, ESIMD_EXIT_OK);
+	} else if (polled == 0) {
+		g_warning ("nothing to poll: %s", error->message);
+		esimd_stop (daemon, ESIMD_EXIT_NO_EIM);
+	} else {
+		g_warning ("the poll of %u of %u eUICC(s) failed: %s", failed, polled, error->message);
+		esimd_stop (daemon, ESIMD_EXIT_FAILURE);
+	}
+}
+
 static void
 esimd_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -198,6 +225,11 @@ esimd_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 	if (daemon->stopping)
 		return;
+	/* one cycle and out: the service, if one runs, keeps its name */
+	if (daemon->poll_once) {
+		esimd_manager_poll_all_async (daemon->manager, esimd_polled_once_cb, daemon);
+		return;
+	}
 	daemon->owner_id = g_bus_own_name_on_connection (daemon->connection, ESIMD_BUS_NAME,
 	                                                 G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
 	                                                 esimd_name_acquired_cb, esimd_name_lost_cb,
@@ -246,6 +278,8 @@ esimd_load_config (EsimdDaemon *daemon, const EsimdOptions *options, GError **er
 		daemon->config->log_level = ESIMD_LOG_LEVEL_DEBUG;
 	if (options->log_personal_info)
 		daemon->config->log_personal_info = TRUE;
+	/* one cycle, no schedule */
+	daemon->config->eim_poll_automatic = !options->poll_once;
 	esimd_log_set_level (daemon->config->log_level);
 	esim_log_set_personal_info (daemon->config->log_personal_info);
 	esimd_setup_library_traces (daemon->config);
@@ -397,12 +431,14 @@ main (int argc, char *argv[])
 	}
 
 	esimd_log_init ();
+	daemon.poll_once = options.poll_once;
 	if (!esimd_load_config (&daemon, &options, &error) ||
 	    !esimd_open_state (&daemon, &options, &error)) {
 		g_printerr ("esimd: %s\n", error->message);
 		esimd_options_clear (&options);
 		esimd_config_free (daemon.config);
-		return ESIMD_EXIT_FAILURE;
+		/* a device's timer script tells a bad setup from a failed poll */
+		return options.poll_once ? ESIMD_EXIT_USAGE : ESIMD_EXIT_FAILURE;
 	}
 	status = esimd_run (&daemon, &options);
 	esimd_store_free (daemon.store);

@@ -449,6 +449,146 @@ test_size_cap (Fixture *f, gconstpointer data)
 	g_assert_no_error (error);
 }
 
+/* ---- eIM results (the poll's journal) ---- */
+
+static GBytes *
+bytes_of (const gchar *text)
+{
+	return g_bytes_new (text, strlen (text));
+}
+
+static void
+save_result (EsimdStore *store, const gchar *eid, const gchar *eim_id, const gchar *key,
+             const gchar *text)
+{
+	g_autoptr(GBytes) encoded = bytes_of (text);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true (esimd_store_save_eim_result (store, eid, eim_id, key, encoded, &error));
+	g_assert_no_error (error);
+}
+
+static void
+assert_results (EsimdStore *store, const gchar *eid, const gchar *eim_id, const gchar *expected)
+{
+	g_autoptr(GPtrArray) keys = NULL;
+	g_autoptr(GPtrArray) results = esimd_store_get_eim_results (store, eid, eim_id, &keys);
+	g_autoptr(GString) seen = g_string_new ("");
+
+	g_assert_cmpuint (keys->len, ==, results->len);
+	for (guint i = 0; i < results->len; i++) {
+		gsize len;
+		const gchar *data = g_bytes_get_data (g_ptr_array_index (results, i), &len);
+
+		g_string_append_printf (seen, "%s%s=%.*s", i > 0 ? " " : "",
+		                        (const gchar *) g_ptr_array_index (keys, i), (gint) len, data);
+	}
+	g_assert_cmpstr (seen->str, ==, expected);
+}
+
+static void
+test_eim_results (Fixture *f, gconstpointer data)
+{
+	g_autoptr(EsimdStore) store = open_store (f);
+	g_autoptr(EsimdStore) reopened = NULL;
+	g_autofree gchar *path = record_path (f, EID);
+	g_autofree gchar *long_key = g_strnfill (ESIMD_STORE_EIM_KEY_MAX_LEN + 1, 'k');
+	g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+	g_autoptr(GBytes) binary = g_bytes_new ("\xbf\x52\x00\n[x]", 7);
+	g_autoptr(GPtrArray) results = NULL;
+	g_autoptr(GError) error = NULL;
+
+	assert_results (store, EID, "eim.example", "");
+	/* in the order saved, per eIM; a save under the same key replaces in place */
+	save_result (store, EID, "eim.example", "T1", "first");
+	save_result (store, EID, "other eIM\nwith [odd] chars", "T1", "foreign");
+	save_result (store, EID, "eim.example", "T2", "second");
+	save_result (store, EID, "eim.example", "T1", "first-again");
+	set_notification (store, EID, 5, TRUE, 0, 0, "");
+	g_assert_true (esimd_store_save_eim_result (store, EID, "eim.example", "bin", binary,
+	                                            &error));
+	g_assert_no_error (error);
+
+	/* what a restarted esimd reads: everything, byte for byte */
+	reopened = open_store (f);
+	assert_results (reopened, EID, "eim.example", "T1=first-again T2=second bin=\xbf\x52");
+	results = esimd_store_get_eim_results (reopened, EID, "eim.example", NULL);
+	g_assert_true (g_bytes_equal (g_ptr_array_index (results, 2), binary));
+	assert_results (reopened, EID, "other eIM\nwith [odd] chars", "T1=foreign");
+	assert_results (reopened, OTHER_EID, "eim.example", "");
+
+	/* bad arguments change nothing */
+	g_assert_false (esimd_store_save_eim_result (reopened, EID, "eim.example", "", binary,
+	                                             &error));
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+	g_clear_error (&error);
+	g_assert_false (esimd_store_save_eim_result (reopened, EID, "eim.example", long_key,
+	                                             binary, &error));
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+	g_clear_error (&error);
+	g_assert_false (esimd_store_save_eim_result (reopened, EID, "", "T9", binary, &error));
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+	g_clear_error (&error);
+	g_assert_false (esimd_store_save_eim_result (reopened, EID, "eim.example", "T9", empty,
+	                                             &error));
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+	g_clear_error (&error);
+	g_assert_false (esimd_store_save_eim_result (reopened, "89", "eim.example", "T9", binary,
+	                                             &error));
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+	g_clear_error (&error);
+
+	/* acknowledged: forgotten; the file goes with the last record */
+	g_assert_true (esimd_store_forget_eim_result (reopened, EID, "eim.example", "T1", &error));
+	g_assert_true (esimd_store_forget_eim_result (reopened, EID, "eim.example", "T1", &error));
+	g_assert_true (esimd_store_forget_eim_result (reopened, EID, "eim.example", "bin", &error));
+	g_assert_no_error (error);
+	assert_results (reopened, EID, "eim.example", "T2=second");
+	g_assert_true (esimd_store_forget_eim_result (reopened, EID, "eim.example", "T2", &error));
+	g_assert_true (esimd_store_forget_eim_result (reopened, EID, "other eIM\nwith [odd] chars",
+	                                              "T1", &error));
+	g_assert_true (esimd_store_forget_notification (reopened, EID, 5, &error));
+	g_assert_no_error (error);
+	g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+/* A corrupt result is never handed to the eIM: the record is moved aside. */
+static void
+test_eim_results_corrupt (Fixture *f, gconstpointer data)
+{
+	assert_moved_aside (f, "[eim-result 1]\nEimId=e\nKey=k\nData=!!!!\n", -1);
+	assert_moved_aside (f, "[eim-result 1]\nEimId=e\nKey=k\nData=\n", -1);
+	assert_moved_aside (f, "[eim-result 1]\nEimId=e\nKey=k\nData=YWJj\n"
+	                    "[eim-result 2]\nKey=k\nData=YWJj\n", -1);
+	assert_moved_aside (f, "[eim-result 1]\nEimId=e\nData=YWJj\n", -1);
+	assert_moved_aside (f, "[eim-result x]\nEimId=e\nKey=k\nData=YWJj\n", -1);
+	assert_moved_aside (f, "[eim-result 1]\nEimId=e\nKey=k\nData=YWJ\n", -1);
+}
+
+/* Results fill the record up to its cap, and no further. */
+static void
+test_eim_results_cap (Fixture *f, gconstpointer data)
+{
+	g_autoptr(EsimdStore) store = open_store (f);
+	g_autofree gchar *big = g_strnfill (4096, 'r');
+	g_autoptr(GBytes) encoded = bytes_of (big);
+	g_autoptr(GPtrArray) results = NULL;
+	g_autoptr(GError) error = NULL;
+	guint n;
+
+	for (n = 0; ; n++) {
+		g_autofree gchar *key = g_strdup_printf ("K%u", n);
+
+		if (!esimd_store_save_eim_result (store, EID, "eim.example", key, encoded, &error))
+			break;
+		g_assert_cmpuint (n, <, 64);
+	}
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+	g_assert_cmpuint (n, >=, 8);
+	results = esimd_store_get_eim_results (store, EID, "eim.example", NULL);
+	g_assert_cmpuint (results->len, ==, n);
+}
+
 /* ---- the state directory ---- */
 
 static void
@@ -513,6 +653,12 @@ main (int argc, char *argv[])
 	g_test_add ("/store/corrupt", Fixture, NULL, fixture_setup, test_corrupt,
 	            fixture_teardown);
 	g_test_add ("/store/size-cap", Fixture, NULL, fixture_setup, test_size_cap,
+	            fixture_teardown);
+	g_test_add ("/store/eim-results", Fixture, NULL, fixture_setup, test_eim_results,
+	            fixture_teardown);
+	g_test_add ("/store/eim-results-corrupt", Fixture, NULL, fixture_setup,
+	            test_eim_results_corrupt, fixture_teardown);
+	g_test_add ("/store/eim-results-cap", Fixture, NULL, fixture_setup, test_eim_results_cap,
 	            fixture_teardown);
 	g_test_add ("/store/directory", Fixture, NULL, fixture_setup, test_directory,
 	            fixture_teardown);

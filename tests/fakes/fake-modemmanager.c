@@ -28,6 +28,7 @@ struct _FakeMmModem {
 	gchar                 *model;
 	gchar                 *equipment_identifier;
 	guint                  capabilities;
+	MMModemState           state;       /* Modem.State */
 	GVariant              *ports;       /* a(su) */
 	guint                  n_slots;
 	guint                  primary_slot;
@@ -182,7 +183,7 @@ modem_export (FakeMmModem *modem)
 	mm_gdbus_modem_set_ports (modem->skeleton, modem->ports);
 	mm_gdbus_modem_set_primary_sim_slot (modem->skeleton,
 	                                     modem->n_slots > 0 ? modem->primary_slot : 0);
-	mm_gdbus_modem_set_state (modem->skeleton, MM_MODEM_STATE_DISABLED);
+	mm_gdbus_modem_set_state (modem->skeleton, modem->state);
 	for (guint i = modem_sim_first (modem); i <= modem_sim_last (modem); i++)
 		sim_export (modem, i);
 	modem_update_sim_properties (modem);
@@ -508,6 +509,7 @@ fake_modemmanager_add_modem (FakeModemManager *self, const FakeMmModemInfo *info
 	modem->equipment_identifier = g_strdup (info->equipment_identifier != NULL ?
 	                                        info->equipment_identifier : "000000000000000");
 	modem->capabilities = info->capabilities;
+	modem->state = MM_MODEM_STATE_DISABLED;
 	modem->n_slots = info->n_slots;
 	modem->primary_slot = info->n_slots > 0 ? CLAMP (info->primary_slot, 1, info->n_slots) : 0;
 	modem->reset_delay_ms = 200;
@@ -657,6 +659,23 @@ void
 fake_mm_modem_set_reset_delay (FakeMmModem *modem, guint ms)
 {
 	modem->reset_delay_ms = ms;
+}
+
+/* ModemManager's Modem.State (ModemManager-enums.h MMModemState): CONNECTED (11)
+ * while "one or more packet data bearers is active and connected"; the real
+ * daemon changes the property (PropertiesChanged) and emits StateChanged (old,
+ * new, reason) with it (org.freedesktop.ModemManager1.Modem.xml). */
+void
+fake_mm_modem_set_state (FakeMmModem *modem, MMModemState state)
+{
+	MMModemState old = modem->state;
+
+	modem->state = state;
+	if (modem->skeleton == NULL || old == state)
+		return;
+	mm_gdbus_modem_set_state (modem->skeleton, state);
+	mm_gdbus_modem_emit_state_changed (modem->skeleton, old, state,
+	                                   MM_MODEM_STATE_CHANGE_REASON_USER_REQUESTED);
 }
 
 /* ---- object ---- */

@@ -84,5 +84,8 @@ void              fake_mm_modem_set_reset_hook (FakeMmModem *modem, FakeMmModemH
                                                 gpointer user_data);
 /* Milliseconds between a Reset() and the modem coming back (default 200). */
 void              fake_mm_modem_set_reset_delay (FakeMmModem *modem, guint ms);
+/* Modem.State (default disabled), e.g. MM_MODEM_STATE_CONNECTED when a data
+ * bearer is up; kept across re-exports. */
+void              fake_mm_modem_set_state (FakeMmModem *modem, MMModemState state);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 
 #include <glib/gstdio.h>
 
+#include "esim-test-eim.h"
 #include "esim-test-pki.h"
 #include "esim-test-smdp.h"
 #include "esim-veuicc.h"
@@ -1787,6 +1788,65 @@ test_qmi_download_device_info (Fixture *f, gconstpointer data)
 #endif
 }
 
+static void
+count_get_eim_package (EsimTestEim *eim, guint function, const gchar *eid, gpointer user_data)
+{
+	if (function == ESIM_TEST_EIM_FUNCTION_GET_EIM_PACKAGE)
+		(*(guint *) user_data)++;
+}
+
+/* ModemManager reports the modem's data connection up (Modem.State connected): esimd
+ * polls the eIM of the modem's eUICC then, not only on its interval. */
+static void
+test_qmi_poll_on_data_connected (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_FAKE_QMI
+	EsimTestEimOptions eim_options = { .host = "localhost", .accept_any_eid = TRUE };
+	EsimTestEimConfigOptions config_options = { 0 };
+	g_autoptr(EsimTestEim) eim = NULL;
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autoptr(GBytes) configuration = NULL;
+	g_autoptr(GError) error = NULL;
+	Call call;
+	guint gets = 0;
+
+	write_config (f, "[eim]\nPollInterval=3600\nAttempts=1\n");
+	eim = esim_test_eim_new (&eim_options, &error);
+	g_assert_no_error (error);
+	g_signal_connect (eim, "request", G_CALLBACK (count_get_eim_package), &gets);
+	configuration = esim_test_eim_build_configuration (eim, &config_options, &error);
+	g_assert_no_error (error);
+	set_up_qmi_modem (f);
+	fake_modemmanager_start (f->mm);
+	start_daemon (f);
+	euicc = wait_euicc (f, "qmi", "ready");
+
+	/* a new eIM is polled once, then not for an hour */
+	call_start (f, &call, g_dbus_proxy_get_object_path (G_DBUS_PROXY (euicc)), "AddInitialEim",
+	            g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
+	                           g_bytes_get_data (configuration, NULL),
+	                           g_bytes_get_size (configuration), 1)));
+	call_wait (f, &call);
+	g_assert_no_error (call.error);
+	call_clear (&call);
+	esim_test_wait_until_ms (WAIT_MS, gets == 1, "the first poll of the new eIM");
+	esim_test_spin (500);
+	g_assert_cmpuint (gets, ==, 1);
+
+	/* data up: a poll; connected again after going down: another */
+	fake_mm_modem_set_state (f->modem, MM_MODEM_STATE_CONNECTED);
+	esim_test_wait_until_ms (WAIT_MS, gets == 2, "a poll once the data connection is up");
+	fake_mm_modem_set_state (f->modem, MM_MODEM_STATE_REGISTERED);
+	esim_test_spin (500);
+	g_assert_cmpuint (gets, ==, 2);
+	fake_mm_modem_set_state (f->modem, MM_MODEM_STATE_CONNECTED);
+	esim_test_wait_until_ms (WAIT_MS, gets == 3, "a poll once the data connection is up again");
+	g_signal_handlers_disconnect_by_data (eim, &gets);
+#else
+	skip_without (HAVE_QMI, "built without QMI support");
+#endif
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1809,6 +1869,7 @@ main (int argc, char *argv[])
 	ADD ("qmi/client-forgotten", test_qmi_client_forgotten);
 	ADD ("qmi/same-port-twice", test_qmi_same_port_twice);
 	ADD ("qmi/download-device-info", test_qmi_download_device_info);
+	ADD ("qmi/poll-on-data-connected", test_qmi_poll_on_data_connected);
 	ADD ("qmi/modems-come-and-go", test_modems_come_and_go);
 	ADD ("qmi/restart", test_modemmanager_restarts);
 	ADD ("qmi/removed-mid-operation", test_removed_mid_operation);

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 #define ESIMD_AUTH_RESET           "org.freedesktop.Esimd1.reset"
 #define ESIMD_AUTH_DOWNLOAD        "org.freedesktop.Esimd1.download"
 #define ESIMD_AUTH_SET_LOGGING     "org.freedesktop.Esimd1.set-logging"
+#define ESIMD_AUTH_POLL            "org.freedesktop.Esimd1.poll"
 
 #define ESIMD_TYPE_AUTH (esimd_auth_get_type ())
 G_DECLARE_FINAL_TYPE (EsimdAuth, esimd_auth, ESIMD, AUTH, GObject)

@@ -82,6 +82,9 @@ esimd_eim_new (const gchar *euicc_path, const EsimEimConfig *config)
 	self->object = esimd_gdbus_object_skeleton_new (self->path);
 	self->skeleton = esimd_gdbus_eim_skeleton_new ();
 	esimd_gdbus_eim_set_euicc (self->skeleton, euicc_path);
+	esimd_gdbus_eim_set_last_poll (self->skeleton, 0);
+	esimd_gdbus_eim_set_next_poll (self->skeleton, 0);
+	esimd_gdbus_eim_set_last_error (self->skeleton, "");
 	esimd_eim_update (self, config);
 	esimd_gdbus_object_skeleton_set_eim (self->object, self->skeleton);
 	return self;
@@ -99,6 +102,31 @@ esimd_eim_get_object (EsimdEim *self)
 {
 	g_return_val_if_fail (ESIMD_IS_EIM (self), NULL);
 	return G_DBUS_OBJECT_SKELETON (self->object);
+}
+
+const gchar *
+esimd_eim_get_eim_id (EsimdEim *self)
+{
+	g_return_val_if_fail (ESIMD_IS_EIM (self), NULL);
+	return esimd_gdbus_eim_get_eim_id (self->skeleton);
+}
+
+EsimdGdbusEim *
+esimd_eim_get_skeleton (EsimdEim *self)
+{
+	g_return_val_if_fail (ESIMD_IS_EIM (self), NULL);
+	return self->skeleton;
+}
+
+void
+esimd_eim_set_poll_state (EsimdEim *self, gint64 last_poll, gint64 next_poll,
+                          const gchar *last_error)
+{
+	g_return_if_fail (ESIMD_IS_EIM (self));
+
+	esimd_gdbus_eim_set_last_poll (self->skeleton, last_poll);
+	esimd_gdbus_eim_set_next_poll (self->skeleton, next_poll);
+	esimd_gdbus_eim_set_last_error (self->skeleton, last_error != NULL ? last_error : "");
 }
 
 void

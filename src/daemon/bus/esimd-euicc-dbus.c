@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include "esimd-auth.h"
+#include "esimd-eim.h"
 #include "esimd-error.h"
 #include "esimd-euicc-dbus.h"
 #include "esimd-log.h"
@@ -44,6 +45,8 @@ dbus_action_of (EsimdOpKind kind)
 		return ESIMD_AUTH_RESET;
 	case ESIMD_OP_DOWNLOAD_PROFILE:
 		return ESIMD_AUTH_DOWNLOAD;
+	case ESIMD_OP_POLL:
+		return ESIMD_AUTH_POLL;
 	case ESIMD_OP_LIST_NOTIFICATIONS:
 		return NULL;
 	}
@@ -200,6 +203,32 @@ handle_download_profile (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invoc
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Every eIM, one after the other. */
+static gboolean
+handle_poll (EsimdGdbusEuicc *skeleton, GDBusMethodInvocation *invocation, EsimdEuicc *euicc)
+{
+	esimd_euicc_dbus_submit (euicc, invocation, ESIMD_OP_POLL, NULL, g_variant_new_string (""));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_eim_poll (EsimdGdbusEim *skeleton, GDBusMethodInvocation *invocation, EsimdEuicc *euicc)
+{
+	esimd_euicc_dbus_submit (euicc, invocation, ESIMD_OP_POLL, NULL,
+	                         g_variant_new_string (esimd_gdbus_eim_get_eim_id (skeleton)));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+void
+esimd_euicc_dbus_connect_eim (EsimdEuicc *euicc, EsimdEim *eim)
+{
+	g_return_if_fail (ESIMD_IS_EUICC (euicc));
+	g_return_if_fail (ESIMD_IS_EIM (eim));
+
+	g_signal_connect_object (esimd_eim_get_skeleton (eim), "handle-poll",
+	                         G_CALLBACK (handle_eim_poll), euicc, 0);
+}
+
 void
 esimd_euicc_dbus_connect (EsimdEuicc *euicc, EsimdGdbusEuicc *skeleton)
 {
@@ -217,6 +246,7 @@ esimd_euicc_dbus_connect (EsimdEuicc *euicc, EsimdGdbusEuicc *skeleton)
 		{ "handle-memory-reset", G_CALLBACK (handle_memory_reset) },
 		{ "handle-download-profile", G_CALLBACK (handle_download_profile) },
 		{ "handle-process-notifications", G_CALLBACK (handle_process_notifications) },
+		{ "handle-poll", G_CALLBACK (handle_poll) },
 	};
 
 	g_return_if_fail (ESIMD_IS_EUICC (euicc));

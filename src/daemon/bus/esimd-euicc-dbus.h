@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 
+#include "esimd-eim.h"
 #include "esimd-euicc.h"
 #include "esimd-gdbus.h"
 
@@ -23,5 +24,7 @@ void esimd_euicc_dbus_submit (EsimdEuicc *euicc, GDBusMethodInvocation *invocati
 
 /* Handles the methods of @skeleton, the Euicc interface of @euicc. */
 void esimd_euicc_dbus_connect (EsimdEuicc *euicc, EsimdGdbusEuicc *skeleton);
+/* Handles the methods of @eim, an eIM of @euicc (Poll). */
+void esimd_euicc_dbus_connect_eim (EsimdEuicc *euicc, EsimdEim *eim);
 
 G_END_DECLS

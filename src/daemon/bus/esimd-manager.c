@@ -123,6 +123,134 @@ handle_set_logging (EsimdGdbusManager *skeleton,
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* ---- Poll ---- */
+
+/* One poll of every eIM of every eUICC. */
+typedef struct {
+	guint   pending;
+	guint   polled;   /* eUICCs with an eIM */
+	guint   failed;
+	GError *error;    /* the first failure */
+} PollAllContext;
+
+static void
+poll_all_context_free (PollAllContext *ctx)
+{
+	g_clear_error (&ctx->error);
+	g_free (ctx);
+}
+
+static void
+poll_all_euicc_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	PollAllContext *ctx = g_task_get_task_data (task);
+	g_autoptr(GError) error = NULL;
+
+	if (!esimd_euicc_request_finish (ESIMD_EUICC (source), res, NULL, &error)) {
+		ctx->failed++;
+		if (ctx->error == NULL)
+			ctx->error = g_steal_pointer (&error);
+	}
+	if (--ctx->pending > 0)
+		return;
+	if (ctx->error != NULL)
+		g_task_return_error (task, g_steal_pointer (&ctx->error));
+	else
+		g_task_return_boolean (task, TRUE);
+}
+
+void
+esimd_manager_poll_all_async (EsimdManager *self, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+	g_autoptr(GTask) task = NULL;
+	PollAllContext *ctx;
+
+	g_return_if_fail (ESIMD_IS_MANAGER (self));
+
+	task = g_task_new (self, NULL, callback, user_data);
+	g_task_set_source_tag (task, esimd_manager_poll_all_async);
+	ctx = g_new0 (PollAllContext, 1);
+	g_task_set_task_data (task, ctx, (GDestroyNotify) poll_all_context_free);
+	/* one reference for the loop, so that the last answer cannot end it early */
+	ctx->pending = 1;
+	for (guint i = 0; i < self->euiccs->len; i++) {
+		EsimdEuicc *euicc = g_ptr_array_index (self->euiccs, i);
+
+		if (!esimd_euicc_has_eim (euicc, NULL))
+			continue;
+		ctx->pending++;
+		ctx->polled++;
+		esimd_euicc_request_async (euicc, ESIMD_OP_POLL, NULL, g_variant_new_string (""),
+		                           poll_all_euicc_done, g_object_ref (task));
+	}
+	if (ctx->polled == 0) {
+		ctx->pending = 0;
+		g_task_return_new_error (task, ESIMD_ERROR, ESIMD_ERROR_NOT_FOUND,
+		                         "no eUICC has an eIM");
+		return;
+	}
+	if (--ctx->pending == 0) {
+		if (ctx->error != NULL)
+			g_task_return_error (task, g_steal_pointer (&ctx->error));
+		else
+			g_task_return_boolean (task, TRUE);
+	}
+}
+
+gboolean
+esimd_manager_poll_all_finish (EsimdManager *self, GAsyncResult *res, guint *polled,
+                               guint *failed, GError **error)
+{
+	PollAllContext *ctx;
+
+	g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
+
+	ctx = g_task_get_task_data (G_TASK (res));
+	if (polled != NULL)
+		*polled = ctx->polled;
+	if (failed != NULL)
+		*failed = ctx->failed;
+	return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+static void
+poll_all_dbus_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GDBusMethodInvocation) invocation = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!esimd_manager_poll_all_finish (ESIMD_MANAGER (source), res, NULL, NULL, &error))
+		esimd_error_return (invocation, error);
+	else
+		g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+poll_auth_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GDBusMethodInvocation) invocation = user_data;
+	g_autoptr(GError) error = NULL;
+	EsimdManager *self = g_object_get_data (G_OBJECT (invocation), "esimd-manager");
+
+	if (!esimd_auth_check_finish (ESIMD_AUTH (source), res, &error)) {
+		esimd_error_return (invocation, error);
+		return;
+	}
+	esimd_manager_poll_all_async (self, poll_all_dbus_done, g_steal_pointer (&invocation));
+}
+
+static gboolean
+handle_poll (EsimdGdbusManager *skeleton, GDBusMethodInvocation *invocation, EsimdManager *self)
+{
+	g_object_set_data_full (G_OBJECT (invocation), "esimd-manager", g_object_ref (self),
+	                        g_object_unref);
+	esimd_auth_check_async (self->auth, invocation, ESIMD_AUTH_POLL, NULL, poll_auth_ready,
+	                        g_object_ref (invocation));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- eUICCs ---- */
 
 /* The software eUICC attached from the same file as @card under another name (a hard link). */
@@ -677,6 +805,24 @@ manager_mm_vanished_cb (GDBusConnection *connection, const gchar *name, gpointer
 	g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->skeleton));
 }
 
+/* Every eUICC of the modem @uid polls its eIMs: data is flowing again. */
+static void
+manager_modem_data_connected (EsimdModemWatcher *watcher, const gchar *uid, gpointer user_data)
+{
+	EsimdManager *self = user_data;
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init (&iter, self->modem_euiccs);
+	while (g_hash_table_iter_next (&iter, NULL, &value)) {
+		EsimdEuicc *euicc = value;
+		const EsimdModemEuicc *modem = esimd_euicc_get_modem (euicc);
+
+		if (modem != NULL && g_strcmp0 (modem->uid, uid) == 0)
+			esimd_euicc_data_connected (euicc);
+	}
+}
+
 void
 esimd_manager_watch_modems (EsimdManager *self)
 {
@@ -689,6 +835,8 @@ esimd_manager_watch_modems (EsimdManager *self)
 	g_signal_connect (self->watcher, "euicc-added", G_CALLBACK (manager_modem_euicc_added),
 	                  self);
 	g_signal_connect (self->watcher, "euicc-removed", G_CALLBACK (manager_modem_euicc_removed),
+	                  self);
+	g_signal_connect (self->watcher, "data-connected", G_CALLBACK (manager_modem_data_connected),
 	                  self);
 }
 
@@ -772,6 +920,7 @@ esimd_manager_new (GDBusConnection *connection, const EsimdConfig *config, gbool
 	esimd_gdbus_manager_set_version (self->skeleton, PACKAGE_VERSION);
 	esimd_gdbus_manager_set_euiccs (self->skeleton, NULL);
 	esimd_gdbus_manager_set_modem_manager_running (self->skeleton, FALSE);
+	g_signal_connect_object (self->skeleton, "handle-poll", G_CALLBACK (handle_poll), self, 0);
 	g_signal_connect_object (self->skeleton, "handle-set-logging",
 	                         G_CALLBACK (handle_set_logging), self, 0);
 	/* shown whether or not esimd uses modems */

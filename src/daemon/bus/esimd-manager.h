@@ -54,4 +54,13 @@ gboolean      esimd_manager_stop_finish (EsimdManager *self, GAsyncResult *res, 
 
 guint         esimd_manager_get_n_euiccs (EsimdManager *self);
 
+/* Polls every eIM of every eUICC (Manager.Poll(), esimd --poll-once), as
+ * esimd's own requests.  @polled: the eUICCs with an eIM, @failed: those
+ * whose poll failed.  Fails with ESIMD_ERROR_NOT_FOUND when no eUICC has an
+ * eIM, else with the first failure. */
+void          esimd_manager_poll_all_async (EsimdManager *self, GAsyncReadyCallback callback,
+                                            gpointer user_data);
+gboolean      esimd_manager_poll_all_finish (EsimdManager *self, GAsyncResult *res,
+                                             guint *polled, guint *failed, GError **error);
+
 G_END_DECLS

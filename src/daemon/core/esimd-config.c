@@ -36,6 +36,15 @@ static const ConfigKey known_keys[] = {
 	{ "notifications", "Automatic" },
 	{ "notifications", "RetryInitialDelay" },
 	{ "notifications", "RetryMaxDelay" },
+	{ "eim", "PollInterval" },
+	{ "eim", "PollJitter" },
+	{ "eim", "BackoffMax" },
+	{ "eim", "MaxPackages" },
+	{ "eim", "RollbackTimeout" },
+	{ "eim", "Timeout" },
+	{ "eim", "Attempts" },
+	{ "eim", "RetryDelay" },
+	{ "eim", "Binding" },
 };
 
 /* keys of the [modem:<Model>] and [modem:<vid>:<pid>] groups */
@@ -74,6 +83,12 @@ esimd_config_new (void)
 	self->notify_automatic = TRUE;
 	self->notify_retry_initial_s = ESIM_NOTIFY_RETRY_INITIAL_DEFAULT;
 	self->notify_retry_max_s = ESIM_NOTIFY_RETRY_MAX_DEFAULT;
+	self->eim_poll_interval_s = 3600;
+	self->eim_poll_jitter_pct = 10;
+	self->eim_backoff_max_s = 3600;
+	self->eim_max_packages = 16;
+	self->eim_rollback_timeout_s = 300;
+	self->eim_poll_automatic = TRUE;
 	return self;
 }
 
@@ -440,6 +455,36 @@ config_read_notifications (EsimdConfig *self, GKeyFile *keyfile, const gchar *pa
 	return TRUE;
 }
 
+static gboolean
+config_read_eim (EsimdConfig *self, GKeyFile *keyfile, const gchar *path, GError **error)
+{
+	if (g_key_file_has_key (keyfile, "eim", "Binding", NULL)) {
+		g_autofree gchar *raw = g_key_file_get_value (keyfile, "eim", "Binding", NULL);
+
+		if (raw == NULL || (g_strcmp0 (g_strstrip (raw), "asn1") != 0 &&
+		                    g_strcmp0 (raw, "json") != 0))
+			return config_invalid (error, path, "eim", "Binding", keyfile,
+			                       "asn1 or json");
+		self->eim_binding_json = g_strcmp0 (raw, "json") == 0;
+	}
+	return config_read_uint (keyfile, path, "eim", "PollInterval", 1, 7 * 24 * 3600,
+	                         &self->eim_poll_interval_s, error) &&
+	       config_read_uint (keyfile, path, "eim", "PollJitter", 0, 50,
+	                         &self->eim_poll_jitter_pct, error) &&
+	       config_read_uint (keyfile, path, "eim", "BackoffMax", 1, 7 * 24 * 3600,
+	                         &self->eim_backoff_max_s, error) &&
+	       config_read_uint (keyfile, path, "eim", "MaxPackages", 1, 256,
+	                         &self->eim_max_packages, error) &&
+	       config_read_uint (keyfile, path, "eim", "RollbackTimeout", 2, 3600,
+	                         &self->eim_rollback_timeout_s, error) &&
+	       config_read_uint (keyfile, path, "eim", "Timeout", 1, 600, &self->eim_timeout_s,
+	                         error) &&
+	       config_read_uint (keyfile, path, "eim", "Attempts", 1, 10, &self->eim_attempts,
+	                         error) &&
+	       config_read_uint (keyfile, path, "eim", "RetryDelay", 1, 600,
+	                         &self->eim_retry_delay_s, error);
+}
+
 /* The text of a configuration file.  A FIFO, a device or a directory is refused without
  * blocking or reading without end, except /dev/null: no configuration at all
  * (--config=/dev/null, or a drop-in masked as systemd's are). */
@@ -486,7 +531,8 @@ esimd_config_load_file (EsimdConfig *self, const gchar *path, GError **error)
 	if (!config_read_modem_overrides (self, keyfile, path, error))
 		return FALSE;
 	if (!config_read_download (self, keyfile, path, error) ||
-	    !config_read_notifications (self, keyfile, path, error))
+	    !config_read_notifications (self, keyfile, path, error) ||
+	    !config_read_eim (self, keyfile, path, error))
 		return FALSE;
 	return config_read_pcsc (self, keyfile, path, error);
 }
@@ -620,4 +666,22 @@ esimd_config_get_modem_policy (const EsimdConfig *self,
 	/* a card told not to refresh must be reset for the modem to see the new profile */
 	if (!policy->refresh && !reset_set)
 		policy->reset_after_switch = ESIMD_RESET_AFTER_SWITCH_CARD;
+}
+
+void
+esimd_config_get_eim_settings (const EsimdConfig *self, const gchar *eim_id,
+                               EsimdEimSettings *settings)
+{
+	g_return_if_fail (self != NULL);
+	g_return_if_fail (settings != NULL);
+
+	settings->poll_interval_s = self->eim_poll_interval_s;
+	settings->poll_jitter_pct = self->eim_poll_jitter_pct;
+	settings->backoff_max_s = self->eim_backoff_max_s;
+	settings->max_packages = self->eim_max_packages;
+	settings->rollback_timeout_s = self->eim_rollback_timeout_s;
+	settings->timeout_s = self->eim_timeout_s;
+	settings->attempts = self->eim_attempts;
+	settings->retry_delay_s = self->eim_retry_delay_s;
+	settings->binding_json = self->eim_binding_json;
 }

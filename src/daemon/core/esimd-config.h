@@ -78,7 +78,32 @@ typedef struct {
 	gboolean       notify_automatic;   /* [notifications] Automatic, default true */
 	guint          notify_retry_initial_s; /* [notifications] RetryInitialDelay, default 30 */
 	guint          notify_retry_max_s;     /* [notifications] RetryMaxDelay, default 3600 */
+	/* [eim] poll keys, for every eIM (POLL's hunk until MANAGE's parser of [eim] and
+	 * [eim:<eimId>] lands: esimd_config_get_eim_settings() is the one reader) */
+	guint          eim_poll_interval_s;    /* PollInterval, default 3600 */
+	guint          eim_poll_jitter_pct;    /* PollJitter, 0..50 %, default 10 */
+	guint          eim_backoff_max_s;      /* BackoffMax, default 3600 */
+	guint          eim_max_packages;       /* MaxPackages, default 16 */
+	guint          eim_rollback_timeout_s; /* RollbackTimeout, default 300 */
+	guint          eim_timeout_s;          /* Timeout, 0: the client's default */
+	guint          eim_attempts;           /* Attempts, 0: the client's default */
+	guint          eim_retry_delay_s;      /* RetryDelay, 0: the client's default */
+	gboolean       eim_poll_automatic;     /* FALSE (--poll-once): only the polls asked for */
+	gboolean       eim_binding_json;       /* Binding=json (default asn1) */
 } EsimdConfig;
+
+/* What esimd does with one eIM ([eim], then [eim:<eimId>]). */
+typedef struct {
+	guint poll_interval_s;
+	guint poll_jitter_pct;
+	guint backoff_max_s;
+	guint max_packages;
+	guint rollback_timeout_s;
+	guint timeout_s;        /* 0: ESIM_ESIPA_DEFAULT_TIMEOUT */
+	guint attempts;         /* 0: ESIM_ESIPA_DEFAULT_ATTEMPTS */
+	guint retry_delay_s;    /* 0: ESIM_ESIPA_DEFAULT_RETRY_DELAY */
+	gboolean binding_json;  /* the ESipa JSON binding, not ASN.1 */
+} EsimdEimSettings;
 
 EsimdConfig *esimd_config_new (void);
 void         esimd_config_free (EsimdConfig *self);
@@ -100,5 +125,8 @@ void         esimd_config_get_modem_policy (const EsimdConfig *self, const gchar
                                             const gchar *model, guint16 vid, guint16 pid,
                                             EsimdModemPolicy *policy);
 const gchar *esimd_reset_after_switch_to_string (EsimdResetAfterSwitch reset);
+/* The settings of the eIM @eim_id. */
+void         esimd_config_get_eim_settings (const EsimdConfig *self, const gchar *eim_id,
+                                            EsimdEimSettings *settings);
 
 G_END_DECLS

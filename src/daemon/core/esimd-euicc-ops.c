@@ -36,6 +36,8 @@ static const EsimdOpInfo op_infos[] = {
 	[ESIMD_OP_DOWNLOAD_PROFILE] = { "download-profile", 0 },
 	/* the round sets the count from the list it read */
 	[ESIMD_OP_PROCESS_NOTIFICATIONS] = { "process-notifications", 0 },
+	/* the poll reads what its packages changed itself (esimd-poller.c) */
+	[ESIMD_OP_POLL] = { "poll", 0 },
 };
 
 const EsimdOpInfo *
@@ -231,6 +233,32 @@ validate_reset (EsimdRequest *request, GError **error)
 	return TRUE;
 }
 
+/* Poll (s eimId, "" for every eIM): the eIM must be on the card. */
+static gboolean
+validate_poll (EsimdRequest *request, GError **error)
+{
+	const gchar *eim_id;
+
+	if (request->arg == NULL || !g_variant_is_of_type (request->arg, G_VARIANT_TYPE_STRING))
+		return invalid_args (error, "poll takes an eIM id");
+	if (request->euicc->poller == NULL) {
+		g_set_error_literal (error, ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED,
+		                     "eIMs are not polled without a state directory");
+		return FALSE;
+	}
+	eim_id = g_variant_get_string (request->arg, NULL);
+	if (!esimd_poller_has_eim (request->euicc->poller, eim_id)) {
+		if (eim_id[0] == '\0')
+			g_set_error_literal (error, ESIMD_ERROR, ESIMD_ERROR_NOT_FOUND,
+			                     "this eUICC has no eIM");
+		else
+			g_set_error (error, ESIMD_ERROR, ESIMD_ERROR_NOT_FOUND,
+			             "this eUICC has no eIM \"%s\"", eim_id);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 esimd_request_validate (EsimdRequest *request, GError **error)
 {
@@ -267,6 +295,8 @@ esimd_request_validate (EsimdRequest *request, GError **error)
 			return FALSE;
 		}
 		return TRUE;
+	case ESIMD_OP_POLL:
+		return validate_poll (request, error);
 	default:
 		g_set_error (error, ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED, "unknown operation %d",
 		             (gint) request->kind);
@@ -368,6 +398,9 @@ op_call_finish (EsimdEuicc *self, EsimdRequest *request, GAsyncResult *res, GErr
 	case ESIMD_OP_PROCESS_NOTIFICATIONS:
 		request->reply = esimd_notify_queue_round_finish (self->notify, res, error);
 		return request->reply != NULL;
+	case ESIMD_OP_POLL:
+		request->reply = esimd_poller_run_finish (self->poller, res, error);
+		return request->reply != NULL;
 	default:
 		g_set_error (error, ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED, "unknown operation %d",
 		             (gint) request->kind);
@@ -431,6 +464,10 @@ op_call (GTask *task)
 		                                request->arg == NULL ||
 		                                g_variant_get_boolean (request->arg),
 		                                cancellable, op_call_ready, task);
+		break;
+	case ESIMD_OP_POLL:
+		esimd_poller_run_async (self->poller, g_variant_get_string (request->arg, NULL),
+		                        cancellable, op_call_ready, task);
 		break;
 	default:
 		op_fail (task, g_error_new (ESIMD_ERROR, ESIMD_ERROR_NOT_SUPPORTED,

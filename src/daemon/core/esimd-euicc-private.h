@@ -10,6 +10,7 @@
 #include "esimd-gdbus.h"
 #include "esimd-modem-watcher.h"
 #include "esimd-notify-queue.h"
+#include "esimd-poller.h"
 
 G_BEGIN_DECLS
 
@@ -96,6 +97,9 @@ struct _EsimdEuicc {
 
 	/* notification delivery (esimd-notify-queue.c); NULL without a state directory */
 	EsimdNotifyQueue         *notify;
+	/* the eIM poll (esimd-poller.c); NULL without a state directory */
+	EsimdPoller              *poller;
+	GPtrArray                *ci_pkids;       /* EUICCInfo2 euiccCiPKIdListForVerification */
 };
 
 /* An operation that ends with the eUICC still reachable through its isdr. */

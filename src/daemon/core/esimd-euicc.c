@@ -49,6 +49,9 @@ esimd_euicc_apply_info2 (EsimdEuicc *self, const EsimEuiccInfo2 *info)
 	                                        info->firmware_version != NULL ?
 	                                        info->firmware_version : "");
 	esimd_gdbus_euicc_set_free_nv_memory (self->skeleton, info->free_nvm);
+	g_clear_pointer (&self->ci_pkids, g_ptr_array_unref);
+	if (info->ci_pkids_verification != NULL)
+		self->ci_pkids = g_ptr_array_ref (info->ci_pkids_verification);
 }
 
 void
@@ -163,6 +166,7 @@ esimd_euicc_sync_eims (EsimdEuicc *self, GPtrArray *configs)
 			g_dbus_object_manager_server_export (self->object_manager,
 			                                     esimd_eim_get_object (eim));
 			esimd_obj_info (self->log_id, "eIM \"%s\" at %s", eim_id, esimd_eim_get_path (eim));
+			esimd_euicc_dbus_connect_eim (self, eim);
 		} else {
 			esimd_eim_update (eim, config);
 		}
@@ -172,6 +176,8 @@ esimd_euicc_sync_eims (EsimdEuicc *self, GPtrArray *configs)
 	g_ptr_array_add (paths, NULL);
 	esimd_gdbus_euicc_set_eims (self->skeleton, (const gchar *const *) paths->pdata);
 	euicc_drop_unseen (self, self->eims, seen, eim_path_of, "eIM");
+	if (self->poller != NULL)
+		esimd_poller_set_eims (self->poller, configs);
 }
 
 /* Sends every pending property change now, so a reply is never ahead of them. */
@@ -205,6 +211,8 @@ esimd_euicc_update_state (EsimdEuicc *self)
 	/* absent or in error: no retry timer until the card is back */
 	if (self->notify != NULL)
 		esimd_notify_queue_update (self->notify);
+	if (self->poller != NULL)
+		esimd_poller_update (self->poller);
 }
 
 /* ---- probe: acquire -> read everything -> release ---- */
@@ -213,6 +221,9 @@ static void
 euicc_probe_complete (EsimdEuicc *self, GTask *task, GError *error)
 {
 	self->probing = FALSE;
+	/* read afresh: whatever the poll cached may be another card's or stale */
+	if (self->poller != NULL)
+		esimd_poller_invalidate (self->poller);
 	if (error != NULL) {
 		g_autoptr(GError) normalized = esimd_error_normalize (error);
 
@@ -417,13 +428,34 @@ euicc_request_complete (EsimdRequest *request, const GError *error)
 
 		esimd_obj_info (self->log_id, "%s failed: %s", esimd_op_get_info (request->kind)->name,
 		                normalized->message);
-		esimd_gdbus_euicc_set_last_error (self->skeleton, normalized->message);
+		/* an eIM out of reach is the eIM's LastError, not the card's */
+		if (request->kind != ESIMD_OP_POLL || normalized->code == ESIMD_ERROR_CARD_ERROR)
+			esimd_gdbus_euicc_set_last_error (self->skeleton, normalized->message);
 	} else {
 		esimd_gdbus_euicc_set_last_error (self->skeleton, "");
 	}
 	euicc_flush_all (self);
 	request->callback (request, error, error == NULL ? request->reply : NULL,
 	                   request->user_data);
+}
+
+/* SGP.32 stateChangeCause of a local operation; -1: none the eIM needs to hear of */
+static void
+euicc_tell_eims (EsimdEuicc *self, EsimdOpKind kind)
+{
+	switch (kind) {
+	case ESIMD_OP_ENABLE_PROFILE:
+	case ESIMD_OP_DISABLE_PROFILE:
+	case ESIMD_OP_DELETE_PROFILE:
+	case ESIMD_OP_DOWNLOAD_PROFILE:
+		esimd_poller_local_change (self->poller, ESIM_STATE_CHANGE_LOCAL);
+		return;
+	case ESIMD_OP_MEMORY_RESET:
+		esimd_poller_local_change (self->poller, ESIM_STATE_CHANGE_RESET);
+		return;
+	default:
+		return;
+	}
 }
 
 static void
@@ -433,6 +465,13 @@ euicc_request_finished (EsimdEuicc *self)
 	g_autoptr(GError) error = g_steal_pointer (&self->current_error);
 	const gchar *name = esimd_op_get_info (request->kind)->name;
 
+	/* another operation may have changed what the poll cached (notifications, results) */
+	if (self->poller != NULL && request->kind != ESIMD_OP_POLL &&
+	    request->kind != ESIMD_OP_LIST_NOTIFICATIONS)
+		esimd_poller_invalidate (self->poller);
+	/* a change the eIMs did not order: they are told */
+	if (self->poller != NULL && error == NULL)
+		euicc_tell_eims (self, request->kind);
 	esimd_euicc_update_state (self);
 	esimd_gdbus_euicc_emit_progress (self->skeleton, name, 100);
 	euicc_request_complete (request, error);
@@ -614,6 +653,29 @@ esimd_euicc_get_n_waiting (EsimdEuicc *self)
 {
 	g_return_val_if_fail (ESIMD_IS_EUICC (self), 0);
 	return g_queue_get_length (&self->requests);
+}
+
+gboolean
+esimd_euicc_has_eim (EsimdEuicc *self, const gchar *eim_id)
+{
+	g_return_val_if_fail (ESIMD_IS_EUICC (self), FALSE);
+	return self->poller != NULL && esimd_poller_has_eim (self->poller, eim_id);
+}
+
+void
+esimd_euicc_poll_soon (EsimdEuicc *self, const gchar *eim_id)
+{
+	g_return_if_fail (ESIMD_IS_EUICC (self));
+	if (self->poller != NULL)
+		esimd_poller_poll_soon (self->poller, eim_id);
+}
+
+void
+esimd_euicc_data_connected (EsimdEuicc *self)
+{
+	g_return_if_fail (ESIMD_IS_EUICC (self));
+	if (self->poller != NULL)
+		esimd_poller_connected (self->poller);
 }
 
 EsimdAuth *
@@ -808,8 +870,11 @@ esimd_euicc_set_store (EsimdEuicc *self, EsimdStore *store)
 	g_return_if_fail (ESIMD_IS_EUICC (self));
 
 	g_clear_pointer (&self->notify, esimd_notify_queue_free);
-	if (store != NULL)
+	g_clear_pointer (&self->poller, esimd_poller_free);
+	if (store != NULL) {
 		self->notify = esimd_notify_queue_new (self, store, self->config);
+		self->poller = esimd_poller_new (self, store, self->config);
+	}
 }
 
 void
@@ -854,6 +919,8 @@ esimd_euicc_dispose (GObject *object)
 
 	g_cancellable_cancel (self->cancellable);
 	g_clear_pointer (&self->notify, esimd_notify_queue_free);
+	g_clear_pointer (&self->poller, esimd_poller_free);
+	g_clear_pointer (&self->ci_pkids, g_ptr_array_unref);
 	euicc_unexport_all (self);
 	esimd_euicc_modem_dispose (self);
 	g_queue_clear_full (&self->requests, (GDestroyNotify) esimd_request_free);

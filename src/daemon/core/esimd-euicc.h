@@ -31,6 +31,7 @@ typedef enum {
 	ESIMD_OP_MEMORY_RESET,
 	ESIMD_OP_DOWNLOAD_PROFILE,
 	ESIMD_OP_PROCESS_NOTIFICATIONS,
+	ESIMD_OP_POLL,
 } EsimdOpKind;
 
 #define ESIMD_TYPE_EUICC (esimd_euicc_get_type ())
@@ -76,9 +77,10 @@ gboolean     esimd_euicc_is_exported (EsimdEuicc *self);
 
 /* A request for the operation @kind: @iccid for profile operations, @arg the
  * other argument (options a{sv}, nickname s, config ay, seq t,
- * (activation code, options) (sa{sv}) for a download, or for
+ * (activation code, options) (sa{sv}) for a download, for
  * process-notifications b: every notification now, whatever its next
- * attempt; NULL when none, floating references are sunk). */
+ * attempt, for poll s: the eimId, "" for every eIM; NULL when none, floating
+ * references are sunk). */
 EsimdRequest *esimd_request_new (EsimdEuicc *euicc, EsimdOpKind kind, const gchar *iccid,
                                  GVariant *arg, EsimdRequestCallback callback,
                                  gpointer user_data);
@@ -104,6 +106,13 @@ gboolean     esimd_euicc_request_finish (EsimdEuicc *self, GAsyncResult *res, GV
 const gchar *esimd_op_get_name (EsimdOpKind kind);
 /* Requests waiting behind the running one. */
 guint        esimd_euicc_get_n_waiting (EsimdEuicc *self);
+/* Whether the eUICC has eIM @eim_id (NULL: any) configured, and polls it. */
+gboolean     esimd_euicc_has_eim (EsimdEuicc *self, const gchar *eim_id);
+/* Asks for a poll of @eim_id (NULL: every eIM) soon, as esimd's own request:
+ * a push, an SMS wake-up, the modem's data connection coming up. */
+void         esimd_euicc_poll_soon (EsimdEuicc *self, const gchar *eim_id);
+/* The modem's data connection came up. */
+void         esimd_euicc_data_connected (EsimdEuicc *self);
 /* The authority the eUICC's D-Bus methods are checked against. */
 EsimdAuth   *esimd_euicc_get_auth (EsimdEuicc *self);
 

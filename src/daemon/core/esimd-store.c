@@ -18,6 +18,7 @@
 /* esim_file_replace() names its temporaries "PATH.esimd-XXXXXX" */
 #define TEMPORARY_INFIX     RECORD_SUFFIX ".esimd-"
 #define NOTIFICATION_GROUP  "notification "
+#define EIM_RESULT_GROUP    "eim-result "
 #define EID_HEX_LEN         32
 
 struct _EsimdStore {
@@ -270,6 +271,23 @@ store_move_aside (EsimdStore *self, const gchar *eid, const gchar *path, const g
 	           "*%s, starting afresh", eid_log, self->dir, reason, CORRUPT_SUFFIX);
 }
 
+static gboolean eim_result_from_group (GKeyFile *record, const gchar *group, gchar **eim_id,
+                                       gchar **key, GBytes **encoded, GError **error);
+
+/* Every eIM result group of @record reads back; FALSE when one does not. */
+static gboolean
+record_check_eim_results (GKeyFile *record, GError **error)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups (record, NULL);
+
+	for (guint i = 0; groups[i] != NULL; i++) {
+		if (g_str_has_prefix (groups[i], EIM_RESULT_GROUP) &&
+		    !eim_result_from_group (record, groups[i], NULL, NULL, NULL, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static gint
 compare_seq (gconstpointer a, gconstpointer b)
 {
@@ -309,7 +327,8 @@ store_load (EsimdStore *self, const gchar *eid)
 	}
 	if (!g_key_file_load_from_data (record, contents, length, G_KEY_FILE_KEEP_COMMENTS,
 	                                &error) ||
-	    !record_get_notifications (record, notifications, &error)) {
+	    !record_get_notifications (record, notifications, &error) ||
+	    !record_check_eim_results (record, &error)) {
 		store_move_aside (self, eid, path, error->message);
 		return g_key_file_new ();
 	}
@@ -449,5 +468,203 @@ esimd_store_forget_notification (EsimdStore *self, const gchar *eid, guint64 seq
 	group = notification_group (seq);
 	if (!g_key_file_remove_group (file, group, NULL))
 		return TRUE;
+	return store_save (self, eid, file, error);
+}
+
+/* ---- eIM results ---- */
+
+static gboolean
+eim_text_is_valid (const gchar *text, gsize max_len)
+{
+	return text != NULL && text[0] != '\0' && strlen (text) <= max_len &&
+	       g_utf8_validate (text, -1, NULL);
+}
+
+/* Reads the group "eim-result N": EimId, Key and Data (base64, not empty). */
+static gboolean
+eim_result_from_group (GKeyFile *record, const gchar *group, gchar **eim_id, gchar **key,
+                       GBytes **encoded, GError **error)
+{
+	g_autofree gchar *id = g_key_file_get_string (record, group, "EimId", NULL);
+	g_autofree gchar *name = g_key_file_get_string (record, group, "Key", NULL);
+	g_autofree gchar *data = g_key_file_get_value (record, group, "Data", NULL);
+	g_autofree guchar *decoded = NULL;
+	guint64 number;
+	gsize len = 0;
+
+	if (!g_ascii_string_to_unsigned (group + strlen (EIM_RESULT_GROUP), 10, 0, G_MAXUINT,
+	                                 &number, NULL)) {
+		g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+		             "[%s]: not a result number", group);
+		return FALSE;
+	}
+	if (!eim_text_is_valid (id, G_MAXSIZE))
+		return invalid_value (error, group, "EimId", id != NULL ? id : "");
+	if (!eim_text_is_valid (name, ESIMD_STORE_EIM_KEY_MAX_LEN))
+		return invalid_value (error, group, "Key", name != NULL ? name : "");
+	if (data == NULL || data[0] == '\0' ||
+	    strspn (data, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
+	    strlen (data) || strlen (data) % 4 != 0 ||
+	    (decoded = g_base64_decode (data, &len)) == NULL || len == 0)
+		return invalid_value (error, group, "Data", data != NULL ? data : "");
+	if (eim_id != NULL)
+		*eim_id = g_steal_pointer (&id);
+	if (key != NULL)
+		*key = g_steal_pointer (&name);
+	if (encoded != NULL)
+		*encoded = g_bytes_new_take (g_steal_pointer (&decoded), len);
+	return TRUE;
+}
+
+static gint
+compare_result_groups (gconstpointer a, gconstpointer b)
+{
+	guint64 first = g_ascii_strtoull (*(const gchar *const *) a + strlen (EIM_RESULT_GROUP),
+	                                  NULL, 10);
+	guint64 second = g_ascii_strtoull (*(const gchar *const *) b + strlen (EIM_RESULT_GROUP),
+	                                   NULL, 10);
+
+	return first < second ? -1 : first > second;
+}
+
+/* The eIM result groups of @record, oldest (lowest number) first. */
+static GPtrArray *
+record_eim_result_groups (GKeyFile *record)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups (record, NULL);
+	GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+
+	for (guint i = 0; groups[i] != NULL; i++) {
+		if (g_str_has_prefix (groups[i], EIM_RESULT_GROUP))
+			g_ptr_array_add (found, g_strdup (groups[i]));
+	}
+	g_ptr_array_sort (found, compare_result_groups);
+	return found;
+}
+
+/* The group holding @key of @eim_id, or NULL; @next_number: one above the highest in use. */
+static gchar *
+record_find_eim_result (GKeyFile *record, const gchar *eim_id, const gchar *key,
+                        guint64 *next_number)
+{
+	g_autoptr(GPtrArray) groups = record_eim_result_groups (record);
+	gchar *found = NULL;
+
+	*next_number = 0;
+	for (guint i = 0; i < groups->len; i++) {
+		const gchar *group = g_ptr_array_index (groups, i);
+		g_autofree gchar *id = NULL;
+		g_autofree gchar *name = NULL;
+
+		*next_number = g_ascii_strtoull (group + strlen (EIM_RESULT_GROUP), NULL, 10) + 1;
+		if (found == NULL &&
+		    eim_result_from_group (record, group, &id, &name, NULL, NULL) &&
+		    g_strcmp0 (id, eim_id) == 0 && g_strcmp0 (name, key) == 0)
+			found = g_strdup (group);
+	}
+	return found;
+}
+
+static gboolean
+check_eim_arguments (const gchar *eid, const gchar *eim_id, const gchar *key, GError **error)
+{
+	if (!check_eid (eid, error))
+		return FALSE;
+	if (!eim_text_is_valid (eim_id, G_MAXSIZE) ||
+	    !eim_text_is_valid (key, ESIMD_STORE_EIM_KEY_MAX_LEN)) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		             "an eIM id and a result key are non-empty UTF-8 (the key at most %u "
+		             "bytes)", (guint) ESIMD_STORE_EIM_KEY_MAX_LEN);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+GPtrArray *
+esimd_store_get_eim_results (EsimdStore *self, const gchar *eid, const gchar *eim_id,
+                             GPtrArray **keys)
+{
+	GPtrArray *results = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+	g_autoptr(GKeyFile) record = NULL;
+	g_autoptr(GPtrArray) groups = NULL;
+
+	if (keys != NULL)
+		*keys = g_ptr_array_new_with_free_func (g_free);
+	g_return_val_if_fail (self != NULL, results);
+
+	if (!eid_is_valid (eid) || eim_id == NULL)
+		return results;
+	record = store_load (self, eid);
+	groups = record_eim_result_groups (record);
+	for (guint i = 0; i < groups->len; i++) {
+		g_autofree gchar *id = NULL;
+		g_autofree gchar *key = NULL;
+		GBytes *encoded = NULL;
+
+		/* store_load checked every group */
+		if (!eim_result_from_group (record, g_ptr_array_index (groups, i), &id, &key, &encoded,
+		                            NULL))
+			continue;
+		if (g_strcmp0 (id, eim_id) != 0) {
+			g_bytes_unref (encoded);
+			continue;
+		}
+		g_ptr_array_add (results, encoded);
+		if (keys != NULL)
+			g_ptr_array_add (*keys, g_steal_pointer (&key));
+	}
+	return results;
+}
+
+gboolean
+esimd_store_save_eim_result (EsimdStore *self, const gchar *eid, const gchar *eim_id,
+                             const gchar *key, GBytes *encoded, GError **error)
+{
+	g_autoptr(GKeyFile) file = NULL;
+	g_autofree gchar *group = NULL;
+	g_autofree gchar *data = NULL;
+	guint64 next_number = 0;
+	gsize len = 0;
+	gconstpointer bytes;
+
+	g_return_val_if_fail (self != NULL, FALSE);
+
+	if (!check_eim_arguments (eid, eim_id, key, error))
+		return FALSE;
+	bytes = encoded != NULL ? g_bytes_get_data (encoded, &len) : NULL;
+	if (len == 0) {
+		g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		                     "an empty eIM result");
+		return FALSE;
+	}
+	file = store_load (self, eid);
+	group = record_find_eim_result (file, eim_id, key, &next_number);
+	if (group == NULL)
+		group = g_strdup_printf (EIM_RESULT_GROUP "%" G_GUINT64_FORMAT, next_number);
+	data = g_base64_encode (bytes, len);
+	g_key_file_remove_group (file, group, NULL);
+	g_key_file_set_string (file, group, "EimId", eim_id);
+	g_key_file_set_string (file, group, "Key", key);
+	g_key_file_set_value (file, group, "Data", data);
+	return store_save (self, eid, file, error);
+}
+
+gboolean
+esimd_store_forget_eim_result (EsimdStore *self, const gchar *eid, const gchar *eim_id,
+                               const gchar *key, GError **error)
+{
+	g_autoptr(GKeyFile) file = NULL;
+	g_autofree gchar *group = NULL;
+	guint64 next_number;
+
+	g_return_val_if_fail (self != NULL, FALSE);
+
+	if (!check_eim_arguments (eid, eim_id, key, error))
+		return FALSE;
+	file = store_load (self, eid);
+	group = record_find_eim_result (file, eim_id, key, &next_number);
+	if (group == NULL)
+		return TRUE;
+	g_key_file_remove_group (file, group, NULL);
 	return store_save (self, eid, file, error);
 }

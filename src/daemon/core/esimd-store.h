@@ -15,6 +15,12 @@
  * an eUICC, whether the server accepted it (so that after a restart it is
  * removed from the card without being sent again) and the failed attempts
  * and next attempt time (so that retries keep their backoff).
+ *
+ * And for the eIM poll (flows/esim-poll-cycle.h EsimPollJournal): the
+ * results the card does not keep (IpaEuiccDataResponse,
+ * ProfileDownloadTriggerResult…), saved before they are sent to their eIM
+ * and forgotten once it acknowledged them, so that neither a restart nor an
+ * eIM outage loses one.
  */
 #pragma once
 
@@ -66,5 +72,25 @@ gboolean     esimd_store_set_notification (EsimdStore *self, const gchar *eid,
 /* Forgets @seq (nothing to do when it has no record); the file goes once empty. */
 gboolean     esimd_store_forget_notification (EsimdStore *self, const gchar *eid, guint64 seq,
                                               GError **error);
+
+/* One eIM result waiting for its acknowledgement: the EimPackageResult as
+ * encoded, under the caller's @key (unique per eIM). */
+#define ESIMD_STORE_EIM_KEY_MAX_LEN 128
+
+/* The results saved for eIM @eim_id of eUICC @eid, oldest first, as GBytes*
+ * (with @keys non-NULL, their keys there, gchar*, in the same order); empty
+ * when none or the record is unreadable. */
+GPtrArray   *esimd_store_get_eim_results (EsimdStore *self, const gchar *eid, const gchar *eim_id,
+                                          GPtrArray **keys);
+/* Saves (or replaces) the result @key of @eim_id.  Fails, leaving the file as
+ * it was, for an invalid EID, eIM id or key (empty, over
+ * ESIMD_STORE_EIM_KEY_MAX_LEN bytes, not UTF-8), an empty result, a record
+ * over ESIMD_STORE_RECORD_MAX_BYTES (G_IO_ERROR_NO_SPACE), or a failed write. */
+gboolean     esimd_store_save_eim_result (EsimdStore *self, const gchar *eid, const gchar *eim_id,
+                                          const gchar *key, GBytes *encoded, GError **error);
+/* Forgets the result @key of @eim_id (nothing to do when there is none). */
+gboolean     esimd_store_forget_eim_result (EsimdStore *self, const gchar *eid,
+                                            const gchar *eim_id, const gchar *key,
+                                            GError **error);
 
 G_END_DECLS

@@ -25,6 +25,7 @@
 enum {
 	SIGNAL_EUICC_ADDED,
 	SIGNAL_EUICC_REMOVED,
+	SIGNAL_DATA_CONNECTED,
 	N_SIGNALS,
 };
 
@@ -147,6 +148,7 @@ typedef struct {
 	guint              generation; /* of the scan whose answer is awaited */
 	GPtrArray         *sims;       /* MMSim* being watched */
 	GPtrArray         *euiccs;     /* EsimdModemEuicc* from the last scan */
+	gboolean           connected;  /* Modem.State is connected */
 } ModemEntry;
 
 static void modem_entry_scan (ModemEntry *entry);
@@ -481,6 +483,24 @@ modem_entry_property_changed (GObject *modem, GParamSpec *pspec, gpointer user_d
 	modem_entry_scan (entry);
 }
 
+/* ModemManager's Modem.State: MM_MODEM_STATE_CONNECTED while a packet data bearer
+ * is connected (ModemManager-enums.h).  Going there is "the data connection is up". */
+static void
+modem_entry_state_changed (GObject *modem, GParamSpec *pspec, gpointer user_data)
+{
+	ModemEntry *entry = user_data;
+	gboolean connected = mm_modem_get_state (entry->modem) == MM_MODEM_STATE_CONNECTED;
+	const gchar *uid = mm_modem_get_device (entry->modem);
+
+	if (connected == entry->connected)
+		return;
+	entry->connected = connected;
+	esimd_obj_debug (WATCHER_LOG_ID, "modem %s: data connection %s", entry->path,
+	                 connected ? "up" : "down");
+	if (connected && uid != NULL)
+		g_signal_emit (entry->watcher, signals[SIGNAL_DATA_CONNECTED], 0, uid);
+}
+
 static void
 watcher_add_object (EsimdModemWatcher *self, MMObject *object)
 {
@@ -505,7 +525,10 @@ watcher_add_object (EsimdModemWatcher *self, MMObject *object)
 	esimd_obj_debug (WATCHER_LOG_ID, "modem %s appeared", entry->path);
 	for (guint i = 0; i < G_N_ELEMENTS (watched); i++)
 		g_signal_connect (modem, watched[i], G_CALLBACK (modem_entry_property_changed), entry);
+	g_signal_connect (modem, "notify::state", G_CALLBACK (modem_entry_state_changed), entry);
 	modem_entry_scan (entry);
+	/* a modem back from a reset (a profile switch) may come connected already */
+	modem_entry_state_changed (G_OBJECT (modem), NULL, entry);
 }
 
 /* Reports every eUICC of the entry gone, then forgets the modem. */
@@ -927,6 +950,10 @@ esimd_modem_watcher_class_init (EsimdModemWatcherClass *klass)
 	                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
 	                                              G_TYPE_NONE, 2, G_TYPE_POINTER,
 	                                              G_TYPE_BOOLEAN);
+	/* "data-connected" (const gchar *uid): the modem's Modem.State became connected */
+	signals[SIGNAL_DATA_CONNECTED] = g_signal_new ("data-connected", G_TYPE_FROM_CLASS (klass),
+	                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+	                                               G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -55,6 +55,9 @@ G_DECLARE_FINAL_TYPE (EsimdModemWatcher, esimd_modem_watcher, ESIMD, MODEM_WATCH
  *      esimd_modem_channel_new()).
  *  "euicc-removed" (const EsimdModemEuicc *info, gboolean modemmanager_gone):
  *      its SIM or modem went away, or ModemManager left the bus.
+ *  "data-connected" (const gchar *uid): the modem with Modem.Device @uid
+ *      reports its data connection up (Modem.State connected), or appeared
+ *      connected.
  * Property "running" (boolean): ModemManager is on the bus and being followed.
  */
 EsimdModemWatcher *esimd_modem_watcher_new (GDBusConnection *connection);
