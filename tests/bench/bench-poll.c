@@ -32,6 +32,7 @@
 #include "esim-test-eim.h"
 #include "esim-test-pki.h"
 #include "esim-test-wait.h"
+#include "esim-util.h"
 #include "esim-veuicc.h"
 
 #define DISABLED_ICCID     "89444765000000000223"
@@ -487,7 +488,7 @@ print_apdus (const PollFigures *f, const gchar *target)
 	         f->cycle.apdus, f->cycle.store_data, f->cycle.get_response, target);
 	g_print ("    ES10 functions (+: a GET RESPONSE): %s\n", f->es10[0] != '\0' ? f->es10 : "none");
 	g_print ("  APDUs with the channel          %8u (opening and closing the ISD-R channel: "
-	         "MANAGE CHANNEL %u, SELECT %u, other %u)\n", f->channel.apdus,
+	         "MANAGE CHANNEL %u, SELECT %u, TERMINAL CAPABILITY %u)\n", f->channel.apdus,
 	         f->channel.manage_channel, f->channel.select,
 	         f->channel.apdus - f->cycle.apdus - f->channel.manage_channel - f->channel.select);
 	g_print ("  bytes to / from the card        %8" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT "\n",
@@ -567,6 +568,227 @@ rm_rf (const gchar *path)
 	g_rmdir (path);
 }
 
+/* The card esimd is given: a software eUICC file of the test PKI's credentials
+ * with the eIM's configuration (AddInitialEim through the ES10 client). */
+static gboolean
+write_card (EsimTestEim *eim, const gchar *pki_dir, const gchar *path, gchar **eid, GError **error)
+{
+	EsimVeuiccOptions card_options = { .credentials_dir = pki_dir };
+	g_autoptr(EsimVeuicc) card = esim_veuicc_new_from_file_full (path, TRUE, &card_options, error);
+	g_autoptr(EsimChannelVirtual) channel = NULL;
+	g_autoptr(EsimIsdr) isdr = NULL;
+
+	if (card == NULL)
+		return FALSE;
+	channel = esim_channel_virtual_new (card);
+	isdr = esim_isdr_new (ESIM_CHANNEL (channel));
+	if (!isdr_open (isdr, error) || !add_initial_eim (eim, isdr, error) || !isdr_close (isdr, error))
+		return FALSE;
+	*eid = g_strdup (esim_veuicc_get_eid (card));
+	return eim_learn_card (eim, pki_dir, *eid, error);
+}
+
+/* The APDUs esimd sent, from its debug log with personal information
+ * (src/lib/esim-isdr.c "ISD-R chN > HEX"; esim-channel.c "opened logical
+ * channel N" for each MANAGE CHANNEL open + SELECT, closed again by the end
+ * of --poll-once: one MANAGE CHANNEL close each). */
+static void
+count_log_apdus (const gchar *log, ApduCounts *counts, ApduCounts *cycle, GString *es10, guint *opens)
+{
+	g_auto(GStrv) lines = g_strsplit (log, "\n", -1);
+	gboolean in_cycle = FALSE;
+
+	memset (counts, 0, sizeof (*counts));
+	memset (cycle, 0, sizeof (*cycle));
+	*opens = 0;
+	for (guint i = 0; lines[i] != NULL; i++) {
+		const gchar *line = lines[i];
+		const gchar *hex;
+		g_autoptr(GBytes) apdu = NULL;
+
+		/* src/flows/esim-poll-cycle.c starts; the poller reports its end
+		 * (src/daemon/core/esimd-poller.c) */
+		if (strstr (line, ": poll cycle for eUICC") != NULL)
+			in_cycle = TRUE;
+		if (strstr (line, "package(s) executed") != NULL || strstr (line, ": nothing to do") != NULL)
+			in_cycle = FALSE;
+		if (strstr (line, "opened logical channel ") != NULL) {
+			(*opens)++;
+			continue;
+		}
+		if (strstr (line, "ISD-R ch") == NULL || (hex = strstr (line, " > ")) == NULL)
+			continue;
+		apdu = esim_hex_decode (hex + 3, NULL);
+		if (apdu == NULL)
+			continue;
+		count_apdu (counts, es10, g_bytes_get_data (apdu, NULL), g_bytes_get_size (apdu));
+		if (in_cycle)
+			count_apdu (cycle, NULL, g_bytes_get_data (apdu, NULL), g_bytes_get_size (apdu));
+	}
+}
+
+typedef struct {
+	GSubprocess *process;
+	gboolean     exited;
+} Child;
+
+static void
+child_exited (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	Child *child = user_data;
+
+	g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+	child->exited = TRUE;
+}
+
+static gboolean
+child_has_exited (gpointer user_data)
+{
+	return ((Child *) user_data)->exited;
+}
+
+/* esimd --poll-once on @card_path, the eIM served meanwhile by this main
+ * loop; its debug log in @log_path.  The exit status, -1 when it had to be
+ * killed. */
+static gint
+run_poll_once (const gchar *esimd, const gchar *work, const gchar *card_path, const gchar *log_path,
+               GError **error)
+{
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+	g_autofree gchar *config = g_build_filename (work, "esimd.conf", NULL);
+	g_autofree gchar *state = g_build_filename (work, "state", NULL);
+	g_autofree gchar *config_dir = g_build_filename (work, "esimd.conf.d", NULL);
+	g_autofree gchar *card_arg = g_strconcat ("--virtual-euicc=", card_path, NULL);
+	g_autofree gchar *config_arg = g_strconcat ("--config=", config, NULL);
+	g_autofree gchar *state_arg = g_strconcat ("--state-dir=", state, NULL);
+	Child child = { 0 };
+
+	if (!g_file_set_contents (config, "", 0, error))
+		return -1;
+	g_mkdir_with_parents (config_dir, 0700);
+	/* the launcher writes over the file without truncating it */
+	g_unlink (log_path);
+	g_subprocess_launcher_setenv (launcher, "ESIMD_CONFIG_DIR", config_dir, TRUE);
+	g_subprocess_launcher_unsetenv (launcher, "JOURNAL_STREAM");
+	g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
+	g_subprocess_launcher_set_stdout_file_path (launcher, "/dev/null");
+	child.process = g_subprocess_launcher_spawn (launcher, error, esimd, "--session", "--poll-once",
+	                                             "--debug", "--log-personal-info", card_arg,
+	                                             config_arg, state_arg, NULL);
+	if (child.process == NULL)
+		return -1;
+	g_subprocess_wait_async (child.process, NULL, child_exited, &child);
+	if (!esim_test_wait_try (WAIT_MS, child_has_exited, &child)) {
+		g_subprocess_force_exit (child.process);
+		esim_test_wait_try (WAIT_MS, child_has_exited, &child);
+		g_object_unref (child.process);
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "esimd --poll-once did not exit in %u s",
+		             WAIT_MS / 1000);
+		return -1;
+	}
+	{
+		gint status = g_subprocess_get_if_exited (child.process) ?
+		              g_subprocess_get_exit_status (child.process) : -1;
+
+		g_object_unref (child.process);
+		return status;
+	}
+}
+
+/* One esimd --poll-once from a cold start, printed under @label. */
+static gboolean
+measure_poll_once (EsimTestEim *eim, const gchar *esimd, const gchar *work, const gchar *card_path,
+                   const gchar *label, const gchar *apdu_target, GError **error)
+{
+	g_autofree gchar *log_path = g_build_filename (work, "esimd.log", NULL);
+	g_autofree gchar *log = NULL;
+	g_autofree gchar *requests = NULL;
+	g_autoptr(GString) es10 = g_string_new (NULL);
+	EsimTestEimCounters counters;
+	ApduCounts apdus, cycle;
+	guint opens;
+	gint status;
+	gint64 start;
+
+	eim_settle (eim, &counters);
+	esim_test_eim_reset_counters (eim);
+	start = g_get_monotonic_time ();
+	status = run_poll_once (esimd, work, card_path, log_path, error);
+	if (status < 0)
+		return FALSE;
+	eim_settle (eim, &counters);
+	if (!g_file_get_contents (log_path, &log, NULL, error))
+		return FALSE;
+	count_log_apdus (log, &apdus, &cycle, es10, &opens);
+	requests = eim_requests (&counters);
+	g_print ("%s: exit status %d in %.0f ms\n", label, status,
+	         (g_get_monotonic_time () - start) / 1000.0);
+	g_print ("  ESipa requests                  %8u (%s)\n", counters.requests, requests);
+	g_print ("  HTTPS connections               %8u (the eIM's count)\n", counters.connections);
+	g_print ("  TLS handshakes                  %8u (full %u, resumed %u)\n", counters.tls_handshakes,
+	         counters.tls_handshakes - counters.tls_handshakes_resumed, counters.tls_handshakes_resumed);
+	g_print ("  HTTP bytes sent / received      %8" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT
+	         " (by esimd)\n", counters.http_bytes_received, counters.http_bytes_sent);
+	g_print ("  TCP payload sent / received     %8" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT
+	         " (%" G_GUINT64_FORMAT " in total)%s\n", counters.wire_bytes_received,
+	         counters.wire_bytes_sent, counters.wire_bytes_received + counters.wire_bytes_sent,
+	         counters.wire_bytes_sent == 0 ? " (no TCP_INFO byte counts here)" : "");
+	g_print ("  APDUs on the ISD-R              %8u (STORE DATA %u, GET RESPONSE %u, other %u)\n",
+	         apdus.apdus, apdus.store_data, apdus.get_response,
+	         apdus.apdus - apdus.store_data - apdus.get_response);
+	g_print ("    of the poll cycle             %8u (STORE DATA %u; %s)\n", cycle.apdus, cycle.store_data,
+	         apdu_target);
+	g_print ("    ES10 functions (+: a GET RESPONSE): %s\n", es10->len > 0 ? es10->str : "none");
+	g_print ("  APDUs with the channel          %8u (%u channel(s) opened: MANAGE CHANNEL, SELECT, "
+	         "MANAGE CHANNEL close each; from esimd's debug log)\n", apdus.apdus + 3 * opens, opens);
+	return TRUE;
+}
+
+/* 3: esimd --poll-once from a cold start, one PSMO, then empty. */
+static gboolean
+bench_esimd (const gchar *pki_dir)
+{
+	const gchar *esimd = g_getenv ("ESIMD");
+	g_autoptr(EsimTestEimPackage) package = esim_test_eim_package_new_psmos ();
+	g_autoptr(EsimTestEim) eim = NULL;
+	g_autoptr(GTestDBus) bus = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *work = NULL;
+	g_autofree gchar *card_path = NULL;
+	g_autofree gchar *eid = NULL;
+	gboolean ok = FALSE;
+
+	if (esimd == NULL) {
+		g_print ("esimd --poll-once: not measured: $ESIMD is not set (run under meson test)\n");
+		return TRUE;
+	}
+	work = g_dir_make_tmp ("bench-poll-once-XXXXXX", &error);
+	if (work == NULL)
+		goto out;
+	card_path = g_build_filename (work, "card.veuicc", NULL);
+	eim = esim_test_eim_new (NULL, &error);
+	if (eim == NULL || !write_card (eim, pki_dir, card_path, &eid, &error) ||
+	    !esim_test_eim_package_add_enable (package, DISABLED_ICCID, FALSE, &error))
+		goto out;
+	esim_test_eim_queue (eim, eid, g_steal_pointer (&package));
+	bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+	g_test_dbus_up (bus);
+	ok = measure_poll_once (eim, esimd, work, card_path,
+	                        "esimd --poll-once from a cold start, one PSMO (enable)",
+	                        "target <= 16", &error) &&
+	     measure_poll_once (eim, esimd, work, card_path, "esimd --poll-once from a cold start, empty",
+	                        "goal <= 2", &error);
+	g_test_dbus_down (bus);
+out:
+	if (error != NULL)
+		g_printerr ("esimd --poll-once: %s\n", error->message);
+	if (work != NULL && g_getenv ("BENCH_POLL_KEEP") == NULL)
+		rm_rf (work);
+	else if (work != NULL)
+		g_print ("esimd's state and log (the last run) kept in %s\n", work);
+	return ok;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -582,7 +804,7 @@ main (int argc, char **argv)
 		g_printerr ("test PKI: %s\n", error->message);
 		return 1;
 	}
-	ok = bench_flow (pki_dir);
+	ok = bench_flow (pki_dir) && bench_esimd (pki_dir);
 	rm_rf (pki_dir);
 	return ok ? 0 : 1;
 }
