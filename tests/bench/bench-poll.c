@@ -10,8 +10,10 @@
  *   2. an empty poll on a warm client (the same EsimEsipaClient, the
  *      EsimPollCache filled): APDUs (goal <= 2), bytes (goal <= 1.5 KB on the
  *      wire), whether the TLS session was resumed;
- *   3. `esimd --poll-once` from a cold start, with one PSMO and empty: the
- *      eIM's counters, and APDUs from esimd's debug log.
+ *   3. the real esimd on a private bus: an empty Euicc.Poll() once warm, and
+ *      `esimd --poll-once` from a cold start, with one PSMO and empty: the
+ *      eIM's counters, and APDUs from esimd's debug log
+ *      (BENCH_POLL_KEEP=1 keeps its state and log).
  * Each poll is what the daemon does: the ISD-R channel opened, the cycle,
  * the channel closed (esimd closes idle channels); the cycle's own APDUs are
  * printed apart from the channel's.
@@ -23,6 +25,7 @@
  */
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "esim-channel-virtual.h"
@@ -744,6 +747,146 @@ measure_poll_once (EsimTestEim *eim, const gchar *esimd, const gchar *work, cons
 	return TRUE;
 }
 
+/* ---- 2b: esimd itself, warm ---- */
+
+typedef struct {
+	GDBusConnection *bus;
+	GAsyncResult    *res;
+} Call;
+
+static gboolean
+call_done (gpointer user_data)
+{
+	return ((Call *) user_data)->res != NULL;
+}
+
+/* Euicc.Poll() on esimd's first eUICC, the main loop serving the eIM meanwhile. */
+static gboolean
+euicc_poll (GDBusConnection *bus, GError **error)
+{
+	Call call = { .bus = bus };
+	g_autoptr(GVariant) reply = NULL;
+
+	g_dbus_connection_call (bus, "org.freedesktop.Esimd1", "/org/freedesktop/Esimd1/Euicc/0",
+	                        "org.freedesktop.Esimd1.Euicc", "Poll", NULL, G_VARIANT_TYPE ("(a{sv})"),
+	                        G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL, store_result, &call.res);
+	if (!esim_test_wait_try (WAIT_MS, call_done, &call)) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Euicc.Poll() never answered");
+		return FALSE;
+	}
+	reply = g_dbus_connection_call_finish (bus, call.res, error);
+	g_object_unref (call.res);
+	return reply != NULL;
+}
+
+static gboolean
+esimd_has_name (gpointer user_data)
+{
+	g_autoptr(GVariant) reply = NULL;
+	gboolean has = FALSE;
+
+	reply = g_dbus_connection_call_sync (user_data, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+	                                     "org.freedesktop.DBus", "NameHasOwner",
+	                                     g_variant_new ("(s)", "org.freedesktop.Esimd1"),
+	                                     G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL,
+	                                     NULL);
+	if (reply != NULL)
+		g_variant_get (reply, "(b)", &has);
+	return has;
+}
+
+/* esimd running (not --poll-once): after its start-up poll and one more, an
+ * empty Euicc.Poll(): the eIM's counters and the APDUs esimd logged for it. */
+static gboolean
+measure_warm_daemon (EsimTestEim *eim, const gchar *esimd, const gchar *work, const gchar *card_path,
+                     GTestDBus *test_bus, GError **error)
+{
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+	g_autofree gchar *log_path = g_build_filename (work, "esimd-warm.log", NULL);
+	g_autofree gchar *config = g_build_filename (work, "esimd.conf", NULL);
+	g_autofree gchar *state = g_build_filename (work, "state", NULL);
+	g_autofree gchar *config_dir = g_build_filename (work, "esimd.conf.d", NULL);
+	g_autofree gchar *card_arg = g_strconcat ("--virtual-euicc=", card_path, NULL);
+	g_autofree gchar *config_arg = g_strconcat ("--config=", config, NULL);
+	g_autofree gchar *state_arg = g_strconcat ("--state-dir=", state, NULL);
+	g_autofree gchar *log = NULL;
+	g_autofree gchar *requests = NULL;
+	g_autoptr(GDBusConnection) bus = NULL;
+	g_autoptr(GString) es10 = g_string_new (NULL);
+	g_autoptr(GSubprocess) process = NULL;
+	EsimTestEimCounters counters;
+	ApduCounts apdus, cycle;
+	gsize log_before = 0;
+	guint opens;
+	gboolean ok = FALSE;
+	Child child = { 0 };
+
+	/* no scheduled poll gets in the way */
+	if (!g_file_set_contents (config, "[eim]\nPollInterval=86400\nPollJitter=0\n", -1, error))
+		return FALSE;
+	g_mkdir_with_parents (config_dir, 0700);
+	g_unlink (log_path);
+	g_subprocess_launcher_setenv (launcher, "ESIMD_CONFIG_DIR", config_dir, TRUE);
+	g_subprocess_launcher_unsetenv (launcher, "JOURNAL_STREAM");
+	g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
+	g_subprocess_launcher_set_stdout_file_path (launcher, "/dev/null");
+	bus = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
+	                                              G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+	                                              G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	                                              NULL, NULL, error);
+	if (bus == NULL)
+		return FALSE;
+	process = g_subprocess_launcher_spawn (launcher, error, esimd, "--session", "--debug",
+	                                       "--log-personal-info", card_arg, config_arg, state_arg,
+	                                       NULL);
+	if (process == NULL)
+		return FALSE;
+	if (!esim_test_wait_try (WAIT_MS, esimd_has_name, bus)) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "esimd never took its bus name");
+		goto out;
+	}
+	/* esimd polls a new eIM at start; two polls make it warm */
+	if (!euicc_poll (bus, error) || !euicc_poll (bus, error))
+		goto out;
+	eim_settle (eim, &counters);
+	esim_test_eim_reset_counters (eim);
+	if (!g_file_get_contents (log_path, &log, &log_before, error))
+		goto out;
+	g_clear_pointer (&log, g_free);
+	if (!euicc_poll (bus, error))
+		goto out;
+	eim_settle (eim, &counters);
+	if (!g_file_get_contents (log_path, &log, NULL, error))
+		goto out;
+	count_log_apdus (log + log_before, &apdus, &cycle, es10, &opens);
+	requests = eim_requests (&counters);
+	g_print ("empty poll on a warm esimd (Euicc.Poll() after two polls)\n");
+	g_print ("  ESipa requests                  %8u (%s)\n", counters.requests, requests);
+	g_print ("  HTTPS connections               %8u (the eIM's count)\n", counters.connections);
+	g_print ("  TLS session resumed             %8s (target: yes; handshakes %u, resumed %u)\n",
+	         counters.tls_handshakes_resumed > 0 ? "yes" : "no", counters.tls_handshakes,
+	         counters.tls_handshakes_resumed);
+	g_print ("  bytes on the wire               %8" G_GUINT64_FORMAT " (target <= 1536; sent %"
+	         G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT "; HTTP %" G_GUINT64_FORMAT ")\n",
+	         counters.wire_bytes_received + counters.wire_bytes_sent, counters.wire_bytes_received,
+	         counters.wire_bytes_sent, counters.http_bytes_received + counters.http_bytes_sent);
+	g_print ("  APDUs on the ISD-R              %8u (goal <= 2; of the poll cycle %u)\n", apdus.apdus,
+	         cycle.apdus);
+	g_print ("    ES10 functions (+: a GET RESPONSE): %s\n", es10->len > 0 ? es10->str : "none");
+	g_print ("  APDUs with the channel          %8u (%u channel(s) opened: MANAGE CHANNEL, SELECT, "
+	         "MANAGE CHANNEL close each)\n", apdus.apdus + 3 * opens, opens);
+	ok = TRUE;
+out:
+	child.process = process;
+	g_subprocess_wait_async (process, NULL, child_exited, &child);
+	g_subprocess_send_signal (process, SIGTERM);
+	if (!esim_test_wait_try (WAIT_MS, child_has_exited, &child)) {
+		g_subprocess_force_exit (process);
+		esim_test_wait_try (WAIT_MS, child_has_exited, &child);
+	}
+	return ok;
+}
+
 /* 3: esimd --poll-once from a cold start, one PSMO, then empty. */
 static gboolean
 bench_esimd (const gchar *pki_dir)
@@ -770,10 +913,11 @@ bench_esimd (const gchar *pki_dir)
 	if (eim == NULL || !write_card (eim, pki_dir, card_path, &eid, &error) ||
 	    !esim_test_eim_package_add_enable (package, DISABLED_ICCID, FALSE, &error))
 		goto out;
-	esim_test_eim_queue (eim, eid, g_steal_pointer (&package));
 	bus = g_test_dbus_new (G_TEST_DBUS_NONE);
 	g_test_dbus_up (bus);
-	ok = measure_poll_once (eim, esimd, work, card_path,
+	ok = measure_warm_daemon (eim, esimd, work, card_path, bus, &error);
+	esim_test_eim_queue (eim, eid, g_steal_pointer (&package));
+	ok = ok && measure_poll_once (eim, esimd, work, card_path,
 	                        "esimd --poll-once from a cold start, one PSMO (enable)",
 	                        "target <= 16", &error) &&
 	     measure_poll_once (eim, esimd, work, card_path, "esimd --poll-once from a cold start, empty",
