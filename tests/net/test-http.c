@@ -129,6 +129,20 @@ cancel_idle (gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+static GBytes *
+gzip (const gchar *text)
+{
+	g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, -1);
+	g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+	g_autoptr(GOutputStream) out = g_converter_output_stream_new (memory, G_CONVERTER (compressor));
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true (g_output_stream_write_all (out, text, strlen (text), NULL, NULL, &error));
+	g_assert_true (g_output_stream_close (out, NULL, &error));
+	g_assert_no_error (error);
+	return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+}
+
 static void
 handler (NetTestServer *server, SoupServerMessage *msg, const gchar *path, gpointer user_data)
 {
@@ -157,6 +171,15 @@ handler (NetTestServer *server, SoupServerMessage *msg, const gchar *path, gpoin
 		g_signal_connect (msg, "wrote-headers", G_CALLBACK (stream_next_chunk), fixture);
 		g_signal_connect (msg, "wrote-chunk", G_CALLBACK (stream_next_chunk), fixture);
 		g_signal_connect (msg, "finished", G_CALLBACK (stream_finished), fixture);
+	} else if (g_str_equal (path, "/gzip")) {
+		/* compressed although nobody asked: RFC 9110 §12.5.3 allows it */
+		g_autoptr(GBytes) packed = gzip ("{\"compressed\":true}");
+
+		soup_message_headers_replace (response_headers, "Content-Encoding", "gzip");
+		soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+		soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+		                                  g_bytes_get_data (packed, NULL),
+		                                  g_bytes_get_size (packed));
 	} else if (g_str_equal (path, "/500")) {
 		net_test_respond (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "text/plain", "oops");
 	} else if (g_str_equal (path, "/204")) {
@@ -273,6 +296,47 @@ test_keep_alive (Fixture *fixture, gconstpointer data)
 		esim_http_client_get_counters (fixture->client, &counters);
 		g_assert_cmpuint (counters.connections, ==, 2);
 		g_assert_cmpuint (net_test_server_get_connections (fixture->server), ==, 2);
+	}
+}
+
+/* Only the headers the bindings use (Host, User-Agent, X-Admin-Protocol,
+ * Content-Type, Content-Length; SGP.32 §6.1.1 as onomondo-ipa src/ipa/http.c
+ * cites it), as the curl-based IPAs send them: no Accept-Encoding
+ * (nothing an eIM or SM-DP+ answers gains from gzip) and no "Connection:
+ * Keep-Alive" (HTTP/1.1 connections persist without it, RFC 9112 §9.3).
+ * Every byte counts on NB-IoT: the two cost about 60 bytes a request. */
+static void
+test_request_headers (Fixture *fixture, gconstpointer data)
+{
+	EsimHttpCounters counters;
+
+	for (guint i = 0; i < 3; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GBytes) answer = post (fixture->client, "/echo", "{}", ESIM_HTTP_POST_NONE,
+		                                 NULL, NULL, &error);
+
+		g_assert_no_error (error);
+		assert_text (answer, "{}");
+		g_assert_null (net_test_server_get_last_header (fixture->server, "Accept-Encoding"));
+		g_assert_null (net_test_server_get_last_header (fixture->server, "Connection"));
+		g_assert_nonnull (net_test_server_get_last_header (fixture->server, "Host"));
+		g_assert_nonnull (net_test_server_get_last_header (fixture->server, "User-Agent"));
+		g_assert_cmpstr (net_test_server_get_last_header (fixture->server, "Content-Length"), ==,
+		                 "2");
+	}
+	/* the connection persists all the same */
+	esim_http_client_get_counters (fixture->client, &counters);
+	g_assert_cmpuint (counters.connections, ==, 1);
+	g_assert_cmpuint (net_test_server_get_connections (fixture->server), ==, 1);
+
+	/* a server that compresses anyway is still understood */
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GBytes) answer = post (fixture->client, "/gzip", "{}", ESIM_HTTP_POST_NONE,
+		                                 NULL, NULL, &error);
+
+		g_assert_no_error (error);
+		assert_text (answer, "{\"compressed\":true}");
 	}
 }
 
@@ -496,6 +560,7 @@ main (int argc, char **argv)
 	g_test_init (&argc, &argv, NULL);
 
 	ADD ("/net/http/keep-alive", test_keep_alive);
+	ADD ("/net/http/request-headers", test_request_headers);
 	ADD ("/net/http/size-limit-declared", test_size_limit_declared);
 	ADD ("/net/http/size-limit-stream", test_size_limit_stream);
 	ADD ("/net/http/http-error", test_http_error);
