@@ -562,7 +562,8 @@ op_step (GTask *task)
 		ctx->step++;
 		G_GNUC_FALLTHROUGH;
 	case OP_STEP_OPEN:
-		if (!esimd_euicc_isdr_is_open (self)) {
+		/* a poll may need no card at all: its first ES10 request opens the ISD-R */
+		if (!esimd_euicc_isdr_is_open (self) && ctx->request->kind != ESIMD_OP_POLL) {
 			esim_isdr_open_async (self->isdr, cancellable, op_open_ready, task);
 			return;
 		}

@@ -957,6 +957,9 @@ esimd_euicc_set_channel (EsimdEuicc *self, EsimChannel *channel)
 		return;
 	self->isdr = esim_isdr_new (channel);
 	esim_isdr_set_segment_size (self->isdr, self->config->segment_size);
+	/* an eIM poll opens the ISD-R only when it needs the card (a warm empty
+	 * poll needs none): modems have few logical channels */
+	esim_isdr_set_open_on_demand (self->isdr, TRUE);
 }
 
 static void

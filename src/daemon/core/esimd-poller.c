@@ -332,8 +332,11 @@ esimd_poller_invalidate (EsimdPoller *self)
 	g_return_if_fail (self != NULL);
 
 	self->cache.pending_known = FALSE;
-	if (g_strcmp0 (self->cache.eid, self->euicc->eid) != 0)
-		g_clear_pointer (&self->cache.eid, g_free);
+	/* the EID the probe read (or none): a poll need not read it again */
+	if (g_strcmp0 (self->cache.eid, self->euicc->eid) != 0) {
+		g_free (self->cache.eid);
+		self->cache.eid = g_strdup (self->euicc->eid);
+	}
 }
 
 /* ---- the eIM list ---- */
