@@ -179,6 +179,28 @@ def test_eim(args):
             check_stopped(f'eim, {start} start', service_pids(result.stdout), lab_dir)
 
 
+def test_demo(args):
+    """lab-demo, the README's tour of the eIM's job: the lab's eIM orders a download,
+    an enable of that profile and the eUICC's data; esimcli eim poll runs each; the
+    profile list and the eIM's records show the results."""
+    with tempfile.TemporaryDirectory() as lab_dir:
+        lab = Lab(args, lab_dir)
+        result = lab.run('sh', '-c', SHOW_PIDS + '; lab-demo')
+        print(result.stdout, result.stderr, sep='')
+        check(result.returncode == 0, f'demo: exit status {result.returncode}')
+        check(result.stdout.count('1 package(s) executed') == 3,
+              'demo: not three packages executed by three polls')
+        check('The enabled profile changed' in result.stdout, 'demo: the enable was not reported')
+        check(any(line.startswith('89494499999') and ' enabled ' in line
+                  for line in result.stdout.splitlines()),
+              'demo: the downloaded profile is not shown enabled')
+        for record in ('download=profileInstallationResult success', 'enable=ok',
+                       'signature=valid', 'ipaEuiccData'):
+            check(record in result.stdout, f'demo: the eIM did not record {record!r}')
+        check('PROBLEMS' not in result.stdout, 'demo: the eIM found problems in what came back')
+        check_stopped('demo', service_pids(result.stdout), lab_dir)
+
+
 def test_bad_card(args):
     """An eUICC file esimd refuses: the lab says so, exits 1 and leaves nothing running."""
     with tempfile.TemporaryDirectory() as lab_dir:
@@ -209,6 +231,7 @@ def main():
         test_hangup(lab)
     test_download(args)
     test_eim(args)
+    test_demo(args)
     test_bad_card(args)
 
     print(f'{len(failures)} problems found')
