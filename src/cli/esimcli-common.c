@@ -140,6 +140,19 @@ esimcli_daemon_running (EsimcliCli *cli)
 	return owner != NULL;
 }
 
+GVariant *
+esimcli_unix_time_value (gint64 seconds)
+{
+	g_autoptr(GDateTime) time = NULL;
+
+	if (seconds <= 0)
+		return NULL;
+	time = g_date_time_new_from_unix_utc (seconds);
+	if (time == NULL)
+		return NULL;
+	return g_variant_new_take_string (g_date_time_format_iso8601 (time));
+}
+
 guint
 esimcli_path_index (const gchar *object_path)
 {

@@ -107,6 +107,8 @@ EsimdGdbusEuicc   *esimcli_pick_euicc (EsimcliCli *cli, const gchar *spec, GErro
 EsimdGdbusManager *esimcli_get_manager (EsimcliCli *cli);	/* NULL if unreachable */
 EsimdGdbusEuicc   *esimcli_euicc_by_path (EsimcliCli *cli, const gchar *path);
 guint    esimcli_path_index (const gchar *object_path);
+/* A field value for a unix time (ISO 8601, UTC); NULL for 0 ("never", "none"). */
+GVariant *esimcli_unix_time_value (gint64 seconds);
 
 /* A PROFILE argument (esimcli(1)): an ICCID of 18 to 20 digits (an F pad accepted), an
  * index N of up to 9 digits (as in /org/freedesktop/Esimd1/Profile/N, the INDEX field)

@@ -134,6 +134,26 @@ get_indirect_download (EsimcliCli *cli, gpointer item)
 }
 
 static GVariant *
+get_last_poll (EsimcliCli *cli, gpointer item)
+{
+	return esimcli_unix_time_value (esimd_gdbus_eim_get_last_poll (item));
+}
+
+static GVariant *
+get_next_poll (EsimcliCli *cli, gpointer item)
+{
+	return esimcli_unix_time_value (esimd_gdbus_eim_get_next_poll (item));
+}
+
+static GVariant *
+get_last_error (EsimcliCli *cli, gpointer item)
+{
+	const gchar *error = esimd_gdbus_eim_get_last_error (item);
+
+	return error != NULL && error[0] != '\0' ? g_variant_new_string (error) : NULL;
+}
+
+static GVariant *
 get_path (EsimcliCli *cli, gpointer item)
 {
 	return g_variant_new_object_path (g_dbus_proxy_get_object_path (G_DBUS_PROXY (item)));
@@ -151,6 +171,9 @@ static const EsimcliField eim_fields[] = {
 	{ "COUNTER", get_counter, FALSE },
 	{ "PROTOCOLS", get_protocols, FALSE },
 	{ "INDIRECT-DOWNLOAD", get_indirect_download, FALSE },
+	{ "LAST-POLL", get_last_poll, FALSE },
+	{ "NEXT-POLL", get_next_poll, FALSE },
+	{ "LAST-ERROR", get_last_error, FALSE },
 	{ "PATH", get_path, FALSE },
 	{ NULL, NULL, FALSE },
 };

@@ -14,19 +14,6 @@ string_or_null (const gchar *value)
 }
 
 static GVariant *
-unix_time_or_null (gint64 seconds)
-{
-	g_autoptr(GDateTime) time = NULL;
-
-	if (seconds <= 0)
-		return NULL;
-	time = g_date_time_new_from_unix_utc (seconds);
-	if (time == NULL)
-		return NULL;
-	return g_variant_new_take_string (g_date_time_format_iso8601 (time));
-}
-
-static GVariant *
 get_index (EsimcliCli *cli, gpointer item)
 {
 	guint index = esimcli_path_index (g_dbus_proxy_get_object_path (G_DBUS_PROXY (item)));
@@ -166,13 +153,13 @@ get_last_error (EsimcliCli *cli, gpointer item)
 static GVariant *
 get_last_poll (EsimcliCli *cli, gpointer item)
 {
-	return unix_time_or_null (esimd_gdbus_euicc_get_last_poll (item));
+	return esimcli_unix_time_value (esimd_gdbus_euicc_get_last_poll (item));
 }
 
 static GVariant *
 get_next_poll (EsimcliCli *cli, gpointer item)
 {
-	return unix_time_or_null (esimd_gdbus_euicc_get_next_poll (item));
+	return esimcli_unix_time_value (esimd_gdbus_euicc_get_next_poll (item));
 }
 
 static const EsimcliField euicc_fields[] = {
