@@ -257,9 +257,15 @@ lab_start_simple (Lab *lab, EsimEsipaBinding binding)
 static void
 lab_stop (Lab *lab)
 {
+	/* the clients first (the IPA's, then the eIM with its relay), and let
+	 * the main loop close what they cancelled, then the SM-DP+ they talk to;
+	 * the SM-DP+ would not hang on a half-done handshake anyway
+	 * (esim-test-server-guard.c) */
 	g_clear_object (&lab->client);
 	g_clear_pointer (&lab->config, esim_eim_config_free);
 	g_clear_object (&lab->eim);
+	while (g_main_context_iteration (NULL, FALSE))
+		;
 	g_clear_object (&lab->smdp_trust);
 	g_clear_object (&lab->smdp);
 	g_clear_object (&lab->isdr);

@@ -23,6 +23,7 @@
 #include "esim-bpp.h"
 #include "esim-crypto.h"
 #include "esim-ecdsa.h"
+#include "esim-test-server-guard.h"
 #include "esim-test-smdp-private.h"
 #include "esim-util.h"
 
@@ -354,8 +355,9 @@ esim_test_smdp_finalize (GObject *object)
 {
 	EsimTestSmdp *self = ESIM_TEST_SMDP (object);
 
+	/* never waits on a client that gave up mid-handshake (esim-test-server-guard.c) */
 	if (self->server != NULL)
-		soup_server_disconnect (self->server);
+		esim_test_server_guard_disconnect (self->server);
 	g_clear_object (&self->server);
 	g_clear_object (&self->tls);
 	g_free (self->pki_dir);
@@ -781,6 +783,7 @@ esim_test_smdp_listen (EsimTestSmdp *self, const gchar *address, GError **error)
 		return FALSE;
 	}
 	self->server = soup_server_new ("tls-certificate", self->tls, NULL);
+	esim_test_server_guard_attach (self->server);
 	soup_server_add_handler (self->server, NULL, server_callback, self, NULL);
 	if (!soup_server_listen (self->server, socket_address, SOUP_SERVER_LISTEN_HTTPS, &local)) {
 		g_set_error (error, ESIM_TEST_SMDP_ERROR, ESIM_TEST_SMDP_ERROR_LISTEN, "cannot listen on %s: %s",

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "esim-ecdsa.h"
+#include "esim-test-server-guard.h"
 #include "esim-util.h"
 #include "test-eim-util.h"
 
@@ -157,6 +158,7 @@ fake_smdp_new (const TestPki *pki)
 
 	smdp->bodies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 	smdp->server = soup_server_new ("tls-certificate", pki->dp_tls, NULL);
+	esim_test_server_guard_attach (smdp->server);
 	soup_server_add_handler (smdp->server, "/gsma/rsp2/es9plus", smdp_callback, smdp, NULL);
 	soup_server_listen_local (smdp->server, 0, SOUP_SERVER_LISTEN_HTTPS | SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
 	g_assert_no_error (error);
@@ -181,7 +183,7 @@ fake_smdp_new (const TestPki *pki)
 static void
 fake_smdp_free (FakeSmdp *smdp)
 {
-	soup_server_disconnect (smdp->server);
+	esim_test_server_guard_disconnect (smdp->server);
 	g_object_unref (smdp->server);
 	g_hash_table_unref (smdp->bodies);
 	g_free (smdp->address);
@@ -627,6 +629,7 @@ fake_ipa_new (const TestPki *pki)
 
 	ipa->pki = pki;
 	ipa->server = soup_server_new ("tls-certificate", pki->dp_tls, NULL);
+	esim_test_server_guard_attach (ipa->server);
 	soup_server_add_handler (ipa->server, NULL, ipa_callback, ipa, NULL);
 	soup_server_listen_local (ipa->server, 0, SOUP_SERVER_LISTEN_HTTPS | SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
 	g_assert_no_error (error);
@@ -639,7 +642,7 @@ fake_ipa_new (const TestPki *pki)
 static void
 fake_ipa_free (FakeIpa *ipa)
 {
-	soup_server_disconnect (ipa->server);
+	esim_test_server_guard_disconnect (ipa->server);
 	g_object_unref (ipa->server);
 	g_free (ipa->address);
 	g_clear_pointer (&ipa->last_body, g_bytes_unref);
