@@ -214,8 +214,8 @@ lab_start (Lab *lab, const LabOptions *options)
 	euicc_cert = load_cert ("eUICC", "CERT_EUICC_ECDSA_NIST.der");
 	g_assert_true (esim_test_eim_set_euicc_certificate (lab->eim, lab->eid, euicc_cert, &error));
 	esim_test_eim_set_smdp_trust (lab->eim, lab->smdp_trust);
-	/* what reaches the eIM is what these tests check; a forward still in its
-	 * TLS handshake with the SM-DP+ (same process) would block its teardown */
+	/* what reaches the eIM is what these tests check (a forward still in its
+	 * TLS handshake no longer blocks the SM-DP+'s teardown: test-server-teardown) */
 	esim_test_eim_set_forward_notifications (lab->eim, FALSE);
 
 	/* the card gets the eIM (AddInitialEim), the IPA reaches it as the card lists it */
