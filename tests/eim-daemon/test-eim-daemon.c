@@ -388,6 +388,57 @@ test_backoff (Fixture *f, gconstpointer data)
 	esim_test_wait_until (last_error_is_empty (f), "LastError cleared");
 }
 
+static gboolean
+log_has (gpointer user_data)
+{
+	gpointer *args = user_data;
+	g_autofree gchar *log = esimd_test_harness_read_log (args[0]);
+
+	return strstr (log, args[1]) != NULL;
+}
+
+/* The eIM answers GetEimPackage with an eimPackageError: the cycle ends there with
+ * that error (the eIM's LastError, exit status 1 of esimcli eim poll, not the card's
+ * LastError), the logical channel it opened is given back, and the card stays usable. */
+static void
+test_package_error (Fixture *f, gconstpointer data)
+{
+	EsimTestEimFault fault = {
+		.kind = ESIM_TEST_EIM_FAULT_PACKAGE_ERROR, .value = 127,
+		.functions = ESIM_TEST_EIM_FUNCTION_GET_EIM_PACKAGE,
+	};
+	gpointer closed[] = { NULL, (gpointer) "idle after the eIM poll: logical channel closed" };
+	g_autofree gchar *last_error = NULL;
+	g_autofree gchar *card_error = NULL;
+	g_autofree gchar *state = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	gint status = -1;
+
+	fixture_start (f, NULL, TRUE);
+	esim_test_eim_add_fault (f->eim, &fault);
+	/* the first poll of a new eIM reads the card (AddInitialEim left the cache cold),
+	 * then meets the error */
+	fixture_add_eim (f);
+	closed[0] = f->h;
+	esim_test_wait_until_func (0, log_has, closed, "the channel closed after the poll");
+	last_error = get_string (f, f->eim_path, IFACE_EIM, "LastError");
+	g_test_message ("LastError: %s", last_error);
+	g_assert_true (g_str_has_prefix (last_error, ERROR_PREFIX));
+	g_assert_nonnull (strstr (last_error, "undefinedError"));
+
+	out = esimd_test_harness_run_cli (f->h, &status, &err, "eim", "poll", NULL);
+	g_test_message ("esimcli: %s%s", out, err);
+	g_assert_cmpint (status, ==, 1);
+	g_assert_nonnull (strstr (err, "undefinedError"));
+
+	card_error = get_string (f, EUICC_PATH, IFACE_EUICC, "LastError");
+	state = get_string (f, EUICC_PATH, IFACE_EUICC, "State");
+	g_assert_cmpstr (card_error, ==, "");
+	g_assert_cmpstr (state, ==, "ready");
+	g_assert_cmpuint (count_records (f, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT, TRUE), ==, 0);
+}
+
 /* esimd is killed after LoadEuiccPackage and before the eIM got the result: the result
  * stayed on the card, and the restarted esimd delivers it, once. */
 static void
@@ -692,6 +743,8 @@ main (int argc, char *argv[])
 	g_test_add ("/esimd/eim/killed-before-result", Fixture, NULL, fixture_set_up,
 	            test_killed_before_result, fixture_tear_down);
 	g_test_add ("/esimd/eim/backoff", Fixture, NULL, NULL, test_backoff, fixture_tear_down);
+	g_test_add ("/esimd/eim/package-error", Fixture, NULL, NULL, test_package_error,
+	            fixture_tear_down);
 	g_test_add ("/esimd/eim/rollback", Fixture, NULL, NULL, test_rollback, fixture_tear_down);
 	g_test_add ("/esimd/eim/poll-once", Fixture, NULL, NULL, test_poll_once, fixture_tear_down);
 	g_test_add ("/esimd/eim/json", Fixture, NULL, NULL, test_json, fixture_tear_down);
