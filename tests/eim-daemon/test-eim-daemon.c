@@ -439,6 +439,43 @@ test_package_error (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (count_records (f, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT, TRUE), ==, 0);
 }
 
+/* A package signed with a counter the card already saw (a replay): the card refuses
+ * it with its own signed error, which reaches the eIM; the next package runs, the poll
+ * succeeds, esimd and the card carry on. */
+static void
+test_replay (Fixture *f, gconstpointer data)
+{
+	g_autoptr(EsimTestEimPackage) replayed = esim_test_eim_package_new_psmos ();
+	g_autoptr(EsimTestEimPackage) next = esim_test_eim_package_new_psmos ();
+	EsimTestEimFault fault = {
+		.kind = ESIM_TEST_EIM_FAULT_WRONG_COUNTER, .count = 1, .value = 0,
+		.functions = ESIM_TEST_EIM_FUNCTION_GET_EIM_PACKAGE,
+	};
+	const EsimTestEimRecord *record;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *state = NULL;
+	gint status = -1;
+
+	esim_test_eim_package_add_list_profile_info (replayed, NULL);
+	esim_test_eim_package_add_list_profile_info (next, NULL);
+	esim_test_eim_queue (f->eim, f->eid, g_steal_pointer (&replayed));
+	esim_test_eim_queue (f->eim, f->eid, g_steal_pointer (&next));
+	esim_test_eim_add_fault (f->eim, &fault);
+	out = esimd_test_harness_run_cli (f->h, &status, &err, "eim", "poll", NULL);
+	g_test_message ("esimcli: %s%s", out, err);
+	g_assert_cmpint (status, ==, 0);
+	g_assert_nonnull (strstr (out, "2 package(s) executed"));
+	record = last_record (f, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_ERROR);
+	/* replayError (4) or counterValueOutOfRange (6), signed by the card */
+	g_assert_true (record->error_code == 4 || record->error_code == 6);
+	g_assert_cmpint (record->signature, ==, ESIM_TEST_EIM_SIGNATURE_VALID);
+	record = last_record (f, ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT);
+	g_assert_nonnull (strstr (record->summary, "listProfileInfo"));
+	state = get_string (f, EUICC_PATH, IFACE_EUICC, "State");
+	g_assert_cmpstr (state, ==, "ready");
+}
+
 /* esimd is killed after LoadEuiccPackage and before the eIM got the result: the result
  * stayed on the card, and the restarted esimd delivers it, once. */
 static void
@@ -744,6 +781,8 @@ main (int argc, char *argv[])
 	            test_killed_before_result, fixture_tear_down);
 	g_test_add ("/esimd/eim/backoff", Fixture, NULL, NULL, test_backoff, fixture_tear_down);
 	g_test_add ("/esimd/eim/package-error", Fixture, NULL, NULL, test_package_error,
+	            fixture_tear_down);
+	g_test_add ("/esimd/eim/replay", Fixture, NULL, fixture_set_up, test_replay,
 	            fixture_tear_down);
 	g_test_add ("/esimd/eim/rollback", Fixture, NULL, NULL, test_rollback, fixture_tear_down);
 	g_test_add ("/esimd/eim/poll-once", Fixture, NULL, NULL, test_poll_once, fixture_tear_down);
