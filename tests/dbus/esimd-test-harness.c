@@ -44,8 +44,10 @@ static volatile pid_t harness_abort_daemon_pid = 0;
  * this, meson waits for the test's output to close until its timeout. */
 static volatile pid_t harness_abort_bus_pid = 0;
 /* The SIGABRT handler the test program had before the harness (its own
- * children to stop, say), run after ours. */
+ * children to stop, say), run after ours; likewise for SIGTRAP, which
+ * g_error() raises. */
 static struct sigaction harness_previous_abort_action;
+static struct sigaction harness_previous_trap_action;
 
 /* The bus driver answers GetConnectionUnixProcessID for itself with the
  * dbus-daemon's pid. */
@@ -69,6 +71,7 @@ static void
 harness_abort_handler (int signum)
 {
 	static const char header[] = "\n===== esimd log (test aborted) =====\n";
+	const struct sigaction *previous;
 	char buf[4096];
 	ssize_t n;
 	int fd;
@@ -88,12 +91,11 @@ harness_abort_handler (int signum)
 		}
 		close (fd);
 	}
-	if (!(harness_previous_abort_action.sa_flags & SA_SIGINFO) &&
-	    harness_previous_abort_action.sa_handler != SIG_DFL &&
-	    harness_previous_abort_action.sa_handler != SIG_IGN &&
-	    harness_previous_abort_action.sa_handler != harness_abort_handler) {
+	previous = signum == SIGTRAP ? &harness_previous_trap_action : &harness_previous_abort_action;
+	if (!(previous->sa_flags & SA_SIGINFO) && previous->sa_handler != SIG_DFL &&
+	    previous->sa_handler != SIG_IGN && previous->sa_handler != harness_abort_handler) {
 		/* it ends the process the same way */
-		harness_previous_abort_action.sa_handler (signum);
+		previous->sa_handler (signum);
 		return;
 	}
 	signal (signum, SIG_DFL);
@@ -111,6 +113,8 @@ harness_install_abort_handler (const gchar *log_path)
 		sa.sa_handler = harness_abort_handler;
 		sigemptyset (&sa.sa_mask);
 		sigaction (SIGABRT, &sa, &harness_previous_abort_action);
+		/* g_error () ends a test with SIGTRAP: the daemon must not outlive that either */
+		sigaction (SIGTRAP, &sa, &harness_previous_trap_action);
 		installed = TRUE;
 	}
 }

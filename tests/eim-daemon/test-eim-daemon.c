@@ -47,6 +47,10 @@ typedef struct {
 	gchar            *enabled_before;    /* ICCID enabled before the switch */
 	gint64            rollback_seen;     /* monotonic µs */
 	guint             props_id;
+	/* added to the eIM at the first request after a ProvideEimPackageResult
+	 * (the eIM's "request" signal comes before it looks for faults) */
+	const EsimTestEimFault *fault_after_provide;
+	gboolean          provide_seen;
 } Fixture;
 
 /* ---- the eIM ---- */
@@ -61,6 +65,14 @@ on_request (EsimTestEim *eim, guint function, const gchar *eid, gpointer user_da
 		g_array_append_val (f->get_times, now);
 	if (function == ESIM_TEST_EIM_FUNCTION_PROVIDE_EIM_PACKAGE_RESULT)
 		f->provides++;
+	if (f->fault_after_provide != NULL) {
+		if (f->provide_seen) {
+			esim_test_eim_add_fault (eim, f->fault_after_provide);
+			f->fault_after_provide = NULL;
+		} else if (function == ESIM_TEST_EIM_FUNCTION_PROVIDE_EIM_PACKAGE_RESULT) {
+			f->provide_seen = TRUE;
+		}
+	}
 }
 
 static EsimCert *
@@ -598,14 +610,19 @@ test_rollback (Fixture *f, gconstpointer data)
 	                                                  G_DBUS_SIGNAL_FLAGS_NONE,
 	                                                  on_properties_changed, f, NULL);
 	queue_enable (f, disabled, TRUE);
-	/* the package is fetched, then the eIM is out of reach */
+	/* the package is fetched and its result delivered, then the eIM is out of reach:
+	 * from the first request after that result, so that no poll on the new profile
+	 * gets through, however soon esimd makes it */
 	fault.count = 0;
+	f->fault_after_provide = &fault;
 	reply = call (f, f->eim_path, IFACE_EIM, "Poll", NULL, G_VARIANT_TYPE ("(a{sv})"), &error);
 	g_assert_no_error (error);
 	g_assert_nonnull (reply);
 	switched = g_get_monotonic_time ();
-	/* before the main loop runs again, so that no poll on the new profile gets through */
-	esim_test_eim_add_fault (f->eim, &fault);
+	if (f->fault_after_provide != NULL) {
+		esim_test_eim_add_fault (f->eim, &fault);
+		f->fault_after_provide = NULL;
+	}
 	g_assert_true (profile_is_enabled (f, disabled));
 	esim_test_wait_until_ms (rollback_timeout_s * 2000, f->rollback_seen != 0,
 	                         "the rollback");
