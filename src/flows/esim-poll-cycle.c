@@ -462,6 +462,20 @@ pending_list_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 	GError *error = NULL;
 
 	list = esim_es10_retrieve_notifications_list_finish (ctx->isdr, res, &error);
+	if (list == NULL && error->domain == ESIM_APDU_ERROR && ctx->outcome != NULL &&
+	    ctx->outcome->enabled_profile_changed) {
+		/* the card REFRESHed after the enable (a modem resets it): the result it
+		 * keeps and the notifications go on the next poll, on the new profile */
+		g_info ("eIM %s: the card is unreachable after the profile switch (%s): what it "
+		        "holds is delivered on the new profile", eim_id (ctx), error->message);
+		g_error_free (error);
+		/* the REFRESH took the channel with it: the next use opens a new one */
+		esim_isdr_forget_channel (ctx->isdr);
+		ctx->cache->pending_known = FALSE;
+		ctx->report->more = TRUE;
+		next_step (task, CYCLE_STEP_LAST);
+		return;
+	}
 	if (list == NULL) {
 		cycle_fail (task, error);
 		return;

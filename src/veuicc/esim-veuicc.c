@@ -442,6 +442,16 @@ esim_veuicc_get_n_profiles (EsimVeuicc *self)
 	return self->profiles->len;
 }
 
+const gchar *
+esim_veuicc_get_enabled_iccid (EsimVeuicc *self)
+{
+	VeuiccProfile *profile;
+
+	g_return_val_if_fail (ESIM_IS_VEUICC (self), NULL);
+	profile = veuicc_find_enabled_profile (self);
+	return profile != NULL ? profile->iccid : NULL;
+}
+
 guint
 esim_veuicc_get_n_notifications (EsimVeuicc *self)
 {

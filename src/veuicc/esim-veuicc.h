@@ -111,5 +111,7 @@ gboolean     esim_veuicc_add_profile (EsimVeuicc *self, const gchar *iccid, cons
                                       GError **error);
 guint        esim_veuicc_get_n_profiles (EsimVeuicc *self);
 guint        esim_veuicc_get_n_notifications (EsimVeuicc *self);
+/* The enabled profile's ICCID (digits, as given), or NULL. */
+const gchar *esim_veuicc_get_enabled_iccid (EsimVeuicc *self);
 
 G_END_DECLS

@@ -72,6 +72,9 @@ typedef struct {
 	gboolean    powered;
 	gint        owner[FAKE_N_CHANNELS];    /* CHANNEL_CLOSED, OWNER_OUTSIDE_QMI or a UIM cid */
 	gboolean    switch_pending[FAKE_N_CHANNELS];
+	/* a LoadEuiccPackage is under way on the channel: the profile enabled before it */
+	gboolean    package_pending[FAKE_N_CHANNELS];
+	gchar      *package_enabled_before[FAKE_N_CHANNELS];
 } FakeSlot;
 
 /* One parsed request; pointers go into the frame buffer. */
@@ -345,6 +348,8 @@ fake_slot_forget_channels (FakeSlot *slot)
 	for (guint i = 0; i < FAKE_N_CHANNELS; i++) {
 		slot->owner[i] = CHANNEL_CLOSED;
 		slot->switch_pending[i] = FALSE;
+		slot->package_pending[i] = FALSE;
+		g_clear_pointer (&slot->package_enabled_before[i], g_free);
 	}
 }
 
@@ -752,6 +757,14 @@ apdu_starts_profile_switch (const guint8 *apdu, gsize len)
 	       (apdu[6] == 0x31 || apdu[6] == 0x32);
 }
 
+/* LoadEuiccPackage (BF51, SGP.32 v1.2 §5.9.1) in the first STORE DATA block: its
+ * PSMOs may enable a profile. */
+static gboolean
+apdu_starts_euicc_package (const guint8 *apdu, gsize len)
+{
+	return len >= 7 && apdu[1] == 0xE2 && apdu[3] == 0x00 && apdu[5] == 0xBF && apdu[6] == 0x51;
+}
+
 /* The switch answered ok: BF3x 03 80 01 00 + 9000. */
 static gboolean
 response_is_switch_ok (GBytes *response)
@@ -795,11 +808,27 @@ fake_uim_send_apdu (FakeQmiModem *self, const QmuxRequest *req)
 	}
 	if (apdu_starts_profile_switch (apdu, apdu_len))
 		slot->switch_pending[channel] = TRUE;
+	if (apdu[1] == 0xE2 && apdu[3] == 0x00) {
+		/* a new STORE DATA command: a package before it is over */
+		slot->package_pending[channel] = apdu_starts_euicc_package (apdu, apdu_len);
+		g_free (slot->package_enabled_before[channel]);
+		slot->package_enabled_before[channel] = slot->package_pending[channel] ?
+			g_strdup (esim_veuicc_get_enabled_iccid (slot->card)) : NULL;
+	}
 	response = card_apdu (slot->card, apdu, apdu_len);
 	self->n_apdus++;
 	if (slot->switch_pending[channel] && (response_sw (response) >> 8) != 0x61) {
 		reset_card = self->reset_after_switch && response_is_switch_ok (response);
 		slot->switch_pending[channel] = FALSE;
+	}
+	/* An enable PSMO switched the profile (SGP.32 v1.2 §5.9.1 ES10b.LoadEuiccPackage):
+	 * as after ES10c.EnableProfile with refreshFlag (SGP.22 §5.7.16) the card
+	 * REFRESHes (UICC reset, ETSI TS 102 223 §6.4.7) once it answered. */
+	if (slot->package_pending[channel] && (response_sw (response) >> 8) != 0x61 &&
+	    g_strcmp0 (esim_veuicc_get_enabled_iccid (slot->card),
+	               slot->package_enabled_before[channel]) != 0) {
+		reset_card = self->reset_after_switch;
+		slot->package_pending[channel] = FALSE;
 	}
 	if (!self->malformed_apdu_response) {
 		gsize len;
@@ -1127,6 +1156,9 @@ fake_qmi_modem_free (FakeQmiModem *self)
 		g_unlink (self->link);
 	if (self->link_dir != NULL)
 		g_rmdir (self->link_dir);
+	for (guint s = 0; s < FAKE_N_SLOTS; s++)
+		for (guint i = 0; i < FAKE_N_CHANNELS; i++)
+			g_free (self->slots[s].package_enabled_before[i]);
 	g_free (self->link);
 	g_free (self->link_dir);
 	g_free (self->port);

@@ -1847,6 +1847,126 @@ test_qmi_poll_on_data_connected (Fixture *f, gconstpointer data)
 #endif
 }
 
+/* After a REFRESH a real modem leaves ModemManager and is probed again: the card
+ * reset unplugs the modem and brings it back under a new path after 300 ms. */
+static gboolean
+replug_modem_cb (gpointer user_data)
+{
+	Fixture *f = user_data;
+
+	f->modem = add_modem (f, fake_qmi_modem_get_port (f->qmi), NULL, "/dev/ttyUSB2", 0, 0);
+	fake_mm_modem_set_sim (f->modem, 0, MM_SIM_TYPE_ESIM, MM_SIM_ESIM_STATUS_WITH_PROFILES,
+	                       esim_veuicc_get_eid (f->card));
+	return G_SOURCE_REMOVE;
+}
+
+static void
+qmi_card_reset_replug_cb (FakeQmiModem *qmi, guint slot, gpointer user_data)
+{
+	Fixture *f = user_data;
+
+	fake_modemmanager_remove_modem (f->mm, f->modem);
+	f->modem = NULL;
+	g_timeout_add (300, replug_modem_cb, f);
+}
+
+static guint
+count_package_results (EsimTestEim *eim, const gchar *eid)
+{
+	g_autoptr(GPtrArray) records = esim_test_eim_get_records (eim, eid);
+	guint n = 0;
+
+	for (guint i = 0; i < records->len; i++) {
+		const EsimTestEimRecord *record = g_ptr_array_index (records, i);
+
+		if (record->kind == ESIM_TEST_EIM_RECORD_EUICC_PACKAGE_RESULT)
+			n++;
+	}
+	return n;
+}
+
+/* An eIM-ordered enable on a modem's eUICC (issue 8, item 6): the card REFRESHes
+ * after the package and the modem leaves ModemManager and comes back; esimd keeps
+ * the eUICC, reopens its ISD-R and the enable's result reaches the eIM exactly once
+ * by the time the data connection is up on the new profile. */
+static void
+test_qmi_eim_enable (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_FAKE_QMI
+	EsimTestEimOptions eim_options = { .host = "localhost", .accept_any_eid = TRUE };
+	EsimTestEimConfigOptions config_options = { 0 };
+	g_autoptr(EsimTestEimPackage) package = esim_test_eim_package_new_psmos ();
+	g_autoptr(EsimTestEim) eim = NULL;
+	g_autoptr(EsimdGdbusEuicc) euicc = NULL;
+	g_autoptr(GBytes) configuration = NULL;
+	g_autoptr(GError) error = NULL;
+	const gchar *eid;
+	Call call;
+	guint gets = 0;
+	guint resets;
+
+	write_config (f, "[eim]\nPollInterval=3600\nAttempts=1\n");
+	eim = esim_test_eim_new (&eim_options, &error);
+	g_assert_no_error (error);
+	g_signal_connect (eim, "request", G_CALLBACK (count_get_eim_package), &gets);
+	configuration = esim_test_eim_build_configuration (eim, &config_options, &error);
+	g_assert_no_error (error);
+	set_up_qmi_modem (f);
+	fake_qmi_modem_set_card_reset_func (f->qmi, qmi_card_reset_replug_cb, f);
+	fake_modemmanager_start (f->mm);
+	start_daemon (f);
+	euicc = wait_euicc (f, "qmi", "ready");
+	eid = esim_veuicc_get_eid (f->card);
+
+	call_start (f, &call, g_dbus_proxy_get_object_path (G_DBUS_PROXY (euicc)), "AddInitialEim",
+	            g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
+	                           g_bytes_get_data (configuration, NULL),
+	                           g_bytes_get_size (configuration), 1)));
+	call_wait (f, &call);
+	g_assert_no_error (call.error);
+	call_clear (&call);
+	esim_test_wait_until_ms (WAIT_MS, gets == 1, "the first poll of the new eIM");
+	esim_test_spin (500);
+
+	/* the eIM orders the enable; a poll runs it, the card resets, the modem goes */
+	resets = fake_qmi_modem_get_n_card_resets (f->qmi);
+	g_assert_true (esim_test_eim_package_add_enable (package, ICCID_TEST, FALSE, &error));
+	g_assert_no_error (error);
+	esim_test_eim_queue (eim, eid, g_steal_pointer (&package));
+	call_start (f, &call, g_dbus_proxy_get_object_path (G_DBUS_PROXY (euicc)), "Poll", NULL);
+	esim_test_wait_until_ms (WAIT_MS, fake_qmi_modem_get_n_card_resets (f->qmi) > resets,
+	                         "the card reset after the enable PSMO");
+	/* the enable ran: the poll succeeded, though the card went away after it */
+	call_wait (f, &call);
+	g_assert_no_error (call.error);
+	call_clear (&call);
+	esim_test_wait_until_ms (WAIT_MS, f->modem != NULL && fake_mm_modem_get_path (f->modem) != NULL,
+	                         "the modem back in ModemManager");
+	g_clear_object (&euicc);
+	euicc = wait_euicc (f, "qmi", "ready");
+
+	/* the data connection comes up on the new profile: what is left is delivered */
+	fake_mm_modem_set_state (f->modem, MM_MODEM_STATE_CONNECTED);
+	esim_test_wait_until_ms (WAIT_MS, count_package_results (eim, eid) >= 1,
+	                         "the enable's EuiccPackageResult at the eIM");
+	esim_test_wait_until_ms (WAIT_MS, esim_test_eim_get_queue_length (eim, eid) == 0,
+	                         "the eIM's queue to empty");
+	esim_test_spin (1000);
+	g_assert_cmpuint (count_package_results (eim, eid), ==, 1);
+	assert_profile_state (f, ICCID_TEST, "enabled");
+	assert_profile_state (f, ICCID_OPERATIONAL, "disabled");
+	g_clear_object (&euicc);
+	euicc = wait_euicc (f, "qmi", "ready");
+	g_assert_cmpuint (count_euiccs (f), ==, 1);
+	/* neither a failed poll nor a command on the channel the card reset took */
+	g_assert_false (log_contains (f, "in a row"));
+	g_assert_false (log_contains (f, "dropped the ISD-R channel"));
+	g_signal_handlers_disconnect_by_data (eim, &gets);
+#else
+	skip_without (HAVE_QMI, "built without QMI support");
+#endif
+}
+
 /* SMS wake-up ([sms-wakeup] Senders): a text from the configured sender, received
  * through ModemManager's Messaging, makes esimd poll the eIM of the modem's eUICC
  * and is deleted; a text from anyone else is left alone and polls nothing. */
@@ -1931,6 +2051,7 @@ main (int argc, char *argv[])
 	ADD ("qmi/same-port-twice", test_qmi_same_port_twice);
 	ADD ("qmi/download-device-info", test_qmi_download_device_info);
 	ADD ("qmi/poll-on-data-connected", test_qmi_poll_on_data_connected);
+	ADD ("qmi/eim-enable", test_qmi_eim_enable);
 	ADD ("qmi/sms-wakeup", test_qmi_sms_wakeup);
 	ADD ("qmi/modems-come-and-go", test_modems_come_and_go);
 	ADD ("qmi/restart", test_modemmanager_restarts);

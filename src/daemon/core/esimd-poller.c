@@ -839,7 +839,9 @@ run_next (GTask *task)
 	}
 	/* what changed is read before the next eIM is polled (a rollback, a new eIM…) */
 	refresh = ctx->refresh;
-	if (refresh != 0 && esimd_euicc_isdr_is_open (euicc)) {
+	/* after a switch the card may have reset and its channel been forgotten: the
+	 * ISD-R opens again on demand */
+	if (refresh != 0 && (esimd_euicc_isdr_is_open (euicc) || ctx->switched)) {
 		ctx->refresh = 0;
 		esimd_euicc_refresh_async (euicc, refresh, g_task_get_cancellable (task),
 		                           run_refresh_ready, task);

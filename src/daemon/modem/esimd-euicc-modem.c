@@ -203,8 +203,11 @@ esimd_euicc_modem_vanished (EsimdEuicc *self)
 
 	self->modem_present = FALSE;
 	esimd_euicc_update_state (self);
+	/* an eIM poll may enable a profile: the card REFRESHes and ModemManager may
+	 * drop the modem before the poll is over */
 	if (self->inhibited || self->expect_reset ||
-	    g_get_monotonic_time () < self->expect_reset_until) {
+	    g_get_monotonic_time () < self->expect_reset_until ||
+	    (self->current != NULL && self->current->kind == ESIMD_OP_POLL)) {
 		esimd_obj_debug (self->log_id, "ModemManager hides the modem (%s): expected",
 		                 self->inhibited ? "inhibited" : "card or modem reset");
 		/* when idle, it has SwitchTimeout to come back */
