@@ -188,8 +188,10 @@ def test_demo(args):
         result = lab.run('sh', '-c', SHOW_PIDS + '; lab-demo')
         print(result.stdout, result.stderr, sep='')
         check(result.returncode == 0, f'demo: exit status {result.returncode}')
-        check(result.stdout.count('1 package(s) executed') == 3,
-              'demo: not three packages executed by three polls')
+        # the data request may already be run by the poll esimd makes on its own
+        # right after the switch: the last esimcli eim poll then finds nothing
+        check(result.stdout.count('1 package(s) executed') >= 2,
+              'demo: the download and the enable were not executed by their polls')
         check('The enabled profile changed' in result.stdout, 'demo: the enable was not reported')
         check(any(line.startswith('89494499999') and ' enabled ' in line
                   for line in result.stdout.splitlines()),
