@@ -141,6 +141,26 @@ esimcli_daemon_running (EsimcliCli *cli)
 }
 
 GVariant *
+esimcli_string_value (const gchar *value)
+{
+	return value != NULL ? g_variant_new_string (value) : NULL;
+}
+
+GVariant *
+esimcli_field_index (EsimcliCli *cli, gpointer proxy)
+{
+	guint index = esimcli_path_index (g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy)));
+
+	return index != G_MAXUINT ? g_variant_new_uint32 (index) : NULL;
+}
+
+GVariant *
+esimcli_field_path (EsimcliCli *cli, gpointer proxy)
+{
+	return g_variant_new_object_path (g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy)));
+}
+
+GVariant *
 esimcli_unix_time_value (gint64 seconds)
 {
 	g_autoptr(GDateTime) time = NULL;

@@ -109,6 +109,11 @@ EsimdGdbusEuicc   *esimcli_euicc_by_path (EsimcliCli *cli, const gchar *path);
 guint    esimcli_path_index (const gchar *object_path);
 /* A field value for a unix time (ISO 8601, UTC); NULL for 0 ("never", "none"). */
 GVariant *esimcli_unix_time_value (gint64 seconds);
+/* A field value for a string property; NULL when there is none. */
+GVariant *esimcli_string_value (const gchar *value);
+/* The INDEX (N of .../N) and PATH fields of any object's proxy. */
+GVariant *esimcli_field_index (EsimcliCli *cli, gpointer proxy);
+GVariant *esimcli_field_path (EsimcliCli *cli, gpointer proxy);
 
 /* A PROFILE argument (esimcli(1)): an ICCID of 18 to 20 digits (an F pad accepted), an
  * index N of up to 9 digits (as in /org/freedesktop/Esimd1/Profile/N, the INDEX field)

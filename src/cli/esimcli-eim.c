@@ -63,13 +63,6 @@ string_or_null (const gchar *value)
 }
 
 static GVariant *
-get_index (EsimcliCli *cli, gpointer item)
-{
-	guint index = esimcli_path_index (g_dbus_proxy_get_object_path (G_DBUS_PROXY (item)));
-	return index != G_MAXUINT ? g_variant_new_uint32 (index) : NULL;
-}
-
-static GVariant *
 get_eim_id (EsimcliCli *cli, gpointer item)
 {
 	return string_or_null (esimd_gdbus_eim_get_eim_id (item));
@@ -153,14 +146,8 @@ get_last_error (EsimcliCli *cli, gpointer item)
 	return error != NULL && error[0] != '\0' ? g_variant_new_string (error) : NULL;
 }
 
-static GVariant *
-get_path (EsimcliCli *cli, gpointer item)
-{
-	return g_variant_new_object_path (g_dbus_proxy_get_object_path (G_DBUS_PROXY (item)));
-}
-
 static const EsimcliField eim_fields[] = {
-	{ "INDEX", get_index, FALSE },
+	{ "INDEX", esimcli_field_index, FALSE },
 	{ "EIM-ID", get_eim_id, FALSE },
 	{ "EUICC", get_euicc, FALSE },
 	{ "FQDN", get_fqdn, FALSE },
@@ -174,7 +161,7 @@ static const EsimcliField eim_fields[] = {
 	{ "LAST-POLL", get_last_poll, FALSE },
 	{ "NEXT-POLL", get_next_poll, FALSE },
 	{ "LAST-ERROR", get_last_error, FALSE },
-	{ "PATH", get_path, FALSE },
+	{ "PATH", esimcli_field_path, FALSE },
 	{ NULL, NULL, FALSE },
 };
 

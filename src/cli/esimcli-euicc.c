@@ -8,40 +8,21 @@
 #include "esimcli-output.h"
 
 static GVariant *
-string_or_null (const gchar *value)
-{
-	return value != NULL ? g_variant_new_string (value) : NULL;
-}
-
-static GVariant *
-get_index (EsimcliCli *cli, gpointer item)
-{
-	guint index = esimcli_path_index (g_dbus_proxy_get_object_path (G_DBUS_PROXY (item)));
-	return index != G_MAXUINT ? g_variant_new_uint32 (index) : NULL;
-}
-
-static GVariant *
-get_path (EsimcliCli *cli, gpointer item)
-{
-	return g_variant_new_object_path (g_dbus_proxy_get_object_path (G_DBUS_PROXY (item)));
-}
-
-static GVariant *
 get_eid (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_euicc_get_eid (item));
+	return esimcli_string_value (esimd_gdbus_euicc_get_eid (item));
 }
 
 static GVariant *
 get_transport (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_euicc_get_transport (item));
+	return esimcli_string_value (esimd_gdbus_euicc_get_transport (item));
 }
 
 static GVariant *
 get_state (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_euicc_get_state (item));
+	return esimcli_string_value (esimd_gdbus_euicc_get_state (item));
 }
 
 static GVariant *
@@ -59,7 +40,7 @@ get_enabled (EsimcliCli *cli, gpointer item)
 
 	for (GList *l = profiles; l != NULL; l = l->next) {
 		if (g_strcmp0 (esimd_gdbus_profile_get_state (l->data), "enabled") == 0)
-			return string_or_null (esimd_gdbus_profile_get_iccid (l->data));
+			return esimcli_string_value (esimd_gdbus_profile_get_iccid (l->data));
 	}
 	return NULL;
 }
@@ -80,19 +61,19 @@ get_eims (EsimcliCli *cli, gpointer item)
 static GVariant *
 get_svn (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_euicc_get_svn_version (item));
+	return esimcli_string_value (esimd_gdbus_euicc_get_svn_version (item));
 }
 
 static GVariant *
 get_profile_version (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_euicc_get_profile_version (item));
+	return esimcli_string_value (esimd_gdbus_euicc_get_profile_version (item));
 }
 
 static GVariant *
 get_firmware (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_euicc_get_firmware_version (item));
+	return esimcli_string_value (esimd_gdbus_euicc_get_firmware_version (item));
 }
 
 static GVariant *
@@ -105,7 +86,7 @@ get_free_nvm (EsimcliCli *cli, gpointer item)
 static GVariant *
 get_default_dp (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_euicc_get_default_dp_address (item));
+	return esimcli_string_value (esimd_gdbus_euicc_get_default_dp_address (item));
 }
 
 static const gchar *
@@ -147,7 +128,7 @@ get_slot (EsimcliCli *cli, gpointer item)
 static GVariant *
 get_last_error (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_euicc_get_last_error (item));
+	return esimcli_string_value (esimd_gdbus_euicc_get_last_error (item));
 }
 
 static GVariant *
@@ -163,7 +144,7 @@ get_next_poll (EsimcliCli *cli, gpointer item)
 }
 
 static const EsimcliField euicc_fields[] = {
-	{ "INDEX", get_index, FALSE },
+	{ "INDEX", esimcli_field_index, FALSE },
 	{ "EID", get_eid, FALSE },
 	{ "TRANSPORT", get_transport, FALSE },
 	{ "STATE", get_state, FALSE },
@@ -183,7 +164,7 @@ static const EsimcliField euicc_fields[] = {
 	{ "LAST-ERROR", get_last_error, FALSE },
 	{ "LAST-POLL", get_last_poll, FALSE },
 	{ "NEXT-POLL", get_next_poll, FALSE },
-	{ "PATH", get_path, FALSE },
+	{ "PATH", esimcli_field_path, FALSE },
 	{ NULL, NULL, FALSE },
 };
 

@@ -11,51 +11,45 @@
 #define NICKNAME_MAX_BYTES 64
 
 static GVariant *
-string_or_null (const gchar *value)
-{
-	return value != NULL ? g_variant_new_string (value) : NULL;
-}
-
-static GVariant *
 get_iccid (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_profile_get_iccid (item));
+	return esimcli_string_value (esimd_gdbus_profile_get_iccid (item));
 }
 
 static GVariant *
 get_state (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_profile_get_state (item));
+	return esimcli_string_value (esimd_gdbus_profile_get_state (item));
 }
 
 static GVariant *
 get_name (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_profile_get_name (item));
+	return esimcli_string_value (esimd_gdbus_profile_get_name (item));
 }
 
 static GVariant *
 get_provider (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_profile_get_service_provider (item));
+	return esimcli_string_value (esimd_gdbus_profile_get_service_provider (item));
 }
 
 static GVariant *
 get_nickname (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_profile_get_nickname (item));
+	return esimcli_string_value (esimd_gdbus_profile_get_nickname (item));
 }
 
 static GVariant *
 get_class (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_profile_get_class (item));
+	return esimcli_string_value (esimd_gdbus_profile_get_class (item));
 }
 
 static GVariant *
 get_aid (EsimcliCli *cli, gpointer item)
 {
-	return string_or_null (esimd_gdbus_profile_get_aid (item));
+	return esimcli_string_value (esimd_gdbus_profile_get_aid (item));
 }
 
 static GVariant *
@@ -63,20 +57,7 @@ get_euicc (EsimcliCli *cli, gpointer item)
 {
 	g_autoptr(EsimdGdbusEuicc) euicc =
 		esimcli_euicc_by_path (cli, esimd_gdbus_profile_get_euicc (item));
-	return euicc != NULL ? string_or_null (esimd_gdbus_euicc_get_eid (euicc)) : NULL;
-}
-
-static GVariant *
-get_index (EsimcliCli *cli, gpointer item)
-{
-	guint index = esimcli_path_index (g_dbus_proxy_get_object_path (G_DBUS_PROXY (item)));
-	return index != G_MAXUINT ? g_variant_new_uint32 (index) : NULL;
-}
-
-static GVariant *
-get_path (EsimcliCli *cli, gpointer item)
-{
-	return g_variant_new_object_path (g_dbus_proxy_get_object_path (G_DBUS_PROXY (item)));
+	return euicc != NULL ? esimcli_string_value (esimd_gdbus_euicc_get_eid (euicc)) : NULL;
 }
 
 static const EsimcliField profile_fields[] = {
@@ -88,8 +69,8 @@ static const EsimcliField profile_fields[] = {
 	{ "CLASS", get_class, FALSE },
 	{ "AID", get_aid, FALSE },
 	{ "EUICC", get_euicc, FALSE },
-	{ "INDEX", get_index, FALSE },
-	{ "PATH", get_path, FALSE },
+	{ "INDEX", esimcli_field_index, FALSE },
+	{ "PATH", esimcli_field_path, FALSE },
 	{ NULL, NULL, FALSE },
 };
 
