@@ -11,6 +11,9 @@
 
 #include "esimd-test-harness.h"
 
+/* a property read answers at once; the deadline is for a stuck daemon */
+#define HARNESS_CALL_TIMEOUT_MS 60000
+
 #define HARNESS_NAME_TIMEOUT_MS    10000
 #define HARNESS_PROCESS_TIMEOUT_MS 10000
 #define HARNESS_STOP_TIMEOUT_MS    5000
@@ -865,4 +868,41 @@ esimd_test_harness_run_daemon_sync (EsimdTestHarness *h, gchar **err_out, const 
 	va_end (args);
 	return esimd_test_harness_run_daemon_argv (h, (const gchar *const *) argv->pdata, NULL,
 	                                           err_out);
+}
+
+static void
+harness_store_result (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	*(GAsyncResult **) user_data = g_object_ref (res);
+}
+
+GVariant *
+esimd_test_harness_call (EsimdTestHarness *h, const gchar *path, const gchar *iface,
+                         const gchar *method, GVariant *args, const GVariantType *reply_type,
+                         guint timeout_ms, GError **error)
+{
+	GDBusConnection *connection = esimd_test_harness_get_connection (h);
+	g_autoptr(GAsyncResult) res = NULL;
+
+	g_dbus_connection_call (connection, ESIMD_TEST_BUS_NAME, path, iface, method, args,
+	                        reply_type, G_DBUS_CALL_FLAGS_NONE, (gint) timeout_ms, NULL,
+	                        harness_store_result, &res);
+	esim_test_wait_until_ms (timeout_ms, res != NULL, "the answer to %s", method);
+	return g_dbus_connection_call_finish (connection, res, error);
+}
+
+GVariant *
+esimd_test_harness_get_property (EsimdTestHarness *h, const gchar *path, const gchar *iface,
+                                 const gchar *name)
+{
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+	GVariant *value = NULL;
+
+	reply = esimd_test_harness_call (h, path, "org.freedesktop.DBus.Properties", "Get",
+	                                 g_variant_new ("(ss)", iface, name), G_VARIANT_TYPE ("(v)"),
+	                                 HARNESS_CALL_TIMEOUT_MS, &error);
+	g_assert_no_error (error);
+	g_variant_get (reply, "(v)", &value);
+	return value;
 }

@@ -108,6 +108,16 @@ gint              esimd_test_harness_run_daemon_argv (EsimdTestHarness *h, const
  * go on without @condition uses esim_test_wait_until_func(), which fails
  * naming what never came. */
 typedef gboolean (*EsimdTestHarnessCondition) (gpointer user_data);
+/* A method call to esimd on the test bus, answered within @timeout_ms while
+ * the test's main context runs (servers in the test process keep serving). */
+GVariant         *esimd_test_harness_call (EsimdTestHarness *h, const gchar *path,
+                                           const gchar *iface, const gchar *method, GVariant *args,
+                                           const GVariantType *reply_type, guint timeout_ms,
+                                           GError **error);
+/* A property of esimd's object, read from the daemon (not a proxy's cache);
+ * fails the test when it cannot be read. */
+GVariant         *esimd_test_harness_get_property (EsimdTestHarness *h, const gchar *path,
+                                                   const gchar *iface, const gchar *name);
 gboolean          esimd_test_harness_wait_for (EsimdTestHarness *h, guint timeout_ms,
                                                EsimdTestHarnessCondition condition,
                                                gpointer user_data);

@@ -46,38 +46,18 @@ typedef struct {
 
 /* ---- calls ---- */
 
-static void
-store_result (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	*(GAsyncResult **) user_data = g_object_ref (res);
-}
-
 static GVariant *
 call (Fixture *f, const gchar *path, const gchar *iface, const gchar *method, GVariant *args,
       const GVariantType *reply_type, GError **error)
 {
-	GDBusConnection *connection = esimd_test_harness_get_connection (f->h);
-	g_autoptr(GAsyncResult) res = NULL;
-
-	g_dbus_connection_call (connection, ESIMD_TEST_BUS_NAME, path, iface, method, args,
-	                        reply_type, G_DBUS_CALL_FLAGS_NONE, CALL_WAIT_MS, NULL,
-	                        store_result, &res);
-	esim_test_wait_until_ms (CALL_WAIT_MS, res != NULL, "the answer to %s", method);
-	return g_dbus_connection_call_finish (connection, res, error);
+	return esimd_test_harness_call (f->h, path, iface, method, args, reply_type, CALL_WAIT_MS,
+	                                error);
 }
 
 static GVariant *
 get_property (Fixture *f, const gchar *path, const gchar *iface, const gchar *name)
 {
-	g_autoptr(GVariant) reply = NULL;
-	g_autoptr(GError) error = NULL;
-	GVariant *value = NULL;
-
-	reply = call (f, path, "org.freedesktop.DBus.Properties", "Get",
-	              g_variant_new ("(ss)", iface, name), G_VARIANT_TYPE ("(v)"), &error);
-	g_assert_no_error (error);
-	g_variant_get (reply, "(v)", &value);
-	return value;
+	return esimd_test_harness_get_property (f->h, path, iface, name);
 }
 
 static gchar *

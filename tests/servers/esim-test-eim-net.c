@@ -445,7 +445,11 @@ eim_credentials_clear (EimCredentials *credentials)
 }
 
 /* ------------------------------------------------------------------------ */
-/* push client */
+/* push client: the eIM as the HTTPS client of ESipa.TransferEimPackage (SGP.32
+ * §3.1.1.2, §6.3.2.8): a POST with the binding's Content-Type and
+ * X-Admin-Protocol as in the HTTP binding of §6.1 (the same headers
+ * onomondo-eim's clients send it); where and how an eIM reaches the IPA is
+ * unverified in public sources (esim-test-eim-push.c says which part) */
 
 typedef struct {
 	SoupSession *session;
